@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import factory
+
+from aktivist.accounts.models import AccessScope, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+    name = factory.Faker("name", locale="sv_SE")
+    access_role = User.AccessRole.STAFF
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class AccessScopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessScope
+
+    user = factory.SubFactory(UserFactory)
+    unit = factory.SubFactory("aktivist.organisation.tests.factories.UnitFactory")

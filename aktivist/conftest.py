@@ -1,0 +1,173 @@
+"""Shared test set-up: fast, deterministic settings; the personas and a two-district world
+whose other half must never leak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from aktivist.accounts.models import User
+from aktivist.accounts.tests.factories import AccessScopeFactory, UserFactory
+from aktivist.organisation.models import Unit
+from aktivist.organisation.tests.factories import (
+    PostcodePrefixFactory,
+    RoleFactory,
+    RoleTypeFactory,
+    UnitFactory,
+    UnitMembershipFactory,
+)
+from aktivist.people.models import Person
+from aktivist.people.tests.factories import PersonFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "urgent"],
+        }
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = "en"
+    settings.AXES_ENABLED = True
+
+
+@dataclass
+class World:
+    national: Unit
+    district_a: Unit
+    group_a1: Unit
+    group_a2: Unit
+    district_b: Unit
+    group_b1: Unit
+    # People: one reason each to be seen
+    home_a: Person  # home unit district A by postcode, no membership
+    member_a1: Person  # current member of group A1
+    former_member_a1: Person  # membership of A1 ended
+    role_a1: Person  # holds a current role in A1
+    member_a2: Person  # member of group A2
+    member_b1: Person  # member of group B1 (district B)
+    home_b: Person  # home unit district B
+
+
+def login(client: Client, user: User) -> Client:
+    """Log in; accounts that must use two-factor get a verified device in the session."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if user.requires_two_factor:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    national = UnitFactory(name="Sverige", kind=Unit.Kind.NATIONAL)
+    district_a = UnitFactory(name="Distrikt Skåne", kind=Unit.Kind.DISTRICT, parent=national)
+    group_a1 = UnitFactory(name="Grupp Malmö", kind=Unit.Kind.LOCAL_GROUP, parent=district_a)
+    group_a2 = UnitFactory(name="Grupp Lund", kind=Unit.Kind.LOCAL_GROUP, parent=district_a)
+    district_b = UnitFactory(name="Distrikt Norr", kind=Unit.Kind.DISTRICT, parent=national)
+    group_b1 = UnitFactory(name="Grupp Umeå", kind=Unit.Kind.LOCAL_GROUP, parent=district_b)
+    PostcodePrefixFactory(unit=district_a, prefix="21")
+    PostcodePrefixFactory(unit=group_a1, prefix="211")
+    PostcodePrefixFactory(unit=district_b, prefix="90")
+    contact = RoleTypeFactory(slug="group-contact", name="Gruppkontakt", name_en="Group contact")
+
+    home_a = PersonFactory(
+        first_name="Hanna", last_name="Holm", postcode="22100", home_unit=district_a
+    )
+    member_a1 = PersonFactory(first_name="Märta", last_name="Malm")
+    UnitMembershipFactory(person=member_a1, unit=group_a1)
+    former_member_a1 = PersonFactory(first_name="Folke", last_name="Fors")
+    UnitMembershipFactory(
+        person=former_member_a1, unit=group_a1, ended_on="2025-01-01", started_on="2024-01-01"
+    )
+    role_a1 = PersonFactory(first_name="Rut", last_name="Roos")
+    RoleFactory(person=role_a1, unit=group_a1, role_type=contact)
+    member_a2 = PersonFactory(first_name="Åke", last_name="Ek")
+    UnitMembershipFactory(person=member_a2, unit=group_a2)
+    member_b1 = PersonFactory(first_name="Björn", last_name="Berg")
+    UnitMembershipFactory(person=member_b1, unit=group_b1)
+    home_b = PersonFactory(
+        first_name="Ylva", last_name="Ström", postcode="90325", home_unit=district_b
+    )
+    return World(
+        national=national,
+        district_a=district_a,
+        group_a1=group_a1,
+        group_a2=group_a2,
+        district_b=district_b,
+        group_b1=group_b1,
+        home_a=home_a,
+        member_a1=member_a1,
+        former_member_a1=former_member_a1,
+        role_a1=role_a1,
+        member_a2=member_a2,
+        member_b1=member_b1,
+        home_b=home_b,
+    )
+
+
+@dataclass
+class Personas:
+    admin: User
+    staff: User
+    district_a: User
+    coordinator_a1: User
+    coordinator_b1: User
+    board: User
+
+    def all(self) -> dict[str, User | None]:
+        return {
+            "admin": self.admin,
+            "staff": self.staff,
+            "district_a": self.district_a,
+            "coordinator_a1": self.coordinator_a1,
+            "coordinator_b1": self.coordinator_b1,
+            "board": self.board,
+            "anonymous": None,
+        }
+
+
+@pytest.fixture
+def personas(world: World) -> Personas:
+    admin = UserFactory(access_role=User.AccessRole.ADMIN, is_staff=True, email="admin@example.org")
+    staff = UserFactory(access_role=User.AccessRole.STAFF, email="staff@example.org")
+    district_a = UserFactory(access_role=User.AccessRole.DISTRICT, email="district-a@example.org")
+    AccessScopeFactory(user=district_a, unit=world.district_a)
+    coordinator_a1 = UserFactory(
+        access_role=User.AccessRole.COORDINATOR, email="coord-a1@example.org"
+    )
+    AccessScopeFactory(user=coordinator_a1, unit=world.group_a1)
+    coordinator_b1 = UserFactory(
+        access_role=User.AccessRole.COORDINATOR, email="coord-b1@example.org"
+    )
+    AccessScopeFactory(user=coordinator_b1, unit=world.group_b1)
+    board = UserFactory(access_role=User.AccessRole.BOARD, email="board@example.org")
+    return Personas(admin, staff, district_a, coordinator_a1, coordinator_b1, board)
+
+
+@pytest.fixture
+def client_for(client: Client) -> Any:
+    """client_for(user) -> a logged-in test client (anonymous for None)."""
+
+    def make(user: User | None) -> Client:
+        c = Client()
+        if user is not None:
+            login(c, user)
+        return c
+
+    return make

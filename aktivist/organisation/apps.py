@@ -1,0 +1,58 @@
+from django.apps import AppConfig
+
+
+class OrganisationConfig(AppConfig):
+    name = "aktivist.organisation"
+    label = "organisation"
+    verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        from aktivist.core.registries import register_simple
+        from aktivist.organisation import scoping
+        from aktivist.organisation.models import Role, UnitMembership
+        from aktivist.people.scoping import register_scope_provider
+
+        register_scope_provider(scoping.home_unit_provider)
+        register_scope_provider(scoping.membership_and_role_provider)
+        register_simple(
+            UnitMembership,
+            field="person",
+            export_columns=["unit__name", "started_on", "ended_on"],
+            merge=_merge_memberships,
+        )
+        register_simple(
+            Role,
+            field="person",
+            export_columns=["role_type__name", "unit__name", "started_on", "ended_on"],
+            merge=_merge_roles,
+        )
+
+
+def _merge_memberships(keep, drop):  # type: ignore[no-untyped-def]
+    from aktivist.organisation.models import UnitMembership
+
+    current_units = set(
+        UnitMembership.objects.filter(person=keep, ended_on__isnull=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    # A current membership of a unit the kept person is already a current member of would
+    # collide: the kept one wins, the other is dropped.
+    UnitMembership.objects.filter(
+        person=drop, ended_on__isnull=True, unit_id__in=current_units
+    ).delete()
+    UnitMembership.objects.filter(person=drop).update(person=keep)
+
+
+def _merge_roles(keep, drop):  # type: ignore[no-untyped-def]
+    from aktivist.organisation.models import Role
+
+    current = set(
+        Role.objects.filter(person=keep, ended_on__isnull=True).values_list(
+            "unit_id", "role_type_id"
+        )
+    )
+    for role in Role.objects.filter(person=drop, ended_on__isnull=True):
+        if (role.unit_id, role.role_type_id) in current:
+            role.delete()
+    Role.objects.filter(person=drop).update(person=keep)

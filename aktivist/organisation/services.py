@@ -1,0 +1,141 @@
+"""Writes on memberships and roles: scoped, validated, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import AccessScope
+from aktivist.core import audit
+from aktivist.core.exceptions import ApplicationError
+from aktivist.organisation.models import Role, RoleType, Unit, UnitMembership
+from aktivist.people.models import Person
+
+
+def require_unit_in_scope(actor: Any, unit: Unit) -> None:
+    """Staff change memberships and roles only in units within their scope (system actors,
+    actor=None, are commands and tasks)."""
+    if actor is None:
+        return
+    if not scope_for(actor).covers_path(unit.path):
+        raise ApplicationError(_("You can only change units within your own scope."))
+
+
+def _check_date(value: dt.date, *, label: str) -> None:
+    if value > timezone.localdate():
+        raise ApplicationError(_("%(label)s cannot be in the future.") % {"label": label})
+
+
+@transaction.atomic
+def membership_start(
+    *, actor: Any, person: Person, unit: Unit, started_on: dt.date | None = None
+) -> UnitMembership:
+    require_unit_in_scope(actor, unit)
+    started_on = started_on or timezone.localdate()
+    _check_date(started_on, label=_("The start date"))
+    if UnitMembership.objects.filter(person=person, unit=unit, ended_on__isnull=True).exists():
+        raise ApplicationError(
+            _("%(name)s is already a member of %(unit)s.")
+            % {"name": person.full_name, "unit": unit.name}
+        )
+    membership = UnitMembership(person=person, unit=unit, started_on=started_on)
+    membership.full_clean()
+    membership.save()
+    audit.record(
+        actor=actor,
+        verb="membership.start",
+        obj=membership,
+        person_id=person.pk,
+        details={"unit": unit.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_end(
+    *, actor: Any, membership: UnitMembership, ended_on: dt.date | None = None
+) -> UnitMembership:
+    require_unit_in_scope(actor, membership.unit)
+    ended_on = ended_on or timezone.localdate()
+    if membership.ended_on is not None:
+        raise ApplicationError(_("This membership has already ended."))
+    _check_date(ended_on, label=_("The end date"))
+    if ended_on < membership.started_on:
+        raise ApplicationError(_("A membership cannot end before it started."))
+    membership.ended_on = ended_on
+    membership.save(update_fields=["ended_on", "updated_at"])
+    audit.record(
+        actor=actor,
+        verb="membership.end",
+        obj=membership,
+        person_id=membership.person_id,
+        details={"unit": membership.unit_id},
+    )
+    return membership
+
+
+@transaction.atomic
+def role_start(
+    *,
+    actor: Any,
+    person: Person,
+    unit: Unit,
+    role_type: RoleType,
+    started_on: dt.date | None = None,
+) -> Role:
+    require_unit_in_scope(actor, unit)
+    started_on = started_on or timezone.localdate()
+    _check_date(started_on, label=_("The start date"))
+    if Role.objects.filter(
+        person=person, unit=unit, role_type=role_type, ended_on__isnull=True
+    ).exists():
+        raise ApplicationError(
+            _("%(name)s already holds this role in %(unit)s.")
+            % {"name": person.full_name, "unit": unit.name}
+        )
+    role = Role(person=person, unit=unit, role_type=role_type, started_on=started_on)
+    role.full_clean()
+    role.save()
+    audit.record(
+        actor=actor,
+        verb="role.start",
+        obj=role,
+        person_id=person.pk,
+        details={"unit": unit.pk, "role_type": role_type.slug},
+    )
+    return role
+
+
+@transaction.atomic
+def role_end(*, actor: Any, role: Role, ended_on: dt.date | None = None) -> Role:
+    """End a role: the holder becomes an alumnus, and access granted for it ends too."""
+    require_unit_in_scope(actor, role.unit)
+    ended_on = ended_on or timezone.localdate()
+    if role.ended_on is not None:
+        raise ApplicationError(_("This role has already ended."))
+    _check_date(ended_on, label=_("The end date"))
+    if ended_on < role.started_on:
+        raise ApplicationError(_("A role cannot end before it started."))
+    role.ended_on = ended_on
+    role.save(update_fields=["ended_on", "updated_at"])
+    ended_scopes = list(
+        AccessScope.objects.filter(role=role, ends_with_role=True).values_list("user_id", "unit_id")
+    )
+    AccessScope.objects.filter(role=role, ends_with_role=True).delete()
+    audit.record(
+        actor=actor,
+        verb="role.end",
+        obj=role,
+        person_id=role.person_id,
+        details={
+            "unit": role.unit_id,
+            "role_type": role.role_type.slug,
+            "access_scopes_ended": [list(s) for s in ended_scopes],
+        },
+    )
+    return role

@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aktivist.core.models import BaseModel
+from aktivist.lib.normalise import normalise_email, normalise_name, normalise_postcode
+
+YOUNG_MAX_AGE = 25  # "young people" in the organisation's reports: 25 or younger
+
+
+def validate_birth_year(value: int) -> None:
+    this_year = timezone.localdate().year
+    if value < this_year - 120 or value > this_year:
+        raise ValidationError(
+            _("Enter a birth year between %(low)s and %(high)s."),
+            params={"low": this_year - 120, "high": this_year},
+            code="invalid_birth_year",
+        )
+
+
+class Person(BaseModel):
+    """One row per human, member or not."""
+
+    class MembershipStatus(models.TextChoices):
+        MEMBER = "member", _("Member")
+        NON_MEMBER = "non_member", _("Non-member")
+        FORMER = "former", _("Former member")
+
+    class Language(models.TextChoices):
+        SWEDISH = "sv", _("Swedish")
+        ENGLISH = "en", _("English")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), max_length=254, null=True, blank=True, unique=True)
+    mobile = models.CharField(_("mobile"), max_length=20, null=True, blank=True, unique=True)
+    other_phone = models.CharField(_("other phone"), max_length=20, blank=True, db_index=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True, validators=[validate_birth_year]
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.SWEDISH
+    )
+    membership_status = models.CharField(
+        _("membership status"),
+        max_length=12,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.NON_MEMBER,
+    )
+    member_since = models.DateField(_("member since"), null=True, blank=True)
+    membership_ended_on = models.DateField(_("membership ended"), null=True, blank=True)
+    member_number = models.CharField(
+        _("member number"), max_length=20, null=True, blank=True, unique=True
+    )
+    home_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("home unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="home_people",
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    tags = models.ManyToManyField("people.Tag", through="people.Tagging", related_name="people")
+    # Search keys: lower-cased names, kept in step by save() and the bulk paths.
+    first_name_key = models.CharField(max_length=100, editable=False, default="")
+    last_name_key = models.CharField(max_length=100, editable=False, default="")
+    # Erasure keeps a tombstone: personal fields blanked, the row inactive.
+    is_active = models.BooleanField(default=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["last_name_key", "first_name_key", "id"]
+        indexes = [
+            models.Index(
+                fields=["last_name_key", "first_name_key"],
+                name="person_last_name_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["first_name_key"],
+                name="person_first_name_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["email"], name="person_email_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["home_unit"], name="person_home_unit_idx"),
+            models.Index(fields=["membership_status"], name="person_status_idx"),
+            models.Index(fields=["birth_year"], name="person_birth_year_idx"),
+            models.Index(fields=["language"], name="person_language_idx"),
+        ]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def age(self) -> int | None:
+        if self.birth_year is None:
+            return None
+        return timezone.localdate().year - self.birth_year
+
+    def normalise(self) -> None:
+        """Bring fields to their stored form; phones are normalised by the services and forms
+        (an invalid phone is an error there, not something to drop silently)."""
+        self.email = normalise_email(self.email)
+        self.mobile = self.mobile or None
+        self.member_number = (self.member_number or "").strip() or None
+        self.postcode = normalise_postcode(self.postcode)
+        self.first_name = " ".join(self.first_name.split())
+        self.last_name = " ".join(self.last_name.split())
+        self.first_name_key = normalise_name(self.first_name)
+        self.last_name_key = normalise_name(self.last_name)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalise()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            fields = set(update_fields)  # type: ignore[call-overload]
+            if fields & {"first_name", "last_name"}:
+                fields |= {"first_name_key", "last_name_key"}
+            kwargs["update_fields"] = fields
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Tag(BaseModel):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tagging(BaseModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "tag"], name="tag_once_per_person")
+        ]
+        indexes = [models.Index(fields=["tag", "person"], name="tagging_tag_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id}:{self.person_id}"
+
+
+class Consent(BaseModel):
+    """Person × channel × purpose, pending → confirmed → withdrawn."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Purpose(models.TextChoices):
+        CAMPAIGNS = "campaigns", _("Campaigns and news")
+        RAPID_RESPONSE = "rapid_response", _("Rapid-response network")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    wording_version = models.CharField(_("wording version"), max_length=40, blank=True)
+    wording_hash = models.CharField(_("wording hash"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "channel", "purpose"], name="one_consent_per_channel_purpose"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="confirmed") | models.Q(confirmed_at__isnull=False),
+                name="confirmed_consent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["channel", "purpose", "status"], name="consent_lookup_idx")]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}: {self.status}"
+
+
+class Interaction(BaseModel):
+    """A note, call, meeting or email with a person; may carry a follow-up."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        EMAIL = "email", _("Email")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_interactions",
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    text = models.TextField(_("text"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    follow_up_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("follow-up owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
+    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "occurred_at"], name="interaction_person_idx"),
+            models.Index(
+                fields=["follow_up_owner", "follow_up_done_at", "follow_up_due"],
+                name="interaction_follow_up_idx",
+            ),
+        ]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def has_open_follow_up(self) -> bool:
+        return self.follow_up_due is not None and self.follow_up_done_at is None
+
+
+class ReviewItem(BaseModel):
+    """A request the secretariat must look at because it touched someone outside the
+    requester's scope. The requester only learns that it is held for review."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        APPLIED = "applied", _("Applied")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Kind(models.TextChoices):
+        PERSON_CREATE = "person_create", _("New person matches someone outside scope")
+        PERSON_UPDATE = "person_update", _("Edit matches someone outside scope")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organisation.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_person = models.ForeignKey(
+        Person, null=True, on_delete=models.CASCADE, related_name="review_items"
+    )
+    payload = models.JSONField(default=dict)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="review_status_idx")]
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from aktivist.accounts.access import scope_for
+from aktivist.people.models import Person
+from aktivist.people.scoping import person_scope_q
+
+
+def people_visible_to(viewer: Any) -> QuerySet[Person]:
+    """Every person the viewer may see (active rows only); the one door to people."""
+    scope = scope_for(viewer)
+    qs = Person.objects.filter(is_active=True)
+    q = person_scope_q(scope)
+    if not scope.sees_people:
+        return qs.none()
+    if q is not None:
+        qs = qs.filter(q)
+    return qs
+
+
+def access_person(viewer: Any, pk: Any, *, write: bool = False) -> Person:
+    """The person with this id if the viewer may see it, else 404 (never 403: a record
+    outside the scope is answered as if it did not exist)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    person = people_visible_to(viewer).select_related("home_unit").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def can_see_person(viewer: Any, person_id: int) -> bool:
+    return people_visible_to(viewer).filter(pk=person_id).exists()
+
+
+_PHONE_CHARS = set("0123456789+-() ")
+
+
+def search_q(query: str) -> Q | None:
+    """The people list's search box: name prefix, email, phone in any format, member number.
+    None for an empty query."""
+    from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
+
+    text = " ".join(query.split())
+    if not text:
+        return None
+    if "@" in text:
+        return Q(email__startswith=normalise_email(text))
+    if set(text) <= _PHONE_CHARS and any(ch.isdigit() for ch in text):
+        q = Q(member_number=text.replace(" ", ""))
+        phone = normalise_phone(text)
+        if phone:
+            q |= Q(mobile=phone) | Q(other_phone=phone)
+        return q
+    tokens = normalise_name(text).split(" ")
+    if len(tokens) == 1:
+        return Q(last_name_key__startswith=tokens[0]) | Q(first_name_key__startswith=tokens[0])
+    first, rest = tokens[0], " ".join(tokens[1:])
+    last, before = tokens[-1], " ".join(tokens[:-1])
+    return (
+        Q(first_name_key__startswith=first, last_name_key__startswith=rest)
+        | Q(first_name_key__startswith=before, last_name_key__startswith=last)
+        | Q(last_name_key__startswith=first, first_name_key__startswith=rest)
+    )
+
+
+def people_search(viewer: Any, query: str) -> QuerySet[Person]:
+    qs = people_visible_to(viewer)
+    q = search_q(query)
+    if q is not None:
+        qs = qs.filter(q)
+    return qs.select_related("home_unit")

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from aktivist.accounts.admin_site import restrict_admin_site
+
+restrict_admin_site(admin.site)
+
+urlpatterns = [
+    path("", include("aktivist.core.urls")),
+    path("accounts/", include("aktivist.accounts.urls")),
+    path("people/", include("aktivist.people.urls")),
+    path("units/", include("aktivist.organisation.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "aktivist.core.views.not_found"
+handler500 = "aktivist.core.views.server_error"
