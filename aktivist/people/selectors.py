@@ -76,3 +76,12 @@ def people_search(viewer: Any, query: str) -> QuerySet[Person]:
     if q is not None:
         qs = qs.filter(q)
     return qs.select_related("home_unit")
+
+
+def page_of(qs: QuerySet[Person], *, page: int, per_page: int = 50) -> tuple[list[Person], bool]:
+    """One page of a list without COUNT(*) over the whole scope: fetch one row more than
+    shown to know whether a next page exists."""
+    page = max(page, 1)
+    start = (page - 1) * per_page
+    rows = list(qs[start : start + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
