@@ -171,3 +171,49 @@ def client_for(client: Client) -> Any:
         return c
 
     return make
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Any, settings: Any) -> Any:
+    """A real SMTP server on loopback (aiosmtpd in a subprocess) writing to a Maildir.
+    Yields the mailbox.Maildir; Django's SMTP backend is pointed at it."""
+    import mailbox
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    maildir = tmp_path / "maildir"
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    try:
+        yield mailbox.Maildir(str(maildir), create=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

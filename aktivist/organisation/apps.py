@@ -12,6 +12,17 @@ class OrganisationConfig(AppConfig):
         from aktivist.organisation.models import Role, UnitMembership
         from aktivist.people.scoping import register_scope_provider
 
+        from aktivist.core.schedule import Job, register_job
+        from aktivist.organisation.tasks import end_access_of_ended_roles
+
+        register_job(
+            Job(
+                name="end_access_of_ended_roles",
+                period="daily",
+                task=end_access_of_ended_roles,
+                not_before_hour=2,
+            )
+        )
         register_scope_provider(scoping.home_unit_provider)
         register_scope_provider(scoping.membership_and_role_provider)
         register_simple(

@@ -139,3 +139,18 @@ def role_end(*, actor: Any, role: Role, ended_on: dt.date | None = None) -> Role
         },
     )
     return role
+
+
+@transaction.atomic
+def end_access_of_ended_roles() -> int:
+    stale = AccessScope.objects.filter(ends_with_role=True, role__ended_on__isnull=False)
+    rows = list(stale.values_list("pk", "user_id", "role_id"))
+    if rows:
+        AccessScope.objects.filter(pk__in=[r[0] for r in rows]).delete()
+        audit.record(
+            actor=None,
+            verb="access.ended_with_roles",
+            object_type="accounts.accessscope",
+            details={"scopes": [[r[1], r[2]] for r in rows]},
+        )
+    return len(rows)

@@ -1,0 +1,65 @@
+"""Periodic work: a registry of jobs and the one small scheduler that enqueues them.
+
+Each job names a period ("daily", "hourly", "monthly"); a run is recorded as a
+``ScheduledRun(job, period_key)`` row whose unique constraint stops two schedulers from
+enqueueing the same run twice. Apps register their jobs in ``ready()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from aktivist.core.models import ScheduledRun
+
+logger = logging.getLogger(__name__)
+
+PERIODS: dict[str, Callable[[dt.datetime], str]] = {
+    "hourly": lambda now: now.strftime("%Y-%m-%dT%H"),
+    "daily": lambda now: now.strftime("%Y-%m-%d"),
+    "monthly": lambda now: now.strftime("%Y-%m"),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    period: str
+    task: Any  # a django_tasks Task; enqueued with no arguments
+    not_before_hour: int = 0  # local hour before which a daily/monthly run does not start
+
+
+jobs: dict[str, Job] = {}
+
+
+def register_job(job: Job) -> None:
+    if job.period not in PERIODS:
+        raise ValueError(f"unknown period {job.period!r}")
+    jobs[job.name] = job
+
+
+def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
+    """Enqueue every job whose current period has no run yet. Returns the jobs enqueued."""
+    local = timezone.localtime(now or timezone.now())
+    enqueued: list[str] = []
+    for job in jobs.values():
+        if job.period != "hourly" and local.hour < job.not_before_hour:
+            continue
+        key = PERIODS[job.period](local)
+        try:
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(job=job.name, period=key)
+                transaction.on_commit(lambda job=job: job.task.enqueue())
+                run.enqueued_at = timezone.now()
+                run.save(update_fields=["enqueued_at"])
+        except IntegrityError:
+            continue  # another scheduler (or an earlier loop) already took this period
+        enqueued.append(job.name)
+        logger.info("scheduler enqueued job=%s period=%s", job.name, key)
+    return enqueued

@@ -1,0 +1,113 @@
+"""The registry of segment conditions.
+
+A condition is one leaf of the filter language: ``{"condition": "<key>", "value": ...}``.
+Each app registers its own conditions in its ``AppConfig.ready()``; this module never
+imports a feature.
+
+``validate(value)`` checks the JSON value without touching the database and returns it in
+its normal form (or raises ``SegmentError``); ``to_q(value, viewer)`` turns a validated
+value into a ``Q`` over ``people.Person``. It may read the database to check what the
+viewer may name (a unit outside the viewer's scope is an unknown unit), but it must return
+subqueries, never lists of person ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from aktivist.core.exceptions import ApplicationError
+
+
+class SegmentError(ApplicationError):
+    """A segment tree or condition value was refused; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    label: str | Promise
+    validate: Callable[[Any], Any]
+    to_q: Callable[[Any, Any], Q]
+
+
+_conditions: dict[str, Condition] = {}
+
+
+def register_condition(condition: Condition) -> Condition:
+    existing = _conditions.get(condition.key)
+    if existing is not None and existing != condition:
+        raise ImproperlyConfigured(f"Segment condition {condition.key!r} is registered twice.")
+    _conditions[condition.key] = condition
+    return condition
+
+
+def get_condition(key: str) -> Condition:
+    try:
+        return _conditions[key]
+    except (KeyError, TypeError):
+        raise SegmentError(_("Unknown condition “%(key)s”.") % {"key": key}) from None
+
+
+def registered_conditions() -> list[Condition]:
+    return sorted(_conditions.values(), key=lambda c: c.key)
+
+
+# Small helpers for conditions' validate(): each raises SegmentError with a clear message.
+
+
+def require_dict(value: Any, *, required: Iterable[str], optional: Iterable[str] = ()) -> dict:
+    required, optional = set(required), set(optional)
+    if not isinstance(value, dict):
+        raise SegmentError(_("Expected an object."))
+    missing = sorted(required - value.keys())
+    if missing:
+        raise SegmentError(_("Missing field: %(fields)s.") % {"fields": ", ".join(missing)})
+    unexpected = sorted(value.keys() - required - optional)
+    if unexpected:
+        raise SegmentError(_("Unexpected field: %(fields)s.") % {"fields": ", ".join(unexpected)})
+    return value
+
+
+def require_int(value: Any, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
+    # bool is an int in Python, but never a meaningful number here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SegmentError(_("Expected a whole number."))
+    if not minimum <= value <= maximum:
+        raise SegmentError(
+            _("Expected a number between %(low)s and %(high)s.")
+            % {"low": minimum, "high": maximum}
+        )
+    return value
+
+
+def require_ids(value: Any, *, allow_empty: bool = False, max_items: int = 100) -> list[int]:
+    if not isinstance(value, list):
+        raise SegmentError(_("Expected a list of ids."))
+    if not value and not allow_empty:
+        raise SegmentError(_("Choose at least one."))
+    if len(value) > max_items:
+        raise SegmentError(_("Choose at most %(count)s.") % {"count": max_items})
+    return sorted({require_int(v, minimum=1) for v in value})
+
+
+def require_choice(value: Any, choices: Iterable[str]) -> str:
+    allowed = list(choices)
+    if value not in allowed:
+        raise SegmentError(
+            _("Expected one of: %(choices)s.") % {"choices": ", ".join(allowed)}
+        )
+    return str(value)
+
+
+def require_choices(value: Any, choices: Iterable[str]) -> list[str]:
+    allowed = list(choices)
+    if not isinstance(value, list) or not value:
+        raise SegmentError(_("Choose at least one of: %(choices)s.") % {"choices": ", ".join(allowed)})
+    return sorted({require_choice(v, allowed) for v in value})
