@@ -217,3 +217,81 @@ def smtp_server(tmp_path: Any, settings: Any) -> Any:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+# --- Browser tests: Playwright driving the system's Chromium -----------------------------
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def find_chromium() -> str | None:
+    import os
+    import shutil
+
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured if os.path.exists(configured) else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Any:
+    import os
+
+    path = find_chromium()
+    if path is None:
+        message = "No Chromium found (install Debian's 'chromium' or set CHROMIUM_PATH)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: browser tests must run in CI.")
+        pytest.skip(f"{message}: browser tests skipped.")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django must allow ORM calls from tests.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium_browser: Any, live_server: Any) -> Any:
+    """A phone-sized page (375×740) against the live server; Swedish by default."""
+    context = chromium_browser.new_context(
+        viewport={"width": 375, "height": 740}, base_url=live_server.url, locale="sv-SE"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core with the WCAG 2.1 A/AA tags: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)
