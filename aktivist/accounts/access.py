@@ -39,7 +39,7 @@ def scope_for(user: Any) -> Scope:
         return NO_SCOPE
     cached = getattr(user, "_aktivist_scope", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     rows = list(user.scopes.filter(unit__is_active=True).values_list("unit_id", "unit__path"))
     scope = Scope(
         role=user.access_role,

@@ -14,7 +14,7 @@ def restrict_admin_site(site: AdminSite) -> None:
             and user.is_authenticated
             and getattr(user, "access_role", None) == "admin"
             and user.is_staff
-            and user.is_verified()  # type: ignore[union-attr]
+            and user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
         )
 
     site.has_permission = has_permission  # type: ignore[method-assign]

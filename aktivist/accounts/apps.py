@@ -20,7 +20,7 @@ class AccountsConfig(AppConfig):
         )
 
 
-def _merge_account(keep, drop):  # type: ignore[no-untyped-def]
+def _merge_account(keep, drop):
     from aktivist.accounts.models import User
 
     if User.objects.filter(person=keep).exists():

@@ -55,7 +55,7 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
         try:
             with transaction.atomic():
                 run = ScheduledRun.objects.create(job=job.name, period=key)
-                transaction.on_commit(lambda job=job: job.task.enqueue())
+                transaction.on_commit(job.task.enqueue)
                 run.enqueued_at = timezone.now()
                 run.save(update_fields=["enqueued_at"])
         except IntegrityError:

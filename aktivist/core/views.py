@@ -1,13 +1,75 @@
+"""The start page, the access decorators shared by the staff pages, and the error pages."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from aktivist.accounts.access import scope_for
+from aktivist.core import selectors
+
+View = Callable[..., HttpResponse]
+
+
+def people_viewer_required(view: View) -> View:
+    """Logged in, and an access role that sees people (not the board viewer). Anyone else
+    gets the 404 page: a page they may not use is answered as if it did not exist."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_for(request.user).sees_people:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def national_required(view: View) -> View:
+    """Secretariat admins and staff only (others: 404)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_for(request.user).is_national:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def follow_ups_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "follow_ups": selectors.my_open_follow_ups(request.user),
+        "follow_up_limit": selectors.FOLLOW_UP_LIMIT,
+        "today": timezone.localdate(),
+    }
+
+
+def render_follow_ups(request: HttpRequest, *, message: str = "") -> HttpResponse:
+    """The start page's follow-up section (the partial the full page includes)."""
+    context = follow_ups_context(request)
+    context["section_message"] = message
+    return render(request, "core/_follow_ups.html", context)
 
 
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/start.html", {})
+    scope = scope_for(request.user)
+    if not scope.sees_people:
+        # Board viewers (and accounts without a scope yet) see no personal data at all.
+        return render(request, "core/start_board.html", {"nav": "start"})
+    context = {
+        "nav": "start",
+        **follow_ups_context(request),
+        "recent_interactions": selectors.recent_interactions(request.user),
+        "recent_people": selectors.recent_people(request.user),
+    }
+    return render(request, "core/start.html", context)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

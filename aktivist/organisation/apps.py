@@ -37,9 +37,12 @@ class OrganisationConfig(AppConfig):
             export_columns=["role_type__name", "unit__name", "started_on", "ended_on"],
             merge=_merge_roles,
         )
+        from aktivist.organisation import segment_conditions
+
+        segment_conditions.register()
 
 
-def _merge_memberships(keep, drop):  # type: ignore[no-untyped-def]
+def _merge_memberships(keep, drop):
     from aktivist.organisation.models import UnitMembership
 
     current_units = set(
@@ -55,7 +58,7 @@ def _merge_memberships(keep, drop):  # type: ignore[no-untyped-def]
     UnitMembership.objects.filter(person=drop).update(person=keep)
 
 
-def _merge_roles(keep, drop):  # type: ignore[no-untyped-def]
+def _merge_roles(keep, drop):
     from aktivist.organisation.models import Role
 
     current = set(

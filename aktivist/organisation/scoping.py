@@ -17,7 +17,7 @@ def subtree_q(scope: Scope, field: str = "path") -> Q:
     return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in scope.unit_paths), Q(pk__in=[]))
 
 
-def scope_unit_ids(scope: Scope):  # type: ignore[no-untyped-def]
+def scope_unit_ids(scope: Scope):
     return Unit.objects.filter(subtree_q(scope)).values("pk")
 
 

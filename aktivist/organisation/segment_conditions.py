@@ -96,9 +96,7 @@ def role_q(value: dict[str, Any], viewer: Any) -> Q:
 
 
 CONDITIONS = [
-    Condition(
-        "unit_subtree", gettext_lazy("Unit"), validate_unit_subtree, unit_subtree_q
-    ),
+    Condition("unit_subtree", gettext_lazy("Unit"), validate_unit_subtree, unit_subtree_q),
     Condition("role", gettext_lazy("Role"), validate_role, role_q),
 ]
 

@@ -42,3 +42,6 @@ class PeopleConfig(AppConfig):
             export_columns=["kind", "status", "created_at"],
             erase=null_out(ReviewItem, "matched_person"),
         )
+        from aktivist.people import segment_conditions
+
+        segment_conditions.register()

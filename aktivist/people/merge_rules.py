@@ -6,7 +6,7 @@ from typing import Any
 
 from aktivist.people.models import Consent, Tagging
 
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     Consent.Status.PENDING: 0,
     Consent.Status.CONFIRMED: 1,
     Consent.Status.WITHDRAWN: 2,  # a withdrawal always wins: never contact against a "no"

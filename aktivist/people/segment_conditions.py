@@ -171,4 +171,3 @@ CONDITIONS = [
 def register() -> None:
     for condition in CONDITIONS:
         register_condition(condition)
-

@@ -1,8 +1,8 @@
 """The people list's filter form: plain GET fields that become a segment tree.
 
-    form = PeopleFilterForm(request.GET or None, viewer=request.user)
-    if form.is_valid() and (tree := form.to_tree()):
-        qs = qs.filter(compile_tree(tree, request.user))
+form = PeopleFilterForm(request.GET or None, viewer=request.user)
+if form.is_valid() and (tree := form.to_tree()):
+    qs = qs.filter(compile_tree(tree, request.user))
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ class PeopleFilterForm(forms.Form):
     status = forms.MultipleChoiceField(
         label=_("Membership status"), choices=Person.MembershipStatus.choices, required=False
     )
-    age_min = forms.IntegerField(label=_("Age from"), min_value=0, max_value=MAX_AGE, required=False)
+    age_min = forms.IntegerField(
+        label=_("Age from"), min_value=0, max_value=MAX_AGE, required=False
+    )
     age_max = forms.IntegerField(label=_("Age to"), min_value=0, max_value=MAX_AGE, required=False)
     young = forms.BooleanField(label=_("Young people only"), required=False)
     language = forms.ChoiceField(

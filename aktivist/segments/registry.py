@@ -81,8 +81,7 @@ def require_int(value: Any, *, minimum: int = 0, maximum: int = 2**31 - 1) -> in
         raise SegmentError(_("Expected a whole number."))
     if not minimum <= value <= maximum:
         raise SegmentError(
-            _("Expected a number between %(low)s and %(high)s.")
-            % {"low": minimum, "high": maximum}
+            _("Expected a number between %(low)s and %(high)s.") % {"low": minimum, "high": maximum}
         )
     return value
 
@@ -100,14 +99,14 @@ def require_ids(value: Any, *, allow_empty: bool = False, max_items: int = 100) 
 def require_choice(value: Any, choices: Iterable[str]) -> str:
     allowed = list(choices)
     if value not in allowed:
-        raise SegmentError(
-            _("Expected one of: %(choices)s.") % {"choices": ", ".join(allowed)}
-        )
+        raise SegmentError(_("Expected one of: %(choices)s.") % {"choices": ", ".join(allowed)})
     return str(value)
 
 
 def require_choices(value: Any, choices: Iterable[str]) -> list[str]:
     allowed = list(choices)
     if not isinstance(value, list) or not value:
-        raise SegmentError(_("Choose at least one of: %(choices)s.") % {"choices": ", ".join(allowed)})
+        raise SegmentError(
+            _("Choose at least one of: %(choices)s.") % {"choices": ", ".join(allowed)}
+        )
     return sorted({require_choice(v, allowed) for v in value})

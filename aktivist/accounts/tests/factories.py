@@ -5,7 +5,7 @@ import factory
 from aktivist.accounts.models import AccessScope, User
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class AccessScopeFactory(factory.django.DjangoModelFactory):
+class AccessScopeFactory(factory.django.DjangoModelFactory[AccessScope]):
     class Meta:
         model = AccessScope
 

@@ -56,8 +56,8 @@ def test_registered_handlers_move_export_and_erase_every_related_row(db):
     keep.tags.add(tag)  # the same tag on both must not collide
     ConsentFactory(person=keep, status=Consent.Status.CONFIRMED, confirmed_at="2026-01-01T00:00Z")
 
-    for handler in merge_registry.values():
-        handler(keep, drop)
+    for merge in merge_registry.values():
+        merge(keep, drop)
 
     for model in models_pointing_to(Person):
         fields = [
@@ -75,8 +75,8 @@ def test_registered_handlers_move_export_and_erase_every_related_row(db):
     }
     assert all(rows for rows in sections.values()), sections
 
-    for handler in erasure_registry.values():
-        handler(keep)
+    for erase in erasure_registry.values():
+        erase(keep)
     for model in models_pointing_to(Person):
         fields = [
             f.name

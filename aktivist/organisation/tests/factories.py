@@ -7,7 +7,7 @@ import factory
 from aktivist.organisation.models import PostcodePrefix, Role, RoleType, Unit, UnitMembership
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
+class UnitFactory(factory.django.DjangoModelFactory[Unit]):
     class Meta:
         model = Unit
 
@@ -15,7 +15,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     kind = Unit.Kind.LOCAL_GROUP
 
 
-class PostcodePrefixFactory(factory.django.DjangoModelFactory):
+class PostcodePrefixFactory(factory.django.DjangoModelFactory[PostcodePrefix]):
     class Meta:
         model = PostcodePrefix
 
@@ -23,7 +23,7 @@ class PostcodePrefixFactory(factory.django.DjangoModelFactory):
     prefix = factory.Sequence(lambda n: f"{9000 + n}")
 
 
-class RoleTypeFactory(factory.django.DjangoModelFactory):
+class RoleTypeFactory(factory.django.DjangoModelFactory[RoleType]):
     class Meta:
         model = RoleType
         django_get_or_create = ("slug",)
@@ -33,7 +33,7 @@ class RoleTypeFactory(factory.django.DjangoModelFactory):
     name_en = factory.LazyAttribute(lambda o: f"Role {o.slug}")
 
 
-class UnitMembershipFactory(factory.django.DjangoModelFactory):
+class UnitMembershipFactory(factory.django.DjangoModelFactory[UnitMembership]):
     class Meta:
         model = UnitMembership
 
@@ -42,7 +42,7 @@ class UnitMembershipFactory(factory.django.DjangoModelFactory):
     started_on = dt.date(2024, 1, 1)
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(factory.django.DjangoModelFactory[Role]):
     class Meta:
         model = Role
 

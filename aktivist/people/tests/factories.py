@@ -5,7 +5,7 @@ import factory
 from aktivist.people.models import Consent, Interaction, Person, Tag
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -16,7 +16,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     birth_year = 1990
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
         django_get_or_create = ("name",)
@@ -24,7 +24,7 @@ class TagFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"tagg-{n}")
 
 
-class ConsentFactory(factory.django.DjangoModelFactory):
+class ConsentFactory(factory.django.DjangoModelFactory[Consent]):
     class Meta:
         model = Consent
 
@@ -34,7 +34,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     status = Consent.Status.PENDING
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     class Meta:
         model = Interaction
 
