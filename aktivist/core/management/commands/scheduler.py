@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Check once and exit.")
         parser.add_argument("--interval", type=float, default=30.0, help="Seconds between checks.")
 
-    def handle(self, *args: Any, once: bool = False, interval: float = 30.0, **options: Any) -> None:
+    def handle(
+        self, *args: Any, once: bool = False, interval: float = 30.0, **options: Any
+    ) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
