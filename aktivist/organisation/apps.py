@@ -8,12 +8,11 @@ class OrganisationConfig(AppConfig):
 
     def ready(self) -> None:
         from aktivist.core.registries import register_simple
+        from aktivist.core.schedule import Job, register_job
         from aktivist.organisation import scoping
         from aktivist.organisation.models import Role, UnitMembership
-        from aktivist.people.scoping import register_scope_provider
-
-        from aktivist.core.schedule import Job, register_job
         from aktivist.organisation.tasks import end_access_of_ended_roles
+        from aktivist.people.scoping import register_scope_provider
 
         register_job(
             Job(

@@ -32,7 +32,7 @@ VIA_CHOICES = ["home", "membership", "role"]
 ROLE_STATES = ["current", "former", "any"]
 
 
-def subtree_units(viewer: Any, unit_id: int) -> QuerySet[Unit]:
+def subtree_units(viewer: Any, unit_id: int) -> QuerySet[Unit, Any]:
     """The ids of the unit's subtree, as a subquery; SegmentError when the viewer cannot
     see the unit (whether or not it exists)."""
     path = units_visible_to(viewer).filter(pk=unit_id).values_list("path", flat=True).first()

@@ -84,7 +84,7 @@ def age_q(value: dict[str, int | None], viewer: Any) -> Q:
     """Age is the current year minus the birth year (Person.age); people without a birth
     year have no age and match no age range."""
     year = current_year()
-    q = Q(birth_year__isnull=False)
+    q = Q()  # a comparison with a missing birth year is never true
     if value["min"] is not None:
         q &= Q(birth_year__lte=year - value["min"])
     if value["max"] is not None:

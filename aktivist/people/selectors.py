@@ -85,3 +85,34 @@ def page_of(qs: QuerySet[Person], *, page: int, per_page: int = 50) -> tuple[lis
     start = (page - 1) * per_page
     rows = list(qs[start : start + per_page + 1])
     return rows[:per_page], len(rows) > per_page
+
+
+def accounts_who_see_person(person: Person) -> QuerySet[Any]:
+    """Active staff accounts that may see this person: the secretariat, and district or
+    group accounts whose scope reaches them (checked through the same scope rules). Used to
+    offer follow-up owners; a short list."""
+    from aktivist.accounts.models import User
+    from aktivist.organisation.models import Role, UnitMembership
+
+    unit_paths: set[str] = set()
+    if person.home_unit_id:
+        unit_paths.add(person.home_unit.path)  # type: ignore[union-attr]
+    for model in (UnitMembership, Role):
+        unit_paths.update(model.objects.filter(person=person).values_list("unit__path", flat=True))
+    prefixes = {
+        path[: i + 1] for path in unit_paths for i, ch in enumerate(path) if ch == "/"
+    }
+    national = [User.AccessRole.ADMIN, User.AccessRole.STAFF]
+    candidates = (
+        User.objects.filter(
+            is_active=True,
+            access_role__in=[User.AccessRole.DISTRICT, User.AccessRole.COORDINATOR],
+            scopes__unit__path__in=prefixes,
+        ).distinct()
+        if prefixes
+        else User.objects.none()
+    )
+    seeing = [user.pk for user in candidates if can_see_person(user, person.pk)]
+    return User.objects.filter(
+        Q(access_role__in=national) | Q(pk__in=seeing), is_active=True
+    ).order_by("name", "email")

@@ -52,7 +52,7 @@ def get_condition(key: str) -> Condition:
     try:
         return _conditions[key]
     except (KeyError, TypeError):
-        raise SegmentError(_("Unknown condition “%(key)s”.") % {"key": key}) from None
+        raise SegmentError(_("Unknown condition “%(key)s”.") % {"key": str(key)[:50]}) from None
 
 
 def registered_conditions() -> list[Condition]:

@@ -1,0 +1,55 @@
+"""Reads of staff accounts. Only admins see accounts other than their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import AccessScope, User
+
+
+def staff_accounts_visible_to(viewer: Any) -> QuerySet[User]:
+    """Every staff account, for admins; nothing for anyone else."""
+    if not scope_for(viewer).is_admin:
+        return User.objects.none()
+    return User.objects.all()
+
+
+def staff_list(viewer: Any) -> QuerySet[User]:
+    """The staff list: scopes and their units prefetched, ``has_two_factor`` annotated."""
+    return (
+        staff_accounts_visible_to(viewer)
+        .select_related("person")
+        .prefetch_related(
+            Prefetch(
+                "scopes",
+                queryset=AccessScope.objects.select_related("unit").order_by("unit__path"),
+            )
+        )
+        .annotate(
+            has_two_factor=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            )
+        )
+        .order_by("-is_active", "name", "email")
+    )
+
+
+def staff_get(viewer: Any, pk: Any) -> User:
+    """One account for an admin, else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    user = staff_list(viewer).filter(pk=pk).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
