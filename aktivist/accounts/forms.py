@@ -102,6 +102,12 @@ class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language for emails"), choices=settings.LANGUAGES)
 
 
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Checkboxes laid out with the design system's ``checkbox-label``."""
+
+    option_template_name = "accounts/widgets/checkbox_option.html"
+
+
 class UnitChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         indent = "— " * obj.depth
@@ -121,7 +127,7 @@ class AccessForm(forms.Form):
         label=_("Scope units"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         help_text=_(
             "Required for district representatives and group coordinators: they see the "
             "people and activities of these units and the units below them."

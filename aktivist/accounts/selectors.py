@@ -31,9 +31,7 @@ def staff_list(viewer: Any) -> QuerySet[User]:
             )
         )
         .annotate(
-            has_two_factor=Exists(
-                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-            )
+            has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
         )
         .order_by("-is_active", "name", "email")
     )

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import django_otp
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -55,9 +56,7 @@ def _validate_access(
         errors.setdefault("access_role", []).append(_("Choose a valid access role."))
     if access_role in SCOPED_ROLES and not scope_units:
         errors.setdefault("scope_units", []).append(
-            _(
-                "District representatives and group coordinators need at least one scope unit."
-            )
+            _("District representatives and group coordinators need at least one scope unit.")
         )
     if access_role not in SCOPED_ROLES and scope_units:
         errors.setdefault("scope_units", []).append(
@@ -235,7 +234,9 @@ def user_update_access(
     ends_with_role: bool = False,
 ) -> User:
     """Change an account's access role, scope units, linked person, or deactivate it."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # Lock the account while its access changes; read its current state under the lock.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    user.refresh_from_db(fields=["access_role", "is_active", "person"])
     units = list(scope_units)
     person = _validate_access(
         user=user,
@@ -252,10 +253,11 @@ def user_update_access(
             {"access_role": [_("You cannot remove your own admin access or deactivate yourself.")]}
         )
     if was_admin and not stays_admin:
-        other_admins = User.objects.filter(
+        # Lock every admin row, so two admins cannot remove each other at the same time.
+        admins = User.objects.select_for_update().filter(
             access_role=User.AccessRole.ADMIN, is_active=True
-        ).exclude(pk=user.pk)
-        if not other_admins.exists():
+        )
+        if not any(pk != user.pk for pk in admins.values_list("pk", flat=True)):
             raise ValidationError(
                 {"access_role": [_("There must always be at least one active admin.")]}
             )
@@ -320,13 +322,17 @@ def access_scopes_end_for_role(*, actor: Any, role: Role) -> int:
 def user_update_preferences(*, user: User, name: str, language: str) -> User:
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose a valid language.")]})
-    changed = [f for f, v in (("name", name.strip()), ("language", language)) if getattr(user, f) != v]
+    changed = [
+        f for f, v in (("name", name.strip()), ("language", language)) if getattr(user, f) != v
+    ]
     user.name = name.strip()
     user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=["name", "language"])
     if changed:
-        audit.record(actor=user, verb="account.preferences_changed", obj=user, details={"fields": changed})
+        audit.record(
+            actor=user, verb="account.preferences_changed", obj=user, details={"fields": changed}
+        )
     return user
 
 
@@ -364,6 +370,14 @@ def two_factor_confirm(*, user: User, device_id: int, token: str) -> TOTPDevice 
         details={"replaced_devices": replaced_count},
     )
     return device
+
+
+def two_factor_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """The user's confirmed device if it accepts this code (django-otp throttles guesses)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is None:
+        return None
+    return django_otp.verify_token(user, device.persistent_id, token)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from aktivist.accounts.access import scope_for
@@ -106,3 +106,20 @@ def units_for_choice(viewer: Any) -> QuerySet[Unit]:
 
 def unit_q_for_subtree(unit: Unit, field: str = "unit") -> Q:
     return Q(**{f"{field}__path__startswith": unit.path})
+
+
+def units_with_member_counts(viewer: Any) -> QuerySet[Unit]:
+    """The viewer's units in tree order, each with its number of current members: one query.
+    Every current member of a unit in the viewer's subtree is someone the viewer may see
+    (a current membership in the scope is itself a reason to see a person), so the count
+    reveals no one outside the scope; erased people are not counted."""
+    return (
+        units_visible_to(viewer)
+        .annotate(
+            current_members=Count(
+                "memberships",
+                filter=Q(memberships__ended_on__isnull=True, memberships__person__is_active=True),
+            )
+        )
+        .order_by("path")
+    )

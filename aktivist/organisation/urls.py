@@ -1,4 +1,11 @@
+from django.urls import path
+
+from aktivist.organisation import views
 
 app_name = "organisation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.unit_list, name="unit_list"),
+    path("alumni/", views.alumni_list, name="alumni"),
+    path("<int:pk>/", views.unit_detail, name="unit_detail"),
+]

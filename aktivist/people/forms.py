@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
+from aktivist.organisation.forms import unit_choice_field
 from aktivist.organisation.models import RoleType
-from aktivist.organisation.selectors import units_for_choice
 from aktivist.people.models import Interaction, Person
 from aktivist.people.services import EDITABLE_FIELDS
 
@@ -23,40 +24,30 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class UnitChoiceField(forms.ModelChoiceField):
-    """Units as an indented tree, so a phone user can tell the districts from the groups."""
+class Form(forms.Form):
+    """Labels without the trailing colon."""
 
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'· ' * max(obj.depth - self.base_depth, 0)}{obj.name}"
-
-    base_depth = 0
-
-
-def _unit_field(viewer: Any, **kwargs: Any) -> UnitChoiceField:
-    queryset = units_for_choice(viewer)
-    field = UnitChoiceField(queryset=queryset, **kwargs)
-    scope = scope_for(viewer)
-    if not scope.is_national:
-        field.base_depth = min((p.count("/") - 1 for p in scope.unit_paths), default=0)
-    return field
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form's fields (or the form for other keys)."""
     if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
+        for field, field_errors in error.error_dict.items():
             target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
+            for item in field_errors:
+                form.add_error(target, item)
     else:
-        for message in error.messages:
-            form.add_error(None, message)
+        for text in error.messages:
+            form.add_error(None, text)
 
 
 PERSON_FIELDS = list(EDITABLE_FIELDS)
 
 
-class PersonForm(forms.Form):
+class PersonForm(Form):
     """The person's own fields, built from the model (labels, choices, the birth-year
     validator), without the model's uniqueness checks: those are the service's, which never
     name someone outside the viewer's scope."""
@@ -72,13 +63,20 @@ class PersonForm(forms.Form):
         self.fields["mobile"].help_text = _("Any format: 070-123 45 67 or +46 70 123 45 67.")
         for name in ("member_since", "membership_ended_on"):
             self.fields[name].widget = DateInput()
-        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        # Email and phones are checked by the service's normalisers, so that all their
+        # errors come back together and in the same words as everywhere else.
+        self.fields["email"] = forms.CharField(
+            label=self.fields["email"].label,
+            required=False,
+            max_length=254,
+            widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        )
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
         self.fields["postcode"].widget.attrs.update({"inputmode": "numeric"})
         self.fields["source"].help_text = _("Where we met: a street action, an event, a form …")
         if creating:
             scope = scope_for(viewer)
-            self.fields["unit"] = _unit_field(
+            self.fields["unit"] = unit_choice_field(
                 viewer,
                 label=_("Add to unit"),
                 required=not scope.is_national,
@@ -93,7 +91,16 @@ class PersonForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
 
 
-class InteractionForm(forms.Form):
+class OwnerChoiceField(forms.ModelChoiceField):
+    """Staff accounts by name; the viewer is "me"."""
+
+    viewer_pk: Any = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_("Me")) if obj.pk == self.viewer_pk else str(obj)
+
+
+class InteractionForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Interaction.Kind.choices)
     text = forms.CharField(
         label=_("What happened"),
@@ -108,9 +115,9 @@ class InteractionForm(forms.Form):
         widget=DateInput(),
         help_text=_("Leave empty for no follow-up."),
     )
-    follow_up_owner = forms.ModelChoiceField(
+    follow_up_owner = OwnerChoiceField(
         label=_("Who follows up"),
-        queryset=None,  # type: ignore[arg-type]  # set in __init__: accounts who see the person
+        queryset=User.objects.none(),  # set in __init__: the accounts who see the person
         required=False,
         empty_label=None,
     )
@@ -120,11 +127,9 @@ class InteractionForm(forms.Form):
         kwargs.setdefault("initial", {"follow_up_owner": getattr(viewer, "pk", None)})
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        owner_field = cast(forms.ModelChoiceField, self.fields["follow_up_owner"])
+        owner_field = cast(OwnerChoiceField, self.fields["follow_up_owner"])
         owner_field.queryset = owners
-        owner_field.label_from_instance = lambda user: (  # type: ignore[method-assign]
-            _("Me") if user.pk == viewer.pk else str(user)
-        )
+        owner_field.viewer_pk = getattr(viewer, "pk", None)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -136,7 +141,7 @@ class InteractionForm(forms.Form):
         return cleaned
 
 
-class TagForm(forms.Form):
+class TagForm(Form):
     name = forms.CharField(label=_("Tag"), max_length=80)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -144,7 +149,7 @@ class TagForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class EndForm(forms.Form):
+class EndForm(Form):
     """End a membership or a role on a date (today by default)."""
 
     ended_on = forms.DateField(label=_("End date"), widget=DateInput(), required=False)
@@ -153,20 +158,20 @@ class EndForm(forms.Form):
         return self.cleaned_data.get("ended_on") or timezone.localdate()
 
 
-class MembershipStartForm(forms.Form):
+class MembershipStartForm(Form):
     started_on = forms.DateField(label=_("From"), widget=DateInput(), required=False)
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "membership")
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = _unit_field(viewer, label=_("Unit"))
+        self.fields["unit"] = unit_choice_field(viewer, label=_("Unit"))
         self.order_fields(["unit", "started_on"])
 
     def clean_started_on(self) -> Any:
         return self.cleaned_data.get("started_on") or timezone.localdate()
 
 
-class RoleStartForm(forms.Form):
+class RoleStartForm(Form):
     role_type = forms.ModelChoiceField(
         label=_("Role"), queryset=RoleType.objects.filter(is_active=True).order_by("name")
     )
@@ -175,7 +180,7 @@ class RoleStartForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "role")
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = _unit_field(viewer, label=_("In unit"))
+        self.fields["unit"] = unit_choice_field(viewer, label=_("In unit"))
         self.order_fields(["role_type", "unit", "started_on"])
 
     def clean_started_on(self) -> Any:

@@ -99,9 +99,7 @@ def accounts_who_see_person(person: Person) -> QuerySet[Any]:
         unit_paths.add(person.home_unit.path)  # type: ignore[union-attr]
     for model in (UnitMembership, Role):
         unit_paths.update(model.objects.filter(person=person).values_list("unit__path", flat=True))
-    prefixes = {
-        path[: i + 1] for path in unit_paths for i, ch in enumerate(path) if ch == "/"
-    }
+    prefixes = {path[: i + 1] for path in unit_paths for i, ch in enumerate(path) if ch == "/"}
     national = [User.AccessRole.ADMIN, User.AccessRole.STAFF]
     candidates = (
         User.objects.filter(

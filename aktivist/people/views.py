@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,7 +60,7 @@ def _page_number(request: HttpRequest) -> int:
 def _is_partial(request: HttpRequest) -> bool:
     """An htmx request for a fragment (a history restore wants the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 # --- The people list ----------------------------------------------------------------------
@@ -76,7 +76,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     filter_data = request.GET.copy()
     filter_data.pop("q", None)
     filter_data.pop("page", None)
-    form = PeopleFilterForm(request.GET or None, viewer=request.user)
+    form = PeopleFilterForm(request.GET or None, viewer=request.user, label_suffix="")
     qs = people_search(request.user, query)
     filter_error = ""
     filtering = False
@@ -531,8 +531,8 @@ def _payload_rows(payload: dict[str, Any]) -> list[tuple[str, Any]]:
         if value in (None, ""):
             continue
         try:
-            label = str(Person._meta.get_field(field).verbose_name)
-        except Exception:  # noqa: BLE001 - an unknown key is shown as it is
+            label = str(getattr(Person._meta.get_field(field), "verbose_name", field))
+        except FieldDoesNotExist:
             label = field
         if field in ("mobile", "other_phone"):
             value = format_phone(value)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aktivist.accounts.models import AccessScope, User
 
@@ -27,3 +28,22 @@ class AccessScopeFactory(factory.django.DjangoModelFactory[AccessScope]):
 
     user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory("aktivist.organisation.tests.factories.UnitFactory")
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory[TOTPDevice]):
+    """A confirmed authenticator-app device (django-otp generates the key)."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_token(device: TOTPDevice) -> str:
+    """The code the device's app shows right now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

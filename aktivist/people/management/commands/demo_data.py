@@ -1,0 +1,58 @@
+"""manage.py demo_data: a believable Swedish section to try Aktivist with.
+
+Deterministic from --seed; --people scales to a million on PostgreSQL (COPY in chunks).
+--if-empty does nothing when people already exist (``make run`` loads the demo once).
+Prints counts only, never personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from aktivist.people.models import Person
+
+
+class Command(BaseCommand):
+    help = "Load demo data: districts, groups, people, roles, consents and demo staff accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=5000, help="how many people (5000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when people already exist"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from aktivist.people.demo import DEMO_PASSWORD, load_demo_data
+
+        people = options["people"]
+        if people < 1:
+            raise CommandError("--people must be at least 1.")
+        if Person.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("People already exist; demo data not loaded.")
+                return
+            raise CommandError(
+                "People already exist. demo_data only fills an empty database "
+                "(use --if-empty to skip quietly)."
+            )
+        self.stdout.write(f"Loading demo data: {people:,} people, seed {options['seed']} …")
+        summary = load_demo_data(
+            people=people, seed=options["seed"], out=lambda line: self.stdout.write(line)
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded in {summary.seconds:.1f} s: {summary.people:,} people "
+                f"({summary.members:,} members, {summary.former_members:,} former members, "
+                f"{summary.young:,} aged 15–25), {summary.units:,} units, "
+                f"{summary.memberships:,} memberships, {summary.roles:,} roles "
+                f"({summary.ended_roles:,} ended), {summary.taggings:,} tags, "
+                f"{summary.consents:,} consents, {summary.interactions:,} interactions "
+                f"({summary.follow_ups:,} follow-ups)."
+            )
+        )
+        self.stdout.write(
+            f"Demo staff accounts use the password {DEMO_PASSWORD!r}; "
+            "`manage.py demo_logins` prints them with their two-factor codes."
+        )
