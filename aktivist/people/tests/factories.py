@@ -12,7 +12,7 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
     first_name = factory.Faker("first_name", locale="sv_SE")
     last_name = factory.Faker("last_name", locale="sv_SE")
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    mobile = factory.Sequence(lambda n: f"+467{n % 4 * 2}{n:07d}")
+    mobile = factory.Sequence(lambda n: f"+4670{n:07d}")
     birth_year = 1990
 
 
