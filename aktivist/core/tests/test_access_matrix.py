@@ -1,0 +1,340 @@
+"""The access matrix: every persona × every page and action of the foundation.
+
+Personas: admin, secretariat staff, district representative of district A, coordinator of
+group A1, coordinator of group B1, board viewer, anonymous. A record outside a viewer's
+scope is answered as if it did not exist (404) and is never named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from aktivist.core.models import AuditEvent
+from aktivist.organisation.models import Role, UnitMembership
+from aktivist.people.models import Interaction, Person, ReviewItem, Tagging
+
+PERSONAS = [
+    "admin",
+    "staff",
+    "district_a",
+    "coordinator_a1",
+    "coordinator_b1",
+    "board",
+    "anonymous",
+]
+OK, LOGIN, NOT_FOUND = "ok", "login", "404"
+
+
+def outcome(response: Any) -> str:
+    if response.status_code == 404:
+        return NOT_FOUND
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    if response.status_code in (200, 302):
+        return OK
+    return str(response.status_code)
+
+
+def expect(**by_persona: str) -> dict[str, str]:
+    assert set(by_persona) == set(PERSONAS), set(PERSONAS) ^ set(by_persona)
+    return by_persona
+
+
+EVERY_STAFF_BUT_BOARD = expect(
+    admin=OK,
+    staff=OK,
+    district_a=OK,
+    coordinator_a1=OK,
+    coordinator_b1=OK,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+SEES_A1_PEOPLE = expect(
+    admin=OK,
+    staff=OK,
+    district_a=OK,
+    coordinator_a1=OK,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+SEES_B1_PEOPLE = expect(
+    admin=OK,
+    staff=OK,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=OK,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+SEES_DISTRICT_A_HOME = expect(
+    admin=OK,
+    staff=OK,
+    district_a=OK,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+NATIONAL_ONLY = expect(
+    admin=OK,
+    staff=OK,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+ADMIN_ONLY = expect(
+    admin=OK,
+    staff=NOT_FOUND,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+EVERYONE_LOGGED_IN = expect(
+    admin=OK,
+    staff=OK,
+    district_a=OK,
+    coordinator_a1=OK,
+    coordinator_b1=OK,
+    board=OK,
+    anonymous=LOGIN,
+)
+
+# (name, url builder from the world, expected outcome per persona)
+PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
+    ("start", lambda w: reverse("core:start"), EVERYONE_LOGGED_IN),
+    ("people list", lambda w: reverse("people:list"), EVERY_STAFF_BUT_BOARD),
+    ("people search", lambda w: reverse("people:list") + "?q=070", EVERY_STAFF_BUT_BOARD),
+    ("new person form", lambda w: reverse("people:create"), EVERY_STAFF_BUT_BOARD),
+    ("A1 member page", lambda w: reverse("people:detail", args=[w.member_a1.pk]), SEES_A1_PEOPLE),
+    ("A1 role holder", lambda w: reverse("people:detail", args=[w.role_a1.pk]), SEES_A1_PEOPLE),
+    ("A1 member edit", lambda w: reverse("people:edit", args=[w.member_a1.pk]), SEES_A1_PEOPLE),
+    ("B1 member page", lambda w: reverse("people:detail", args=[w.member_b1.pk]), SEES_B1_PEOPLE),
+    ("B1 member edit", lambda w: reverse("people:edit", args=[w.member_b1.pk]), SEES_B1_PEOPLE),
+    (
+        "district A home-unit person",
+        lambda w: reverse("people:detail", args=[w.home_a.pk]),
+        SEES_DISTRICT_A_HOME,
+    ),
+    (
+        "former A1 member (district sees history, coordinator only current)",
+        lambda w: reverse("people:detail", args=[w.former_member_a1.pk]),
+        SEES_DISTRICT_A_HOME,
+    ),
+    (
+        "person id that does not exist",
+        lambda w: reverse("people:detail", args=[999999]),
+        expect(
+            admin=NOT_FOUND,
+            staff=NOT_FOUND,
+            district_a=NOT_FOUND,
+            coordinator_a1=NOT_FOUND,
+            coordinator_b1=NOT_FOUND,
+            board=NOT_FOUND,
+            anonymous=LOGIN,
+        ),
+    ),
+    ("unit list", lambda w: reverse("organisation:unit_list"), EVERY_STAFF_BUT_BOARD),
+    (
+        "group A1 page",
+        lambda w: reverse("organisation:unit_detail", args=[w.group_a1.pk]),
+        SEES_A1_PEOPLE,
+    ),
+    (
+        "group B1 page",
+        lambda w: reverse("organisation:unit_detail", args=[w.group_b1.pk]),
+        SEES_B1_PEOPLE,
+    ),
+    (
+        "district A page",
+        lambda w: reverse("organisation:unit_detail", args=[w.district_a.pk]),
+        SEES_DISTRICT_A_HOME,
+    ),
+    ("alumni list", lambda w: reverse("organisation:alumni"), EVERY_STAFF_BUT_BOARD),
+    ("review queue", lambda w: reverse("people:review_list"), NATIONAL_ONLY),
+    ("staff accounts", lambda w: reverse("accounts:staff_list"), ADMIN_ONLY),
+    ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("page", "url", "expected"), PAGES, ids=[p[0] for p in PAGES])
+def test_pages(persona, page, url, expected, world, personas, client_for):
+    client = client_for(personas.all()[persona])
+    response = client.get(url(world))
+    assert outcome(response) == expected[persona], f"{persona} → {page}"
+    if response.status_code == 404:
+        # Nothing about the record leaks into the 404 page.
+        body = response.content.decode()
+        for person in (world.member_a1, world.member_b1, world.home_a):
+            assert person.last_name not in body
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_django_admin_is_only_for_admins(persona, world, personas, client_for):
+    response = client_for(personas.all()[persona]).get("/admin/")
+    if persona == "admin":
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (302, 404)
+        if response.status_code == 302:
+            assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_people_list_shows_only_people_in_scope(persona, world, personas, client_for):
+    response = client_for(personas.all()[persona]).get(reverse("people:list"))
+    if persona in ("board", "anonymous"):
+        assert response.status_code in (302, 404)
+        return
+    body = response.content.decode()
+    visible = {
+        "admin": {"Malm", "Berg", "Holm", "Ström", "Fors", "Roos", "Ek"},
+        "staff": {"Malm", "Berg", "Holm", "Ström", "Fors", "Roos", "Ek"},
+        "district_a": {"Malm", "Holm", "Fors", "Roos", "Ek"},
+        "coordinator_a1": {"Malm", "Roos"},
+        "coordinator_b1": {"Berg"},
+    }[persona]
+    for name in ("Malm", "Berg", "Holm", "Ström", "Fors", "Roos", "Ek"):
+        assert (name in body) == (name in visible), f"{persona} sees {name}: {name in body}"
+
+
+def _post_note(client, person):
+    return client.post(
+        reverse("people:interaction_add", args=[person.pk]),
+        {"interaction-kind": "note", "interaction-text": "Ringde om mötet"},
+    )
+
+
+def _post_tag(client, person):
+    return client.post(reverse("people:tag_add", args=[person.pk]), {"tag-name": "Volontär"})
+
+
+ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] = [
+    # (name, do(client, world), count of rows it would create, which people matrix applies)
+    (
+        "note on A1 member",
+        lambda c, w: _post_note(c, w.member_a1),
+        lambda w: Interaction.objects.count(),
+        "a1",
+    ),
+    (
+        "note on B1 member",
+        lambda c, w: _post_note(c, w.member_b1),
+        lambda w: Interaction.objects.count(),
+        "b1",
+    ),
+    (
+        "tag on A1 member",
+        lambda c, w: _post_tag(c, w.member_a1),
+        lambda w: Tagging.objects.count(),
+        "a1",
+    ),
+    (
+        "tag on B1 member",
+        lambda c, w: _post_tag(c, w.member_b1),
+        lambda w: Tagging.objects.count(),
+        "b1",
+    ),
+    (
+        "end the A1 role",
+        lambda c, w: c.post(
+            reverse("people:role_end", args=[w.role_a1.pk, w.role_a1.roles.get().pk]), {}
+        ),
+        lambda w: Role.objects.filter(ended_on__isnull=False).count(),
+        "a1",
+    ),
+    (
+        "end the B1 membership",
+        lambda c, w: c.post(
+            reverse(
+                "people:membership_end",
+                args=[w.member_b1.pk, w.member_b1.unit_memberships.get().pk],
+            ),
+            {},
+        ),
+        lambda w: UnitMembership.objects.filter(ended_on__isnull=False).count(),
+        "b1",
+    ),
+]
+ACTION_EXPECTED = {"a1": SEES_A1_PEOPLE, "b1": SEES_B1_PEOPLE}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("action", "do", "count", "matrix"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_actions(persona, action, do, count, matrix, world, personas, client_for):
+    client = client_for(personas.all()[persona])
+    before_rows, before_audit = count(world), AuditEvent.objects.count()
+    response = do(client, world)
+    expected = ACTION_EXPECTED[matrix][persona]
+    assert outcome(response) == expected, f"{persona} → {action}"
+    if expected == OK:
+        assert count(world) == before_rows + 1
+        assert AuditEvent.objects.count() > before_audit
+    else:
+        assert count(world) == before_rows
+        assert AuditEvent.objects.count() == before_audit
+
+
+def _create_person(client, unit, **fields):
+    data = {
+        "first_name": "Nora",
+        "last_name": "Nyström",
+        "language": "sv",
+        "membership_status": "non_member",
+        "unit": unit.pk if unit else "",
+        **fields,
+    }
+    return client.post(reverse("people:create"), data, follow=True)
+
+
+SCOPED = {"district_a": "district_a", "coordinator_a1": "group_a1", "coordinator_b1": "group_b1"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_creating_a_person_whose_email_exists_outside_scope(persona, world, personas, client_for):
+    """Nothing saved, nobody named: the request goes to the secretariat's review queue."""
+    client = client_for(personas.all()[persona])
+    unit = getattr(world, SCOPED[persona]) if persona in SCOPED else None
+    other = world.home_b  # district B, home unit only: visible to national roles only
+    people_before = Person.objects.count()
+    response = _create_person(client, unit, email=other.email.upper())
+    body = response.content.decode()
+    assert Person.objects.count() == people_before
+    if persona == "anonymous":
+        assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+        assert not ReviewItem.objects.exists()
+    elif persona == "board":
+        assert response.status_code == 404
+        assert not ReviewItem.objects.exists()
+    elif persona in ("admin", "staff"):
+        # They may see the other person: the form says so, with a link.
+        assert reverse("people:detail", args=[other.pk]) in body
+        assert not ReviewItem.objects.exists()
+    else:
+        assert "held for review" in body.lower()
+        assert other.last_name not in body and other.email not in body
+        item = ReviewItem.objects.get()
+        assert item.matched_person == other and item.submitted_by == personas.all()[persona]
+
+
+@pytest.mark.parametrize("persona", ["district_a", "coordinator_a1"])
+def test_scoped_staff_cannot_add_memberships_in_units_outside_their_scope(
+    persona, world, personas, client_for
+):
+    client = client_for(personas.all()[persona])
+    before = UnitMembership.objects.count()
+    response = client.post(
+        reverse("people:membership_start", args=[world.member_a1.pk]),
+        {"membership-unit": world.group_b1.pk},
+    )
+    assert response.status_code in (200, 302, 400)
+    assert UnitMembership.objects.count() == before
