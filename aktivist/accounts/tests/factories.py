@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -47,3 +49,11 @@ def totp_token(device: TOTPDevice) -> str:
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+def redirect_target(response: Any) -> tuple[str, str | None]:
+    """A redirect's path and its ``next`` parameter, however the ``next`` is encoded."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(response["Location"])
+    return parts.path, parse_qs(parts.query).get("next", [None])[0]
