@@ -150,6 +150,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_CALLABLE = "aktivist.accounts.axes.axes_username"  # lower-cased email, any form
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Aktivist")
 SESSION_COOKIE_HTTPONLY = True

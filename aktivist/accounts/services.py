@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import django_otp
 from django.conf import settings
@@ -300,22 +300,6 @@ def user_update_access(
         },
     )
     return user
-
-
-@transaction.atomic
-def access_scopes_end_for_role(*, actor: Any, role: Role) -> int:
-    """An organisational role ended: remove the access granted "until the role ends".
-    Call this from the service that ends a role. Returns how many scopes were removed."""
-    scopes = list(AccessScope.objects.filter(role=role, ends_with_role=True))
-    for scope in scopes:
-        audit.record(
-            actor=actor,
-            verb="account.scope_ended",
-            obj=scope.user,
-            details={"unit_id": scope.unit_id, "role_id": role.pk},
-        )
-    AccessScope.objects.filter(pk__in=[s.pk for s in scopes]).delete()
-    return len(scopes)
 
 
 @transaction.atomic

@@ -139,12 +139,13 @@ class BulkWriter:
         key = (model, columns)
         if key not in self._plans:
             given = set(columns)
-            db_columns = [model._meta.get_field(c).column for c in columns]
+            fields = {f.attname: f for f in model._meta.concrete_fields}
+            db_columns = [str(fields[c].column) for c in columns]
             extra: list[Any] = []
             for f in model._meta.concrete_fields:
                 if f.attname in given or f.primary_key:
                     continue
-                db_columns.append(f.column)
+                db_columns.append(str(f.column))
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                     extra.append(self.now)
                 else:
@@ -269,7 +270,8 @@ def build_organisation() -> Org:
                 default_town=spec.groups[0][0],
             )
         )
-    networks, youth_networks = [], []
+    networks: list[int] = []
+    youth_networks: list[int] = []
     refugee_network = 0
     for name, kind in lists.NETWORKS:
         unit = _unit(name, kind, national)
@@ -593,11 +595,9 @@ class DemoLoader:
                 postcode = f"{prefix3}{int(r() * 100):02d}"
                 home_unit_id = home_unit_id_from_map(postcode, prefixes)
                 town = town_by_prefix3.get(prefix3, d.default_town)
-                street = (
-                    f"{streets[int(r() * len(streets))]} {1 + int(r() * 60)}"
-                    if r() < 0.55
-                    else ""
-                )
+                street = ""
+                if r() < 0.55:
+                    street = f"{streets[int(r() * len(streets))]} {1 + int(r() * 60)}"
                 # Contact details: unique by construction.
                 email = None
                 if r() < 0.92:
@@ -627,7 +627,9 @@ class DemoLoader:
                 language = "en" if r() < 0.07 else "sv"
                 # Membership: ~55 % members, ~10 % former members.
                 x = r()
-                lo_join = max(d1980, dt.date(birth_year + 12, 1, 1).toordinal()) if age else d1980
+                lo_join = d1980
+                if birth_year is not None:
+                    lo_join = max(d1980, dt.date(birth_year + 12, 1, 1).toordinal())
                 member_since = ended_on = member_number = None
                 if x < 0.55:
                     status = "member"
@@ -727,6 +729,7 @@ class DemoLoader:
                     ok = 0.70 if status == "member" else 0.50
                     if x < ok + 0.10:
                         confirmed_at = rand_dt(rng, gdpr, now)
+                        row: tuple[str, dt.datetime | None, dt.datetime | None]
                         if x < ok:
                             row = ("confirmed", confirmed_at, None)
                         elif x < ok + 0.05:
@@ -892,7 +895,10 @@ class DemoLoader:
                         pid = pick(pool_current, fallback)
                         tries += 1
                     if taken(pid):
-                        pid = next(p for p in everyone if not taken(p))
+                        free = next((p for p in everyone if not taken(p)), None)
+                        if free is None:  # a tiny demo: too few people for every seat
+                            return
+                        pid = free
                     current_roles.add((pid, unit_id, rt[slug]))
                     if account is not None:
                         self.reserved.add(pid)

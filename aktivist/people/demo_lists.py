@@ -416,62 +416,64 @@ YOUTH_TAGS = ("Skolturné", "Blixtaktion", "Pride 2026")
 
 # Common Swedish first names, most frequent first (weights fall with the rank). Young people
 # (born after 2000) get names from the lists that were popular when they were born.
-FEMALE_NAMES: tuple[str, ...] = (
-    "Anna", "Eva", "Maria", "Karin", "Sara", "Kristina", "Lena", "Kerstin", "Emma",
-    "Ingrid", "Marie", "Malin", "Jenny", "Birgitta", "Hanna", "Linda", "Annika", "Susanne",
-    "Elin", "Monica", "Sofia", "Johanna", "Inger", "Cecilia", "Carina", "Elisabeth", "Ulla",
-    "Margareta", "Gunilla", "Åsa", "Helena", "Camilla", "Therese", "Louise", "Ulrika", "Petra",
-    "Agneta", "Siv", "Britt", "Mona", "Ylva", "Frida", "Amanda", "Matilda", "Sanna", "Linnéa",
-    "Märta", "Stina", "Tove", "Renée", "Fatima", "Amina", "Leila", "Yasmin", "Noor", "Gun",
-    "Majken", "Solveig", "Göta", "Ingegerd", "Åse", "Marianne", "Katarina", "Charlotte",
+FEMALE_NAMES: tuple[str, ...] = tuple(
+    """
+Anna Eva Maria Karin Sara Kristina Lena Kerstin Emma Ingrid Marie Malin Jenny Birgitta Hanna
+Linda Annika Susanne Elin Monica Sofia Johanna Inger Cecilia Carina Elisabeth Ulla Margareta
+Gunilla Åsa Helena Camilla Therese Louise Ulrika Petra Agneta Siv Britt Mona Ylva Frida
+Amanda Matilda Sanna Linnéa Märta Stina Tove Renée Fatima Amina Leila Yasmin Noor Gun Majken
+Solveig Göta Ingegerd Åse Marianne Katarina Charlotte
+""".split()
 )
-MALE_NAMES: tuple[str, ...] = (
-    "Lars", "Mikael", "Anders", "Johan", "Erik", "Per", "Karl", "Peter", "Thomas", "Jan",
-    "Daniel", "Fredrik", "Hans", "Andreas", "Stefan", "Mohammed", "Bengt", "Mats", "Magnus",
-    "Marcus", "Jonas", "Bo", "Niklas", "Björn", "Martin", "Göran", "Leif", "Henrik", "Sven",
-    "Åke", "Ulf", "Kjell", "Rolf", "Tomas", "Roger", "Jörgen", "Håkan", "Örjan", "Kent",
-    "Jesper", "Sebastian", "Patrik", "Mattias", "Tobias", "Robert", "Joakim", "Gunnar", "Ali",
-    "Ahmed", "Omar", "Yusuf", "Hassan", "André", "Stig", "Lennart", "Bertil", "Gösta", "Ragnar",
-    "Sören", "Östen", "Torbjörn", "Jonny",
+MALE_NAMES: tuple[str, ...] = tuple(
+    """
+Lars Mikael Anders Johan Erik Per Karl Peter Thomas Jan Daniel Fredrik Hans Andreas Stefan
+Mohammed Bengt Mats Magnus Marcus Jonas Bo Niklas Björn Martin Göran Leif Henrik Sven Åke
+Ulf Kjell Rolf Tomas Roger Jörgen Håkan Örjan Kent Jesper Sebastian Patrik Mattias Tobias
+Robert Joakim Gunnar Ali Ahmed Omar Yusuf Hassan André Stig Lennart Bertil Gösta Ragnar
+Sören Östen Torbjörn Jonny
+""".split()
 )
-YOUNG_FEMALE_NAMES: tuple[str, ...] = (
-    "Emma", "Maja", "Ella", "Wilma", "Alice", "Alva", "Ebba", "Saga", "Freja", "Elsa", "Julia",
-    "Ida", "Klara", "Agnes", "Vera", "Selma", "Stella", "Olivia", "Astrid", "Tyra", "Lova",
-    "Moa", "Linnéa", "Elin", "Matilda", "Hanna", "Nora", "Ellen", "Alma", "Meja", "Signe",
-    "Ines", "Lea", "Tindra", "Minna", "Märta", "Sigrid", "Nour", "Amira", "Hedda",
+YOUNG_FEMALE_NAMES: tuple[str, ...] = tuple(
+    """
+Emma Maja Ella Wilma Alice Alva Ebba Saga Freja Elsa Julia Ida Klara Agnes Vera Selma Stella
+Olivia Astrid Tyra Lova Moa Linnéa Elin Matilda Hanna Nora Ellen Alma Meja Signe Ines Lea
+Tindra Minna Märta Sigrid Nour Amira Hedda
+""".split()
 )
-YOUNG_MALE_NAMES: tuple[str, ...] = (
-    "Lucas", "William", "Liam", "Elias", "Hugo", "Oliver", "Noah", "Adam", "Axel", "Isak",
-    "Ludvig", "Nils", "Olle", "Gustav", "Arvid", "Filip", "Emil", "Oscar", "Viktor", "Leo",
-    "Alexander", "Vincent", "Theo", "Melvin", "Albin", "Anton", "Edvin", "Love", "Sixten",
-    "Mohammed", "Alfred", "Viggo", "Harry", "Frans", "Sigge", "Måns", "Ebbe", "Elliot",
-    "Malte", "Colin",
+YOUNG_MALE_NAMES: tuple[str, ...] = tuple(
+    """
+Lucas William Liam Elias Hugo Oliver Noah Adam Axel Isak Ludvig Nils Olle Gustav Arvid Filip
+Emil Oscar Viktor Leo Alexander Vincent Theo Melvin Albin Anton Edvin Love Sixten Mohammed
+Alfred Viggo Harry Frans Sigge Måns Ebbe Elliot Malte Colin
+""".split()
 )
-LAST_NAMES: tuple[str, ...] = (
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-    "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson",
-    "Bengtsson", "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Lindström", "Olofsson",
-    "Lindqvist", "Lindgren", "Berg", "Axelsson", "Bergström", "Lundberg", "Lind", "Lundgren",
-    "Lundqvist", "Mattsson", "Berglund", "Fredriksson", "Sandberg", "Henriksson", "Forsberg",
-    "Sjöberg", "Ali", "Wallin", "Mohammed", "Engström", "Eklund", "Danielsson", "Lundin",
-    "Håkansson", "Björk", "Bergman", "Gunnarsson", "Holm", "Wikström", "Samuelsson",
-    "Isaksson", "Fransson", "Bergqvist", "Nyström", "Holmberg", "Arvidsson", "Löfgren",
-    "Söderberg", "Nyberg", "Blomqvist", "Claesson", "Nordström", "Ahmed", "Mårtensson",
-    "Lundström", "Hassan", "Viklund", "Björklund", "Eliasson", "Pålsson", "Berggren",
-    "Sandström", "Lund", "Nordin", "Ström", "Åberg", "Falk", "Ekström", "Hermansson",
-    "Holmgren", "Hellström", "Dahlberg", "Hedlund", "Sundberg", "Sjögren", "Ek", "Blom",
-    "Abrahamsson", "Martinsson", "Öberg", "Andreasson", "Strömberg", "Månsson", "Åkesson",
-    "Dahl", "Lindholm", "Norberg", "Holmqvist", "Göransson", "Östlund", "Åström",
-    "Bäckström", "Hägglund", "Söderström", "Nordqvist", "Nguyen", "Yilmaz", "Khalil",
-    "Öztürk", "Lönnqvist", "Sjöström", "Wästlund", "Törnqvist", "Grönlund", "Jönåker",
+LAST_NAMES: tuple[str, ...] = tuple(
+    """
+Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson
+Pettersson Jonsson Jansson Hansson Bengtsson Jönsson Lindberg Jakobsson Magnusson Lindström
+Olofsson Lindqvist Lindgren Berg Axelsson Bergström Lundberg Lind Lundgren Lundqvist
+Mattsson Berglund Fredriksson Sandberg Henriksson Forsberg Sjöberg Ali Wallin Mohammed
+Engström Eklund Danielsson Lundin Håkansson Björk Bergman Gunnarsson Holm Wikström
+Samuelsson Isaksson Fransson Bergqvist Nyström Holmberg Arvidsson Löfgren Söderberg Nyberg
+Blomqvist Claesson Nordström Ahmed Mårtensson Lundström Hassan Viklund Björklund Eliasson
+Pålsson Berggren Sandström Lund Nordin Ström Åberg Falk Ekström Hermansson Holmgren
+Hellström Dahlberg Hedlund Sundberg Sjögren Ek Blom Abrahamsson Martinsson Öberg Andreasson
+Strömberg Månsson Åkesson Dahl Lindholm Norberg Holmqvist Göransson Östlund Åström Bäckström
+Hägglund Söderström Nordqvist Nguyen Yilmaz Khalil Öztürk Lönnqvist Sjöström Wästlund
+Törnqvist Grönlund Jönåker
+""".split()
 )
 
-STREETS: tuple[str, ...] = (
-    "Storgatan", "Kyrkogatan", "Drottninggatan", "Skolgatan", "Järnvägsgatan", "Parkvägen",
-    "Björkvägen", "Ringvägen", "Åsgatan", "Industrigatan", "Trädgårdsgatan", "Kungsgatan",
-    "Nygatan", "Östra vägen", "Västra Långgatan", "Södra Förstadsgatan", "Ängsvägen",
-    "Tallvägen", "Granvägen", "Lärkvägen", "Hamngatan", "Stationsgatan", "Älvgatan",
-    "Kvarngatan", "Skogsvägen", "Lillgatan", "Fabriksgatan", "Bäckvägen", "Sjövägen",
+STREETS: tuple[str, ...] = tuple(
+    street.strip()
+    for street in """
+Storgatan, Kyrkogatan, Drottninggatan, Skolgatan, Järnvägsgatan, Parkvägen, Björkvägen,
+Ringvägen, Åsgatan, Industrigatan, Trädgårdsgatan, Kungsgatan, Nygatan, Östra vägen,
+Västra Långgatan, Södra Förstadsgatan, Ängsvägen, Tallvägen, Granvägen, Lärkvägen,
+Hamngatan, Stationsgatan, Älvgatan, Kvarngatan, Skogsvägen, Lillgatan, Fabriksgatan,
+Bäckvägen, Sjövägen
+""".split(",")
 )
 
 # Neutral notes: about the organisation's work, never about the person's private life.

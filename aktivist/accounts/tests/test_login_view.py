@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,12 +11,6 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def _axes_username(settings: Any) -> None:
-    # Mirrors the settings.py change asked of the lead (see test_settings_contract.py).
-    settings.AXES_USERNAME_CALLABLE = "aktivist.accounts.axes.axes_username"
 
 
 def test_login_accepts_email_in_any_case(client: Client) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py needs AXES_USERNAME_CALLABLE (asked of the lead); then drop this mark",
-)
 def test_axes_counts_failures_per_lower_cased_email() -> None:
     assert settings.AXES_USERNAME_CALLABLE == "aktivist.accounts.axes.axes_username"
 

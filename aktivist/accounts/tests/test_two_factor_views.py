@@ -173,6 +173,17 @@ def test_a_voluntary_device_is_asked_for_at_the_next_login(client: Client) -> No
     )
     assert response["Location"].startswith(VERIFY)
     assert client.get("/accounts/me/")["Location"].startswith(VERIFY)
+    assert redirect_target(client.get("/")) == (VERIFY, "/")
+
+
+def test_the_whole_next_survives_the_detour_through_verify(client: Client) -> None:
+    user = _logged_in(client, User.AccessRole.ADMIN)
+    device = TOTPDeviceFactory(user=user)
+    response = client.get("/people/?q=a&page=2")
+    path, next_url = redirect_target(response)
+    assert (path, next_url) == (VERIFY, "/people/?q=a&page=2")
+    response = client.post(VERIFY, {"token": totp_token(device), "next": next_url})
+    assert response["Location"] == "/people/?q=a&page=2"
 
 
 def test_a_voluntary_user_can_turn_two_factor_off_but_staff_cannot(client: Client) -> None:

@@ -5,11 +5,10 @@ from django.core.exceptions import ValidationError
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import AccessScope, User
-from aktivist.accounts.services import access_scopes_end_for_role, user_update_access
-from aktivist.accounts.tests.factories import AccessScopeFactory, UserFactory
+from aktivist.accounts.services import user_update_access
+from aktivist.accounts.tests.factories import UserFactory
 from aktivist.conftest import Personas, World
 from aktivist.core.models import AuditEvent
-from aktivist.organisation.tests.factories import RoleFactory
 
 
 def test_update_replaces_scopes_and_audits_before_and_after(
@@ -97,14 +96,3 @@ def test_reactivation_is_audited(personas: Personas, world: World) -> None:
     user_update_access(**kwargs, is_active=True)
     verbs = list(AuditEvent.objects.order_by("id").values_list("verb", flat=True))
     assert verbs == ["account.deactivated", "account.reactivated"]
-
-
-def test_access_granted_for_a_role_ends_with_it(personas: Personas, world: World) -> None:
-    role = RoleFactory(unit=world.group_a1)
-    user = UserFactory(access_role=User.AccessRole.COORDINATOR)
-    AccessScopeFactory(user=user, unit=world.group_a1, role=role, ends_with_role=True)
-    AccessScopeFactory(user=user, unit=world.group_a2, role=role, ends_with_role=False)
-    removed = access_scopes_end_for_role(actor=personas.admin, role=role)
-    assert removed == 1
-    assert list(user.scopes.values_list("unit_id", flat=True)) == [world.group_a2.pk]
-    assert AuditEvent.objects.filter(verb="account.scope_ended").count() == 1

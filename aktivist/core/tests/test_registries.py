@@ -70,9 +70,7 @@ def test_registered_handlers_move_export_and_erase_every_related_row(db):
     # The withdrawal wins over the confirmed consent: never contact against a "no".
     assert keep.consents.get().status == Consent.Status.WITHDRAWN
 
-    sections = {
-        section: handler(keep) for section, handler in export_registry.values()
-    }
+    sections = {section: handler(keep) for section, handler in export_registry.values()}
     assert all(rows for rows in sections.values()), sections
 
     for erase in erasure_registry.values():

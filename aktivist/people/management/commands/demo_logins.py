@@ -28,7 +28,9 @@ class Command(BaseCommand):
         from aktivist.accounts.models import User
         from aktivist.people.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-        users = {u.email: u for u in User.objects.filter(email__in=[a.email for a in DEMO_ACCOUNTS])}
+        users = {
+            u.email: u for u in User.objects.filter(email__in=[a.email for a in DEMO_ACCOUNTS])
+        }
         if not users:
             self.stdout.write(
                 "No demo accounts yet. Create them with `manage.py demo_data` "
@@ -49,6 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{account.email}"))
             self.stdout.write(f"  role:  {user.get_access_role_display()}")
             self.stdout.write(f"  scope: {scopes or ('everything' if user.is_national else '—')}")
+            self.stdout.write(f"  password: {DEMO_PASSWORD}")
             if not user.is_active:
                 self.stdout.write("  (this account is deactivated)")
             if not user.requires_two_factor:
