@@ -118,7 +118,7 @@ class UnitMembership(BaseModel):
                 name="membership_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "ended_on"], name="membership_unit_idx")]
+        indexes = [models.Index(fields=["unit", "ended_on", "person"], name="membership_unit_idx")]
         verbose_name = _("unit membership")
         verbose_name_plural = _("unit memberships")
 
@@ -171,7 +171,7 @@ class Role(BaseModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit", "ended_on"], name="role_unit_idx"),
+            models.Index(fields=["unit", "ended_on", "person"], name="role_unit_idx"),
             models.Index(fields=["role_type", "ended_on"], name="role_type_idx"),
         ]
         verbose_name = _("role")

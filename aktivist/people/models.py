@@ -90,10 +90,8 @@ class Person(BaseModel):
                 name="person_first_name_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
-            models.Index(
-                fields=["email"], name="person_email_prefix_idx", opclasses=["varchar_pattern_ops"]
-            ),
-            models.Index(fields=["home_unit"], name="person_home_unit_idx"),
+            # email (unique) and home_unit (a foreign key) have their indexes already; on
+            # PostgreSQL Django adds the varchar_pattern_ops twin for prefix searches on email.
             models.Index(fields=["membership_status"], name="person_status_idx"),
             models.Index(fields=["birth_year"], name="person_birth_year_idx"),
             models.Index(fields=["language"], name="person_language_idx"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aktivist.people.models import Person
@@ -26,6 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from aktivist.people.demo import DEMO_PASSWORD, load_demo_data
 
+        if settings.PRODUCTION:
+            # Demo people have real-looking mobiles: they must never reach a live installation.
+            raise CommandError("demo_data refuses to run with AKTIVIST_PRODUCTION set.")
         people = options["people"]
         if people < 1:
             raise CommandError("--people must be at least 1.")
