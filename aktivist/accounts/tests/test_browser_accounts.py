@@ -56,7 +56,7 @@ def test_lockout_and_reset_pages_are_accessible(phone_page: Any) -> None:
         page.fill("#id_password", "wrong-password")
         page.locator("form.stacked button[type=submit]").click()
         page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "Too many failed login attempts"
+    assert page.locator("h1").inner_text() == "För många misslyckade inloggningsförsök"
     assert_accessible(page)
     page.goto("/accounts/password-reset/")
     assert_accessible(page)

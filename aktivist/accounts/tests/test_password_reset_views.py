@@ -27,7 +27,7 @@ def test_reset_sends_one_email_through_the_helper_with_a_working_link(client: Cl
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["maja@example.org"]
-    assert message.subject == "Choose a new password for Aktivist"
+    assert message.subject == "Välj ett nytt lösenord för Aktivist"  # the account's language
     assert message.alternatives and message.alternatives[0][1] == "text/html"
 
     link = _link(message)
