@@ -154,3 +154,39 @@ def end_access_of_ended_roles() -> int:
             details={"scopes": [[r[1], r[2]] for r in rows]},
         )
     return len(rows)
+
+
+def home_units_recompute(*, batch_size: int = 5000) -> int:
+    """Set every person's home unit from the current postcode prefixes (after an admin
+    changed them). Works in id-ordered batches and writes only the rows that change."""
+    from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
+
+    prefixes = prefix_map()
+    changed = 0
+    last_id = 0
+    while True:
+        rows = list(
+            Person.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "postcode", "home_unit_id")[:batch_size]
+        )
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        updates = [
+            Person(pk=pk, home_unit_id=new)
+            for pk, postcode, current in rows
+            if (new := home_unit_id_from_map(postcode or "", prefixes)) != current
+        ]
+        if updates:
+            with transaction.atomic():
+                Person.objects.bulk_update(updates, ["home_unit"], batch_size=1000)
+            changed += len(updates)
+    if changed:
+        audit.record(
+            actor=None,
+            verb="home_units.recompute",
+            object_type="people.person",
+            details={"changed": changed},
+        )
+    return changed
