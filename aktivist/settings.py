@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "aktivist.organisation",
     "aktivist.people",
     "aktivist.segments",
+    "aktivist.imports",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Uploaded files (import batches) are private: kept under var/, never served by URL.
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 512 * 1024 * 1024)
 
 # --- Email and SMS --------------------------------------------------------------------
 # Outside production mail goes to the console, or to an SMTP server on this machine only.

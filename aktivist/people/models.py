@@ -69,6 +69,15 @@ class Person(BaseModel):
         related_name="home_people",
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("created by import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_people",
+        editable=False,
+    )
     tags = models.ManyToManyField("people.Tag", through="people.Tagging", related_name="people")
     # Search keys: lower-cased names, kept in step by save() and the bulk paths.
     first_name_key = models.CharField(max_length=100, editable=False, default="")

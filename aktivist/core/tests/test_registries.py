@@ -9,6 +9,7 @@ from aktivist.core.registries import (
     merge_registry,
     models_pointing_to,
 )
+from aktivist.imports.models import DuplicateCandidate, PersonMerge
 from aktivist.organisation.tests.factories import RoleFactory, UnitMembershipFactory
 from aktivist.people.models import Consent, Person, ReviewItem
 from aktivist.people.tests.factories import (
@@ -47,6 +48,10 @@ def _fill(person):
     RoleFactory(person=person)
     ReviewItem.objects.create(kind="person_create", matched_person=person, payload={})
     UserFactory(person=person)
+    other = PersonFactory()
+    low, high = sorted((person, other), key=lambda p: p.pk)
+    DuplicateCandidate.objects.create(person_a=low, person_b=high, reason="similar_name")
+    PersonMerge.objects.create(kept=person, dropped_person_id=0)
     return tag
 
 
