@@ -282,6 +282,7 @@ class ReviewItem(BaseModel):
     class Kind(models.TextChoices):
         PERSON_CREATE = "person_create", _("New person matches someone outside scope")
         PERSON_UPDATE = "person_update", _("Edit matches someone outside scope")
+        IMPORT_ROW = "import_row", _("Imported row matches someone outside scope")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
