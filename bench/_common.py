@@ -99,3 +99,14 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 def emit(result: dict[str, Any]) -> None:
     """The closing line every bench prints: one JSON object."""
     print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database the bench created for itself (connections are closed by force)."""
+    from psycopg import sql
+
+    name = database_name(url)
+    with _admin_connection(url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

@@ -32,6 +32,7 @@ class ImportBatch(BaseModel):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        ANALYSING = "analysing", _("Dry run in progress")
         ANALYSED = "analysed", _("Dry run done")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -111,3 +112,68 @@ def normalise_postcode(value: str | None) -> str:
 
 def normalise_name(value: str | None) -> str:
     return " ".join((value or "").split()).lower()
+
+
+# Fast paths for the bulk paths (imports). Each gives exactly what the function above it in
+# this module gives, only cheaper for the common case; the tests prove it on generated input.
+
+# Swedish mobiles as people and spreadsheets write them: 0701234567, 070-123 45 67,
+# +46 70 123 45 67, 0046701234567, 46701234567 and 701234567 (Excel dropped the 0). The
+# national number pattern is phonenumbers' own, so a number it calls a mobile is one here.
+def _se_mobile_pattern() -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("SE")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    return pattern or r"7[02369]\d{7}"
+
+
+_SE_MOBILE_FAST = re.compile(r"(?:\+46|0046|46|0)?(" + _se_mobile_pattern() + ")", re.ASCII)
+_PHONE_SEPARATORS = str.maketrans("", "", " -")
+_PHONE_FIRST = frozenset("+0123456789")
+_PHONE_LAST = frozenset("0123456789")
+
+
+def swedish_mobile_e164(value: str) -> str | None:
+    """E.164 of a Swedish mobile written in one of the common ways (with the default region
+    SE), else None ("not decided here"). Equal to normalise_phone whenever it is not None."""
+    text = value.strip()
+    if not text or text[0] not in _PHONE_FIRST or text[-1] not in _PHONE_LAST:
+        return None
+    match = _SE_MOBILE_FAST.fullmatch(text.translate(_PHONE_SEPARATORS))
+    return None if match is None else "+46" + match[1]
+
+
+def se_mobile_fast(value: str) -> str | None:
+    """swedish_mobile_e164 when the default region is Sweden, else None."""
+    if getattr(settings, "PHONE_DEFAULT_REGION", "SE") != "SE":
+        return None
+    return swedish_mobile_e164(value)
+
+
+def normalise_phone_fast(value: str | None) -> str | None:
+    """normalise_phone, with a regex shortcut for the common Swedish mobile formats."""
+    if value is None:
+        return None
+    return se_mobile_fast(str(value)) or normalise_phone(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _email_domain_is_valid(domain: str) -> bool:
+    return domain in validate_email.domain_allowlist or bool(
+        validate_email.validate_domain_part(domain)
+    )
+
+
+@functools.cache
+def _email_user_regex() -> re.Pattern[str]:
+    # validate_email's own pattern, compiled once instead of reached through a lazy object.
+    lazy = validate_email.user_regex
+    return re.compile(lazy.pattern, lazy.flags)
+
+
+def is_valid_email(email: str) -> bool:
+    """Django's validate_email verdict on an already normalised address, without the
+    exception and with the (costly) domain check cached: bulk paths see few domains."""
+    if not email or "@" not in email or len(email) > 320:
+        return False
+    user_part, domain_part = email.rsplit("@", 1)
+    return bool(_email_user_regex().match(user_part)) and _email_domain_is_valid(domain_part)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from aktivist.people import views
+from aktivist.people import views, views_export
 
 app_name = "people"
 
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
+    path("export/", views_export.export_people, name="export"),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/apply/", views.review_apply, name="review_apply"),
     path("review/<int:pk>/dismiss/", views.review_dismiss, name="review_dismiss"),

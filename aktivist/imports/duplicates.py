@@ -1,0 +1,875 @@
+"""The duplicate finder and the merge service.
+
+The finder proposes pairs of active people who are likely one human, for staff to decide
+on in the review queue. It never compares every pair; it reads the people table in three
+streams, each ordered so that the people it compares arrive next to each other:
+
+* **email variants** (``email_variant``): addresses that reach the same mailbox — case,
+  dots and ``+tags`` at Gmail, ``+tags`` elsewhere, and a small table of common domain
+  typos. Only people whose address differs from its canonical form are held in memory;
+  the canonical forms are then looked up in bulk.
+* **the same landline** (``landline``): households share landlines, so a shared number
+  alone is no candidate: the first names must be alike (and the pair scores higher when
+  the last names agree).
+* **similar names** (``similar_name``): rapidfuzz's token-sort ratio on "first last"
+  (≥ 90), compared only inside blocks — the same postcode, or the same birth year and first
+  letter of the last name. Inside a block people with the same name form a cluster; the
+  distinct names are compared all against all in small blocks and with a sorted
+  neighbourhood window (two sort orders) in large ones. A name pair is only a candidate when
+  the rest of the two records does not contradict it: a different email, mobile or birth
+  year each count against the pair, so namesakes with different everything are not
+  proposed; and outside a postcode, a name shared by more than ``COMMON_NAME`` people born
+  the same year, or by more than ``COMMON_NAME`` people in all, is too common to pair on
+  name and birth year alone, and a pair needs a higher score than inside a postcode.
+
+Candidates are written in bulk, ignoring pairs that exist in any status (a dismissed pair
+never comes back); each run writes one audit event with counts only.
+
+``person_merge`` folds one person into another through the merge registry of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from aktivist.accounts.access import scope_for
+from aktivist.core import audit
+from aktivist.core.exceptions import ApplicationError
+from aktivist.core.registries import merge_registry, models_pointing_to
+from aktivist.imports.models import DuplicateCandidate, PersonMerge
+from aktivist.people.models import Person
+from aktivist.people.selectors import people_visible_to
+from aktivist.people.services import EDITABLE_FIELDS, IDENTITY_FIELDS
+
+logger = logging.getLogger(__name__)
+
+REASON_EMAIL = "email_variant"
+REASON_LANDLINE = "landline"
+REASON_NAME = "similar_name"
+REASONS = (REASON_EMAIL, REASON_LANDLINE, REASON_NAME)
+
+# --- Tuning (see the module docstring) -------------------------------------------------------
+NAME_SIMILARITY = 90  # token-sort ratio on "first last"
+NAME_THRESHOLD = 50  # a similar-name pair's score must reach this (same postcode)
+CROSS_POSTCODE_THRESHOLD = 65  # … and outside a postcode, where only the birth year agrees
+LANDLINE_FIRST_NAME_SIMILARITY = 80
+LANDLINE_THRESHOLD = 50
+COMMON_NAME = 3  # outside a postcode: a name held by more people than this is too common
+MAX_CLUSTER = 25  # more people with one name in one postcode: pairs are not proposed
+MAX_CROSS_PAIRS = 100  # two name clusters whose product is larger are not expanded
+FULL_COMPARE_LIMIT = 300  # distinct names in a block compared all against all up to this
+WINDOW = 12  # otherwise: each distinct name against the next WINDOW in two sort orders
+MAX_EMAIL_GROUP = 10  # more people on one canonical address: a shared inbox, not a person
+FLUSH_AT = 20_000  # pairs held before they are written
+DEFAULT_BATCH_SIZE = 5_000
+
+
+# --- Email canonical forms -------------------------------------------------------------------
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+# Common typos of common domains. Real, distinct domains (telia.com and telia.se, hotmail.com
+# and hotmail.se) are never mapped onto each other: they are different mailboxes.
+DOMAIN_TYPOS: dict[str, str] = {
+    "gmial.com": "gmail.com",
+    "gmai.com": "gmail.com",
+    "gmal.com": "gmail.com",
+    "gamil.com": "gmail.com",
+    "gnail.com": "gmail.com",
+    "gmaill.com": "gmail.com",
+    "gmail.se": "gmail.com",
+    "gmail.co": "gmail.com",
+    "gmail.cm": "gmail.com",
+    "googlemail.com": "gmail.com",
+    "hotmial.com": "hotmail.com",
+    "hotmal.com": "hotmail.com",
+    "hotmai.com": "hotmail.com",
+    "hotamil.com": "hotmail.com",
+    "hotmail.co": "hotmail.com",
+    "hotmial.se": "hotmail.se",
+    "hotmal.se": "hotmail.se",
+    "hotamil.se": "hotmail.se",
+    "yaho.com": "yahoo.com",
+    "yahooo.com": "yahoo.com",
+    "yahoo.co": "yahoo.com",
+    "yaho.se": "yahoo.se",
+    "outlok.com": "outlook.com",
+    "outllok.com": "outlook.com",
+    "outloook.com": "outlook.com",
+    "outlook.co": "outlook.com",
+    "outlok.se": "outlook.se",
+    "live.co": "live.com",
+    "icloud.co": "icloud.com",
+    "iclod.com": "icloud.com",
+    "telia.con": "telia.com",
+    "teila.com": "telia.com",
+    "bredband.ner": "bredband.net",
+}
+TLD_TYPOS: dict[str, str] = {".con": ".com", ".cmo": ".com", ".comm": ".com", ".coom": ".com"}
+
+
+def canonical_domain(domain: str) -> str:
+    domain = domain.strip().lower().rstrip(".")
+    mapped = DOMAIN_TYPOS.get(domain)
+    if mapped is not None:
+        return mapped
+    for typo, right in TLD_TYPOS.items():
+        if domain.endswith(typo):
+            return domain[: -len(typo)] + right
+    return domain
+
+
+@lru_cache(maxsize=65_536)
+def canonical_email(email: str | None) -> str | None:
+    """The mailbox an address reaches: ``A.Nna+news@GMial.com`` → ``anna@gmail.com``.
+    None for an empty value or one without ``@``."""
+    if not email:
+        return None
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at or not local or not domain:
+        return None
+    domain = canonical_domain(domain)
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def _local_part(canonical: str) -> str:
+    return canonical.rpartition("@")[0]
+
+
+# --- Names ----------------------------------------------------------------------------------
+
+_FOLD = str.maketrans(
+    {
+        "å": "a",
+        "ä": "a",
+        "á": "a",
+        "à": "a",
+        "â": "a",
+        "æ": "ae",
+        "ö": "o",
+        "ø": "o",
+        "ó": "o",
+        "ô": "o",
+        "é": "e",
+        "è": "e",
+        "ê": "e",
+        "ë": "e",
+        "ü": "u",
+        "ú": "u",
+        "í": "i",
+        "ï": "i",
+        "ç": "c",
+        "ñ": "n",
+        "-": " ",
+        ".": " ",
+        "'": "",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower-cased, Swedish and other diacritics folded, hyphens as spaces."""
+    return " ".join(text.lower().translate(_FOLD).split())
+
+
+def name_key(first: str, last: str) -> str:
+    """The full name with its words sorted: equal keys are namesakes, and the plain ratio
+    of two keys is rapidfuzz's token-sort ratio of the names."""
+    return " ".join(sorted(fold(f"{first} {last}").split()))
+
+
+# --- The finder -------------------------------------------------------------------------------
+
+
+class _Row(NamedTuple):
+    id: int
+    first: str
+    last: str
+    postcode: str
+    birth_year: int | None
+    email: str | None
+    mobile: str | None
+    street: str
+    other_phone: str
+
+
+_ROW_FIELDS = (
+    "id",
+    "first_name_key",
+    "last_name_key",
+    "postcode",
+    "birth_year",
+    "email",
+    "mobile",
+    "street_address",
+    "other_phone",
+)
+
+
+@dataclass
+class FinderResult:
+    people: int = 0  # active people
+    found: int = 0  # candidate pairs found in this run (known pairs included)
+    created: int = 0  # new DuplicateCandidate rows
+    by_reason: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
+    blocks: int = 0  # name blocks looked at
+    comparisons: int = 0  # name comparisons made
+    common_names_skipped: int = 0  # namesake clusters too common to pair on name alone
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Pairs:
+    """Candidate pairs of one run: the best score per pair and all its reasons, written in
+    bulk whenever FLUSH_AT pairs are held (so memory stays bounded)."""
+
+    def __init__(self, result: FinderResult, batch_size: int) -> None:
+        self.result = result
+        self.batch_size = batch_size
+        self.pending: dict[tuple[int, int], tuple[float, set[str]]] = {}
+
+    def add(self, a: int, b: int, score: float, reason: str) -> None:
+        if a == b:
+            return
+        key = (a, b) if a < b else (b, a)
+        held = self.pending.get(key)
+        if held is None:
+            self.pending[key] = (score, {reason})
+            self.result.found += 1
+            self.result.by_reason[reason] += 1
+        else:
+            if reason not in held[1]:
+                held[1].add(reason)
+                self.result.by_reason[reason] += 1
+            self.pending[key] = (max(held[0], score), held[1])
+        if len(self.pending) >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        rows = []
+        for (a, b), (score, reasons) in self.pending.items():
+            ordered = [r for r in REASONS if r in reasons]
+            # A second, independent reason makes the pair more likely.
+            combined = min(100.0, score + 5 * (len(ordered) - 1))
+            rows.append(
+                DuplicateCandidate(
+                    person_a_id=a,
+                    person_b_id=b,
+                    reason=",".join(ordered),
+                    score=round(combined, 1),
+                )
+            )
+        # A pair that exists in any status stays as it is: a dismissed pair never returns.
+        DuplicateCandidate.objects.bulk_create(
+            rows, batch_size=self.batch_size, ignore_conflicts=True
+        )
+        self.pending.clear()
+
+
+def _active_people() -> Any:
+    return Person.objects.filter(is_active=True).order_by()
+
+
+def _stream(qs: Any, batch_size: int) -> Iterator[_Row]:
+    for values in qs.values_list(*_ROW_FIELDS).iterator(chunk_size=batch_size):
+        yield _Row(*values)
+
+
+# Email variants -------------------------------------------------------------------------------
+
+
+def _find_email_variants(pairs: _Pairs, batch_size: int) -> None:
+    """Group people by canonical address. An address equal to its canonical form is held
+    by one person at most (email is unique), so only the others are kept in memory; the
+    people who hold a canonical form verbatim are then looked up in bulk."""
+    groups: dict[str, list[int]] = {}
+    qs = _active_people().filter(email__isnull=False).values_list("id", "email")
+    for pk, email in qs.iterator(chunk_size=batch_size):
+        canonical = canonical_email(email)
+        if canonical is not None and canonical != email:
+            groups.setdefault(canonical, []).append(pk)
+    keys = list(groups)
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        for pk, email in _active_people().filter(email__in=chunk).values_list("id", "email"):
+            groups[email].append(pk)
+    groups = {k: ids for k, ids in groups.items() if 1 < len(ids) <= MAX_EMAIL_GROUP}
+    if not groups:
+        return
+    ids = sorted({pk for members in groups.values() for pk in members})
+    people: dict[int, tuple[str, str, str | None, int | None]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = _active_people().filter(pk__in=ids[start : start + 1000])
+        for pk, first, last, email, by in rows.values_list(
+            "id", "first_name_key", "last_name_key", "email", "birth_year"
+        ):
+            people[pk] = (first, last, email, by)
+    for members in groups.values():
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                pairs.add(a, b, _email_score(people[a], people[b]), REASON_EMAIL)
+
+
+def _email_score(
+    a: tuple[str, str, str | None, int | None], b: tuple[str, str, str | None, int | None]
+) -> float:
+    domain_a = (a[2] or "").rpartition("@")[2]
+    domain_b = (b[2] or "").rpartition("@")[2]
+    typo = canonical_domain(domain_a) != domain_a or canonical_domain(domain_b) != domain_b
+    score = 85.0 if typo else 90.0
+    similarity = fuzz.ratio(name_key(a[0], a[1]), name_key(b[0], b[1]))
+    if similarity >= 80:
+        score += 5
+    elif similarity < 50:
+        score -= 15  # one address, two different names: a shared inbox perhaps
+    if a[3] and b[3] and abs(a[3] - b[3]) > 1:
+        score -= 10
+    return score
+
+
+# Landlines -------------------------------------------------------------------------------------
+
+
+def _find_landlines(pairs: _Pairs, batch_size: int) -> None:
+    shared = (
+        _active_people()
+        .exclude(other_phone="")
+        .values("other_phone")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("other_phone")
+    )
+    qs = (
+        _active_people()
+        .filter(other_phone__in=shared)
+        .order_by("other_phone", "id")
+        .values_list(*_ROW_FIELDS)
+    )
+    group: list[_Row] = []
+    for values in qs.iterator(chunk_size=batch_size):
+        row = _Row(*values)
+        if group and group[0].other_phone != row.other_phone:
+            _landline_group(pairs, group)
+            group = []
+        group.append(row)
+    _landline_group(pairs, group)
+
+
+def _landline_group(pairs: _Pairs, group: list[_Row]) -> None:
+    if len(group) < 2 or len(group) > MAX_EMAIL_GROUP:
+        return
+    for i, a in enumerate(group):
+        for b in group[i + 1 :]:
+            score = _landline_score(a, b)
+            if score is not None:
+                pairs.add(a.id, b.id, score, REASON_LANDLINE)
+
+
+def _landline_score(a: _Row, b: _Row) -> float | None:
+    """Households share a landline: only people whose first names are alike are a
+    candidate; the same last name too makes it likelier."""
+    first = fuzz.ratio(fold(a.first), fold(b.first))
+    if first < LANDLINE_FIRST_NAME_SIMILARITY:
+        return None
+    last_a, last_b = set(fold(a.last).split()), set(fold(b.last).split())
+    score = 60 + (first - LANDLINE_FIRST_NAME_SIMILARITY) / 2
+    if not last_a or not last_b or last_a & last_b:
+        score += 20
+    if a.birth_year and b.birth_year and abs(a.birth_year - b.birth_year) > 1:
+        score -= 25  # a parent and a child with one first name
+    if a.mobile and b.mobile and a.mobile != b.mobile:
+        score -= 10
+    if _emails_differ(a.email, b.email):
+        score -= 10
+    return score if score >= LANDLINE_THRESHOLD else None
+
+
+def _emails_differ(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    ca, cb = canonical_email(a), canonical_email(b)
+    if ca is None or cb is None:
+        return False
+    return ca != cb and _local_part(ca) != _local_part(cb)
+
+
+# Similar names in blocks ------------------------------------------------------------------------
+
+
+def _name_score(a: _Row, b: _Row, similarity: float, *, same_postcode: bool) -> float:
+    """How likely two people with similar names are one: the name, then what agrees and what
+    contradicts (different email, mobile or birth year each weigh heavily)."""
+    score = 40 + (similarity - NAME_SIMILARITY) * 2
+    if same_postcode:
+        score += 15
+    if a.birth_year and b.birth_year:
+        gap = abs(a.birth_year - b.birth_year)
+        score += 10 if gap == 0 else (-5 if gap == 1 else -25)
+    if a.email and b.email:
+        ca, cb = canonical_email(a.email), canonical_email(b.email)
+        if ca is not None and ca == cb:
+            score += 20
+        elif ca is not None and cb is not None and _local_part(ca) == _local_part(cb):
+            score += 10  # the same name at another provider
+        else:
+            score -= 25
+    if a.mobile and b.mobile and a.mobile != b.mobile:
+        score -= 25
+    if a.other_phone and a.other_phone == b.other_phone:
+        score += 10
+    if a.street and b.street and fold(a.street) == fold(b.street):
+        score += 10
+    return max(0.0, min(100.0, score))
+
+
+def _similar_name_pairs(
+    keys: Sequence[str], orders: Sequence[Sequence[int]], result: FinderResult
+) -> Iterator[tuple[int, int, float]]:
+    """Pairs of distinct names (indexes into keys) whose ratio reaches NAME_SIMILARITY: all
+    against all up to FULL_COMPARE_LIMIT names, else a sorted-neighbourhood window over each
+    of the given orders."""
+    n = len(keys)
+    if n < 2:
+        return
+    if n <= FULL_COMPARE_LIMIT:
+        for i in range(n - 1):
+            rest = keys[i + 1 :]
+            result.comparisons += len(rest)
+            for _choice, score, j in process.extract(
+                keys[i], rest, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
+            ):
+                yield i, i + 1 + j, score
+        return
+    seen: set[tuple[int, int]] = set()
+    ratio = fuzz.ratio
+    for order in orders:
+        for pos, i in enumerate(order):
+            for j in order[pos + 1 : pos + 1 + WINDOW]:
+                pair = (i, j) if i < j else (j, i)
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                result.comparisons += 1
+                score = ratio(keys[i], keys[j], score_cutoff=NAME_SIMILARITY)
+                if score:
+                    yield pair[0], pair[1], score
+
+
+def _name_block(
+    pairs: _Pairs, block: list[_Row], *, by_postcode: bool, common: frozenset[str]
+) -> None:
+    """Pairs of similar names in one block. ``by_postcode``: the block is one postcode;
+    otherwise it is one birth year and first letter of the last name, where pairs with the
+    same postcode are left to the postcode block and common names are not paired."""
+    if len(block) < 2:
+        return
+    result = pairs.result
+    result.blocks += 1
+    clusters: dict[str, list[_Row]] = {}
+    for row in block:
+        clusters.setdefault(name_key(row.first, row.last), []).append(row)
+    threshold = NAME_THRESHOLD if by_postcode else CROSS_POSTCODE_THRESHOLD
+
+    def is_common(key: str) -> bool:
+        return len(clusters[key]) > COMMON_NAME or key in common
+
+    def consider(a: _Row, b: _Row, similarity: float) -> None:
+        if not by_postcode and a.postcode and a.postcode == b.postcode:
+            return  # the postcode block has judged them already
+        score = _name_score(a, b, similarity, same_postcode=by_postcode)
+        if score >= threshold:
+            pairs.add(a.id, b.id, score, REASON_NAME)
+
+    for key, members in clusters.items():
+        if len(members) < 2:
+            continue
+        if len(members) > MAX_CLUSTER or (not by_postcode and is_common(key)):
+            result.common_names_skipped += 1
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                consider(a, b, 100.0)
+
+    keys = list(clusters)
+    if len(keys) < 2:
+        return
+    firsts = [clusters[k][0] for k in keys]
+    by_last = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].last), keys[i]))
+    by_first = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].first), keys[i]))
+    for i, j, similarity in _similar_name_pairs(keys, (by_last, by_first), result):
+        left, right = clusters[keys[i]], clusters[keys[j]]
+        if not by_postcode and is_common(keys[i]) and is_common(keys[j]):
+            continue  # two common spellings (Carl/Karl Andersson): no evidence in the name
+        if len(left) * len(right) > MAX_CROSS_PAIRS:
+            continue
+        for a in left:
+            for b in right:
+                consider(a, b, similarity)
+
+
+def _common_names() -> frozenset[str]:
+    """Names held by more than COMMON_NAME active people (one grouped query; only the common
+    ones come back)."""
+    rows = (
+        _active_people()
+        .values("first_name_key", "last_name_key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=COMMON_NAME)
+        .values_list("first_name_key", "last_name_key")
+    )
+    return frozenset(name_key(first, last) for first, last in rows.iterator(chunk_size=10_000))
+
+
+def _find_similar_names(pairs: _Pairs, batch_size: int) -> None:
+    by_postcode = (
+        _active_people()
+        .exclude(postcode="")
+        .order_by("postcode", "last_name_key", "first_name_key", "id")
+    )
+    _blocks(
+        pairs,
+        _stream(by_postcode, batch_size),
+        key=lambda r: r.postcode,
+        by_postcode=True,
+        common=frozenset(),
+    )
+    # One sort key per block part so that a block is contiguous under any collation.
+    by_year = (
+        _active_people()
+        .filter(birth_year__isnull=False)
+        .exclude(last_name_key="")
+        .order_by("birth_year", Substr("last_name_key", 1, 1), "last_name_key", "id")
+    )
+    _blocks(
+        pairs,
+        _stream(by_year, batch_size),
+        key=lambda r: (r.birth_year, r.last[:1]),
+        by_postcode=False,
+        common=_common_names(),
+    )
+
+
+def _blocks(
+    pairs: _Pairs, rows: Iterable[_Row], *, key: Any, by_postcode: bool, common: frozenset[str]
+) -> None:
+    block: list[_Row] = []
+    current: Any = None
+    for row in rows:
+        k = key(row)
+        if k != current:
+            _name_block(pairs, block, by_postcode=by_postcode, common=common)
+            block = []
+            current = k
+        block.append(row)
+    _name_block(pairs, block, by_postcode=by_postcode, common=common)
+
+
+def find_duplicates(*, batch_size: int = DEFAULT_BATCH_SIZE) -> FinderResult:
+    """Look for likely duplicates among active people and queue the new pairs for review."""
+    started = time.monotonic()
+    result = FinderResult()
+    result.people = _active_people().count()
+    before = DuplicateCandidate.objects.count()
+    pairs = _Pairs(result, batch_size)
+    # Each stream reads in its own transaction: a real server-side cursor on PostgreSQL
+    # (no WITH HOLD copy of the whole result), and the pairs written so far are kept.
+    for step in (_find_email_variants, _find_landlines, _find_similar_names):
+        with transaction.atomic():
+            step(pairs, batch_size)
+            pairs.flush()
+    result.created = DuplicateCandidate.objects.count() - before
+    result.seconds = round(time.monotonic() - started, 2)
+    canonical_email.cache_clear()
+    audit.record(
+        actor=None,
+        verb="duplicates.find",
+        object_type="imports.duplicatecandidate",
+        details={
+            "people": result.people,
+            "found": result.found,
+            "created": result.created,
+            "by_reason": result.by_reason,
+            "seconds": result.seconds,
+        },
+    )
+    logger.info(
+        "duplicate finder: people=%s found=%s created=%s seconds=%s",
+        result.people,
+        result.found,
+        result.created,
+        result.seconds,
+    )
+    return result
+
+
+# --- Review decisions --------------------------------------------------------------------------
+
+
+def _require_national(actor: Any) -> None:
+    if not scope_for(actor).is_national:
+        raise ApplicationError(_("Only the secretariat may decide on duplicates."))
+
+
+@transaction.atomic
+def candidate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """Not the same person: the pair stays, dismissed, so the finder never proposes it again."""
+    _require_national(actor)
+    locked = DuplicateCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
+    if locked is None or locked.status != DuplicateCandidate.Status.OPEN:
+        raise ApplicationError(_("This pair has already been decided."))
+    locked.status = DuplicateCandidate.Status.DISMISSED
+    locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(update_fields=["status", "decided_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        verb="duplicate.dismiss",
+        obj=locked,
+        details={"person_a": locked.person_a_id, "person_b": locked.person_b_id},
+    )
+    return locked
+
+
+# --- Merge -------------------------------------------------------------------------------------
+
+MERGE_FIELDS: tuple[str, ...] = EDITABLE_FIELDS
+MEMBERSHIP_FIELDS = ("membership_status", "member_since", "membership_ended_on")
+STATUS_STRENGTH: dict[str, int] = {
+    Person.MembershipStatus.NON_MEMBER: 0,
+    Person.MembershipStatus.FORMER: 1,
+    Person.MembershipStatus.MEMBER: 2,
+}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def stronger_membership(a: Person, b: Person) -> Person:
+    """The person whose membership status is stronger (member > former > non-member); the
+    first on a tie."""
+    rank = STATUS_STRENGTH.get
+    return b if rank(b.membership_status, 0) > rank(a.membership_status, 0) else a
+
+
+def _membership_values(keep: Person, drop: Person, values: dict[str, Any]) -> dict[str, Any]:
+    """The membership fields of the merged person: the stronger status wins unless chosen,
+    with the earlier member_since; a member has no end date."""
+    status = values.get("membership_status") or stronger_membership(keep, drop).membership_status
+    sides = [p for p in (keep, drop) if p.membership_status == status] or [keep]
+    if status == Person.MembershipStatus.NON_MEMBER:
+        since, ended = sides[0].member_since, sides[0].membership_ended_on
+    else:
+        dates = [d for d in (keep.member_since, drop.member_since) if d is not None]
+        since = min(dates) if dates else None
+        if status == Person.MembershipStatus.MEMBER:
+            ended = None
+        else:
+            ends = [p.membership_ended_on for p in sides if p.membership_ended_on is not None]
+            ends = ends or [
+                d for d in (keep.membership_ended_on, drop.membership_ended_on) if d is not None
+            ]
+            ended = max(ends) if ends else None
+    resolved = {"membership_status": status, "member_since": since, "membership_ended_on": ended}
+    for name in ("member_since", "membership_ended_on"):
+        if name in values:
+            resolved[name] = values[name]
+    return resolved
+
+
+def _resolve_values(keep: Person, drop: Person, values: dict[str, Any]) -> dict[str, Any]:
+    """Every merge field's value on the merged person."""
+    unknown = sorted(set(values) - set(MERGE_FIELDS))
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be chosen in a merge: %(fields)s.")
+            % {"fields": ", ".join(unknown)}
+        )
+    for name, value in values.items():
+        if value != getattr(keep, name) and value != getattr(drop, name):
+            raise ApplicationError(
+                _("A merge keeps values the two people have; edit the person afterwards.")
+            )
+    resolved = _membership_values(keep, drop, values)
+    for name in MERGE_FIELDS:
+        if name in resolved:
+            continue
+        mine, theirs = getattr(keep, name), getattr(drop, name)
+        if name in values:
+            resolved[name] = values[name]
+        elif _empty(mine) and not _empty(theirs):
+            resolved[name] = theirs  # empty fields on the kept person are filled
+        else:
+            resolved[name] = mine
+    return resolved
+
+
+def _rows_pointing_to(person: Person) -> list[str]:
+    """Labels of models that still have rows pointing to the person."""
+    left = []
+    for model in models_pointing_to(Person):
+        for f in model._meta.get_fields(include_hidden=True):
+            if f.is_relation and f.concrete and f.related_model is Person:
+                if model._default_manager.filter(**{f.name: person}).exists():
+                    left.append(model._meta.label)
+    return left
+
+
+@transaction.atomic
+def person_merge(
+    *, actor: Any, keep: Person, drop: Person, values: dict[str, Any] | None = None
+) -> Person:
+    """Fold ``drop`` into ``keep``: the chosen values (each one of the two people's own) are
+    kept, empty fields on keep are filled from drop, the stronger membership wins with the
+    earlier member_since; every row pointing to drop moves through the merge registry (each
+    model's rule settles unique collisions); drop is deleted; the merge is recorded and
+    audited. Both people must be visible to the actor, who must be national staff."""
+    _require_national(actor)
+    if keep.pk == drop.pk:
+        raise ApplicationError(_("A person cannot be merged with themselves."))
+    ids = sorted((keep.pk, drop.pk))
+    if people_visible_to(actor).filter(pk__in=ids).count() != 2:
+        raise ApplicationError(_("Choose two people you may see."))
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    keep, drop = locked[keep.pk], locked[drop.pk]
+    drop_id = drop.pk
+
+    resolved = _resolve_values(keep, drop, dict(values or {}))
+    changed = {name: v for name, v in resolved.items() if v != getattr(keep, name)}
+    taken = [
+        name for name in MERGE_FIELDS if name in changed and changed[name] == getattr(drop, name)
+    ]
+
+    # Identity values (unique) move: the dropped person lets go of them first.
+    moving = [name for name in IDENTITY_FIELDS if name in taken and not _empty(changed[name])]
+    if moving:
+        for name in moving:
+            setattr(drop, name, None)
+        drop.save(update_fields=moving)
+    if changed:
+        for name, value in changed.items():
+            setattr(keep, name, value)
+        keep.normalise()
+        update = set(changed)
+        if "postcode" in changed:
+            from aktivist.organisation.selectors import home_unit_for_postcode
+
+            keep.home_unit = home_unit_for_postcode(keep.postcode)
+            update.add("home_unit")
+        keep.full_clean(exclude=[f.name for f in Person._meta.fields if f.name not in update])
+        keep.save(update_fields=[*sorted(update), "updated_at"])
+
+    candidate_ids = list(
+        DuplicateCandidate.objects.filter(person_a_id=ids[0], person_b_id=ids[1]).values_list(
+            "pk", flat=True
+        )
+    )
+    # Every registered relation, in a fixed order (by model label).
+    for model in sorted(merge_registry, key=lambda m: m._meta.label):
+        merge_registry[model](keep, drop)
+    left = _rows_pointing_to(drop)
+    if left:
+        # A handler left rows behind: deleting the person would lose them. Nothing is saved.
+        raise ApplicationError(
+            _("The merge would lose related rows (%(models)s); nothing was changed.")
+            % {"models": ", ".join(left)}
+        )
+    drop.delete()
+
+    PersonMerge.objects.create(
+        kept=keep,
+        dropped_person_id=drop_id,
+        fields_from_dropped=taken,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        actor=actor,
+        verb="person.merge",
+        obj=keep,
+        details={
+            "dropped_person_id": drop_id,
+            "fields_from_dropped": taken,
+            "candidate_ids": candidate_ids,
+        },
+    )
+    keep.refresh_from_db()
+    return keep
+
+
+# --- For the review page -------------------------------------------------------------------------
+
+
+def related_counts(people: Sequence[Person]) -> list[tuple[type[Any], dict[int, int]]]:
+    """For every model pointing to a person: how many rows point to each of the people
+    (one grouped query per model)."""
+    ids = [p.pk for p in people]
+    out: list[tuple[type[Any], dict[int, int]]] = []
+    for model in sorted(models_pointing_to(Person), key=lambda m: m._meta.label):
+        counts = dict.fromkeys(ids, 0)
+        names = [
+            f.name
+            for f in model._meta.get_fields(include_hidden=True)
+            if f.is_relation and f.concrete and f.related_model is Person
+        ]
+        for name in names:
+            rows = (
+                model._default_manager.filter(**{f"{name}__in": ids})
+                .order_by()
+                .values(name)
+                .annotate(n=Count("pk"))
+            )
+            for row in rows:
+                counts[row[name]] += row["n"]
+        out.append((model, counts))
+    return out
+
+
+def default_choice(a: Person, b: Person, name: str) -> str:
+    """Which side ("a" or "b") the review page preselects for a differing field: the
+    non-empty value, the stronger membership, else the more recently updated person's."""
+    if name == "membership_status":
+        return "b" if stronger_membership(a, b) is b else "a"
+    va, vb = getattr(a, name), getattr(b, name)
+    if _empty(va) and not _empty(vb):
+        return "b"
+    if _empty(vb) and not _empty(va):
+        return "a"
+    return "b" if b.updated_at > a.updated_at else "a"
+
+
+def open_candidates() -> Any:
+    return (
+        DuplicateCandidate.objects.filter(
+            status=DuplicateCandidate.Status.OPEN,
+            person_a__is_active=True,
+            person_b__is_active=True,
+        )
+        .select_related("person_a", "person_b")
+        .order_by("-score", "id")
+    )
+
+
+def last_run() -> dict[str, Any] | None:
+    from aktivist.core.models import AuditEvent
+
+    event = AuditEvent.objects.filter(verb="duplicates.find").order_by("-created_at", "-id").first()
+    if event is None:
+        return None
+    return {"at": event.created_at, **event.details}

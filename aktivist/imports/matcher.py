@@ -1,0 +1,345 @@
+"""The row matcher: which stored person (if any) each cleaned row of a chunk is.
+
+A row matches by member number, then normalised email, then normalised mobile. The keys of
+a chunk are looked up in bulk — one query per key kind and one for the matched people's
+values, never a query per row — and rows of the same chunk are matched against each other
+in memory by the same keys, so a person that appears twice in a file is created once.
+
+Per row the outcome is one ``Decision``:
+
+* ``create`` — no key is known;
+* ``update`` — one person; ``changes`` fills stored fields that are empty (a membership
+  register sync also sets the membership fields, the register being authoritative for them);
+* ``unchanged`` — one person and nothing to change;
+* ``conflict`` — the keys point to different people: refused;
+* ``held`` — the person is outside the importer's scope: the secretariat reviews it, and the
+  importer learns nothing about the match;
+* ``refused`` — the row could not be cleaned, or would create a person without a name.
+
+``differs`` lists the fields where the file's value differs from a non-empty stored value:
+reported, never overwritten. Empty cells never blank anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from aktivist.people.models import Person
+
+KEY_FIELDS = ("member_number", "email", "mobile")
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "mobile",
+    "other_phone",
+    "street_address",
+    "postcode",
+    "city",
+    "municipality",
+    "birth_year",
+    "language",
+    "membership_status",
+    "member_since",
+    "membership_ended_on",
+    "member_number",
+)
+# Text compared without regard to case and spacing: "ANNA  Berg" is not a different name.
+LOOSE_FIELDS = frozenset(("first_name", "last_name", "street_address", "city", "municipality"))
+# Fields that always hold a value: the stored default is not "empty", a different value in
+# the file is reported.
+NEVER_EMPTY = frozenset(("language", "membership_status"))
+REGISTER_FIELDS = ("member_number", "membership_status", "member_since", "membership_ended_on")
+
+CREATE = "create"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+CONFLICT = "conflict"
+HELD = "held"
+REFUSED = "refused"
+
+
+@dataclass
+class Row:
+    """A cleaned row as the matcher sees it: the person values the file gives (empty cells
+    left out), its tags, the file's own cells (for the issue report) and its line."""
+
+    line: int
+    values: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    error: str = ""  # set for a row the cleaner refused
+
+
+@dataclass
+class Target:
+    """A person a key points to: a stored one (``pk``) or one the chunk creates
+    (``pk is None``, ``created_by`` the index of the creating decision). ``values`` are the
+    person's values as they will be after the rows seen so far; ``None`` for a person an
+    earlier chunk of a dry run would create (only a fingerprint is kept)."""
+
+    pk: int | None
+    values: dict[str, Any] | None
+    visible: bool = True
+    created_by: int | None = None
+    fingerprint: int | None = None
+
+
+@dataclass
+class Decision:
+    kind: str
+    row: Row
+    target: Target | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    differs: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def person_id(self) -> int | None:
+        return self.target.pk if self.target is not None else None
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _same(field_name: str, stored: Any, value: Any) -> bool:
+    if stored == value:
+        return True
+    if field_name in LOOSE_FIELDS and isinstance(stored, str) and isinstance(value, str):
+        return " ".join(stored.split()).casefold() == " ".join(value.split()).casefold()
+    if isinstance(stored, dt.date) and isinstance(value, str):
+        return stored.isoformat() == value
+    return False
+
+
+def fingerprint(values: dict[str, Any]) -> int:
+    return hash(tuple(sorted((k, str(v)) for k, v in values.items() if not is_empty(v))))
+
+
+# --- Bulk lookup -----------------------------------------------------------------------------
+
+
+class StoredPeople:
+    """Looks a chunk's keys up in the database: one query per key kind for the ids, one for
+    the matched people's values, and for a scoped importer one for which of them they may
+    see. ``scope`` is a queryset of the people the importer may see, or None (everyone)."""
+
+    def __init__(self, *, scope: QuerySet[Person] | None) -> None:
+        self.scope = scope
+        self.queries = 0
+
+    def lookup(self, keys: dict[str, set[str]]) -> dict[tuple[str, str], Target]:
+        ids_by_key: dict[tuple[str, str], int] = {}
+        for kind in KEY_FIELDS:
+            wanted = keys.get(kind)
+            if not wanted:
+                continue
+            found = Person.objects.filter(**{f"{kind}__in": list(wanted)}).values_list("pk", kind)
+            self.queries += 1
+            for pk, value in found:
+                ids_by_key[(kind, value)] = pk
+        if not ids_by_key:
+            return {}
+        pks = set(ids_by_key.values())
+        rows = Person.objects.filter(pk__in=pks).values("pk", *PERSON_FIELDS, "is_active")
+        self.queries += 1
+        visible: set[int] | None = None
+        if self.scope is not None:
+            visible = set(self.scope.filter(pk__in=pks).values_list("pk", flat=True))
+            self.queries += 1
+        targets: dict[int, Target] = {}
+        for row in rows:
+            pk = row.pop("pk")
+            active = row.pop("is_active")
+            targets[pk] = Target(
+                pk=pk,
+                values=row,
+                # An erased person (a tombstone) is seen by no importer: its keys are blank
+                # anyway, this only guards a half-erased row.
+                visible=bool(active) and (visible is None or pk in visible),
+            )
+        return {key: targets[pk] for key, pk in ids_by_key.items() if pk in targets}
+
+
+Lookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], Target]]
+
+
+def chunk_keys(rows: Iterable[Row]) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {kind: set() for kind in KEY_FIELDS}
+    for row in rows:
+        if row.error:
+            continue
+        for kind in KEY_FIELDS:
+            value = row.values.get(kind)
+            if value:
+                keys[kind].add(value)
+    return keys
+
+
+# --- Matching ------------------------------------------------------------------------------
+
+
+@dataclass
+class Matcher:
+    """Matches chunks of rows. ``register`` makes the file authoritative for the membership
+    fields (a full export of the membership register). ``remember`` keeps the keys of the
+    people that earlier chunks would create, for a dry run that writes nothing (a real run
+    finds them in the database)."""
+
+    lookup: Lookup
+    register: bool = False
+    remember: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+    _pending: dict[int, Target] = field(default_factory=dict)
+
+    def match(self, rows: Sequence[Row]) -> list[Decision]:
+        owners: dict[tuple[str, str], Target] = self.lookup(chunk_keys(rows))
+        if self._pending:
+            for row in rows:
+                for kind in KEY_FIELDS:
+                    value = row.values.get(kind)
+                    if value and (kind, value) not in owners:
+                        pending = self._pending.get(hash((kind, value)))
+                        if pending is not None:
+                            owners[(kind, value)] = pending
+        decisions: list[Decision] = []
+        for row in rows:
+            decisions.append(self._decide(row, owners, len(decisions)))
+        if self.remember:
+            for decision in decisions:
+                if decision.kind == CREATE and decision.target is not None:
+                    values = decision.target.values or {}
+                    ref = Target(pk=None, values=None, fingerprint=fingerprint(values))
+                    for kind in KEY_FIELDS:
+                        if values.get(kind):
+                            self._pending[hash((kind, values[kind]))] = ref
+        return decisions
+
+    def _decide(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
+        if row.error:
+            return Decision(REFUSED, row, reason=row.error)
+        targets: list[Target] = []
+        for kind in KEY_FIELDS:
+            value = row.values.get(kind)
+            if not value:
+                continue
+            owner = owners.get((kind, value))
+            if owner is not None and not any(owner is t for t in targets):
+                targets.append(owner)
+        if any(not t.visible for t in targets):
+            # Outside the importer's scope: say nothing about whom, or whether the keys
+            # disagree (that too would tell something about someone they may not see).
+            hidden = next(t for t in targets if not t.visible)
+            return Decision(
+                HELD, row, target=hidden, reason=_("Held for review by the secretariat")
+            )
+        if len(targets) > 1:
+            return Decision(
+                CONFLICT,
+                row,
+                reason=_(
+                    "The member number, email and mobile in this row belong to different people."
+                ),
+            )
+        if not targets:
+            return self._create(row, owners, index)
+        return self._update(row, targets[0], owners)
+
+    def _create(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
+        values = {k: v for k, v in row.values.items() if not is_empty(v)}
+        if self.register:
+            values.setdefault("membership_status", Person.MembershipStatus.MEMBER)
+            if values["membership_status"] == Person.MembershipStatus.MEMBER:
+                values.pop("membership_ended_on", None)
+            elif values["membership_status"] == Person.MembershipStatus.FORMER:
+                values.setdefault("membership_ended_on", self.today)
+        if not values.get("first_name"):
+            return Decision(REFUSED, row, reason=_("A new person needs a first name."))
+        target = Target(pk=None, values=values, created_by=index)
+        for kind in KEY_FIELDS:
+            if values.get(kind):
+                owners[(kind, values[kind])] = target
+        return Decision(CREATE, row, target=target)
+
+    def _update(self, row: Row, target: Target, owners: dict[tuple[str, str], Target]) -> Decision:
+        if target.values is None:
+            # A person an earlier chunk of this dry run would create: only its fingerprint
+            # is known.
+            same = fingerprint(row.values) == target.fingerprint
+            return Decision(UNCHANGED if same else UPDATE, row, target=target)
+        stored = target.values
+        changes: dict[str, Any] = {}
+        differs: list[str] = []
+        register_values = self._register_values(row, stored) if self.register else {}
+        for name, value in row.values.items():
+            if name in register_values or is_empty(value):
+                continue
+            current = stored.get(name)
+            if _same(name, current, value):
+                continue
+            if is_empty(current) and name not in NEVER_EMPTY:
+                changes[name] = value
+            else:
+                differs.append(name)
+        for name, value in register_values.items():
+            if not _same(name, stored.get(name), value):
+                changes[name] = value
+        for kind in KEY_FIELDS:
+            if kind in changes:
+                old = stored.get(kind)
+                if old and owners.get((kind, old)) is target:
+                    del owners[(kind, old)]
+                owners[(kind, changes[kind])] = target
+        stored.update(changes)
+        if changes:
+            return Decision(UPDATE, row, target=target, changes=changes, differs=differs)
+        return Decision(UNCHANGED, row, target=target, differs=differs)
+
+    def _register_values(self, row: Row, stored: dict[str, Any]) -> dict[str, Any]:
+        """What a full register export says about the membership fields."""
+        member = Person.MembershipStatus.MEMBER
+        values: dict[str, Any] = {}
+        status = row.values.get("membership_status") or member
+        values["membership_status"] = status
+        if row.values.get("member_number"):
+            values["member_number"] = row.values["member_number"]
+        if row.values.get("member_since"):
+            values["member_since"] = row.values["member_since"]
+        ended = row.values.get("membership_ended_on")
+        if status == member:
+            values["membership_ended_on"] = None
+        elif ended:
+            values["membership_ended_on"] = ended
+        elif status == Person.MembershipStatus.FORMER and not stored.get("membership_ended_on"):
+            values["membership_ended_on"] = self.today
+        return values
+
+
+def match_rows(
+    rows: Sequence[Row],
+    *,
+    viewer: Any,
+    register: bool = False,
+) -> list[Decision]:
+    """Match one chunk as ``viewer`` (their scope decides what is held for review)."""
+    return Matcher(
+        lookup=StoredPeople(scope=importer_scope(viewer)).lookup, register=register
+    ).match(rows)
+
+
+def importer_scope(viewer: Any) -> QuerySet[Person] | None:
+    """None for national roles and system actors (they see everyone), else the viewer's
+    people (the one selector every import match goes through)."""
+    from aktivist.accounts.access import scope_for
+    from aktivist.people.selectors import people_visible_to
+
+    if viewer is None or scope_for(viewer).is_national:
+        return None
+    return people_visible_to(viewer)

@@ -1,0 +1,701 @@
+"""One row of an uploaded file → the person fields to import, or the reason it is refused.
+
+``RowMapping.build(headers, mapping)`` is computed once per file; ``clean_row(cells, line=,
+mapping=)`` then runs per row, pure Python, no database, a few microseconds a row. It uses the
+same normalisers as the forms (``aktivist.lib.normalise``; the fast paths there give exactly
+the same results) and undoes Excel's habits: phones that lost their leading 0 or were
+exported as floats ("701234567.0"), dates stored as serial numbers ("45231" → 2023-10-31, in
+date fields only and in a plausible range), Swedish and ISO dates.
+
+Decisions:
+
+* A row is refused as a whole, never partly imported; every problem of the row is named in
+  its reason (column header, value, what is wrong).
+* A row needs a name (first, last or full name) **or** an identity key (member number,
+  email, mobile); with neither it is refused. A row with a key and no name can update the
+  person it matches (whether it may create a nameless person is the runner's decision —
+  ``CleanRow.has_name``); a row with a name and no key is created and never matches anyone.
+* Cells beyond the header are an error only when they hold something ("The row has 9 cells
+  but the header has 8."); a short row is read as ending in empty cells (many tools drop
+  trailing empty cells).
+* A landline in the mobile column moves to other phone when the row has none (a mobile is an
+  identity key; a landline is shared by households); otherwise the row is refused.
+* A value that looks like a spreadsheet formula (starts with "=", or "+", "-", "@" followed by
+  a function call or a DDE/sheet reference) is refused: it is never data anyone meant.
+* The personal identity number column is used for the birth year only (when no birth year or
+  date of birth is given); an invalid one is ignored, and it never appears in a reason. A
+  member number that is a personal identity number is refused.
+* Unknown membership status or language words are refused rather than guessed; empty means
+  "not given" (the person keeps what they have, a new person gets the default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktivist.imports.columns import (
+    BIRTH_YEAR_COLUMN,
+    PERSONNUMMER,
+    birth_year_from_personnummer,
+    is_personnummer,
+)
+from aktivist.lib.normalise import (
+    is_mobile,
+    is_valid_email,
+    normalise_phone,
+    normalise_postcode,
+    swedish_mobile_e164,
+)
+
+MAX_REASON = 500  # ImportIssue.reason
+
+# The order of the values clean_row extracts (RowMapping.indexes follows it).
+_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "mobile",
+    "other_phone",
+    "street_address",
+    "postcode",
+    "city",
+    "municipality",
+    "birth_year",
+    "birth_date",
+    "language",
+    "member_number",
+    "membership_status",
+    "member_since",
+    "membership_ended_on",
+    "tags",
+)
+# Fields kept as plain text: the formula check applies to them (phones, dates, years and
+# words are checked by their own parsers, which refuse formulas anyway).
+_TEXT_FIELDS = frozenset(
+    {"first_name", "last_name", "full_name", "street_address", "city", "municipality"}
+)
+
+
+@dataclass(slots=True)
+class CleanRow:
+    """The person fields of one row, normalised. Empty means "not given": ``None`` for the
+    nullable fields, ``""`` for text, ``[]`` for tags."""
+
+    line: int
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    mobile: str | None = None
+    other_phone: str = ""
+    street_address: str = ""
+    postcode: str = ""
+    city: str = ""
+    municipality: str = ""
+    birth_year: int | None = None
+    language: str | None = None
+    member_number: str | None = None
+    membership_status: str | None = None
+    member_since: dt.date | None = None
+    membership_ended_on: dt.date | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.first_name or self.last_name)
+
+    def given(self) -> dict[str, Any]:
+        """The person fields this row gives a value for (empty cells never blank data)."""
+        return {
+            name: value
+            for name in PERSON_FIELDS
+            if (value := getattr(self, name)) is not None and value != ""
+        }
+
+
+PERSON_FIELDS = tuple(f for f in CleanRow.__slots__ if f not in ("line", "tags"))
+
+
+@dataclass(slots=True)
+class RowError:
+    """A refused row: its line in the file and why, in the user's language."""
+
+    line: int
+    reason: str
+
+
+@functools.cache
+def _max_lengths() -> dict[str, int]:
+    from aktivist.people.models import Person, Tag
+
+    lengths = {
+        name: getattr(Person._meta.get_field(name), "max_length", None) or 0
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "other_phone",
+            "street_address",
+            "postcode",
+            "city",
+            "municipality",
+            "member_number",
+        )
+    }
+    lengths["tags"] = getattr(Tag._meta.get_field("name"), "max_length", None) or 0
+    return lengths
+
+
+@dataclass(frozen=True, slots=True)
+class RowMapping:
+    """What clean_row needs to know about a file, computed once: the column of each field
+    (``None`` when unmapped) in ``_FIELDS`` order, the headers for messages, and the dates
+    that make a year or a date plausible."""
+
+    width: int
+    indexes: tuple[int | None, ...]
+    labels: dict[str, str]
+    personnummer: int | None  # a column used for the birth year only
+    birth_year_hint: int | None  # the kept copy's _birth_year column
+    today: dt.date
+    year_low: int
+    year_high: int
+    date_low: dt.date
+    date_high: dt.date
+    fast_phone: bool
+    max_lengths: dict[str, int]
+    text_positions: tuple[int, ...]  # mapped fields the formula check applies to
+    extra_tag_columns: tuple[int, ...]  # tags may come from several columns
+
+    @classmethod
+    def build(
+        cls, headers: Sequence[str], mapping: dict[str, str], *, today: dt.date | None = None
+    ) -> RowMapping:
+        """From the file's headers and the chosen ``{header: field}`` mapping. Headers the
+        file lacks are ignored; a field chosen twice takes its leftmost column (columns.
+        mapping_problems tells the person who chose it)."""
+        today = today or timezone.localdate()
+        column: dict[str, int] = {}
+        extra_tags: list[int] = []
+        for index, header in enumerate(headers):
+            chosen = mapping.get(header) or ""
+            if chosen and chosen not in column:
+                column[chosen] = index
+            elif chosen == "tags":
+                extra_tags.append(index)
+        hint = None
+        if BIRTH_YEAR_COLUMN in headers and not mapping.get(BIRTH_YEAR_COLUMN):
+            hint = list(headers).index(BIRTH_YEAR_COLUMN)
+        year_low = today.year - 120  # as people.models.validate_birth_year
+        return cls(
+            width=len(headers),
+            indexes=tuple(column.get(name) for name in _FIELDS),
+            labels={name: headers[i] for name, i in column.items()},
+            personnummer=column.get(PERSONNUMMER),
+            birth_year_hint=hint,
+            today=today,
+            year_low=year_low,
+            year_high=today.year,
+            date_low=dt.date(year_low, 1, 1),
+            date_high=today + dt.timedelta(days=366),
+            fast_phone=getattr(settings, "PHONE_DEFAULT_REGION", "SE") == "SE",
+            max_lengths=_max_lengths(),
+            extra_tag_columns=tuple(extra_tags),
+            text_positions=tuple(
+                p for p, name in enumerate(_FIELDS) if name in _TEXT_FIELDS and name in column
+            ),
+        )
+
+
+# --- Value parsers ---------------------------------------------------------------------------
+
+_FORMULA = re.compile(r"=|[+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|.*[|!])", re.DOTALL)
+_FORMULA_START = frozenset("=+-@")
+_EXCEL_FLOAT = re.compile(r"(\d+)\.0+", re.ASCII)
+_EXCEL_EXPONENT = re.compile(r"\d(?:[.,]\d+)?[eE]\+\d+", re.ASCII)
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",  # a time is ignored
+    re.ASCII,
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_DMY_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", re.ASCII)
+_YMD_SLASH_DATE = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", re.ASCII)
+_SERIAL_DATE = re.compile(r"(\d{4,5})(?:\.\d+)?", re.ASCII)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, past its leap-year bug
+_SURNAME_PARTICLES = frozenset(
+    {"af", "av", "von", "van", "der", "den", "de", "la", "le", "du", "di", "da", "del", "zu"}
+)
+_WORD_KEY = re.compile(r"[\W_]+")
+
+_STATUS_WORDS = {
+    "member": (
+        "medlem",
+        "member",
+        "ja",
+        "j",
+        "yes",
+        "y",
+        "x",
+        "true",
+        "sant",
+        "1",
+        "aktiv",
+        "aktivmedlem",
+        "active",
+        "betalande",
+        "betalandemedlem",
+    ),
+    "non_member": (
+        "ejmedlem",
+        "ickemedlem",
+        "intemedlem",
+        "nonmember",
+        "notmember",
+        "notamember",
+        "nej",
+        "n",
+        "no",
+        "false",
+        "falskt",
+        "0",
+        "aktivist",
+        "supporter",
+        "sympatisor",
+        "stodjare",
+    ),
+    "former": (
+        "foredetta",
+        "foredettamedlem",
+        "fd",
+        "fdmedlem",
+        "tidigare",
+        "tidigaremedlem",
+        "former",
+        "formermember",
+        "exmember",
+        "uttradd",
+        "avslutad",
+        "avregistrerad",
+        "lapsed",
+        "ended",
+        "cancelled",
+        "canceled",
+    ),
+}
+_LANGUAGE_WORDS = {
+    "sv": ("sv", "svenska", "svensk", "swedish", "se", "swe", "sve"),
+    "en": ("en", "engelska", "engelsk", "english", "eng", "gb", "uk", "us"),
+}
+
+
+def _word_key(value: str) -> str:
+    folded = value.casefold()
+    folded = folded.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
+    return _WORD_KEY.sub("", folded)
+
+
+_STATUS = {_word_key(w): status for status, words in _STATUS_WORDS.items() for w in words}
+_LANGUAGE = {_word_key(w): code for code, words in _LANGUAGE_WORDS.items() for w in words}
+
+
+def _language(value: str) -> str | None:
+    key = _LANGUAGE.get(value.lower()) or _LANGUAGE.get(_word_key(value))
+    if key is None and len(value) >= 4 and value[2] in "-_":  # locales: sv_SE, en-GB
+        key = _LANGUAGE.get(value[:2].lower())
+    return key
+
+
+def _shown(value: str) -> str:
+    """A value as a reason quotes it: short, on one line."""
+    value = " ".join(value.split())
+    return value if len(value) <= 60 else value[:57] + "…"
+
+
+def _date(value: str, mapping: RowMapping) -> dt.date | None:
+    """A date in one of the forms spreadsheets hold, or None. Serial numbers (Excel's
+    1900 date system) count only inside the plausible range."""
+    match = _ISO_DATE.fullmatch(value) or _YMD_SLASH_DATE.fullmatch(value)
+    if match is None:
+        match = _COMPACT_DATE.fullmatch(value)
+    if match is not None:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif (match := _DMY_DATE.fullmatch(value)) is not None:
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+        if month > 12 and day <= 12:  # an American month/day/year
+            day, month = month, day
+    elif (match := _SERIAL_DATE.fullmatch(value)) is not None:
+        serial = int(match[1])
+        if serial < 61:
+            return None
+        date = _EXCEL_EPOCH + dt.timedelta(days=serial)
+        return date if mapping.date_low <= date <= mapping.date_high else None
+    else:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _phone(value: str, fast: bool, want_type: bool) -> tuple[str | None, bool]:
+    """(E.164 or None when invalid, whether it is a mobile — asked only when wanted)."""
+    if fast:
+        e164 = swedish_mobile_e164(value)
+        if e164 is not None:
+            return e164, True
+    if value.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(value)) is not None:
+        value = excel[1]  # a phone cell exported as a float: 701234567.0
+        if fast and (e164 := swedish_mobile_e164(value)) is not None:
+            return e164, True
+    e164 = normalise_phone(value)
+    if e164 is None or not want_type:
+        return e164, False
+    return e164, is_mobile(e164)
+
+
+def split_full_name(value: str) -> tuple[str, str]:
+    """'Anna Maria Svensson' → ('Anna Maria', 'Svensson'); 'Svensson, Anna' → ('Anna',
+    'Svensson'); 'Ebba von Essen' → ('Ebba', 'von Essen'); one word is a first name."""
+    if "," in value:
+        last, first = value.split(",", 1)
+        return " ".join(first.split()), " ".join(last.split())
+    parts = value.split()
+    if len(parts) < 2:
+        return " ".join(parts), ""
+    cut = len(parts) - 1
+    while cut > 1 and parts[cut - 1].lower() in _SURNAME_PARTICLES:
+        cut -= 1
+    return " ".join(parts[:cut]), " ".join(parts[cut:])
+
+
+# --- The row ---------------------------------------------------------------------------------
+
+
+def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanRow | RowError:
+    """The row's person fields, or why it is refused. Never raises for any text."""
+    errors: list[str] = []
+    n = len(cells)
+    if n > mapping.width and "".join(cells[mapping.width :]).strip():
+        errors.append(
+            _("The row has %(cells)s cells but the header has %(header)s.")
+            % {"cells": n, "header": mapping.width}
+        )
+    labels = mapping.labels
+    values = [cells[i].strip() if i is not None and i < n else "" for i in mapping.indexes]
+    for position in mapping.text_positions:
+        value = values[position]
+        if value and value[0] in _FORMULA_START and _FORMULA.match(value):
+            errors.append(
+                _('%(column)s: "%(value)s" looks like a spreadsheet formula.')
+                % {"column": labels[_FIELDS[position]], "value": _shown(value)}
+            )
+            values[position] = ""  # reported once, not again as too long
+    (
+        first_name,
+        last_name,
+        full_name,
+        email,
+        mobile,
+        other_phone,
+        street_address,
+        postcode,
+        city,
+        municipality,
+        birth_year_text,
+        birth_date_text,
+        language_text,
+        member_number,
+        status_text,
+        since_text,
+        ended_text,
+        tags_text,
+    ) = values
+
+    first_label, last_label = "first_name", "last_name"
+    if first_name and not first_name.isprintable() or "  " in first_name:
+        first_name = " ".join(first_name.split())
+    if last_name and not last_name.isprintable() or "  " in last_name:
+        last_name = " ".join(last_name.split())
+    if full_name and not first_name and not last_name:
+        first_name, last_name = split_full_name(full_name)
+        first_label = last_label = "full_name"
+
+    # Email: the forms' clean_email (trim, lower case, Django's validator).
+    if email:
+        lowered = email.lower()
+        if is_valid_email(lowered):
+            email = lowered
+        else:
+            errors.append(
+                _('%(column)s: "%(value)s" is not a valid email address.')
+                % {"column": labels["email"], "value": _shown(email)}
+            )
+
+    # Phones: E.164 as the forms store them; a landline found in the mobile column moves.
+    fast = mapping.fast_phone
+    mobile_e164: str | None = None
+    other_e164 = ""
+    other_error = ""
+    if other_phone:
+        parsed, _unused = _phone(other_phone, fast, False)
+        if parsed is None:
+            other_error = _invalid_phone(labels["other_phone"], other_phone)
+        else:
+            other_e164 = parsed
+    if mobile:
+        parsed, parsed_is_mobile = _phone(mobile, fast, True)
+        if parsed is None:
+            errors.append(_invalid_phone(labels["mobile"], mobile))
+        elif parsed_is_mobile:
+            mobile_e164 = parsed
+        elif not other_phone or other_e164 == parsed:
+            other_e164 = parsed
+        else:
+            errors.append(
+                _(
+                    "%(column)s: \"%(value)s\" is not a mobile number, and the row has "
+                    "another phone number already."
+                )
+                % {"column": labels["mobile"], "value": _shown(mobile)}
+            )
+    if other_error:
+        errors.append(other_error)
+
+    if postcode:
+        if postcode.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(postcode)) is not None:
+            postcode = excel[1]
+        compact = postcode.replace(" ", "")
+        # normalise_postcode keeps letters and digits, upper-cased: the same when all are.
+        postcode = compact.upper() if compact.isalnum() else normalise_postcode(postcode)
+
+    if city and "  " in city:
+        city = " ".join(city.split())
+    if municipality and "  " in municipality:
+        municipality = " ".join(municipality.split())
+
+    # Birth year: the column, else the date of birth, else the personal identity number.
+    birth_year: int | None = None
+    if birth_year_text:
+        birth_year = _year(birth_year_text, "birth_year", mapping, errors)
+    if birth_date_text and birth_year is None:
+        birth_year = _year_from_date(birth_date_text, mapping, errors)
+    if birth_year is None and not birth_year_text and not birth_date_text:
+        birth_year = _year_from_hidden_columns(cells, n, mapping)
+
+    language: str | None = None
+    if language_text:
+        language = _language(language_text)
+        if language is None:
+            errors.append(
+                _('%(column)s: "%(value)s" is not a language Aktivist knows (Swedish, English).')
+                % {"column": labels["language"], "value": _shown(language_text)}
+            )
+
+    status: str | None = None
+    if status_text:
+        status = _STATUS.get(status_text.lower()) or _STATUS.get(_word_key(status_text))
+        if status is None:
+            errors.append(
+                _(
+                    '%(column)s: "%(value)s" is not a membership status (member, non-member, '
+                    "former member)."
+                )
+                % {"column": labels["membership_status"], "value": _shown(status_text)}
+            )
+
+    if member_number:
+        if member_number.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(member_number)):
+            member_number = excel[1]
+        if _EXCEL_EXPONENT.fullmatch(member_number):
+            errors.append(_excel_exponent(labels["member_number"], member_number))
+        elif 10 <= len(member_number) <= 13 and is_personnummer(member_number):
+            errors.append(
+                _(
+                    "%(column)s: the value is a personal identity number, which Aktivist "
+                    "never stores."
+                )
+                % {"column": labels["member_number"]}
+            )
+            member_number = ""
+
+    member_since = _date_field(since_text, "member_since", mapping, errors)
+    membership_ended_on = _date_field(ended_text, "membership_ended_on", mapping, errors)
+
+    tags: list[str] = []
+    for i in mapping.extra_tag_columns:
+        if i < n and cells[i].strip():
+            tags_text = f"{tags_text},{cells[i]}"
+    if tags_text:
+        for tag in tags_text.replace(";", ",").split(","):
+            tag = " ".join(tag.split())
+            if not tag or tag in tags:
+                continue
+            if tag[0] in _FORMULA_START and _FORMULA.match(tag):
+                errors.append(
+                    _('%(column)s: "%(value)s" looks like a spreadsheet formula.')
+                    % {"column": labels["tags"], "value": _shown(tag)}
+                )
+                continue
+            tags.append(tag)
+
+    # Lengths that do not fit the model's fields.
+    limits = mapping.max_lengths
+    for name, value, label_field in (
+        ("first_name", first_name, first_label),
+        ("last_name", last_name, last_label),
+        ("email", email, "email"),
+        ("street_address", street_address, "street_address"),
+        ("postcode", postcode, "postcode"),
+        ("city", city, "city"),
+        ("municipality", municipality, "municipality"),
+        ("member_number", member_number, "member_number"),
+    ):
+        if len(value) > limits[name]:
+            errors.append(_too_long(labels[label_field], len(value), limits[name]))
+    for tag in tags:
+        if len(tag) > limits["tags"]:
+            errors.append(_too_long(labels["tags"], len(tag), limits["tags"]))
+            break
+
+    if not (first_name or last_name or email or mobile_e164 or member_number) and not errors:
+        errors.append(_("The row has no name, email, mobile or member number."))
+
+    if errors:
+        reason = " ".join(errors)
+        if len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 1] + "…"
+        return RowError(line, reason)
+    return CleanRow(
+        line,
+        first_name,
+        last_name,
+        email or None,
+        mobile_e164,
+        other_e164,
+        street_address,
+        postcode,
+        city,
+        municipality,
+        birth_year,
+        language,
+        member_number or None,
+        status,
+        member_since,
+        membership_ended_on,
+        tags,
+    )
+
+
+def _invalid_phone(column: str, value: str) -> str:
+    if _EXCEL_EXPONENT.fullmatch(value):
+        return _excel_exponent(column, value)
+    return _('%(column)s: "%(value)s" is not a valid phone number.') % {
+        "column": column,
+        "value": _shown(value),
+    }
+
+
+def _excel_exponent(column: str, value: str) -> str:
+    return _(
+        '%(column)s: "%(value)s" is a number Excel has shortened; format the column as text '
+        "and export the file again."
+    ) % {"column": column, "value": _shown(value)}
+
+
+def _too_long(column: str, length: int, limit: int) -> str:
+    return _("%(column)s: the value is %(length)s characters long; at most %(max)s fit.") % {
+        "column": column,
+        "length": length,
+        "max": limit,
+    }
+
+
+def _year(value: str, name: str, mapping: RowMapping, errors: list[str]) -> int | None:
+    """A birth year from the birth-year column: "1985", "1985.0", or a date."""
+    if value.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(value)) is not None:
+        value = excel[1]
+    if value.isascii() and value.isdigit() and len(value) <= 4:
+        year = int(value)
+    else:
+        date = _date(value, mapping) if len(value) > 5 else None
+        if date is None:
+            errors.append(
+                _('%(column)s: "%(value)s" is not a year.')
+                % {"column": mapping.labels[name], "value": _shown(value)}
+            )
+            return None
+        year = date.year
+    if not mapping.year_low <= year <= mapping.year_high:
+        errors.append(
+            _("%(column)s: %(value)s is not a plausible birth year.")
+            % {"column": mapping.labels[name], "value": year}
+        )
+        return None
+    return year
+
+
+def _year_from_date(value: str, mapping: RowMapping, errors: list[str]) -> int | None:
+    """A birth year from the date-of-birth column (a four-digit year is taken as one)."""
+    if len(value) == 4 and value.isascii() and value.isdigit():
+        if mapping.year_low <= int(value) <= mapping.year_high:
+            return int(value)
+    date = _date(value, mapping)
+    label = mapping.labels["birth_date"]
+    if date is None:
+        errors.append(
+            _('%(column)s: "%(value)s" is not a date.') % {"column": label, "value": _shown(value)}
+        )
+        return None
+    if not mapping.year_low <= date.year <= mapping.year_high or date > mapping.today:
+        errors.append(
+            _("%(column)s: %(value)s is not a plausible date of birth.")
+            % {"column": label, "value": date.isoformat()}
+        )
+        return None
+    return date.year
+
+
+def _year_from_hidden_columns(cells: Sequence[str], n: int, mapping: RowMapping) -> int | None:
+    """The birth year a personal identity number gives (never an error: the number is
+    dropped anyway), or the kept copy's _birth_year column."""
+    year: int | None = None
+    if mapping.personnummer is not None and mapping.personnummer < n:
+        pnr = cells[mapping.personnummer]
+        if pnr and not pnr.isspace():
+            year = birth_year_from_personnummer(pnr, mapping.today)
+    elif mapping.birth_year_hint is not None and mapping.birth_year_hint < n:
+        hint = cells[mapping.birth_year_hint].strip()
+        if hint.isascii() and hint.isdigit():
+            year = int(hint)
+    if year is not None and mapping.year_low <= year <= mapping.year_high:
+        return year
+    return None
+
+
+def _date_field(value: str, name: str, mapping: RowMapping, errors: list[str]) -> dt.date | None:
+    if not value:
+        return None
+    date = _date(value, mapping)
+    if date is None:
+        errors.append(
+            _('%(column)s: "%(value)s" is not a date.')
+            % {"column": mapping.labels[name], "value": _shown(value)}
+        )
+        return None
+    if not mapping.date_low <= date <= mapping.date_high:
+        errors.append(
+            _("%(column)s: %(value)s is not a plausible date.")
+            % {"column": mapping.labels[name], "value": date.isoformat()}
+        )
+        return None
+    return date

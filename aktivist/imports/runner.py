@@ -1,0 +1,890 @@
+"""Running an import batch: the dry run and the real run over the batch's kept copy.
+
+The file is read and cleaned row by row and matched in chunks (``CHUNK`` rows). A real run
+writes each chunk in its own transaction, which also advances ``processed_rows`` and the
+counts, so an import that crashes resumes from its last committed chunk with nothing
+imported twice and no row lost. Per chunk the database sees a fixed number of statements,
+never one per row (DESIGN.md "Bulk paths"):
+
+* one query per key kind, one for the matched people's values, one for the scope of a
+  district representative (``matcher.StoredPeople``);
+* for matched people, one query each for their current taggings, memberships and consents;
+* new people with COPY on PostgreSQL (ids drawn from the sequence in one statement) and
+  ``bulk_create`` elsewhere; filled fields with ``bulk_update``; memberships, taggings,
+  consents, review items and issues in bulk;
+* one UPDATE of the batch's progress and counts.
+
+One audit event records the whole batch (counts only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aktivist.core import audit
+from aktivist.imports import matcher
+from aktivist.imports.columns import IMPORT_FIELDS
+from aktivist.imports.matcher import Decision, Matcher, Row, StoredPeople, Target
+from aktivist.imports.models import ImportBatch, ImportIssue
+from aktivist.lib.normalise import normalise_name, normalise_phone_fast
+from aktivist.organisation.models import UnitMembership
+from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
+from aktivist.people.models import Consent, Person, ReviewItem, Tag, Tagging
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+DRY_RUN_ISSUES = 500  # the dry run keeps the first rows of each kind to show
+PERSON_COLUMNS = (
+    "id",
+    *matcher.PERSON_FIELDS,
+    "home_unit_id",
+    "source",
+    "import_batch_id",
+    "first_name_key",
+    "last_name_key",
+    "is_active",
+    "created_at",
+    "updated_at",
+)
+_HELD = "held"
+
+
+class Superseded(Exception):
+    """Another runner advanced the batch meanwhile: this one stops without writing."""
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    held: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("created", "updated", "unchanged", "refused", "held"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
+            "held": self.held,
+        }
+
+
+# --- Reading and cleaning -------------------------------------------------------------------
+
+
+def _cleaner(batch: ImportBatch) -> Callable[[int, list[str]], Row]:
+    """(line, cells) -> matcher.Row, through the one row cleaner of the upload."""
+    from aktivist.imports.rows import RowError, RowMapping, clean_row
+
+    headers = [str(h) for h in batch.headers]
+    mapping = RowMapping.build(headers, {str(k): str(v) for k, v in batch.mapping.items()})
+
+    def clean(line: int, cells: list[str]) -> Row:
+        result = clean_row(cells, line=line, mapping=mapping)
+        if isinstance(result, RowError):
+            return Row(line=line, values={}, cells=cells, error=result.reason)
+        return Row(line=line, values=result.given(), tags=result.tags, cells=cells)
+
+    return clean
+
+
+def iter_rows(batch: ImportBatch, *, start: int = 0) -> Iterator[Row]:
+    """The batch's data rows, cleaned, from data row ``start`` (0-based) on."""
+    from aktivist.imports.reading import open_sanitised_table
+
+    table = open_sanitised_table(batch.file.path)
+    clean = _cleaner(batch)
+    rows = table.rows()
+    if start:
+        rows = itertools.islice(rows, start, None)
+    for line, cells in rows:
+        yield clean(line, cells)
+
+
+def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+# --- Plans: what a chunk changes -------------------------------------------------------------
+
+
+@dataclass
+class ConsentSpec:
+    channel: str
+    purpose: str
+    confirmed: bool
+    source: str
+    wording_version: str
+    wording_hash: str
+
+    @property
+    def address_field(self) -> str:
+        return "email" if self.channel == Consent.Channel.EMAIL else "mobile"
+
+
+@dataclass
+class Options:
+    """The batch's options, resolved once per run."""
+
+    actor: Any
+    scope: models.QuerySet[Person] | None
+    register: bool
+    unit_id: int | None
+    source: str
+    tags: list[str]
+    consents: list[ConsentSpec]
+    prefixes: dict[str, int]
+    tag_ids: dict[str, int]  # lower-cased name -> id (grows as rows name new tags)
+
+    @classmethod
+    def of(cls, batch: ImportBatch) -> Options:
+        from aktivist.imports.services import consent_is_confirmed, wording_hash
+
+        options = batch.options or {}
+        actor = batch.created_by
+        return cls(
+            actor=actor,
+            scope=matcher.importer_scope(actor),
+            register=batch.kind == ImportBatch.Kind.REGISTER_FULL,
+            unit_id=batch.unit_id,
+            source=str(options.get("source") or ""),
+            tags=[str(t) for t in options.get("tags") or []],
+            consents=[
+                ConsentSpec(
+                    channel=c["channel"],
+                    purpose=c["purpose"],
+                    confirmed=consent_is_confirmed(c),
+                    source=c.get("source", ""),
+                    wording_version=c.get("wording_version", ""),
+                    wording_hash=wording_hash(c["wording"]) if c.get("wording") else "",
+                )
+                for c in options.get("consents") or []
+            ],
+            prefixes=prefix_map(),
+            tag_ids={name.lower(): pk for pk, name in Tag.objects.values_list("pk", "name")},
+        )
+
+
+@dataclass
+class Plan:
+    counts: Counts = field(default_factory=Counts)
+    creates: list[Decision] = field(default_factory=list)
+    updates: dict[int, tuple[Target, set[str]]] = field(default_factory=dict)
+    taggings: list[tuple[Target, str]] = field(default_factory=list)  # (person, tag name)
+    memberships: list[Target] = field(default_factory=list)
+    consents_new: list[tuple[Target, ConsentSpec]] = field(default_factory=list)
+    consents_confirm: list[tuple[int, ConsentSpec]] = field(default_factory=list)  # consent ids
+    issues: list[tuple[Decision, str, str, dict[str, Any]]] = field(default_factory=list)
+    held: list[Decision] = field(default_factory=list)
+
+
+def _names(decision: Decision, options: Options) -> list[str]:
+    names = list(options.tags)
+    for tag in decision.row.tags:
+        tag = " ".join(str(tag).split())[:80]
+        if tag and tag.lower() not in {n.lower() for n in names}:
+            names.append(tag)
+    return names
+
+
+def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
+    """What the chunk changes, read from the database but not yet written (the dry run
+    stops here): for matched people, their missing taggings, memberships and consents."""
+    plan = Plan()
+    counts = plan.counts
+    matched: dict[int, Target] = {}
+    for d in decisions:
+        if d.kind in (matcher.UPDATE, matcher.UNCHANGED) and d.target is not None:
+            if d.target.pk is not None:
+                matched[d.target.pk] = d.target
+    existing_tags: set[tuple[int, str]] = set()
+    existing_members: set[int] = set()
+    existing_consents: dict[tuple[int, str, str], tuple[int, str]] = {}
+    if matched:
+        pks = list(matched)
+        wanted_tags = {n.lower() for d in decisions for n in _names(d, options)}
+        tag_ids = [options.tag_ids[n] for n in wanted_tags if n in options.tag_ids]
+        if tag_ids:
+            by_id = {v: k for k, v in options.tag_ids.items()}
+            existing_tags = {
+                (pid, by_id[tid])
+                for pid, tid in Tagging.objects.filter(
+                    person_id__in=pks, tag_id__in=tag_ids
+                ).values_list("person_id", "tag_id")
+            }
+        if options.unit_id:
+            existing_members = set(
+                UnitMembership.objects.filter(
+                    unit_id=options.unit_id, person_id__in=pks, ended_on__isnull=True
+                ).values_list("person_id", flat=True)
+            )
+        if options.consents:
+            q = Q()
+            for spec in options.consents:
+                q |= Q(channel=spec.channel, purpose=spec.purpose)
+            for cid, pid, channel, purpose, status in Consent.objects.filter(
+                q, person_id__in=pks
+            ).values_list("pk", "person_id", "channel", "purpose", "status"):
+                existing_consents[(pid, channel, purpose)] = (cid, status)
+
+    seen_tags: set[tuple[int, str]] = set()  # (id(target), name): once per person
+    seen_members: set[int] = set()
+    seen_consents: set[tuple[int, str, str]] = set()
+    for d in decisions:
+        kind = d.kind
+        if kind == matcher.REFUSED or kind == matcher.CONFLICT:
+            counts.refused += 1
+            plan.issues.append((d, kind if kind == matcher.CONFLICT else "refused", d.reason, {}))
+            continue
+        if kind == matcher.HELD:
+            counts.held += 1
+            plan.held.append(d)
+            plan.issues.append((d, _HELD, d.reason, {}))
+            continue
+        target = d.target
+        assert target is not None  # noqa: S101 - create/update/unchanged name their person
+        changed = bool(d.changes)
+        if kind == matcher.CREATE:
+            plan.creates.append(d)
+        elif d.changes:
+            if target.pk is not None:
+                entry = plan.updates.setdefault(target.pk, (target, set()))
+                entry[1].update(d.changes)
+        for name in d.differs:
+            plan.issues.append(
+                (
+                    d,
+                    ImportIssue.Kind.DIFFERS,
+                    _("%(field)s differs from the stored value; not changed.")
+                    % {"field": IMPORT_FIELDS.get(name, name)},
+                    {"field": name, "value": _text(d.row.values.get(name))},
+                )
+            )
+        new = target.pk is None
+        key = id(target)
+        for name in _names(d, options):
+            lower = name.lower()
+            if (key, lower) in seen_tags:
+                continue
+            seen_tags.add((key, lower))
+            if new or (target.pk, lower) not in existing_tags:
+                plan.taggings.append((target, name))
+                changed = True
+        if options.unit_id and key not in seen_members:
+            seen_members.add(key)
+            if new or target.pk not in existing_members:
+                plan.memberships.append(target)
+                changed = True
+        for spec in options.consents:
+            ckey = (key, spec.channel, spec.purpose)
+            if ckey in seen_consents:
+                continue
+            values = target.values or {}
+            if not values.get(spec.address_field):
+                continue  # no address for the channel (yet): nothing to consent to
+            seen_consents.add(ckey)
+            found = None if new else existing_consents.get((target.pk, spec.channel, spec.purpose))  # type: ignore[arg-type]
+            if found is None:
+                plan.consents_new.append((target, spec))
+                changed = True
+            elif found[1] == Consent.Status.PENDING and spec.confirmed:
+                plan.consents_confirm.append((found[0], spec))
+                changed = True
+            # A withdrawn consent is never revived by an import; a confirmed one stays.
+        if kind == matcher.CREATE:
+            counts.created += 1
+        elif changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return plan
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes a chunk's plan: COPY on PostgreSQL, bulk statements elsewhere."""
+
+    def __init__(self, batch: ImportBatch, options: Options) -> None:
+        self.batch = batch
+        self.options = options
+        self.postgres = connection.vendor == "postgresql"
+
+    def _copy(
+        self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]
+    ) -> None:
+        quote = connection.ops.quote_name
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(str(fields[c].column)) for c in columns)
+        )
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(sql) as copy:  # the psycopg cursor under Django's
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+
+    def _new_ids(self, n: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Person._meta.db_table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, plan: Plan, now: dt.datetime) -> None:
+        self._create_people(plan.creates, now)
+        self._update_people(plan.updates, now)
+        self._tags(plan.taggings, now)
+        self._memberships(plan.memberships, now)
+        self._consents(plan, now)
+        self._held(plan.held, now)
+        self._issues(plan.issues)
+
+    def _person_row(
+        self, values: dict[str, Any], pk: int | None, now: dt.datetime
+    ) -> dict[str, Any]:
+        first = " ".join(str(values.get("first_name") or "").split())
+        last = " ".join(str(values.get("last_name") or "").split())
+        postcode = values.get("postcode") or ""
+        return {
+            "id": pk,
+            "first_name": first,
+            "last_name": last,
+            "email": values.get("email") or None,
+            "mobile": values.get("mobile") or None,
+            "other_phone": values.get("other_phone") or "",
+            "street_address": values.get("street_address") or "",
+            "postcode": postcode,
+            "city": values.get("city") or "",
+            "municipality": values.get("municipality") or "",
+            "birth_year": values.get("birth_year"),
+            "language": values.get("language") or Person.Language.SWEDISH,
+            "membership_status": values.get("membership_status")
+            or Person.MembershipStatus.NON_MEMBER,
+            "member_since": values.get("member_since"),
+            "membership_ended_on": values.get("membership_ended_on"),
+            "member_number": values.get("member_number") or None,
+            "home_unit_id": home_unit_id_from_map(postcode, self.options.prefixes)
+            if postcode
+            else None,
+            "source": self.options.source,
+            "import_batch_id": self.batch.pk,
+            "first_name_key": normalise_name(first),
+            "last_name_key": normalise_name(last),
+            "is_active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _create_people(self, creates: list[Decision], now: dt.datetime) -> None:
+        if not creates:
+            return
+        targets = [d.target for d in creates if d.target is not None]
+        if self.postgres:
+            ids = self._new_ids(len(targets))
+            for target, pk in zip(targets, ids, strict=True):
+                target.pk = pk
+            make = self._person_row
+            self._copy(
+                Person,
+                PERSON_COLUMNS,
+                (tuple(make(t.values or {}, t.pk, now).values()) for t in targets),
+            )
+        else:
+            people = []
+            for target in targets:
+                row = self._person_row(target.values or {}, None, now)
+                row.pop("id")
+                people.append(Person(**row))
+            Person.objects.bulk_create(people, batch_size=500)
+            for target, person in zip(targets, people, strict=True):
+                target.pk = person.pk
+            # bulk_create leaves auto_now alone; the rows carry ``now`` as given.
+
+    def _update_people(self, updates: dict[int, tuple[Target, set[str]]], now: dt.datetime) -> None:
+        if not updates:
+            return
+        groups: dict[frozenset[str], list[Person]] = defaultdict(list)
+        for pk, (target, names) in updates.items():
+            values = target.values or {}
+            person = Person(pk=pk)
+            fields = set(names)
+            for name in names:
+                setattr(person, name, values.get(name))
+            if "first_name" in names or "last_name" in names:
+                person.first_name = " ".join(str(values.get("first_name") or "").split())
+                person.last_name = " ".join(str(values.get("last_name") or "").split())
+                person.first_name_key = normalise_name(person.first_name)
+                person.last_name_key = normalise_name(person.last_name)
+                fields |= {"first_name", "last_name", "first_name_key", "last_name_key"}
+            if "postcode" in names:
+                person.home_unit_id = home_unit_id_from_map(
+                    values.get("postcode") or "", self.options.prefixes
+                )
+                fields.add("home_unit")
+            for name in ("other_phone", "street_address", "city", "municipality", "postcode"):
+                if name in fields and getattr(person, name) is None:
+                    setattr(person, name, "")
+            person.updated_at = now
+            fields.add("updated_at")
+            groups[frozenset(fields)].append(person)
+        for names_key, people in groups.items():
+            Person.objects.bulk_update(people, sorted(names_key), batch_size=1000)
+
+    def _tag_ids(self, names: Iterable[str], now: dt.datetime) -> dict[str, int]:
+        """Tag ids by lower-cased name; missing tags are created once (the tag table is
+        small: it is read whole again after an insert)."""
+        known = self.options.tag_ids
+        missing = {n.lower(): n for n in names if n.lower() not in known}
+        if missing:
+            Tag.objects.bulk_create(
+                [Tag(name=n, created_at=now, updated_at=now) for n in missing.values()],
+                ignore_conflicts=True,
+            )
+            for pk, name in Tag.objects.values_list("pk", "name"):
+                known.setdefault(name.lower(), pk)
+        return known
+
+    def _tags(self, taggings: list[tuple[Target, str]], now: dt.datetime) -> None:
+        if not taggings:
+            return
+        ids = self._tag_ids({name for _t, name in taggings}, now)
+        rows = {(t.pk, ids[name.lower()]) for t, name in taggings if name.lower() in ids}
+        self._insert(
+            Tagging,
+            ("person_id", "tag_id", "created_at", "updated_at"),
+            [(p, t, now, now) for p, t in rows],
+        )
+
+    def _memberships(self, targets: list[Target], now: dt.datetime) -> None:
+        if not targets or not self.options.unit_id:
+            return
+        today = timezone.localdate(now)
+        self._insert(
+            UnitMembership,
+            ("person_id", "unit_id", "started_on", "ended_on", "created_at", "updated_at"),
+            [(t.pk, self.options.unit_id, today, None, now, now) for t in targets],
+        )
+
+    def _consents(self, plan: Plan, now: dt.datetime) -> None:
+        if plan.consents_new:
+            self._insert(
+                Consent,
+                (
+                    "person_id",
+                    "channel",
+                    "purpose",
+                    "status",
+                    "confirmed_at",
+                    "withdrawn_at",
+                    "wording_version",
+                    "wording_hash",
+                    "source",
+                    "created_at",
+                    "updated_at",
+                ),
+                [
+                    (
+                        t.pk,
+                        s.channel,
+                        s.purpose,
+                        Consent.Status.CONFIRMED if s.confirmed else Consent.Status.PENDING,
+                        now if s.confirmed else None,
+                        None,
+                        s.wording_version,
+                        s.wording_hash,
+                        s.source,
+                        now,
+                        now,
+                    )
+                    for t, s in plan.consents_new
+                ],
+            )
+        for spec in {id(s): s for _c, s in plan.consents_confirm}.values():
+            ids = [cid for cid, s in plan.consents_confirm if s is spec]
+            Consent.objects.filter(pk__in=ids, status=Consent.Status.PENDING).update(
+                status=Consent.Status.CONFIRMED,
+                confirmed_at=now,
+                wording_version=spec.wording_version,
+                wording_hash=spec.wording_hash,
+                source=spec.source,
+                updated_at=now,
+            )
+
+    def _held(self, held: list[Decision], now: dt.datetime) -> None:
+        if not held:
+            return
+        actor = self.options.actor
+        pks = {d.target.pk for d in held if d.target is not None}
+        open_items: set[tuple[int | None, str]] = {
+            (pid, json.dumps(payload.get("values", {}), sort_keys=True))
+            for pid, payload in ReviewItem.objects.filter(
+                kind=ReviewItem.Kind.PERSON_CREATE,
+                status=ReviewItem.Status.OPEN,
+                submitted_by=actor,
+                matched_person_id__in=pks,
+            ).values_list("matched_person_id", "payload")
+            if isinstance(payload, dict)
+        }
+        items = []
+        for d in held:
+            assert d.target is not None  # noqa: S101 - a held row names whom it matched
+            values = {k: _text(v) if isinstance(v, dt.date) else v for k, v in d.row.values.items()}
+            signature = (d.target.pk, json.dumps(values, sort_keys=True))
+            if signature in open_items:
+                continue  # the same row is already waiting for the secretariat
+            open_items.add(signature)
+            items.append(
+                ReviewItem(
+                    kind=ReviewItem.Kind.PERSON_CREATE,
+                    submitted_by=actor,
+                    unit_id=self.options.unit_id,
+                    matched_person_id=d.target.pk,
+                    # review_apply reads the person fields; the rest says where it came from.
+                    payload={
+                        **values,
+                        "values": values,
+                        "import_batch": self.batch.pk,
+                        "line": d.row.line,
+                    },
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        ReviewItem.objects.bulk_create(items, batch_size=1000)
+
+    def _issues(self, issues: list[tuple[Decision, str, str, dict[str, Any]]]) -> None:
+        if not issues:
+            return
+        batch_id = self.batch.pk
+        rows = []
+        for d, kind, reason, extra in issues:
+            data: dict[str, Any] = {"cells": d.row.cells}
+            data.update(extra)
+            person_id = None
+            if kind == ImportIssue.Kind.DIFFERS and d.target is not None:
+                person_id = d.target.pk  # the importer may see this person
+            rows.append((batch_id, d.row.line, kind, reason[:500], json.dumps(data), person_id))
+        self._insert(ImportIssue, ("batch_id", "line", "kind", "reason", "data", "person_id"), rows)
+
+    def _insert(self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            self._copy(model, columns, rows)
+            return
+        objs = []
+        for row in rows:
+            kwargs = dict(zip(columns, row, strict=True))
+            if "data" in kwargs and isinstance(kwargs["data"], str):
+                kwargs["data"] = json.loads(kwargs["data"])
+            objs.append(model(**kwargs))
+        model._default_manager.bulk_create(objs, batch_size=1000)
+
+
+# --- Dry run -------------------------------------------------------------------------------
+
+
+def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
+    """What the real run would do, writing nothing: counts, and the first rows of each kind
+    of issue (refused, conflict, held, differs) with their line and reason. For a register
+    sync also the members who would become former."""
+    options = Options.of(batch)
+    if actor is not None and batch.created_by_id is None:
+        options.actor = actor
+    match = Matcher(
+        lookup=StoredPeople(scope=options.scope).lookup,
+        register=options.register,
+        remember=True,
+        today=timezone.localdate(),
+    )
+    counts = Counts()
+    shown: list[dict[str, Any]] = []
+    issue_counts: dict[str, int] = defaultdict(int)
+    with _language(batch):
+        for chunk in chunked(iter_rows(batch), CHUNK):
+            plan = plan_chunk(match.match(chunk), options)
+            counts.add(plan.counts)
+            for d, kind, reason, extra in plan.issues:
+                issue_counts[kind] += 1
+                if len(shown) < DRY_RUN_ISSUES:
+                    shown.append(
+                        {
+                            "line": d.row.line,
+                            "kind": kind,
+                            "reason": reason,
+                            **({"field": extra["field"]} if "field" in extra else {}),
+                        }
+                    )
+        summary: dict[str, Any] = {
+            "counts": counts.as_dict(),
+            "issues": issue_counts,
+            "rows": shown,
+            "dropped_columns": list(batch.dropped_columns),
+        }
+        if options.register:
+            summary["counts"]["former"] = len(register_missing_members(batch))
+    return summary
+
+
+# --- Real run ------------------------------------------------------------------------------
+
+
+class _language:
+    """Messages stored on issues are in the importer's language."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        user = batch.created_by
+        self.language = getattr(user, "language", None) or None
+
+    def __enter__(self) -> None:
+        self._override = translation.override(self.language) if self.language else None
+        if self._override is not None:
+            self._override.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._override is not None:
+            self._override.__exit__(*exc)
+
+
+def run(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) -> ImportBatch:
+    """Import the batch from ``processed_rows`` on, chunk by chunk. On an error the batch is
+    FAILED (with a message that names no one) and can be resumed."""
+    batch = ImportBatch.objects.select_related("created_by", "unit").get(pk=batch.pk)
+    if batch.status in (ImportBatch.Status.FINISHED, ImportBatch.Status.UNDONE):
+        return batch
+    now = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING,
+        started_at=batch.started_at or now,
+        error="",
+        updated_at=now,
+    )
+    try:
+        with _language(batch):
+            _run(batch, progress)
+    except Superseded:
+        logger.info("import batch=%s superseded by another runner", batch.pk)
+    except Exception as error:
+        logger.exception("import batch=%s failed (%s)", batch.pk, type(error).__name__)
+        batch.refresh_from_db()
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED,
+            error=_(
+                "The import stopped after %(done)s of %(total)s rows (%(error)s). "
+                "Resume it to continue from there."
+            )
+            % {
+                "done": batch.processed_rows,
+                "total": batch.total_rows,
+                "error": type(error).__name__,
+            },
+            updated_at=timezone.now(),
+        )
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def _run(batch: ImportBatch, progress: Callable[[int], None] | None) -> None:
+    options = Options.of(batch)
+    match = Matcher(
+        lookup=StoredPeople(scope=options.scope).lookup,
+        register=options.register,
+        today=timezone.localdate(),
+    )
+    writer = Writer(batch, options)
+    done = batch.processed_rows
+    if progress is not None and done:
+        progress(done)
+    for chunk in chunked(iter_rows(batch, start=done), CHUNK):
+        with transaction.atomic():
+            locked = (
+                ImportBatch.objects.select_for_update()
+                .filter(pk=batch.pk)
+                .values_list("processed_rows", flat=True)
+                .first()
+            )
+            if locked != done:
+                raise Superseded
+            plan = plan_chunk(match.match(chunk), options)
+            writer.write(plan, timezone.now())
+            c = plan.counts
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                processed_rows=F("processed_rows") + len(chunk),
+                created_count=F("created_count") + c.created,
+                updated_count=F("updated_count") + c.updated,
+                unchanged_count=F("unchanged_count") + c.unchanged,
+                refused_count=F("refused_count") + c.refused,
+                held_count=F("held_count") + c.held,
+                updated_at=timezone.now(),
+            )
+        done += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
+    _finish(batch, options)
+
+
+def _finish(batch: ImportBatch, options: Options) -> None:
+    formered: list[int] = []
+    if options.register:
+        formered = register_missing_members(batch)
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status == ImportBatch.Status.FINISHED:
+            raise Superseded
+        now = timezone.now()
+        if formered:
+            today = timezone.localdate(now)
+            for start in range(0, len(formered), CHUNK):
+                Person.objects.filter(
+                    pk__in=formered[start : start + CHUNK],
+                    membership_status=Person.MembershipStatus.MEMBER,
+                ).update(
+                    membership_status=Person.MembershipStatus.FORMER,
+                    membership_ended_on=today,
+                    updated_at=now,
+                )
+        locked.status = ImportBatch.Status.FINISHED
+        locked.finished_at = now
+        locked.formered_count = len(formered)
+        locked.save(update_fields=["status", "finished_at", "formered_count", "updated_at"])
+        audit.record(
+            actor=locked.created_by,
+            verb="import.run",
+            obj=locked,
+            details={
+                "kind": locked.kind,
+                "rows": locked.processed_rows,
+                "created": locked.created_count,
+                "updated": locked.updated_count,
+                "unchanged": locked.unchanged_count,
+                "refused": locked.refused_count,
+                "held": locked.held_count,
+                "former": locked.formered_count,
+            },
+        )
+
+
+# --- Membership register sync ---------------------------------------------------------------
+
+
+def register_missing_members(batch: ImportBatch) -> list[int]:
+    """Current members that no row of this full register file names — by member number,
+    email or mobile, read from the cells themselves so that a row refused for another
+    reason still counts as naming its member (a typo must not make anyone former)."""
+    from aktivist.imports.reading import open_sanitised_table
+
+    table = open_sanitised_table(batch.file.path)
+    headers = [str(h) for h in table.headers]
+    columns = {
+        kind: [i for i, h in enumerate(headers) if batch.mapping.get(h) == kind]
+        for kind in matcher.KEY_FIELDS
+    }
+    seen: dict[str, set[str]] = {kind: set() for kind in matcher.KEY_FIELDS}
+    for _line, cells in table.rows():
+        for kind, indexes in columns.items():
+            for i in indexes:
+                if i < len(cells) and (value := cells[i].strip()):
+                    if kind == "email":
+                        value = value.lower()
+                    elif kind == "mobile":
+                        value = normalise_phone_fast(value) or value
+                    else:
+                        value = value.replace(" ", "")
+                    seen[kind].add(value)
+    numbers, emails, mobiles = seen["member_number"], seen["email"], seen["mobile"]
+    missing = []
+    members = Person.objects.filter(
+        membership_status=Person.MembershipStatus.MEMBER, is_active=True
+    ).values_list("pk", "member_number", "email", "mobile")
+    for pk, number, email, mobile in members.iterator(chunk_size=10_000):
+        if (
+            (number and number in numbers)
+            or (email and email in emails)
+            or (mobile and mobile in mobiles)
+        ):
+            continue
+        missing.append(pk)
+    return missing
+
+
+# --- Undo ----------------------------------------------------------------------------------
+
+
+def _ignored_for_undo() -> set[type[models.Model]]:
+    """Rows that say nothing happened to a person: candidate pairs the duplicate finder
+    derived (they go with the person)."""
+    from aktivist.imports.models import DuplicateCandidate
+
+    return {DuplicateCandidate}
+
+
+def undo(batch: ImportBatch) -> tuple[int, int]:
+    """Delete the people the batch created whom nothing has touched since it finished.
+    Returns (removed, kept)."""
+    from aktivist.core.registries import models_pointing_to
+
+    since = batch.finished_at or batch.updated_at
+    created = Person.objects.filter(import_batch=batch)
+    kept: set[int] = set(created.filter(updated_at__gt=since).values_list("pk", flat=True))
+    ignored = _ignored_for_undo()
+    for model in models_pointing_to(Person):
+        if model in ignored:
+            continue
+        names = {f.name for f in model._meta.concrete_fields}
+        stamp = Q()
+        if "created_at" in names:
+            stamp |= Q(created_at__gt=since)
+        if "updated_at" in names:
+            stamp |= Q(updated_at__gt=since)
+        for f in model._meta.concrete_fields:
+            if not (f.is_relation and f.related_model is Person):
+                continue
+            qs = model._default_manager.filter(**{f"{f.name}__import_batch": batch})
+            if stamp:
+                # Rows from before the batch finished are the batch's own (memberships,
+                # taggings, consents); anything newer is something that happened since.
+                qs = qs.filter(stamp)
+            kept.update(qs.values_list(f.attname, flat=True).distinct())
+    kept.discard(None)  # type: ignore[arg-type]
+    candidates = list(created.values_list("pk", flat=True))
+    remove = [pk for pk in candidates if pk not in kept]
+    removed = 0
+    for start in range(0, len(remove), CHUNK):
+        with transaction.atomic():
+            part = remove[start : start + CHUNK]
+            deleted = Person.objects.filter(pk__in=part, import_batch=batch).delete()
+            removed += deleted[1].get(Person._meta.label, 0)
+    return removed, len(candidates) - removed

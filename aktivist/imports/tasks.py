@@ -1,0 +1,52 @@
+"""Background work of the imports app. Tasks take ids (or nothing), call a service and
+return what the service returns; no logic lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+# --- Duplicate finder ---------------------------------------------------------------------------
+
+
+@task()
+def find_duplicates_task() -> dict[str, Any]:
+    """The nightly duplicate finder (and the "Find duplicates now" button): counts only."""
+    from aktivist.imports.duplicates import find_duplicates
+
+    return find_duplicates().as_dict()
+
+
+# --- end of duplicate finder ---
+
+
+# --- Import runs --------------------------------------------------------------------------------
+
+
+@task()
+def run_import(batch_id: int) -> dict[str, Any]:
+    """Run (or resume) an import batch from its last committed chunk: counts only."""
+    from aktivist.imports.models import ImportBatch
+    from aktivist.imports.runner import run
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    batch = run(batch)
+    return {"status": batch.status, "processed": batch.processed_rows}
+
+
+@task()
+def dry_run_import(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
+    """The dry run of a large file, in the background (status ANALYSING → ANALYSED)."""
+    from aktivist.accounts.models import User
+    from aktivist.imports.models import ImportBatch
+    from aktivist.imports.services import batch_dry_run
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    batch = batch_dry_run(actor=actor, batch=batch)
+    return dict(batch.dry_run.get("counts", {}))

@@ -1,0 +1,73 @@
+"""Journey 3 on a phone: Karin, district representative in Skåne, uploads her group's Excel
+sheet, checks the columns, reads the dry run, imports, and sees the result — in a real
+Chromium at 375 px, with axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aktivist.conftest import assert_accessible
+from aktivist.imports.models import ImportBatch
+from aktivist.imports.tests.test_views_upload import URLCONF, karin_csv
+from aktivist.people.models import Person
+
+pytestmark = [
+    pytest.mark.urls(URLCONF),
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+SUBMIT = "#main form button.button[type=submit]"
+
+
+def test_district_representative_imports_a_sheet_on_a_phone(phone_page, world, personas):
+    page = phone_page
+
+    page.goto("/imports/")
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=username]", personas.district_a.email)
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(re.compile(r"/imports/$"))
+    assert_accessible(page)
+
+    page.click("a[href='/imports/new/']")
+    page.wait_for_url("**/imports/new/")
+    assert_accessible(page)
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "gatuaktion.csv", "mimeType": "text/csv", "buffer": karin_csv(world)}],
+    )
+    page.click(SUBMIT)
+    page.wait_for_url(re.compile(r"/imports/\d+/mapping/$"))
+    batch = ImportBatch.objects.get()
+    assert page.locator("table.mapping-table").get_by_text("Öberg").count() == 1
+    assert_accessible(page)
+
+    page.select_option("select[name=unit]", str(world.group_a1.pk))
+    page.fill("input[name=tags]", "gatuaktion")
+    page.fill("input[name=source]", "gatuaktion, Malmö, 2026-05")
+    page.click(SUBMIT)
+    page.wait_for_url(f"**/imports/{batch.pk}/")
+    page.locator("#dry-run").wait_for()
+    assert page.locator("#dry-run").get_by_text("inte-en-adress").count() == 0
+    assert page.get_by_text(world.home_b.email).count() == 0
+    assert_accessible(page)
+
+    page.click("form.import-start button[type=submit]")
+    page.wait_for_url(f"**/imports/{batch.pk}/")
+    page.locator(f"a[href='/imports/{batch.pk}/refused.csv']").wait_for(timeout=30_000)
+    assert_accessible(page)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FINISHED
+    assert batch.created_count == 2
+    assert Person.objects.filter(import_batch=batch).count() == 2
+
+    page.click(f"a[href='/imports/{batch.pk}/undo/']")
+    page.wait_for_url(f"**/imports/{batch.pk}/undo/")
+    assert_accessible(page)
+
+    page.goto("/imports/mappings/")
+    assert_accessible(page)

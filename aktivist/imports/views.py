@@ -1,0 +1,390 @@
+"""The import pages: the list of batches, the upload, the column mapping, the dry run, the
+progress of the real run and what can be done afterwards (refused rows, undo, resume).
+Views parse input, call the services and render; every batch is read through the scoped
+selectors (a batch outside the viewer's scope is a 404). National roles and district
+representatives may import; everyone else gets the 404 page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from aktivist.accounts.access import scope_for
+from aktivist.core.exceptions import ApplicationError
+from aktivist.imports import services
+from aktivist.imports.columns import IMPORT_FIELDS
+from aktivist.imports.forms import MappingForm, UploadForm
+from aktivist.imports.models import ImportBatch, ImportIssue
+from aktivist.imports.reading import FileRefused
+from aktivist.imports.selectors import (
+    access_batch,
+    batch_issues,
+    batches_visible_to,
+    mappings_for,
+    may_import,
+    refused_rows_csv,
+)
+from aktivist.people.forms import add_service_errors
+
+View = Callable[..., HttpResponseBase]
+
+PER_PAGE = 50
+SAMPLE_COUNT = 3
+SAMPLE_SCAN_ROWS = 200  # look this far into the file for non-empty sample values
+ISSUE_LIMIT = 500
+POLL_SECONDS = 2
+DRY_RUN_INLINE_MAX_ROWS = 20_000  # larger files get their dry run as a background task
+
+Status = ImportBatch.Status
+RUNNING_STATUSES = (Status.QUEUED, Status.RUNNING)
+POLLING_STATUSES = (Status.ANALYSING, Status.QUEUED, Status.RUNNING)
+MAPPABLE_STATUSES = (Status.UPLOADED, Status.ANALYSED)
+
+
+def importer_required(view: View) -> View:
+    """Logged in, and an access role that may import (the secretariat, district
+    representatives). Anyone else gets the 404 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_import(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def _is_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, (ApplicationError, FileRefused)):
+        return str(getattr(exc, "message", "") or exc)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+# --- The list of batches and saved mappings -------------------------------------------------
+
+
+@importer_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    page = _page_number(request)
+    start = (page - 1) * PER_PAGE
+    rows = list(batches_visible_to(request.user)[start : start + PER_PAGE + 1])
+    return render(
+        request,
+        "imports/batch_list.html",
+        {
+            "nav": "imports",
+            "batches": rows[:PER_PAGE],
+            "page": page,
+            "has_next": len(rows) > PER_PAGE,
+            "has_previous": page > 1,
+            "next_page": page + 1,
+            "previous_page": page - 1,
+        },
+    )
+
+
+@importer_required
+def mapping_list(request: HttpRequest) -> HttpResponse:
+    mappings = mappings_for(request.user).select_related("created_by").order_by("name")
+    return render(
+        request, "imports/mapping_list.html", {"nav": "imports", "mappings": list(mappings)}
+    )
+
+
+# --- Upload -----------------------------------------------------------------------------------
+
+
+@importer_required
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        saved_mapping = form.cleaned_data.get("mapping")
+        try:
+            batch = services.batch_create(
+                actor=request.user,
+                uploaded_file=uploaded,
+                filename=uploaded.name or "",
+                kind=form.cleaned_data["kind"],
+                mapping_name=saved_mapping.name if saved_mapping is not None else None,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (ApplicationError, FileRefused) as exc:
+            form.add_error("file", _error_text(exc))
+        else:
+            return redirect("imports:mapping", pk=batch.pk)
+    return render(request, "imports/upload.html", {"nav": "imports", "form": form})
+
+
+# --- Column mapping and options -------------------------------------------------------------
+
+
+def _samples(batch: ImportBatch) -> dict[str, list[str]]:
+    """Up to three non-empty values per column from the copy the batch keeps (UTF-8 CSV,
+    first column ``_line``, personal identity numbers already removed)."""
+    samples: dict[str, list[str]] = {header: [] for header in batch.headers}
+    if not batch.file:
+        return samples
+    try:
+        with batch.file.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text)
+            file_headers = next(reader, [])
+            for count, values in enumerate(reader):
+                if count >= SAMPLE_SCAN_ROWS:
+                    break
+                for header, value in zip(file_headers, values, strict=False):
+                    found = samples.get(header)
+                    value = value.strip()
+                    if found is not None and value and len(found) < SAMPLE_COUNT:
+                        found.append(value[:80])
+                if all(len(v) >= SAMPLE_COUNT for v in samples.values()):
+                    break
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass  # samples are a help, not a requirement
+    return samples
+
+
+@importer_required
+def mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access_batch(request.user, pk)
+    if batch.status not in MAPPABLE_STATUSES:
+        return redirect("imports:dry_run", pk=batch.pk)
+    form = MappingForm(
+        request.POST or None, viewer=request.user, batch=batch, samples=_samples(batch)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_update_mapping(
+                actor=request.user, batch=batch, mapping=form.mapping(), options=form.options()
+            )
+            name = form.cleaned_data.get("save_as", "").strip()
+            if name:
+                try:
+                    services.mapping_save(actor=request.user, name=name, mapping=form.mapping())
+                except ValidationError as exc:
+                    form.add_error("save_as", " ".join(exc.messages))
+                    raise
+                messages.success(request, _("Saved the mapping “%(name)s”.") % {"name": name})
+            if batch.total_rows > DRY_RUN_INLINE_MAX_ROWS:
+                # A large file is checked in the background; the batch page polls.
+                services.batch_dry_run_start(actor=request.user, batch=batch)
+            else:
+                services.batch_dry_run(actor=request.user, batch=batch)
+        except ValidationError as exc:
+            if not form.errors:
+                add_service_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("imports:dry_run", pk=batch.pk)
+    return render(
+        request,
+        "imports/mapping.html",
+        {"nav": "imports", "batch": batch, "form": form},
+    )
+
+
+# --- The batch page: dry run, progress, result ------------------------------------------------
+
+
+def _field_label(field: str) -> str:
+    return str(IMPORT_FIELDS.get(field, field))
+
+
+def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
+    """The dry-run summary as the page shows it. Held rows are counted, never detailed."""
+    summary = batch.dry_run or {}
+    counts = summary.get("counts") or {}
+    issues = summary.get("issues") or []
+    refused: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    differing: list[dict[str, Any]] = []
+    for issue in issues[:ISSUE_LIMIT]:
+        kind = issue.get("kind")
+        if kind == ImportIssue.Kind.REFUSED:
+            refused.append(issue)
+        elif kind == ImportIssue.Kind.CONFLICT:
+            conflicts.append(issue)
+        elif kind == ImportIssue.Kind.DIFFERS:
+            differing.append({**issue, "field_label": _field_label(str(issue.get("field", "")))})
+    return {
+        "dry": summary,
+        "dry_counts": {
+            "create": counts.get("create", counts.get("created", 0)),
+            "update": counts.get("update", counts.get("updated", 0)),
+            "unchanged": counts.get("unchanged", 0),
+            "refused": counts.get("refused", 0),
+            "conflict": counts.get("conflict", counts.get("conflicts", 0)),
+            "held": counts.get("held", 0),
+            "differs": counts.get("differs", counts.get("differing", 0)),
+            "formered": counts.get("formered", counts.get("former", 0)),
+        },
+        "refused_issues": refused,
+        "conflict_issues": conflicts,
+        "differing_issues": differing,
+        "issues_truncated": len(issues) >= ISSUE_LIMIT,
+        "register_guard": summary.get("guard") or summary.get("register_guard"),
+        "dropped_columns": batch.dropped_columns or [],
+    }
+
+
+def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> dict[str, Any]:
+    """Everything the status section shows, whatever the batch's state (the batch page
+    includes the section; htmx polls the same section while work is under way)."""
+    status = batch.status
+    finished_issues: list[ImportIssue] = []
+    if status == Status.FINISHED and batch.refused_count:
+        kinds: list[str] = [ImportIssue.Kind.REFUSED, ImportIssue.Kind.CONFLICT]
+        finished_issues = list(batch_issues(batch, kinds=kinds)[: ISSUE_LIMIT + 1])
+    context: dict[str, Any] = {
+        "batch": batch,
+        "analysing": status == Status.ANALYSING,
+        "analysed": status == Status.ANALYSED,
+        "running": status in RUNNING_STATUSES,
+        "polling": status in POLLING_STATUSES,
+        "finished": status == Status.FINISHED,
+        "failed": status == Status.FAILED,
+        "undone": status == Status.UNDONE,
+        "finished_issues": finished_issues[:ISSUE_LIMIT],
+        "finished_issues_truncated": len(finished_issues) > ISSUE_LIMIT,
+        "is_admin": scope_for(request.user).is_admin,
+        "is_register": batch.kind == ImportBatch.Kind.REGISTER_FULL,
+        "poll_seconds": POLL_SECONDS,
+        "guard_error": "",
+    }
+    if status == Status.ANALYSED:
+        context.update(_dry_run_context(batch))
+    context.update(extra)
+    return context
+
+
+@importer_required
+@vary_on_headers("HX-Request")
+def dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access_batch(request.user, pk)
+    if batch.status == Status.UPLOADED:
+        return redirect("imports:mapping", pk=batch.pk)
+    context = {"nav": "imports", **_batch_context(request, batch)}
+    return render(request, "imports/batch.html", context)
+
+
+@importer_required
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status section alone (what the batch page includes), for htmx polling."""
+    batch = access_batch(request.user, pk)
+    if not _is_partial(request):
+        return redirect("imports:dry_run", pk=batch.pk)
+    return render(request, "imports/_status.html", _batch_context(request, batch))
+
+
+@require_POST
+@importer_required
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access_batch(request.user, pk)
+    confirm = bool(request.POST.get("confirm_register_guard")) and scope_for(request.user).is_admin
+    try:
+        services.batch_start(actor=request.user, batch=batch, confirm_register_guard=confirm)
+    except ApplicationError as exc:
+        if "would_be_former" in exc.extra and batch.status == Status.ANALYSED:
+            # The register guard: show the dry run again with the warning (and, for an
+            # admin, the box that confirms it).
+            context = {"nav": "imports", **_batch_context(request, batch, guard_error=exc.message)}
+            return render(request, "imports/batch.html", context)
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The import has started."))
+    return redirect("imports:dry_run", pk=batch.pk)
+
+
+@require_POST
+@importer_required
+def resume(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access_batch(request.user, pk)
+    try:
+        services.batch_resume(actor=request.user, batch=batch)
+    except (ApplicationError, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The import continues where it stopped."))
+    return redirect("imports:dry_run", pk=batch.pk)
+
+
+@importer_required
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation step. POST: remove the people the batch created (those that
+    nothing has happened to since) and report how many were removed and kept."""
+    batch = access_batch(request.user, pk)
+    if batch.status != Status.FINISHED:
+        return redirect("imports:dry_run", pk=batch.pk)
+    if request.method == "POST":
+        try:
+            result = services.batch_undo(actor=request.user, batch=batch)
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Import undone: %(removed)d people removed, %(kept)d kept because "
+                    "something has happened to them since the import."
+                )
+                % {"removed": result.removed, "kept": result.kept},
+            )
+        return redirect("imports:dry_run", pk=batch.pk)
+    return render(request, "imports/undo_confirm.html", {"nav": "imports", "batch": batch})
+
+
+@importer_required
+def refused_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    batch = access_batch(request.user, pk)
+    stem = get_valid_filename(batch.original_name.rsplit(".", 1)[0]) or "import"
+    filename = f"{stem}-refused.csv"
+    response = StreamingHttpResponse(
+        _with_bom(refused_rows_csv(batch)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _with_bom(lines: Iterator[str]) -> Iterator[str]:
+    """A BOM first, so that Excel opens the file as UTF-8 (and the reader skips it)."""
+    yield "\ufeff"
+    yield from lines
+
+
+def batch_url(batch: ImportBatch) -> str:
+    return reverse("imports:dry_run", args=[batch.pk])
