@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("aktivist.accounts.urls")),
     path("people/", include("aktivist.people.urls")),
     path("units/", include("aktivist.organisation.urls")),
+    path("imports/", include("aktivist.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

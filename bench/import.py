@@ -237,22 +237,56 @@ def copy_baseline(path: Path) -> float:
 # --- The import --------------------------------------------------------------------------------
 
 
-def import_once(path: Path, actor: Any, unit_id: int | None = None) -> tuple[Any, float, float]:
+def _backend_cpu_s() -> float:
+    """CPU seconds the PostgreSQL backend of this connection has used (local server)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+
+
+def import_once(path: Path, actor: Any, tags: list[str]) -> tuple[Any, float, float]:
     """The import pages' path, the run in this process. Returns (batch, total s, run s)."""
     from aktivist.imports import runner, services
 
+    phases = runner.Phases()
+    cpu_py, cpu_pg = _own_cpu_s(), _backend_cpu_s()
     started = time.perf_counter()
     batch = services.batch_create(actor=actor, uploaded_file=str(path), filename=path.name)
     batch = services.batch_update_mapping(
         actor=actor,
         batch=batch,
         mapping=dict(batch.mapping),
-        options={"unit": unit_id, "tags": [TAG], "source": SOURCE, "consents": []},
+        options={"unit": None, "tags": tags, "source": SOURCE, "consents": []},
     )
     batch = services.batch_start(actor=actor, batch=batch, enqueue=False)
     run_started = time.perf_counter()
-    batch = runner.run(batch)
+    batch = runner.run(batch, phases=phases)
     finished = time.perf_counter()
+    print(
+        "  phases: "
+        + ", ".join(
+            f"{name} {v['wall_s']:.1f}/{v['cpu_s']:.1f}" for name, v in phases.as_dict().items()
+        )
+        + " (wall/CPU s)"
+    )
+    print(
+        f"  CPU: Python {_own_cpu_s() - cpu_py:.1f} s, PostgreSQL backend "
+        f"{_backend_cpu_s() - cpu_pg:.1f} s (wall {finished - started:.1f} s; load "
+        f"{os.getloadavg()[0]:.1f})"
+    )
     return batch, finished - started, finished - run_started
 
 
@@ -266,6 +300,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, help="rows in the file (default 1,000,000)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first import")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--no-tag", action="store_true", help=f"do not tag the imported people “{TAG}”"
+    )
     args = parser.parse_args()
     rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
 
@@ -313,14 +350,14 @@ def main() -> int:
         if args.profile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
-        batch, total_s, run_s = import_once(path, actor)
+        batch, total_s, run_s = import_once(path, actor, [] if args.no_tag else [TAG])
         if profiler is not None:
             import pstats
 
             profiler.disable()
-            stats_out = pstats.Stats(profiler).sort_stats("tottime")
+            stats_out = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
             stats_out.print_stats(35)
         rate = rows / total_s
         accounted = (
@@ -342,7 +379,7 @@ def main() -> int:
         )
 
         print("Import 2 (the same file again) …")
-        batch2, total2_s, run2_s = import_once(path, actor)
+        batch2, total2_s, run2_s = import_once(path, actor, [] if args.no_tag else [TAG])
         rate2 = rows / total2_s
         print(
             f"  {total2_s:.1f} s ({run2_s:.1f} s in the runner), {rate2:,.0f} rows/s; created "

@@ -8,8 +8,9 @@ column that is ignored.
 Swedish personal identity numbers (personnummer, and samordningsnummer) are recognised by
 header or by their values (a valid date and the Luhn check digit) and mapped to the
 pseudo-field ``"personnummer"``: such a column is never stored and never written to the
-copy a batch keeps; at most a birth year is taken from it. Unlike real fields,
-``"personnummer"`` may be given to several columns — every one of them is dropped.
+copy a batch keeps; at most a birth year is taken from it. Unlike other fields,
+``"personnummer"`` may be given to several columns — every one of them is dropped — and so
+may ``"tags"`` (their tags add up).
 """
 
 from __future__ import annotations
@@ -294,6 +295,10 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
     return dict(zip(headers, fields, strict=True))
 
 
+# Fields several columns may have: every personnummer column is dropped, tags add up.
+_REPEATABLE = frozenset({PERSONNUMMER, "tags"})
+
+
 def mapping_problems(headers: Sequence[str], mapping: dict[str, str]) -> list[str]:
     """What is wrong with a (corrected or saved) mapping for these headers, as messages
     for the person who made it; an empty list when it can be used."""
@@ -308,7 +313,7 @@ def mapping_problems(headers: Sequence[str], mapping: dict[str, str]) -> list[st
                 gettext("%(column)s: “%(field)s” is not a field that can be imported.")
                 % {"column": header, "field": field}
             )
-        elif field in seen and field != PERSONNUMMER:
+        elif field in seen and field not in _REPEATABLE:
             problems.append(
                 gettext("%(field)s is chosen for both %(first)s and %(second)s.")
                 % {"field": IMPORT_FIELDS[field], "first": seen[field], "second": header}

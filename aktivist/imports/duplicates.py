@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -118,6 +118,7 @@ DOMAIN_TYPOS: dict[str, str] = {
 TLD_TYPOS: dict[str, str] = {".con": ".com", ".cmo": ".com", ".comm": ".com", ".coom": ".com"}
 
 
+@lru_cache(maxsize=65_536)
 def canonical_domain(domain: str) -> str:
     domain = domain.strip().lower().rstrip(".")
     mapped = DOMAIN_TYPOS.get(domain)
@@ -129,7 +130,6 @@ def canonical_domain(domain: str) -> str:
     return domain
 
 
-@lru_cache(maxsize=65_536)
 def canonical_email(email: str | None) -> str | None:
     """The mailbox an address reaches: ``A.Nna+news@GMial.com`` → ``anna@gmail.com``.
     None for an empty value or one without ``@``."""
@@ -146,7 +146,8 @@ def canonical_email(email: str | None) -> str | None:
 
 
 def _local_part(canonical: str) -> str:
-    return canonical.rpartition("@")[0]
+    """The mailbox name without dots, to compare addresses across providers."""
+    return canonical.rpartition("@")[0].replace(".", "")
 
 
 # --- Names ----------------------------------------------------------------------------------
@@ -180,11 +181,13 @@ _FOLD = str.maketrans(
 )
 
 
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower-cased, Swedish and other diacritics folded, hyphens as spaces."""
     return " ".join(text.lower().translate(_FOLD).split())
 
 
+@lru_cache(maxsize=262_144)
 def name_key(first: str, last: str) -> str:
     """The full name with its words sorted: equal keys are namesakes, and the plain ratio
     of two keys is rapidfuzz's token-sort ratio of the names."""
@@ -236,17 +239,21 @@ class FinderResult:
 
 class _Pairs:
     """Candidate pairs of one run: the best score per pair and all its reasons, written in
-    bulk whenever FLUSH_AT pairs are held (so memory stays bounded)."""
+    bulk whenever FLUSH_AT pairs are held (so memory stays bounded; the keys of written
+    pairs are remembered so that a pair is counted once)."""
 
     def __init__(self, result: FinderResult, batch_size: int) -> None:
         self.result = result
         self.batch_size = batch_size
         self.pending: dict[tuple[int, int], tuple[float, set[str]]] = {}
+        self.written: set[tuple[int, int]] = set()
 
     def add(self, a: int, b: int, score: float, reason: str) -> None:
         if a == b:
             return
         key = (a, b) if a < b else (b, a)
+        if key in self.written:
+            return
         held = self.pending.get(key)
         if held is None:
             self.pending[key] = (score, {reason})
@@ -280,6 +287,7 @@ class _Pairs:
         DuplicateCandidate.objects.bulk_create(
             rows, batch_size=self.batch_size, ignore_conflicts=True
         )
+        self.written.update(self.pending)
         self.pending.clear()
 
 
@@ -441,28 +449,46 @@ def _name_score(a: _Row, b: _Row, similarity: float, *, same_postcode: bool) -> 
 
 
 def _similar_name_pairs(
-    keys: Sequence[str], orders: Sequence[Sequence[int]], result: FinderResult
+    keys: Sequence[str],
+    orders: Callable[[], list[list[int]]],
+    result: FinderResult,
+    wanted: Sequence[bool] | None = None,
 ) -> Iterator[tuple[int, int, float]]:
-    """Pairs of distinct names (indexes into keys) whose ratio reaches NAME_SIMILARITY: all
-    against all up to FULL_COMPARE_LIMIT names, else a sorted-neighbourhood window over each
-    of the given orders."""
+    """Pairs of distinct names (indexes into keys, i < j) whose ratio reaches
+    NAME_SIMILARITY: all against all up to FULL_COMPARE_LIMIT names, else a
+    sorted-neighbourhood window over each of the orders (by last name, by first name).
+    ``wanted``: only pairs with at least one wanted name are compared."""
     n = len(keys)
     if n < 2:
         return
     if n <= FULL_COMPARE_LIMIT:
-        for i in range(n - 1):
-            rest = keys[i + 1 :]
-            result.comparisons += len(rest)
+        if wanted is None:
+            for i in range(n - 1):
+                rest = keys[i + 1 :]
+                result.comparisons += len(rest)
+                for _choice, score, j in process.extract(
+                    keys[i], rest, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
+                ):
+                    yield i, i + 1 + j, score
+            return
+        for i in range(n):
+            if not wanted[i]:
+                continue
+            result.comparisons += n - 1
             for _choice, score, j in process.extract(
-                keys[i], rest, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
+                keys[i], keys, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
             ):
-                yield i, i + 1 + j, score
+                if j == i or (wanted[j] and j < i):
+                    continue  # itself, or found when j was the query
+                yield min(i, j), max(i, j), score
         return
     seen: set[tuple[int, int]] = set()
     ratio = fuzz.ratio
-    for order in orders:
+    for order in orders():
         for pos, i in enumerate(order):
             for j in order[pos + 1 : pos + 1 + WINDOW]:
+                if wanted is not None and not wanted[i] and not wanted[j]:
+                    continue
                 pair = (i, j) if i < j else (j, i)
                 if pair in seen:
                     continue
@@ -511,13 +537,20 @@ def _name_block(
     keys = list(clusters)
     if len(keys) < 2:
         return
-    firsts = [clusters[k][0] for k in keys]
-    by_last = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].last), keys[i]))
-    by_first = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].first), keys[i]))
-    for i, j, similarity in _similar_name_pairs(keys, (by_last, by_first), result):
+
+    def orders() -> list[list[int]]:
+        firsts = [clusters[k][0] for k in keys]
+        by_last = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].last), keys[i]))
+        by_first = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].first), keys[i]))
+        return [by_last, by_first]
+
+    # Outside a postcode two common spellings (Carl/Karl Andersson) are no evidence: only
+    # pairs with at least one uncommon name are compared.
+    wanted = None if by_postcode else [not is_common(k) for k in keys]
+    if wanted is not None and not any(wanted):
+        return
+    for i, j, similarity in _similar_name_pairs(keys, orders, result, wanted):
         left, right = clusters[keys[i]], clusters[keys[j]]
-        if not by_postcode and is_common(keys[i]) and is_common(keys[j]):
-            continue  # two common spellings (Carl/Karl Andersson): no evidence in the name
         if len(left) * len(right) > MAX_CROSS_PAIRS:
             continue
         for a in left:
@@ -590,14 +623,17 @@ def find_duplicates(*, batch_size: int = DEFAULT_BATCH_SIZE) -> FinderResult:
     before = DuplicateCandidate.objects.count()
     pairs = _Pairs(result, batch_size)
     # Each stream reads in its own transaction: a real server-side cursor on PostgreSQL
-    # (no WITH HOLD copy of the whole result), and the pairs written so far are kept.
+    # (no WITH HOLD copy of the whole result). Pairs are held across the streams so that a
+    # pair found for two reasons is written once, with both.
     for step in (_find_email_variants, _find_landlines, _find_similar_names):
         with transaction.atomic():
             step(pairs, batch_size)
-            pairs.flush()
+    with transaction.atomic():
+        pairs.flush()
     result.created = DuplicateCandidate.objects.count() - before
     result.seconds = round(time.monotonic() - started, 2)
-    canonical_email.cache_clear()
+    for cached in (canonical_domain, fold, name_key):
+        cached.cache_clear()
     audit.record(
         actor=None,
         verb="duplicates.find",

@@ -14,7 +14,9 @@ Per row the outcome is one ``Decision``:
 * ``conflict`` — the keys point to different people: refused;
 * ``held`` — the person is outside the importer's scope: the secretariat reviews it, and the
   importer learns nothing about the match;
-* ``refused`` — the row could not be cleaned, or would create a person without a name.
+* ``refused`` — the row could not be cleaned, has no key at all (member number, email,
+  mobile: it could never be matched, so every import of the file would create it again), or
+  would create a person without a first name.
 
 ``differs`` lists the fields where the file's value differs from a non-empty stored value:
 reported, never overwritten. Empty cells never blank anything.
@@ -27,8 +29,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from aktivist.people.models import Person
 
@@ -56,6 +60,20 @@ LOOSE_FIELDS = frozenset(("first_name", "last_name", "street_address", "city", "
 # the file is reported.
 NEVER_EMPTY = frozenset(("language", "membership_status"))
 REGISTER_FIELDS = ("member_number", "membership_status", "member_since", "membership_ended_on")
+
+
+def _HELD_REASON() -> str:  # noqa: N802 - a message, named like the constants beside it
+    return _("Held for review by the secretariat")
+
+
+def _CONFLICT_REASON() -> str:  # noqa: N802
+    return _("The member number, email and mobile in this row belong to different people.")
+
+
+NO_KEY = _lazy(
+    "The row has no member number, email or mobile: it cannot be matched to anyone, and "
+    "importing it would create a new person every time."
+)
 
 CREATE = "create"
 UPDATE = "update"
@@ -89,6 +107,11 @@ class Target:
     visible: bool = True
     created_by: int | None = None
     fingerprint: int | None = None
+    # What this run has given the person (lower-cased tag names, the batch's unit, consent
+    # channel/purpose pairs) — the database may not show it yet while a chunk is written.
+    tags: set[str] = field(default_factory=set)
+    joined: bool = False
+    consents: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -126,6 +149,9 @@ def fingerprint(values: dict[str, Any]) -> int:
 # --- Bulk lookup -----------------------------------------------------------------------------
 
 
+_COLUMNS = ("id", *PERSON_FIELDS, "is_active")
+
+
 class StoredPeople:
     """Looks a chunk's keys up in the database: one query per key kind for the ids, one for
     the matched people's values, and for a scoped importer one for which of them they may
@@ -136,36 +162,73 @@ class StoredPeople:
         self.queries = 0
 
     def lookup(self, keys: dict[str, set[str]]) -> dict[tuple[str, str], Target]:
-        ids_by_key: dict[tuple[str, str], int] = {}
-        for kind in KEY_FIELDS:
-            wanted = keys.get(kind)
-            if not wanted:
-                continue
-            found = Person.objects.filter(**{f"{kind}__in": list(wanted)}).values_list("pk", kind)
-            self.queries += 1
-            for pk, value in found:
-                ids_by_key[(kind, value)] = pk
-        if not ids_by_key:
+        if not any(keys.values()):
             return {}
-        pks = set(ids_by_key.values())
-        rows = Person.objects.filter(pk__in=pks).values("pk", *PERSON_FIELDS, "is_active")
-        self.queries += 1
+        if connection.vendor == "postgresql":
+            rows = self._fetch_postgres(keys)
+        else:
+            rows = self._fetch_orm(keys)
+        if not rows:
+            return {}
         visible: set[int] | None = None
         if self.scope is not None:
-            visible = set(self.scope.filter(pk__in=pks).values_list("pk", flat=True))
+            visible = set(
+                self.scope.filter(pk__in=[row[0] for row in rows]).values_list("pk", flat=True)
+            )
             self.queries += 1
-        targets: dict[int, Target] = {}
+        found: dict[tuple[str, str], Target] = {}
+        key_positions = [(kind, _COLUMNS.index(kind)) for kind in KEY_FIELDS]
         for row in rows:
-            pk = row.pop("pk")
-            active = row.pop("is_active")
-            targets[pk] = Target(
+            pk, active = row[0], row[-1]
+            target = Target(
                 pk=pk,
-                values=row,
+                values=dict(zip(PERSON_FIELDS, row[1:-1], strict=True)),
                 # An erased person (a tombstone) is seen by no importer: its keys are blank
                 # anyway, this only guards a half-erased row.
                 visible=bool(active) and (visible is None or pk in visible),
             )
-        return {key: targets[pk] for key, pk in ids_by_key.items() if pk in targets}
+            for kind, position in key_positions:
+                value = row[position]
+                if value and value in keys[kind]:
+                    found[(kind, value)] = target
+        return found
+
+    def _fetch_postgres(self, keys: dict[str, set[str]]) -> list[tuple[Any, ...]]:
+        """One statement: the three keys as arrays (a bitmap OR of the three unique
+        indexes), the people with all the values the matcher compares."""
+        quote = connection.ops.quote_name
+        conditions = []
+        params = []
+        for kind in KEY_FIELDS:
+            if keys.get(kind):
+                conditions.append(f"{quote(kind)} = ANY(%s)")
+                params.append(list(keys[kind]))
+        sql = "SELECT {} FROM {} WHERE {}".format(  # noqa: S608 - names quoted, values bound
+            ", ".join(quote(c) for c in _COLUMNS),
+            quote(Person._meta.db_table),
+            " OR ".join(conditions),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            self.queries += 1
+            return cursor.fetchall()
+
+    def _fetch_orm(self, keys: dict[str, set[str]]) -> list[tuple[Any, ...]]:
+        """One query per key kind for the ids, one for the values."""
+        pks: set[int] = set()
+        for kind in KEY_FIELDS:
+            wanted = keys.get(kind)
+            if wanted:
+                pks.update(
+                    Person.objects.filter(**{f"{kind}__in": list(wanted)}).values_list(
+                        "pk", flat=True
+                    )
+                )
+                self.queries += 1
+        if not pks:
+            return []
+        self.queries += 1
+        return list(Person.objects.filter(pk__in=pks).values_list(*_COLUMNS))
 
 
 Lookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], Target]]
@@ -191,16 +254,22 @@ class Matcher:
     """Matches chunks of rows. ``register`` makes the file authoritative for the membership
     fields (a full export of the membership register). ``remember`` keeps the keys of the
     people that earlier chunks would create, for a dry run that writes nothing (a real run
-    finds them in the database)."""
+    finds them in the database). ``recent`` > 0 keeps the people of that many previous
+    chunks in memory, for a run whose chunks are written while the next ones are matched:
+    their rows may not be committed yet when the next chunk is looked up."""
 
     lookup: Lookup
     register: bool = False
     remember: bool = False
+    recent: int = 0
     today: dt.date = field(default_factory=dt.date.today)
     _pending: dict[int, Target] = field(default_factory=dict)
+    _recent: list[list[Target]] = field(default_factory=list)
 
     def match(self, rows: Sequence[Row]) -> list[Decision]:
         owners: dict[tuple[str, str], Target] = self.lookup(chunk_keys(rows))
+        if self._recent:
+            self._overlay(owners)
         if self._pending:
             for row in rows:
                 for kind in KEY_FIELDS:
@@ -209,9 +278,8 @@ class Matcher:
                         pending = self._pending.get(hash((kind, value)))
                         if pending is not None:
                             owners[(kind, value)] = pending
-        decisions: list[Decision] = []
-        for row in rows:
-            decisions.append(self._decide(row, owners, len(decisions)))
+        decide = self._decide
+        decisions = [decide(row, owners, index) for index, row in enumerate(rows)]
         if self.remember:
             for decision in decisions:
                 if decision.kind == CREATE and decision.target is not None:
@@ -220,40 +288,78 @@ class Matcher:
                     for kind in KEY_FIELDS:
                         if values.get(kind):
                             self._pending[hash((kind, values[kind]))] = ref
+        if self.recent:
+            touched = {
+                id(d.target): d.target
+                for d in decisions
+                if d.target is not None and d.kind in (CREATE, UPDATE, UNCHANGED)
+            }
+            self._recent.append(list(touched.values()))
+            del self._recent[: -self.recent]
         return decisions
+
+    def _overlay(self, owners: dict[tuple[str, str], Target]) -> None:
+        """People of the previous chunks as this run knows them (their rows may still be on
+        their way to the database): they replace what the lookup found for them, and own
+        their current keys."""
+        by_pk: dict[int, Target] = {}
+        for chunk in self._recent:
+            for target in chunk:
+                if target.pk is not None:
+                    by_pk[target.pk] = target
+        for key, found in list(owners.items()):
+            if found.pk is not None and found.pk in by_pk:
+                owners[key] = by_pk[found.pk]
+        for target in by_pk.values():
+            values = target.values or {}
+            for kind in KEY_FIELDS:
+                if values.get(kind):
+                    owners[(kind, values[kind])] = target
+        for key, owner in list(owners.items()):
+            if owner.values is not None and owner.values.get(key[0]) != key[1]:
+                del owners[key]  # a key the person no longer has (a register sync changed it)
 
     def _decide(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
         if row.error:
             return Decision(REFUSED, row, reason=row.error)
-        targets: list[Target] = []
-        for kind in KEY_FIELDS:
-            value = row.values.get(kind)
-            if not value:
+        values = row.values
+        number = values.get("member_number")
+        email = values.get("email")
+        mobile = values.get("mobile")
+        if not (number or email or mobile):
+            return Decision(REFUSED, row, reason=str(NO_KEY))
+        first: Target | None = None
+        second: Target | None = None
+        for key in (
+            ("member_number", number) if number else None,
+            ("email", email) if email else None,
+            ("mobile", mobile) if mobile else None,
+        ):
+            if key is None:
                 continue
-            owner = owners.get((kind, value))
-            if owner is not None and not any(owner is t for t in targets):
-                targets.append(owner)
-        if any(not t.visible for t in targets):
-            # Outside the importer's scope: say nothing about whom, or whether the keys
-            # disagree (that too would tell something about someone they may not see).
-            hidden = next(t for t in targets if not t.visible)
-            return Decision(
-                HELD, row, target=hidden, reason=_("Held for review by the secretariat")
-            )
-        if len(targets) > 1:
-            return Decision(
-                CONFLICT,
-                row,
-                reason=_(
-                    "The member number, email and mobile in this row belong to different people."
-                ),
-            )
-        if not targets:
+            owner = owners.get(key)
+            if owner is None or owner is first or owner is second:
+                continue
+            if first is None:
+                first = owner
+            elif second is None:
+                second = owner
+            if not owner.visible:
+                # Outside the importer's scope: say nothing about whom, or whether the keys
+                # disagree (that too would tell something about someone they may not see).
+                return Decision(HELD, row, target=owner, reason=_HELD_REASON())
+        if second is not None:
+            if not first.visible:  # type: ignore[union-attr]
+                return Decision(HELD, row, target=first, reason=_HELD_REASON())
+            return Decision(CONFLICT, row, reason=_CONFLICT_REASON())
+        if first is None:
             return self._create(row, owners, index)
-        return self._update(row, targets[0], owners)
+        if not first.visible:
+            return Decision(HELD, row, target=first, reason=_HELD_REASON())
+        return self._update(row, first, owners)
 
     def _create(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
-        values = {k: v for k, v in row.values.items() if not is_empty(v)}
+        values = row.values  # the new person's values (empty cells are not in it)
         if self.register:
             values.setdefault("membership_status", Person.MembershipStatus.MEMBER)
             if values["membership_status"] == Person.MembershipStatus.MEMBER:
@@ -264,8 +370,9 @@ class Matcher:
             return Decision(REFUSED, row, reason=_("A new person needs a first name."))
         target = Target(pk=None, values=values, created_by=index)
         for kind in KEY_FIELDS:
-            if values.get(kind):
-                owners[(kind, values[kind])] = target
+            value = values.get(kind)
+            if value:
+                owners[(kind, value)] = target
         return Decision(CREATE, row, target=target)
 
     def _update(self, row: Row, target: Target, owners: dict[tuple[str, str], Target]) -> Decision:

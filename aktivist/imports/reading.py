@@ -59,6 +59,9 @@ _MAGIC = (
 _CONTROL = frozenset(range(32)) - {9, 10, 12, 13, 26}  # tab, newlines, form feed, Ctrl-Z
 _DELIMITERS = ("\t", ";", ",")  # the order breaks ties: tabs and semicolons rarely are data
 _SEP_LINE = re.compile(r"sep=(.)\s*")  # Excel's "sep=;" first line
+_MARKUP = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|table|\?xml|head|body)", re.IGNORECASE
+)
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -162,8 +165,7 @@ class CsvTable(Table):
             record = 0
             try:
                 if self._skip_first_line:
-                    next(reader, None)
-                    record = 1
+                    next(reader, None)  # "sep=;": Excel hides it, so it has no row number
                 if self._line_column:
                     # The kept copy: its first column is the original line number.
                     for cells in reader:
@@ -194,9 +196,12 @@ class XlsxTable(Table):
     def _records(self) -> Generator[tuple[int, list[str]], None, None]:
         import openpyxl
 
+        # A file object, not the name: openpyxl would refuse an XLSX renamed .csv.
+        source = open(self.path, "rb")  # noqa: SIM115  (closed in finally)
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds on a damaged file
+            source.close()
             raise FileRefused(
                 _("The Excel file cannot be read (%(error)s).") % {"error": error}
             ) from None
@@ -213,6 +218,7 @@ class XlsxTable(Table):
                 yield line, [text(v) for v in values]
         finally:
             workbook.close()
+            source.close()
 
 
 def _xlsx_text(value: Any) -> str:
@@ -359,7 +365,9 @@ def _guess_delimiter(text: str) -> str:
 
 def open_table(path: str | Path, filename: str) -> Table:
     """Open an uploaded file. Raises ``FileRefused`` for empty, binary, unreadable or too
-    large files and for files without a header row."""
+    large files and for files without a header row or without data rows. The content
+    decides how the file is read, not ``filename``: an XLSX renamed .csv is read as XLSX,
+    a web page named .xls is refused as one."""
     path = Path(path)
     try:
         size = os.path.getsize(path)
@@ -383,6 +391,14 @@ def open_table(path: str | Path, filename: str) -> Table:
         )
     elif first.startswith(_MAGIC):
         raise _binary()
+    elif _MARKUP.match(first[:1024]):
+        raise FileRefused(
+            _(
+                "This is a web page or an XML file, not a CSV or Excel file (some systems "
+                "name such exports %(name)s). Open it in Excel and save it as .xlsx or CSV."
+            )
+            % {"name": os.path.splitext(filename)[1] or ".xls"}
+        )
     else:
         table = _open_text(path, first)
     table._read_header()
@@ -392,8 +408,7 @@ def open_table(path: str | Path, filename: str) -> Table:
 def _open_text(path: Path, first: bytes) -> CsvTable:
     if first.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
-        if b"\0" in first:
-            raise _binary()
+        _scan_8bit(path, first)  # for binary content only: the BOM says UTF-8
     elif first.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         encoding = "utf-32"
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

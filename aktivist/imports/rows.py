@@ -4,8 +4,9 @@
 mapping=)`` then runs per row, pure Python, no database, a few microseconds a row. It uses the
 same normalisers as the forms (``aktivist.lib.normalise``; the fast paths there give exactly
 the same results) and undoes Excel's habits: phones that lost their leading 0 or were
-exported as floats ("701234567.0"), dates stored as serial numbers ("45231" → 2023-10-31, in
-date fields only and in a plausible range), Swedish and ISO dates.
+exported as floats ("701234567.0"), dates stored as serial numbers of the 1900 date system
+("45230" → 2023-10-31; in date fields only, and only inside the plausible range), Swedish,
+ISO and compact dates, Outlook's "Name <address>".
 
 Decisions:
 
@@ -27,6 +28,12 @@ Decisions:
   member number that is a personal identity number is refused.
 * Unknown membership status or language words are refused rather than guessed; empty means
   "not given" (the person keeps what they have, a new person gets the default).
+* A full name is split when no first or last name is given ("Anna Maria Svensson" → "Anna
+  Maria" + "Svensson", "Svensson, Anna" → "Anna" + "Svensson", particles such as "von" stay
+  with the last name); beside a last-name column it gives the first name, beside a
+  first-name column the last name.
+* Birth year: the birth-year column, else the date of birth (a four-digit year there is a
+  year), else the personal identity number; plausible means as validate_birth_year.
 """
 
 from __future__ import annotations
@@ -218,8 +225,13 @@ class RowMapping:
 
 # --- Value parsers ---------------------------------------------------------------------------
 
-_FORMULA = re.compile(r"=|[+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|.*[|!])", re.DOTALL)
+# "=…"; or "+", "-", "@" before a function call (+SUM(, @HYPERLINK(), a DDE command
+# (-2+3+cmd|' /C calc'!A0) or a sheet reference (+Blad1!A1). "+ Lund" and "-" are data.
+_FORMULA = re.compile(
+    r"=|[+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|.*\w\||.*!\$?[A-Za-z]{1,3}\$?\d)", re.DOTALL
+)
 _FORMULA_START = frozenset("=+-@")
+_ANGLE_ADDRESS = re.compile(r"[^<>]*<([^<>]+)>")
 _EXCEL_FLOAT = re.compile(r"(\d+)\.0+", re.ASCII)
 _EXCEL_EXPONENT = re.compile(r"\d(?:[.,]\d+)?[eE]\+\d+", re.ASCII)
 _ISO_DATE = re.compile(
@@ -363,6 +375,21 @@ def _phone(value: str, fast: bool, want_type: bool) -> tuple[str | None, bool]:
     return e164, is_mobile(e164)
 
 
+def _names_from_full_name(full: str, first: str, last: str) -> tuple[str, str, str, str]:
+    """First and last name (and the fields whose header names them) when a full-name column
+    is mapped beside at most one of the first and last name columns."""
+    if not first and not last:
+        first, last = split_full_name(full)
+        return first, last, "full_name", "full_name"
+    if last:  # "Namn" beside "Efternamn" is the first name, or the whole name
+        if full.casefold().endswith(" " + last.casefold()):
+            full = full[: -len(last)].strip()
+        return full, last, "full_name", "last_name"
+    if full.casefold().startswith(first.casefold() + " "):
+        return first, full[len(first) :].strip(), "first_name", "full_name"
+    return first, split_full_name(full)[1], "first_name", "full_name"
+
+
 def split_full_name(value: str) -> tuple[str, str]:
     """'Anna Maria Svensson' → ('Anna Maria', 'Svensson'); 'Svensson, Anna' → ('Anna',
     'Svensson'); 'Ebba von Essen' → ('Ebba', 'von Essen'); one word is a first name."""
@@ -426,13 +453,16 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
         first_name = " ".join(first_name.split())
     if last_name and not last_name.isprintable() or "  " in last_name:
         last_name = " ".join(last_name.split())
-    if full_name and not first_name and not last_name:
-        first_name, last_name = split_full_name(full_name)
-        first_label = last_label = "full_name"
+    if full_name and not (first_name and last_name):
+        first_name, last_name, first_label, last_label = _names_from_full_name(
+            " ".join(full_name.split()), first_name, last_name
+        )
 
     # Email: the forms' clean_email (trim, lower case, Django's validator).
     if email:
         lowered = email.lower()
+        if not is_valid_email(lowered) and (address := _ANGLE_ADDRESS.fullmatch(lowered)):
+            lowered = address[1].strip()  # Outlook's "Anna Svensson <anna@example.se>"
         if is_valid_email(lowered):
             email = lowered
         else:
@@ -463,7 +493,7 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
         else:
             errors.append(
                 _(
-                    "%(column)s: \"%(value)s\" is not a mobile number, and the row has "
+                    '%(column)s: "%(value)s" is not a mobile number, and the row has '
                     "another phone number already."
                 )
                 % {"column": labels["mobile"], "value": _shown(mobile)}

@@ -23,6 +23,9 @@ import datetime as dt
 import itertools
 import json
 import logging
+import queue
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +63,8 @@ PERSON_COLUMNS = (
     "updated_at",
 )
 _HELD = "held"
+_SWEDISH = str(Person.Language.SWEDISH)
+_NON_MEMBER = str(Person.MembershipStatus.NON_MEMBER)
 
 
 class Superseded(Exception):
@@ -156,6 +161,7 @@ class Options:
     consents: list[ConsentSpec]
     prefixes: dict[str, int]
     tag_ids: dict[str, int]  # lower-cased name -> id (grows as rows name new tags)
+    row_tags: bool = False  # the file has a tags column
 
     @classmethod
     def of(cls, batch: ImportBatch) -> Options:
@@ -183,6 +189,7 @@ class Options:
             ],
             prefixes=prefix_map(),
             tag_ids={name.lower(): pk for pk, name in Tag.objects.values_list("pk", "name")},
+            row_tags="tags" in (batch.mapping or {}).values(),
         )
 
 
@@ -200,79 +207,122 @@ class Plan:
 
 
 def _names(decision: Decision, options: Options) -> list[str]:
+    """The batch's tags and the row's own, each once (case does not make a new tag)."""
+    if not decision.row.tags:
+        return options.tags
     names = list(options.tags)
+    lowered = {n.lower() for n in names}
     for tag in decision.row.tags:
         tag = " ".join(str(tag).split())[:80]
-        if tag and tag.lower() not in {n.lower() for n in names}:
+        if tag and tag.lower() not in lowered:
+            lowered.add(tag.lower())
             names.append(tag)
     return names
 
 
-def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
-    """What the chunk changes, read from the database but not yet written (the dry run
-    stops here): for matched people, their missing taggings, memberships and consents."""
-    plan = Plan()
-    counts = plan.counts
-    matched: dict[int, Target] = {}
-    for d in decisions:
-        if d.kind in (matcher.UPDATE, matcher.UNCHANGED) and d.target is not None:
-            if d.target.pk is not None:
-                matched[d.target.pk] = d.target
-    existing_tags: set[tuple[int, str]] = set()
-    existing_members: set[int] = set()
-    existing_consents: dict[tuple[int, str, str], tuple[int, str]] = {}
-    if matched:
-        pks = list(matched)
-        wanted_tags = {n.lower() for d in decisions for n in _names(d, options)}
-        tag_ids = [options.tag_ids[n] for n in wanted_tags if n in options.tag_ids]
-        if tag_ids:
-            by_id = {v: k for k, v in options.tag_ids.items()}
-            existing_tags = {
-                (pid, by_id[tid])
-                for pid, tid in Tagging.objects.filter(
-                    person_id__in=pks, tag_id__in=tag_ids
-                ).values_list("person_id", "tag_id")
-            }
-        if options.unit_id:
-            existing_members = set(
+def _pairs_any(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _existing_extras(
+    pks: list[int], tag_ids: list[int], options: Options
+) -> tuple[set[tuple[int, int]], set[int], dict[tuple[int, str, str], tuple[int, str]]]:
+    """For matched people: their taggings among tag_ids, whether they are current members
+    of the batch's unit, and their consents for the batch's channels and purposes. Three
+    queries at most (arrays on PostgreSQL: a 5,000-value IN list costs more to send than
+    to run)."""
+    postgres = connection.vendor == "postgresql"
+    tags: set[tuple[int, int]] = set()
+    members: set[int] = set()
+    consents: dict[tuple[int, str, str], tuple[int, str]] = {}
+    if tag_ids:
+        if postgres:
+            rows = _pairs_any(
+                "SELECT person_id, tag_id FROM people_tagging"
+                " WHERE person_id = ANY(%s) AND tag_id = ANY(%s)",
+                [pks, tag_ids],
+            )
+        else:
+            rows = list(
+                Tagging.objects.filter(person_id__in=pks, tag_id__in=tag_ids).values_list(
+                    "person_id", "tag_id"
+                )
+            )
+        tags = {(pid, tid) for pid, tid in rows}
+    if options.unit_id:
+        if postgres:
+            rows = _pairs_any(
+                "SELECT person_id FROM organisation_unitmembership"
+                " WHERE unit_id = %s AND ended_on IS NULL AND person_id = ANY(%s)",
+                [options.unit_id, pks],
+            )
+            members = {row[0] for row in rows}
+        else:
+            members = set(
                 UnitMembership.objects.filter(
                     unit_id=options.unit_id, person_id__in=pks, ended_on__isnull=True
                 ).values_list("person_id", flat=True)
             )
-        if options.consents:
-            q = Q()
-            for spec in options.consents:
-                q |= Q(channel=spec.channel, purpose=spec.purpose)
-            for cid, pid, channel, purpose, status in Consent.objects.filter(
-                q, person_id__in=pks
-            ).values_list("pk", "person_id", "channel", "purpose", "status"):
-                existing_consents[(pid, channel, purpose)] = (cid, status)
+    if options.consents:
+        q = Q()
+        for spec in options.consents:
+            q |= Q(channel=spec.channel, purpose=spec.purpose)
+        for cid, pid, channel, purpose, status in Consent.objects.filter(
+            q, person_id__in=pks
+        ).values_list("pk", "person_id", "channel", "purpose", "status"):
+            consents[(pid, channel, purpose)] = (cid, status)
+    return tags, members, consents
 
-    seen_tags: set[tuple[int, str]] = set()  # (id(target), name): once per person
-    seen_members: set[int] = set()
-    seen_consents: set[tuple[int, str, str]] = set()
+
+def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
+    """What the chunk changes, read from the database but not yet written (the dry run
+    stops here): for matched people, their missing taggings, memberships and consents.
+    What this run has already given a person (``Target.tags`` …) counts as theirs even
+    before it is committed."""
+    plan = Plan()
+    counts = plan.counts
+    created = {id(d.target) for d in decisions if d.kind == matcher.CREATE}
+    matched: set[int] = set()
+    for d in decisions:
+        if d.kind in (matcher.UPDATE, matcher.UNCHANGED) and d.target is not None:
+            if d.target.pk is not None and id(d.target) not in created:
+                matched.add(d.target.pk)
+    existing_tags: set[tuple[int, int]] = set()
+    existing_members: set[int] = set()
+    existing_consents: dict[tuple[int, str, str], tuple[int, str]] = {}
+    tag_ids = options.tag_ids
+    if matched and (options.tags or options.unit_id or options.consents or options.row_tags):
+        wanted = {n.lower() for d in decisions for n in _names(d, options)}
+        existing_tags, existing_members, existing_consents = _existing_extras(
+            list(matched), [tag_ids[n] for n in wanted if n in tag_ids], options
+        )
+    unit_id = options.unit_id
+    consent_specs = options.consents
+    issues = plan.issues
     for d in decisions:
         kind = d.kind
         if kind == matcher.REFUSED or kind == matcher.CONFLICT:
             counts.refused += 1
-            plan.issues.append((d, kind if kind == matcher.CONFLICT else "refused", d.reason, {}))
+            issues.append((d, kind, d.reason, {}))
             continue
         if kind == matcher.HELD:
             counts.held += 1
             plan.held.append(d)
-            plan.issues.append((d, _HELD, d.reason, {}))
+            issues.append((d, _HELD, d.reason, {}))
             continue
         target = d.target
         assert target is not None  # noqa: S101 - create/update/unchanged name their person
         changed = bool(d.changes)
+        new = id(target) in created
         if kind == matcher.CREATE:
             plan.creates.append(d)
-        elif d.changes:
-            if target.pk is not None:
-                entry = plan.updates.setdefault(target.pk, (target, set()))
-                entry[1].update(d.changes)
+        elif changed and not new and target.pk is not None:
+            entry = plan.updates.setdefault(target.pk, (target, set()))
+            entry[1].update(d.changes)
         for name in d.differs:
-            plan.issues.append(
+            issues.append(
                 (
                     d,
                     ImportIssue.Kind.DIFFERS,
@@ -281,37 +331,38 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
                     {"field": name, "value": _text(d.row.values.get(name))},
                 )
             )
-        new = target.pk is None
-        key = id(target)
-        for name in _names(d, options):
-            lower = name.lower()
-            if (key, lower) in seen_tags:
-                continue
-            seen_tags.add((key, lower))
-            if new or (target.pk, lower) not in existing_tags:
-                plan.taggings.append((target, name))
-                changed = True
-        if options.unit_id and key not in seen_members:
-            seen_members.add(key)
-            if new or target.pk not in existing_members:
-                plan.memberships.append(target)
-                changed = True
-        for spec in options.consents:
-            ckey = (key, spec.channel, spec.purpose)
-            if ckey in seen_consents:
-                continue
-            values = target.values or {}
-            if not values.get(spec.address_field):
-                continue  # no address for the channel (yet): nothing to consent to
-            seen_consents.add(ckey)
-            found = None if new else existing_consents.get((target.pk, spec.channel, spec.purpose))  # type: ignore[arg-type]
-            if found is None:
-                plan.consents_new.append((target, spec))
-                changed = True
-            elif found[1] == Consent.Status.PENDING and spec.confirmed:
-                plan.consents_confirm.append((found[0], spec))
-                changed = True
-            # A withdrawn consent is never revived by an import; a confirmed one stays.
+        if target.values is None:
+            # A person an earlier chunk of a dry run would create, with everything the
+            # batch gives: nothing more to add.
+            pass
+        else:
+            pk = target.pk
+            for name in _names(d, options):
+                lower = name.lower()
+                if lower in target.tags:
+                    continue
+                target.tags.add(lower)
+                if new or (pk, tag_ids.get(lower)) not in existing_tags:
+                    plan.taggings.append((target, name))
+                    changed = True
+            if unit_id and not target.joined:
+                target.joined = True
+                if new or pk not in existing_members:
+                    plan.memberships.append(target)
+                    changed = True
+            for spec in consent_specs:
+                pair = (spec.channel, spec.purpose)
+                if pair in target.consents or not target.values.get(spec.address_field):
+                    continue  # given already, or no address for the channel (yet)
+                target.consents.add(pair)
+                found = None if new else existing_consents.get((pk, *pair))  # type: ignore[arg-type]
+                if found is None:
+                    plan.consents_new.append((target, spec))
+                    changed = True
+                elif found[1] == Consent.Status.PENDING and spec.confirmed:
+                    plan.consents_confirm.append((found[0], spec))
+                    changed = True
+                # A withdrawn consent is never revived by an import; a confirmed one stays.
         if kind == matcher.CREATE:
             counts.created += 1
         elif changed:
@@ -371,66 +422,69 @@ class Writer:
         self._held(plan.held, now)
         self._issues(plan.issues)
 
-    def _person_row(
-        self, values: dict[str, Any], pk: int | None, now: dt.datetime
-    ) -> dict[str, Any]:
-        first = " ".join(str(values.get("first_name") or "").split())
-        last = " ".join(str(values.get("last_name") or "").split())
-        postcode = values.get("postcode") or ""
-        return {
-            "id": pk,
-            "first_name": first,
-            "last_name": last,
-            "email": values.get("email") or None,
-            "mobile": values.get("mobile") or None,
-            "other_phone": values.get("other_phone") or "",
-            "street_address": values.get("street_address") or "",
-            "postcode": postcode,
-            "city": values.get("city") or "",
-            "municipality": values.get("municipality") or "",
-            "birth_year": values.get("birth_year"),
-            "language": values.get("language") or Person.Language.SWEDISH,
-            "membership_status": values.get("membership_status")
-            or Person.MembershipStatus.NON_MEMBER,
-            "member_since": values.get("member_since"),
-            "membership_ended_on": values.get("membership_ended_on"),
-            "member_number": values.get("member_number") or None,
-            "home_unit_id": home_unit_id_from_map(postcode, self.options.prefixes)
-            if postcode
-            else None,
-            "source": self.options.source,
-            "import_batch_id": self.batch.pk,
-            "first_name_key": normalise_name(first),
-            "last_name_key": normalise_name(last),
-            "is_active": True,
-            "created_at": now,
-            "updated_at": now,
-        }
+    def _person_row(self, values: dict[str, Any], pk: int | None, now: dt.datetime) -> tuple:
+        """A new person's row in PERSON_COLUMNS order, normalised as Person.normalise()
+        would (the cleaner has normalised keys, phones and postcodes already)."""
+        get = values.get
+        first = get("first_name") or ""
+        last = get("last_name") or ""
+        if "  " in first or first != first.strip():
+            first = " ".join(first.split())
+        if "  " in last or last != last.strip():
+            last = " ".join(last.split())
+        postcode = get("postcode") or ""
+        return (
+            pk,
+            first,
+            last,
+            get("email") or None,
+            get("mobile") or None,
+            get("other_phone") or "",
+            get("street_address") or "",
+            postcode,
+            get("city") or "",
+            get("municipality") or "",
+            get("birth_year"),
+            get("language") or _SWEDISH,
+            get("membership_status") or _NON_MEMBER,
+            get("member_since"),
+            get("membership_ended_on"),
+            get("member_number") or None,
+            home_unit_id_from_map(postcode, self.options.prefixes) if postcode else None,
+            self.options.source,
+            self.batch.pk,
+            first.lower(),
+            last.lower(),
+            True,
+            now,
+            now,
+        )
+
+    def assign_ids(self, creates: list[Decision]) -> None:
+        """Ids for the chunk's new people, drawn from the sequence in one statement (so
+        that the next chunk can refer to them before this one is written)."""
+        targets = [d.target for d in creates if d.target is not None and d.target.pk is None]
+        if targets:
+            for target, pk in zip(targets, self._new_ids(len(targets)), strict=True):
+                target.pk = pk
 
     def _create_people(self, creates: list[Decision], now: dt.datetime) -> None:
         if not creates:
             return
         targets = [d.target for d in creates if d.target is not None]
+        make = self._person_row
         if self.postgres:
-            ids = self._new_ids(len(targets))
-            for target, pk in zip(targets, ids, strict=True):
-                target.pk = pk
-            make = self._person_row
-            self._copy(
-                Person,
-                PERSON_COLUMNS,
-                (tuple(make(t.values or {}, t.pk, now).values()) for t in targets),
-            )
+            self.assign_ids(creates)
+            self._copy(Person, PERSON_COLUMNS, (make(t.values or {}, t.pk, now) for t in targets))
         else:
             people = []
             for target in targets:
-                row = self._person_row(target.values or {}, None, now)
+                row = dict(zip(PERSON_COLUMNS, make(target.values or {}, None, now), strict=True))
                 row.pop("id")
                 people.append(Person(**row))
             Person.objects.bulk_create(people, batch_size=500)
             for target, person in zip(targets, people, strict=True):
                 target.pk = person.pk
-            # bulk_create leaves auto_now alone; the rows carry ``now`` as given.
 
     def _update_people(self, updates: dict[int, tuple[Target, set[str]]], now: dt.datetime) -> None:
         if not updates:
@@ -678,7 +732,12 @@ class _language:
             self._override.__exit__(*exc)
 
 
-def run(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) -> ImportBatch:
+def run(
+    batch: ImportBatch,
+    *,
+    progress: Callable[[int], None] | None = None,
+    phases: Phases | None = None,
+) -> ImportBatch:
     """Import the batch from ``processed_rows`` on, chunk by chunk. On an error the batch is
     FAILED (with a message that names no one) and can be resumed."""
     batch = ImportBatch.objects.select_related("created_by", "unit").get(pk=batch.pk)
@@ -693,7 +752,7 @@ def run(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) ->
     )
     try:
         with _language(batch):
-            _run(batch, progress)
+            _run(batch, progress, phases)
     except Superseded:
         logger.info("import batch=%s superseded by another runner", batch.pk)
     except Exception as error:
@@ -717,43 +776,174 @@ def run(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) ->
     return batch
 
 
-def _run(batch: ImportBatch, progress: Callable[[int], None] | None) -> None:
+class Phases:
+    """Wall and CPU seconds per phase of a run (for the benchmark and the logs)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self._name = ""
+        self._wall = self._cpu = 0.0
+
+    def start(self, name: str) -> None:
+        now_wall, now_cpu = time.perf_counter(), time.process_time()
+        if self._name:
+            entry = self.seconds[self._name]
+            entry[0] += now_wall - self._wall
+            entry[1] += now_cpu - self._cpu
+        self._name, self._wall, self._cpu = name, now_wall, now_cpu
+
+    def stop(self) -> None:
+        self.start("")
+        self._name = ""
+
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
+            for name, (wall, cpu) in self.seconds.items()
+            if name
+        }
+
+
+PIPELINE_MIN_ROWS = 20_000  # smaller files are written chunk after chunk in one thread
+
+
+@dataclass
+class _Work:
+    plan: Plan
+    rows: int
+    done_before: int
+
+
+def _write_chunk(batch: ImportBatch, writer: Writer, work: _Work) -> None:
+    """One chunk in one transaction, with the batch's resume point and counts."""
+    with transaction.atomic():
+        locked = (
+            ImportBatch.objects.select_for_update()
+            .filter(pk=batch.pk)
+            .values_list("processed_rows", flat=True)
+            .first()
+        )
+        if locked != work.done_before:
+            raise Superseded
+        if writer.postgres:
+            # The chunk and its resume point commit together or not at all, so a commit
+            # that a server crash loses is simply imported again on resume: no need to wait
+            # for the WAL flush of every chunk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        writer.write(work.plan, timezone.now())
+        c = work.plan.counts
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            processed_rows=F("processed_rows") + work.rows,
+            created_count=F("created_count") + c.created,
+            updated_count=F("updated_count") + c.updated,
+            unchanged_count=F("unchanged_count") + c.unchanged,
+            refused_count=F("refused_count") + c.refused,
+            held_count=F("held_count") + c.held,
+            updated_at=timezone.now(),
+        )
+
+
+class _WriterThread:
+    """Writes chunks in a thread of its own (with its own database connection) while the
+    next chunk is read, cleaned and matched: PostgreSQL works on one core while Python
+    works on the other. Chunks are written in order; the first error stops everything."""
+
+    def __init__(
+        self, batch: ImportBatch, writer: Writer, progress: Callable[[int], None] | None
+    ) -> None:
+        self.batch = batch
+        self.writer = writer
+        self.progress = progress
+        self.queue: queue.Queue[_Work | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        from django.db import connections
+
+        try:
+            while (work := self.queue.get()) is not None:
+                if self.error is None:
+                    with _language(self.batch):
+                        _write_chunk(self.batch, self.writer, work)
+                    if self.progress is not None:
+                        self.progress(work.rows)
+        except BaseException as error:  # handed to the reading thread
+            self.error = error
+        finally:
+            connections.close_all()
+
+    def put(self, work: _Work) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.queue.put(work, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        while self.thread.is_alive():
+            try:
+                self.queue.put(None, timeout=0.2)
+                break
+            except queue.Full:
+                if self.error is not None:
+                    break
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _run(
+    batch: ImportBatch, progress: Callable[[int], None] | None, phases: Phases | None = None
+) -> None:
+    phases = phases or Phases()
     options = Options.of(batch)
+    writer = Writer(batch, options)
+    done = batch.processed_rows
+    pipelined = writer.postgres and batch.total_rows - done >= PIPELINE_MIN_ROWS
     match = Matcher(
         lookup=StoredPeople(scope=options.scope).lookup,
         register=options.register,
         today=timezone.localdate(),
+        # A chunk being written and one waiting: the next lookup may not see them yet.
+        recent=3 if pipelined else 0,
     )
-    writer = Writer(batch, options)
-    done = batch.processed_rows
     if progress is not None and done:
         progress(done)
-    for chunk in chunked(iter_rows(batch, start=done), CHUNK):
-        with transaction.atomic():
-            locked = (
-                ImportBatch.objects.select_for_update()
-                .filter(pk=batch.pk)
-                .values_list("processed_rows", flat=True)
-                .first()
-            )
-            if locked != done:
-                raise Superseded
-            plan = plan_chunk(match.match(chunk), options)
-            writer.write(plan, timezone.now())
-            c = plan.counts
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                processed_rows=F("processed_rows") + len(chunk),
-                created_count=F("created_count") + c.created,
-                updated_count=F("updated_count") + c.updated,
-                unchanged_count=F("unchanged_count") + c.unchanged,
-                refused_count=F("refused_count") + c.refused,
-                held_count=F("held_count") + c.held,
-                updated_at=timezone.now(),
-            )
-        done += len(chunk)
-        if progress is not None:
-            progress(len(chunk))
+    thread = _WriterThread(batch, writer, progress) if pipelined else None
+    try:
+        phases.start("read")
+        for chunk in chunked(iter_rows(batch, start=done), CHUNK):
+            phases.start("match")
+            if thread is None:
+                with transaction.atomic():
+                    plan = plan_chunk(match.match(chunk), options)
+                    phases.start("write")
+                    _write_chunk(batch, writer, _Work(plan, len(chunk), done))
+                    phases.start("commit")
+                if progress is not None:
+                    progress(len(chunk))
+            else:
+                decisions = match.match(chunk)
+                phases.start("plan")
+                plan = plan_chunk(decisions, options)
+                writer.assign_ids(plan.creates)
+                phases.start("queue")
+                thread.put(_Work(plan, len(chunk), done))
+            done += len(chunk)
+            phases.start("read")
+    finally:
+        if thread is not None:
+            phases.start("drain")
+            thread.close()
+    phases.start("finish")
     _finish(batch, options)
+    phases.stop()
 
 
 def _finish(batch: ImportBatch, options: Options) -> None:

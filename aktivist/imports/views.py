@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -54,6 +55,7 @@ Status = ImportBatch.Status
 RUNNING_STATUSES = (Status.QUEUED, Status.RUNNING)
 POLLING_STATUSES = (Status.ANALYSING, Status.QUEUED, Status.RUNNING)
 MAPPABLE_STATUSES = (Status.UPLOADED, Status.ANALYSED)
+UNDOABLE_STATUSES = (Status.FINISHED, Status.FAILED)
 
 
 def importer_required(view: View) -> View:
@@ -223,14 +225,20 @@ def _field_label(field: str) -> str:
 
 
 def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
-    """The dry-run summary as the page shows it. Held rows are counted, never detailed."""
+    """The dry-run summary as the page shows it: ``counts`` (created, updated, unchanged,
+    refused — conflicts included —, held, and for a register sync former), ``issues``
+    (count per kind) and ``rows`` (the first 500 issues: line, kind, reason, field). Held
+    rows are counted, never detailed."""
     summary = batch.dry_run or {}
     counts = summary.get("counts") or {}
-    issues = summary.get("issues") or []
+    issue_counts = summary.get("issues") or {}
+    if not isinstance(issue_counts, dict):
+        issue_counts = {}
+    rows = summary.get("rows") or []
     refused: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
     differing: list[dict[str, Any]] = []
-    for issue in issues[:ISSUE_LIMIT]:
+    for issue in rows[:ISSUE_LIMIT]:
         kind = issue.get("kind")
         if kind == ImportIssue.Kind.REFUSED:
             refused.append(issue)
@@ -238,24 +246,22 @@ def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
             conflicts.append(issue)
         elif kind == ImportIssue.Kind.DIFFERS:
             differing.append({**issue, "field_label": _field_label(str(issue.get("field", "")))})
+    listed = sum(int(n) for n in issue_counts.values())
     return {
-        "dry": summary,
         "dry_counts": {
-            "create": counts.get("create", counts.get("created", 0)),
-            "update": counts.get("update", counts.get("updated", 0)),
+            "create": counts.get("created", 0),
+            "update": counts.get("updated", 0),
             "unchanged": counts.get("unchanged", 0),
             "refused": counts.get("refused", 0),
-            "conflict": counts.get("conflict", counts.get("conflicts", 0)),
+            "conflict": issue_counts.get(ImportIssue.Kind.CONFLICT, 0),
             "held": counts.get("held", 0),
-            "differs": counts.get("differs", counts.get("differing", 0)),
-            "formered": counts.get("formered", counts.get("former", 0)),
+            "differs": issue_counts.get(ImportIssue.Kind.DIFFERS, 0),
+            "former": counts.get("former", 0),
         },
         "refused_issues": refused,
         "conflict_issues": conflicts,
         "differing_issues": differing,
-        "issues_truncated": len(issues) >= ISSUE_LIMIT,
-        "register_guard": summary.get("guard") or summary.get("register_guard"),
-        "dropped_columns": batch.dropped_columns or [],
+        "issues_truncated": listed > len(rows),
     }
 
 
@@ -300,6 +306,7 @@ def dry_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @importer_required
+@vary_on_headers("HX-Request")
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The status section alone (what the batch page includes), for htmx polling."""
     batch = access_batch(request.user, pk)
@@ -324,8 +331,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The import has started."))
+    # On success the batch page itself says that the import runs (no message needed).
     return redirect("imports:dry_run", pk=batch.pk)
 
 
@@ -337,8 +343,6 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
         services.batch_resume(actor=request.user, batch=batch)
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The import continues where it stopped."))
     return redirect("imports:dry_run", pk=batch.pk)
 
 
@@ -347,7 +351,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation step. POST: remove the people the batch created (those that
     nothing has happened to since) and report how many were removed and kept."""
     batch = access_batch(request.user, pk)
-    if batch.status != Status.FINISHED:
+    if batch.status not in UNDOABLE_STATUSES:
         return redirect("imports:dry_run", pk=batch.pk)
     if request.method == "POST":
         try:
@@ -355,14 +359,18 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
         except (ApplicationError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(
-                request,
-                _(
-                    "Import undone: %(removed)d people removed, %(kept)d kept because "
-                    "something has happened to them since the import."
-                )
-                % {"removed": result.removed, "kept": result.kept},
-            )
+            text = ngettext(
+                "Import undone: %(removed)d person removed.",
+                "Import undone: %(removed)d people removed.",
+                result.removed,
+            ) % {"removed": result.removed}
+            if result.kept:
+                text += " " + ngettext(
+                    "%(kept)d kept: something has happened to them since the import.",
+                    "%(kept)d kept: something has happened to them since the import.",
+                    result.kept,
+                ) % {"kept": result.kept}
+            messages.success(request, text)
         return redirect("imports:dry_run", pk=batch.pk)
     return render(request, "imports/undo_confirm.html", {"nav": "imports", "batch": batch})
 

@@ -35,9 +35,7 @@ REASON_LABELS = {
 # Fields staff choose between; member_since and the end date follow the membership status
 # (the earlier member_since is kept), so they are shown with it, not chosen on their own.
 CHOICE_FIELDS = tuple(
-    name
-    for name in duplicates.MERGE_FIELDS
-    if name not in ("member_since", "membership_ended_on")
+    name for name in duplicates.MERGE_FIELDS if name not in ("member_since", "membership_ended_on")
 )
 PHONE_FIELDS = ("mobile", "other_phone")
 
@@ -56,11 +54,7 @@ def _reasons(candidate: DuplicateCandidate) -> list[str]:
 @national_required
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
-    rows, has_next = page_of(
-        duplicates.open_candidates(),  # type: ignore[arg-type]  # page_of is typed for people
-        page=page,
-        per_page=PER_PAGE,
-    )
+    rows, has_next = page_of(duplicates.open_candidates(), page=page, per_page=PER_PAGE)
     candidates: list[Any] = rows
     for candidate in candidates:
         candidate.reason_labels = _reasons(candidate)

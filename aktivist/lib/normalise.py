@@ -117,6 +117,7 @@ def normalise_name(value: str | None) -> str:
 # Fast paths for the bulk paths (imports). Each gives exactly what the function above it in
 # this module gives, only cheaper for the common case; the tests prove it on generated input.
 
+
 # Swedish mobiles as people and spreadsheets write them: 0701234567, 070-123 45 67,
 # +46 70 123 45 67, 0046701234567, 46701234567 and 701234567 (Excel dropped the 0). The
 # national number pattern is phonenumbers' own, so a number it calls a mobile is one here.

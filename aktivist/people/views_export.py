@@ -21,8 +21,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import people_viewer_required
 from aktivist.imports import export as export_service
 from aktivist.people.selectors import people_search
-
-MAX_QUERY_LENGTH = 200  # as the people list
+from aktivist.people.views import MAX_QUERY_LENGTH
 
 FORMAT_CHOICES = [
     ("csv", gettext_lazy("CSV (semicolon-separated, opens in Excel)")),

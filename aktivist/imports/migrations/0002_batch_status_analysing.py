@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0001_initial'),
+        ("imports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='status',
-            field=models.CharField(choices=[('uploaded', 'Uploaded'), ('analysing', 'Dry run in progress'), ('analysed', 'Dry run done'), ('queued', 'Queued'), ('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed'), ('undone', 'Undone')], default='uploaded', max_length=12, verbose_name='status'),
+            model_name="importbatch",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("uploaded", "Uploaded"),
+                    ("analysing", "Dry run in progress"),
+                    ("analysed", "Dry run done"),
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("finished", "Finished"),
+                    ("failed", "Failed"),
+                    ("undone", "Undone"),
+                ],
+                default="uploaded",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
     ]

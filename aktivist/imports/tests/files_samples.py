@@ -33,7 +33,9 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-def personnummer(born: dt.date, serial: int = 123, *, separator: str = "-", long: bool = False) -> str:
+def personnummer(
+    born: dt.date, serial: int = 123, *, separator: str = "-", long: bool = False
+) -> str:
     """A valid personnummer for someone born on ``born`` (YYMMDD-NNNC or YYYYMMDDNNNC)."""
     nine = f"{born:%y%m%d}{serial:03d}"
     check = luhn_check_digit(nine)

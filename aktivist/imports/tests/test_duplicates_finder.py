@@ -136,6 +136,15 @@ def test_a_rare_name_born_the_same_year_elsewhere_is_paired(db):
     assert paired(a, b).reason == "similar_name"
 
 
+def test_elsewhere_a_name_typo_needs_more_than_the_birth_year(db):
+    a = person("Tuva", "Quarnström", postcode="21145", birth_year=1999, email="tuva.q@gmail.com")
+    b = person("Tuva", "Qvarnström", postcode="90325", birth_year=1999)
+    c = person("Tuva", "Qvarnström", postcode="11122", birth_year=1999, email="tuva.q@telia.com")
+    find_duplicates()
+    assert paired(a, b) is None  # a similar name and a birth year only
+    assert paired(a, c).reason == "similar_name"  # … and the same address at another provider
+
+
 def test_a_common_name_born_the_same_year_elsewhere_is_not(db):
     for n in range(5):
         person("Anna", "Karlsson", postcode=f"{21100 + n}", birth_year=1990)
@@ -203,6 +212,7 @@ def test_the_command_and_the_nightly_task_run_the_finder(db, capsys):
     call_command("find_duplicates")
     assert "1 new" in capsys.readouterr().out
     result = find_duplicates_task.enqueue()
+    assert result.return_value is not None
     assert result.return_value["created"] == 0 and result.return_value["found"] == 1
     job = jobs["find_duplicates"]
     assert job.task is find_duplicates_task and job.period == "daily"

@@ -15,7 +15,9 @@ __all__ = ["media"]
 pytestmark = pytest.mark.usefixtures("media")
 
 
-def test_new_people_are_created_with_source_and_home_unit(personas: Any, world: Any, tmp_path: Any) -> None:
+def test_new_people_are_created_with_source_and_home_unit(
+    personas: Any, world: Any, tmp_path: Any
+) -> None:
     path = write_csv(
         tmp_path,
         [

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.test_views_upload import (
@@ -80,7 +81,7 @@ def test_finished_page_lists_the_refused_row(finished):
     html = response.content.decode()
     issue = batch.issues.get(kind="refused")
     assert issue.line == 4
-    assert "Line 4" in html and issue.reason in html
+    assert "Line 4" in html and escape(issue.reason) in html
 
 
 def test_refused_rows_download_holds_the_row_and_its_reason(finished):
@@ -139,7 +140,8 @@ def test_undo_asks_first_then_removes_the_created_people(finished):
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.UNDONE
     html = response.content.decode()
-    assert "2 people removed, 0 kept" in html
+    assert "Import undone: 2 people removed." in html
+    assert "kept" not in html
     assert "Import undone" in html
 
 
@@ -271,3 +273,33 @@ def test_staff_cannot_confirm_the_register_guard(
     assert 'name="confirm_register_guard"' not in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.ANALYSED
+
+
+def test_failed_import_can_also_be_undone(finished):
+    client, batch = finished
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+    html = client.get(reverse("imports:dry_run", args=[batch.pk])).content.decode()
+    assert reverse("imports:undo", args=[batch.pk]) in html
+    client.post(reverse("imports:undo", args=[batch.pk]))
+    assert not Person.objects.filter(import_batch=batch).exists()
+
+
+def test_undo_of_an_unfinished_import_goes_back_to_the_batch(analysed):
+    client, batch = analysed
+    response = client.post(reverse("imports:undo", args=[batch.pk]))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ANALYSED
+
+
+def test_undo_keeps_people_something_happened_to_and_says_so(finished, personas):
+    from aktivist.people.tests.factories import InteractionFactory
+
+    client, batch = finished
+    asa = Person.objects.get(email="asa.oberg@example.org")
+    InteractionFactory(person=asa, author=personas.district_a, text="Ringde efter aktionen")
+    response = client.post(reverse("imports:undo", args=[batch.pk]), follow=True)
+    html = response.content.decode()
+    assert "Import undone: 1 person removed." in html
+    assert "1 kept" in html
+    assert Person.objects.filter(pk=asa.pk).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from aktivist.imports.models import ColumnMapping, ImportBatch
 from aktivist.imports.tests.test_views_upload import (
@@ -27,10 +28,11 @@ def test_dry_run_lists_the_refused_row_with_its_line_and_reason(client_for, pers
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.ANALYSED
     html = response.content.decode()
-    refused = [i for i in batch.dry_run["issues"] if i["kind"] == "refused"]
+    refused = [i for i in batch.dry_run["rows"] if i["kind"] == "refused"]
     assert [i["line"] for i in refused] == [4]
     assert "Line 4" in html
-    assert refused[0]["reason"] in html
+    assert "inte-en-adress" in refused[0]["reason"]
+    assert escape(refused[0]["reason"]) in html
     # Nothing written by the dry run.
     assert not world.home_a.__class__.objects.filter(email="asa.oberg@example.org").exists()
 
@@ -184,3 +186,32 @@ def test_mapping_of_a_started_batch_goes_to_the_batch_page(client_for, personas,
     response = client.get(reverse("imports:mapping", args=[batch.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:dry_run", args=[batch.pk])
+
+
+def test_large_file_gets_its_dry_run_in_the_background(
+    client_for, personas, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from aktivist.imports import views
+
+    monkeypatch.setattr(views, "DRY_RUN_INLINE_MAX_ROWS", 2)
+    client = client_for(personas.district_a)
+    batch = uploaded_batch(client, karin_csv(world))
+    data = mapping_data(client, batch, unit=str(world.group_a1.pk))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("imports:mapping", args=[batch.pk]), data)
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ANALYSING
+    page = client.get(reverse("imports:dry_run", args=[batch.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert reverse("imports:start", args=[batch.pk]) not in page
+
+    for callback in callbacks:
+        callback()  # the task backend runs the dry run
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ANALYSED
+    partial = client.get(reverse("imports:progress", args=[batch.pk]), HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "hx-trigger" not in body
+    assert reverse("imports:start", args=[batch.pk]) in body
+    assert "Line 4" in body

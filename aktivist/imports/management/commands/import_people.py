@@ -89,7 +89,9 @@ class Command(BaseCommand):
         from aktivist.imports import services
         from aktivist.imports.models import ImportBatch
 
-        kind = ImportBatch.Kind.REGISTER_FULL if options["register_full"] else ImportBatch.Kind.PEOPLE
+        kind = (
+            ImportBatch.Kind.REGISTER_FULL if options["register_full"] else ImportBatch.Kind.PEOPLE
+        )
         batch = services.batch_create(
             actor=actor,
             uploaded_file=path,
