@@ -3,7 +3,8 @@
 Prepares the database like ``bench/people_search.py`` (1,000,000 demo people; ``--quick``:
 50,000), plants a known number of duplicate variants of demo people (5,000 by default:
 ``+tag`` and domain-typo email addresses, a shared landline, a typo in the first name in the
-same postcode, the same name and birth year in another postcode), then runs
+same postcode, the same name and birth year in another postcode — for a common demo name and
+for a rare, invented one), then runs
 ``find_duplicates()`` exactly as the nightly task does. It prints the seconds, the candidate
 pairs by reason, how many planted variants were found (recall, by kind) and the peak memory
 of this process. Baseline in the same run: a plain full scan of the columns the finder needs
@@ -38,9 +39,18 @@ KINDS = {
     "email_plus_tag": 0.15,
     "email_domain_typo": 0.15,
     "landline": 0.15,
-    "name_typo_same_postcode": 0.35,
-    "same_name_and_year_elsewhere": 0.20,
+    "name_typo_same_postcode": 0.30,
+    # The demo's names are all common (about 200 first × 120 last names over a million
+    # people): the namesake guard does not pair these on name and birth year alone …
+    "same_common_name_and_year_elsewhere": 0.15,
+    # … while a rare name is (a planted original with an invented surname, and its variant).
+    "same_rare_name_and_year_elsewhere": 0.10,
 }
+RARE_PARTS = (
+    ("Kvarn", "Ljung", "Frost", "Sval", "Tall", "Häger", "Brokv", "Ravel", "Ysen", "Orm"),
+    ("sjö", "mo", "hed", "bäck", "gran", "vik", "torp", "åker", "lid", "näs"),
+    ("lius", "ander", "ström", "felt", "qvist", "ell", "in", "ing", "gren", "blad"),
+)
 
 
 def main() -> int:
@@ -112,6 +122,8 @@ def _typo(name: str, rng: random.Random) -> str:
 
 def plant(count: int) -> list[tuple[int, int, str]]:
     """Insert ``count`` duplicate variants of demo people; (original, variant, kind)."""
+    from django.db.models import Max, Min
+
     from aktivist.people.models import Person
 
     rng = random.Random(20261125)
@@ -128,7 +140,7 @@ def plant(count: int) -> list[tuple[int, int, str]]:
         "street_address",
         "city",
     )
-    ids = list(Person.objects.order_by().values_list("id", flat=True))
+    bounds = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
     postcodes = list(
         Person.objects.exclude(postcode="").order_by().values_list("postcode", flat=True)[:50_000]
     )
@@ -146,9 +158,21 @@ def plant(count: int) -> list[tuple[int, int, str]]:
             return bool(p["postcode"]) and len(p["first_name"]) >= 4
         return p["birth_year"] is not None and bool(p["postcode"])
 
+    from aktivist.people.demo_lists import LAST_NAMES
+
+    rare = [
+        a + b + c
+        for a in RARE_PARTS[0]
+        for b in RARE_PARTS[1]
+        for c in RARE_PARTS[2]
+        if a + b + c not in LAST_NAMES
+    ]
+    rng.shuffle(rare)
+
     pending = dict(quotas)
     while any(pending.values()):
-        sample = rng.sample(ids, min(len(ids), 20_000))
+        # Ids drawn from the range (no list of a million ids in this process's memory).
+        sample = {rng.randint(bounds["lo"], bounds["hi"]) for _ in range(20_000)}
         rows = Person.objects.filter(pk__in=sample, is_active=True).values(*fields)
         for p in rows:
             if p["id"] in used:
@@ -159,6 +183,29 @@ def plant(count: int) -> list[tuple[int, int, str]]:
                     used.add(p["id"])
                     pending[kind] -= 1
                     break
+
+    # Rare names: the original is planted too (a demo person with an invented surname).
+    originals: list[Person] = []
+    for p, kind in plans:
+        if kind == "same_rare_name_and_year_elsewhere":
+            n = len(originals)
+            original = Person(
+                first_name=p["first_name"],
+                last_name=rare[n % len(rare)],
+                email=f"planted.rare.{n}@example.net",
+                postcode=p["postcode"],
+                city=p["city"],
+                birth_year=p["birth_year"],
+                source=PLANTED_SOURCE,
+            )
+            original.normalise()
+            originals.append(original)
+    Person.objects.bulk_create(originals, batch_size=2_000)
+    made = iter(originals)
+    for p, kind in plans:
+        if kind == "same_rare_name_and_year_elsewhere":
+            original = next(made)
+            p["id"], p["last_name"] = original.pk, original.last_name
 
     variants: list[Person] = []
     for p, kind in plans:
@@ -255,7 +302,7 @@ def run(plants: list[tuple[int, int, str]]) -> int:
     )
     print(f"  planted variants found: {found:,} of {len(plants):,} (recall {recall})")
     for kind in KINDS:
-        print(f"    {kind:<30} {found_by_kind[kind]:>6,} of {planted_by_kind[kind]:,}")
+        print(f"    {kind:<38} {found_by_kind[kind]:>6,} of {planted_by_kind[kind]:,}")
     print(
         f"  pairs with a planted variant: {with_planted:,}; "
         f"pairs among demo people only: {result.found - with_planted:,}"

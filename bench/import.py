@@ -379,7 +379,15 @@ def main() -> int:
         )
 
         print("Import 2 (the same file again) …")
+        if profiler is not None:
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
         batch2, total2_s, run2_s = import_once(path, actor, [] if args.no_tag else [TAG])
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("PROFILE_SORT", "tottime")
+            ).print_stats(25)
         rate2 = rows / total2_s
         print(
             f"  {total2_s:.1f} s ({run2_s:.1f} s in the runner), {rate2:,.0f} rows/s; created "

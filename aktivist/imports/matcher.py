@@ -24,12 +24,13 @@ reported, never overwritten. Empty cells never blank anything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -75,6 +76,8 @@ NO_KEY = _lazy(
     "importing it would create a new person every time."
 )
 
+_NO_CHANGES: dict[str, Any] = {}  # shared, never written to
+
 CREATE = "create"
 UPDATE = "update"
 UNCHANGED = "unchanged"
@@ -83,7 +86,7 @@ HELD = "held"
 REFUSED = "refused"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A cleaned row as the matcher sees it: the person values the file gives (empty cells
     left out), its tags, the file's own cells (for the issue report) and its line."""
@@ -95,7 +98,7 @@ class Row:
     error: str = ""  # set for a row the cleaner refused
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class Target:
     """A person a key points to: a stored one (``pk``) or one the chunk creates
     (``pk is None``, ``created_by`` the index of the creating decision). ``values`` are the
@@ -114,7 +117,7 @@ class Target:
     consents: set[tuple[str, str]] = field(default_factory=set)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     kind: str
     row: Row
@@ -201,17 +204,15 @@ class StoredPeople:
         params = []
         for kind in KEY_FIELDS:
             if keys.get(kind):
-                conditions.append(f"{quote(kind)} = ANY(%s)")
+                conditions.append(f"{quote(kind)} = ANY(%s::text[])")
                 params.append(list(keys[kind]))
         sql = "SELECT {} FROM {} WHERE {}".format(  # noqa: S608 - names quoted, values bound
             ", ".join(quote(c) for c in _COLUMNS),
             quote(Person._meta.db_table),
             " OR ".join(conditions),
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            self.queries += 1
-            return cursor.fetchall()
+        self.queries += 1
+        return indexed_fetch(sql, params)
 
     def _fetch_orm(self, keys: dict[str, set[str]]) -> list[tuple[Any, ...]]:
         """One query per key kind for the ids, one for the values."""
@@ -232,6 +233,21 @@ class StoredPeople:
 
 
 Lookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], Target]]
+
+
+def indexed_fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run a key lookup on PostgreSQL with index scans only. A chunk looks up thousands of
+    keys among possibly millions of rows: one index probe each. Without statistics (a table
+    that an import has just filled) the planner may choose to scan the whole table instead,
+    once per chunk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            with contextlib.suppress(DatabaseError):
+                cursor.execute("RESET enable_seqscan")
 
 
 def chunk_keys(rows: Iterable[Row]) -> dict[str, set[str]]:
@@ -264,12 +280,15 @@ class Matcher:
     recent: int = 0
     today: dt.date = field(default_factory=dt.date.today)
     _pending: dict[int, Target] = field(default_factory=dict)
-    _recent: list[list[Target]] = field(default_factory=list)
+    _recent: list[tuple[dict[tuple[str, str], Target], dict[int, Target]]] = field(
+        default_factory=list
+    )
 
     def match(self, rows: Sequence[Row]) -> list[Decision]:
-        owners: dict[tuple[str, str], Target] = self.lookup(chunk_keys(rows))
+        keys = chunk_keys(rows)
+        owners: dict[tuple[str, str], Target] = self.lookup(keys)
         if self._recent:
-            self._overlay(owners)
+            self._overlay(owners, keys)
         if self._pending:
             for row in rows:
                 for kind in KEY_FIELDS:
@@ -289,32 +308,44 @@ class Matcher:
                         if values.get(kind):
                             self._pending[hash((kind, values[kind]))] = ref
         if self.recent:
-            touched = {
-                id(d.target): d.target
-                for d in decisions
-                if d.target is not None and d.kind in (CREATE, UPDATE, UNCHANGED)
-            }
-            self._recent.append(list(touched.values()))
-            del self._recent[: -self.recent]
+            self._remember_recent(decisions)
         return decisions
 
-    def _overlay(self, owners: dict[tuple[str, str], Target]) -> None:
+    def _remember_recent(self, decisions: list[Decision]) -> None:
+        by_key: dict[tuple[str, str], Target] = {}
+        by_pk: dict[int, Target] = {}
+        for d in decisions:
+            target = d.target
+            if target is None or d.kind not in (CREATE, UPDATE, UNCHANGED):
+                continue
+            values = target.values or {}
+            for kind in KEY_FIELDS:
+                value = values.get(kind)
+                if value:
+                    by_key[(kind, value)] = target
+            if target.pk is not None:
+                by_pk[target.pk] = target
+        self._recent.append((by_key, by_pk))
+        del self._recent[: -self.recent]
+
+    def _overlay(self, owners: dict[tuple[str, str], Target], keys: dict[str, set[str]]) -> None:
         """People of the previous chunks as this run knows them (their rows may still be on
         their way to the database): they replace what the lookup found for them, and own
         their current keys."""
+        by_key: dict[tuple[str, str], Target] = {}
         by_pk: dict[int, Target] = {}
-        for chunk in self._recent:
-            for target in chunk:
-                if target.pk is not None:
-                    by_pk[target.pk] = target
-        for key, found in list(owners.items()):
-            if found.pk is not None and found.pk in by_pk:
-                owners[key] = by_pk[found.pk]
-        for target in by_pk.values():
-            values = target.values or {}
-            for kind in KEY_FIELDS:
-                if values.get(kind):
-                    owners[(kind, values[kind])] = target
+        for chunk_by_key, chunk_by_pk in self._recent:  # oldest first: the newest wins
+            by_key.update(chunk_by_key)
+            by_pk.update(chunk_by_pk)
+        for found_key, found in list(owners.items()):
+            known = by_pk.get(found.pk)  # type: ignore[arg-type]
+            if known is not None:
+                owners[found_key] = known
+        for kind, values in keys.items():
+            for value in values:
+                known = by_key.get((kind, value))
+                if known is not None:
+                    owners[(kind, value)] = known
         for key, owner in list(owners.items()):
             if owner.values is not None and owner.values.get(key[0]) != key[1]:
                 del owners[key]  # a key the person no longer has (a register sync changed it)
@@ -384,30 +415,32 @@ class Matcher:
         stored = target.values
         changes: dict[str, Any] = {}
         differs: list[str] = []
-        register_values = self._register_values(row, stored) if self.register else {}
-        for name, value in row.values.items():
-            if name in register_values or is_empty(value):
-                continue
+        register_values = self._register_values(row, stored) if self.register else None
+        for name, value in row.values.items():  # the row's non-empty values only
             current = stored.get(name)
-            if _same(name, current, value):
+            if current == value or (register_values is not None and name in register_values):
                 continue
-            if is_empty(current) and name not in NEVER_EMPTY:
-                changes[name] = value
-            else:
+            if current is None or current == "":
+                if name in NEVER_EMPTY:
+                    differs.append(name)
+                else:
+                    changes[name] = value
+            elif not _same(name, current, value):
                 differs.append(name)
-        for name, value in register_values.items():
-            if not _same(name, stored.get(name), value):
-                changes[name] = value
-        for kind in KEY_FIELDS:
-            if kind in changes:
-                old = stored.get(kind)
-                if old and owners.get((kind, old)) is target:
-                    del owners[(kind, old)]
-                owners[(kind, changes[kind])] = target
-        stored.update(changes)
+        if register_values is not None:
+            for name, value in register_values.items():
+                if not _same(name, stored.get(name), value):
+                    changes[name] = value
         if changes:
-            return Decision(UPDATE, row, target=target, changes=changes, differs=differs)
-        return Decision(UNCHANGED, row, target=target, differs=differs)
+            for kind in KEY_FIELDS:
+                if kind in changes:
+                    old = stored.get(kind)
+                    if old and owners.get((kind, old)) is target:
+                        del owners[(kind, old)]
+                    owners[(kind, changes[kind])] = target
+            stored.update(changes)
+            return Decision(UPDATE, row, target, changes, differs)
+        return Decision(UNCHANGED, row, target, _NO_CHANGES, differs)
 
     def _register_values(self, row: Row, stored: dict[str, Any]) -> dict[str, Any]:
         """What a full register export says about the membership fields."""

@@ -39,7 +39,14 @@ from django.utils.translation import gettext as _
 from aktivist.core import audit
 from aktivist.imports import matcher
 from aktivist.imports.columns import IMPORT_FIELDS
-from aktivist.imports.matcher import Decision, Matcher, Row, StoredPeople, Target
+from aktivist.imports.matcher import (
+    Decision,
+    Matcher,
+    Row,
+    StoredPeople,
+    Target,
+    indexed_fetch,
+)
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.lib.normalise import normalise_name, normalise_phone_fast
 from aktivist.organisation.models import UnitMembership
@@ -220,59 +227,61 @@ def _names(decision: Decision, options: Options) -> list[str]:
     return names
 
 
-def _pairs_any(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _existing_extras(
     pks: list[int], tag_ids: list[int], options: Options
 ) -> tuple[set[tuple[int, int]], set[int], dict[tuple[int, str, str], tuple[int, str]]]:
     """For matched people: their taggings among tag_ids, whether they are current members
     of the batch's unit, and their consents for the batch's channels and purposes. Three
-    queries at most (arrays on PostgreSQL: a 5,000-value IN list costs more to send than
-    to run)."""
+    queries at most, each selecting by person only (an index probe per person whatever the
+    planner knows; a person has few such rows) and filtered here. On PostgreSQL the ids go
+    as one array: a 5,000-value IN list costs more to send than to run."""
     postgres = connection.vendor == "postgresql"
     tags: set[tuple[int, int]] = set()
     members: set[int] = set()
     consents: dict[tuple[int, str, str], tuple[int, str]] = {}
     if tag_ids:
+        wanted_tags = set(tag_ids)
         if postgres:
-            rows = _pairs_any(
-                "SELECT person_id, tag_id FROM people_tagging"
-                " WHERE person_id = ANY(%s) AND tag_id = ANY(%s)",
-                [pks, tag_ids],
+            rows = indexed_fetch(
+                "SELECT person_id, tag_id FROM people_tagging WHERE person_id = ANY(%s::bigint[])",
+                [pks],
             )
         else:
             rows = list(
-                Tagging.objects.filter(person_id__in=pks, tag_id__in=tag_ids).values_list(
-                    "person_id", "tag_id"
-                )
+                Tagging.objects.filter(person_id__in=pks).values_list("person_id", "tag_id")
             )
-        tags = {(pid, tid) for pid, tid in rows}
+        tags = {(pid, tid) for pid, tid in rows if tid in wanted_tags}
     if options.unit_id:
         if postgres:
-            rows = _pairs_any(
-                "SELECT person_id FROM organisation_unitmembership"
-                " WHERE unit_id = %s AND ended_on IS NULL AND person_id = ANY(%s)",
-                [options.unit_id, pks],
+            rows = indexed_fetch(
+                "SELECT person_id, unit_id, ended_on FROM organisation_unitmembership"
+                " WHERE person_id = ANY(%s::bigint[])",
+                [pks],
             )
-            members = {row[0] for row in rows}
         else:
-            members = set(
-                UnitMembership.objects.filter(
-                    unit_id=options.unit_id, person_id__in=pks, ended_on__isnull=True
-                ).values_list("person_id", flat=True)
+            rows = list(
+                UnitMembership.objects.filter(person_id__in=pks).values_list(
+                    "person_id", "unit_id", "ended_on"
+                )
             )
+        members = {pid for pid, uid, ended in rows if uid == options.unit_id and ended is None}
     if options.consents:
-        q = Q()
-        for spec in options.consents:
-            q |= Q(channel=spec.channel, purpose=spec.purpose)
-        for cid, pid, channel, purpose, status in Consent.objects.filter(
-            q, person_id__in=pks
-        ).values_list("pk", "person_id", "channel", "purpose", "status"):
-            consents[(pid, channel, purpose)] = (cid, status)
+        pairs = {(spec.channel, spec.purpose) for spec in options.consents}
+        if postgres:
+            rows = indexed_fetch(
+                "SELECT id, person_id, channel, purpose, status FROM people_consent"
+                " WHERE person_id = ANY(%s::bigint[])",
+                [pks],
+            )
+        else:
+            rows = list(
+                Consent.objects.filter(person_id__in=pks).values_list(
+                    "pk", "person_id", "channel", "purpose", "status"
+                )
+            )
+        for cid, pid, channel, purpose, status in rows:
+            if (channel, purpose) in pairs:
+                consents[(pid, channel, purpose)] = (cid, status)
     return tags, members, consents
 
 

@@ -5,23 +5,11 @@ person, dismiss, and the admins' "Find duplicates now"."""
 from __future__ import annotations
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from aktivist import urls as root_urls
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import InteractionFactory, PersonFactory
-
-# The imports pages are mounted at /imports/ by aktivist/urls.py. Until that line is there,
-# these tests mount them themselves (this module is their URLconf); afterwards this is the
-# root URLconf unchanged.
-_MOUNTED = any(getattr(p, "namespace", None) == "imports" for p in root_urls.urlpatterns)
-urlpatterns = list(root_urls.urlpatterns) + (
-    [] if _MOUNTED else [path("imports/", include("aktivist.imports.urls"))]
-)
-handler404 = root_urls.handler404
-handler500 = root_urls.handler500
-pytestmark = [pytest.mark.urls(__name__)]
 
 
 @pytest.fixture
