@@ -26,11 +26,10 @@ def merge_candidates(keep: Any, drop: Any) -> None:
 
 
 def export_candidates(person: Any) -> list[dict[str, Any]]:
-    return list(
-        DuplicateCandidate.objects.filter(Q(person_a=person) | Q(person_b=person)).values(
-            "person_a_id", "person_b_id", "reason", "status", "created_at"
-        )
+    rows = DuplicateCandidate.objects.filter(Q(person_a=person) | Q(person_b=person)).values(
+        "person_a_id", "person_b_id", "reason", "status", "created_at"
     )
+    return [dict(row) for row in rows]
 
 
 def erase_candidates(person: Any) -> None:

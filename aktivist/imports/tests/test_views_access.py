@@ -8,13 +8,11 @@ import pytest
 from django.urls import reverse
 
 from aktivist.imports.models import ColumnMapping, ImportBatch
-from aktivist.imports.tests.test_views_upload import URLCONF, karin_csv, upload_file
+from aktivist.imports.tests.test_views_upload import karin_csv, upload_file
 
 PAGES = ("batch_list", "upload", "mapping_list")
 BATCH_PAGES = ("dry_run", "mapping", "progress", "undo", "refused_csv")
 BATCH_POSTS = ("start", "resume", "undo", "mapping")
-
-pytestmark = [pytest.mark.urls(URLCONF)]
 
 
 @pytest.fixture

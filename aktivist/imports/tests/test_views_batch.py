@@ -14,15 +14,12 @@ from django.utils.html import escape
 
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.test_views_upload import (
-    URLCONF,
     karin_csv,
     run_dry_run,
     upload_file,
     uploaded_batch,
 )
 from aktivist.people.models import Person
-
-pytestmark = [pytest.mark.urls(URLCONF)]
 
 
 @pytest.fixture

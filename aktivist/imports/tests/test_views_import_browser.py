@@ -10,11 +10,10 @@ import pytest
 
 from aktivist.conftest import assert_accessible
 from aktivist.imports.models import ImportBatch
-from aktivist.imports.tests.test_views_upload import URLCONF, karin_csv
+from aktivist.imports.tests.test_views_upload import karin_csv
 from aktivist.people.models import Person
 
 pytestmark = [
-    pytest.mark.urls(URLCONF),
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]

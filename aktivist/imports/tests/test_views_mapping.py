@@ -3,20 +3,16 @@ tags, source label, consents), may save the mapping, and lands on the dry run.""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from aktivist.imports.models import ColumnMapping, ImportBatch
 from aktivist.imports.tests.test_views_upload import (
-    URLCONF,
     karin_csv,
     mapping_data,
     run_dry_run,
     uploaded_batch,
 )
-
-pytestmark = [pytest.mark.urls(URLCONF)]
 
 
 def test_dry_run_lists_the_refused_row_with_its_line_and_reason(client_for, personas, world):

@@ -9,22 +9,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from aktivist import urls as root_urls
 from aktivist.imports.models import ColumnMapping, ImportBatch
-
-# The import pages are mounted at /imports/ by aktivist/urls.py. Until that line is there,
-# the view tests mount them themselves (this module is their URLconf); afterwards this is
-# the root URLconf unchanged.
-_MOUNTED = any(getattr(p, "namespace", None) == "imports" for p in root_urls.urlpatterns)
-urlpatterns = list(root_urls.urlpatterns) + (
-    [] if _MOUNTED else [path("imports/", include("aktivist.imports.urls"))]
-)
-handler404 = root_urls.handler404
-handler500 = root_urls.handler500
-URLCONF = __name__
-pytestmark = [pytest.mark.urls(URLCONF)]
 
 HEADER = "Förnamn;Efternamn;E-post;Mobil;Postnr"
 

@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_person_import_batch'),
+        ("people", "0003_person_import_batch"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reviewitem',
-            name='kind',
-            field=models.CharField(choices=[('person_create', 'New person matches someone outside scope'), ('person_update', 'Edit matches someone outside scope'), ('import_row', 'Imported row matches someone outside scope')], max_length=20),
+            model_name="reviewitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("person_create", "New person matches someone outside scope"),
+                    ("person_update", "Edit matches someone outside scope"),
+                    ("import_row", "Imported row matches someone outside scope"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
