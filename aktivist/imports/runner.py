@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import queue
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -211,6 +212,11 @@ class Plan:
     consents_confirm: list[tuple[int, ConsentSpec]] = field(default_factory=list)  # consent ids
     issues: list[tuple[Decision, str, str, dict[str, Any]]] = field(default_factory=list)
     held: list[Decision] = field(default_factory=list)
+    # What is written, taken from the people's values when the chunk is planned (the next
+    # chunk may fill more into the same people before this one reaches the database).
+    new_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    new_people: list[tuple[Target, Person]] = field(default_factory=list)
+    changed_people: dict[frozenset[str], list[Person]] = field(default_factory=dict)
 
 
 def _names(decision: Decision, options: Options) -> list[str]:
@@ -422,10 +428,31 @@ class Writer:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def write(self, plan: Plan, now: dt.datetime) -> None:
-        self._create_people(plan.creates, now)
-        self._update_people(plan.updates, now)
+    def prepare(self, plan: Plan, now: dt.datetime) -> None:
+        """Take the rows to write from the people's values now, in the thread that matches
+        (ids first, on PostgreSQL)."""
+        targets = [d.target for d in plan.creates if d.target is not None]
+        make = self._person_row
+        if self.postgres:
+            self.assign_ids(plan.creates)
+            plan.new_rows = [make(t.values or {}, t.pk, now) for t in targets]
+        else:
+            for target in targets:
+                row = dict(zip(PERSON_COLUMNS, make(target.values or {}, None, now), strict=True))
+                row.pop("id")
+                plan.new_people.append((target, Person(**row)))
+        plan.changed_people = self._changed_people(plan.updates, now)
+
+    def write(self, plan: Plan, now: dt.datetime, phases: Phases | None = None) -> None:
+        step = phases.start if phases is not None else _no_phase
+        step("w.people")
+        self._create_people(plan)
+        step("w.fills")
+        for names, people in plan.changed_people.items():
+            Person.objects.bulk_update(people, sorted(names), batch_size=1000)
+        step("w.tags")
         self._tags(plan.taggings, now)
+        step("w.other")
         self._memberships(plan.memberships, now)
         self._consents(plan, now)
         self._held(plan.held, now)
@@ -477,27 +504,20 @@ class Writer:
             for target, pk in zip(targets, self._new_ids(len(targets)), strict=True):
                 target.pk = pk
 
-    def _create_people(self, creates: list[Decision], now: dt.datetime) -> None:
-        if not creates:
-            return
-        targets = [d.target for d in creates if d.target is not None]
-        make = self._person_row
-        if self.postgres:
-            self.assign_ids(creates)
-            self._copy(Person, PERSON_COLUMNS, (make(t.values or {}, t.pk, now) for t in targets))
-        else:
-            people = []
-            for target in targets:
-                row = dict(zip(PERSON_COLUMNS, make(target.values or {}, None, now), strict=True))
-                row.pop("id")
-                people.append(Person(**row))
+    def _create_people(self, plan: Plan) -> None:
+        if plan.new_rows:
+            self._copy(Person, PERSON_COLUMNS, plan.new_rows)
+        if plan.new_people:
+            people = [person for _target, person in plan.new_people]
             Person.objects.bulk_create(people, batch_size=500)
-            for target, person in zip(targets, people, strict=True):
+            for target, person in plan.new_people:
                 target.pk = person.pk
 
-    def _update_people(self, updates: dict[int, tuple[Target, set[str]]], now: dt.datetime) -> None:
-        if not updates:
-            return
+    def _changed_people(
+        self, updates: dict[int, tuple[Target, set[str]]], now: dt.datetime
+    ) -> dict[frozenset[str], list[Person]]:
+        """Unsaved Person objects carrying the filled fields, grouped by the fields that
+        change (one bulk UPDATE per group; other fields are never written back)."""
         groups: dict[frozenset[str], list[Person]] = defaultdict(list)
         for pk, (target, names) in updates.items():
             values = target.values or {}
@@ -522,14 +542,16 @@ class Writer:
             person.updated_at = now
             fields.add("updated_at")
             groups[frozenset(fields)].append(person)
-        for names_key, people in groups.items():
-            Person.objects.bulk_update(people, sorted(names_key), batch_size=1000)
+        return dict(groups)
 
     def _tag_ids(self, names: Iterable[str], now: dt.datetime) -> dict[str, int]:
         """Tag ids by lower-cased name; missing tags are created once (the tag table is
         small: it is read whole again after an insert)."""
         known = self.options.tag_ids
-        missing = {n.lower(): n for n in names if n.lower() not in known}
+        missing: dict[str, str] = {}
+        for name in names:  # the first spelling in the file names a new tag
+            if name.lower() not in known:
+                missing.setdefault(name.lower(), name)
         if missing:
             Tag.objects.bulk_create(
                 [Tag(name=n, created_at=now, updated_at=now) for n in missing.values()],
@@ -542,7 +564,7 @@ class Writer:
     def _tags(self, taggings: list[tuple[Target, str]], now: dt.datetime) -> None:
         if not taggings:
             return
-        ids = self._tag_ids({name for _t, name in taggings}, now)
+        ids = self._tag_ids([name for _t, name in taggings], now)
         rows = {(t.pk, ids[name.lower()]) for t, name in taggings if name.lower() in ids}
         self._insert(
             Tagging,
@@ -786,7 +808,8 @@ def run(
 
 
 class Phases:
-    """Wall and CPU seconds per phase of a run (for the benchmark and the logs)."""
+    """Wall and CPU seconds (of the thread) per phase of a run, for the benchmark and the
+    logs; the writer thread's phases are named "w.…"."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -794,7 +817,7 @@ class Phases:
         self._wall = self._cpu = 0.0
 
     def start(self, name: str) -> None:
-        now_wall, now_cpu = time.perf_counter(), time.process_time()
+        now_wall, now_cpu = time.perf_counter(), time.thread_time()
         if self._name:
             entry = self.seconds[self._name]
             entry[0] += now_wall - self._wall
@@ -814,6 +837,7 @@ class Phases:
 
 
 PIPELINE_MIN_ROWS = 20_000  # smaller files are written chunk after chunk in one thread
+GIL_SWITCH_S = 0.0005
 
 
 @dataclass
@@ -823,9 +847,17 @@ class _Work:
     done_before: int
 
 
-def _write_chunk(batch: ImportBatch, writer: Writer, work: _Work) -> None:
+def _no_phase(name: str) -> None:
+    return None
+
+
+def _write_chunk(
+    batch: ImportBatch, writer: Writer, work: _Work, phases: Phases | None = None
+) -> None:
     """One chunk in one transaction, with the batch's resume point and counts."""
+    step = phases.start if phases is not None else _no_phase
     with transaction.atomic():
+        step("w.lock")
         locked = (
             ImportBatch.objects.select_for_update()
             .filter(pk=batch.pk)
@@ -840,7 +872,8 @@ def _write_chunk(batch: ImportBatch, writer: Writer, work: _Work) -> None:
             # for the WAL flush of every chunk.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        writer.write(work.plan, timezone.now())
+        writer.write(work.plan, timezone.now(), phases)
+        step("w.progress")
         c = work.plan.counts
         ImportBatch.objects.filter(pk=batch.pk).update(
             processed_rows=F("processed_rows") + work.rows,
@@ -851,6 +884,8 @@ def _write_chunk(batch: ImportBatch, writer: Writer, work: _Work) -> None:
             held_count=F("held_count") + c.held,
             updated_at=timezone.now(),
         )
+        step("w.commit")
+    step("")
 
 
 class _WriterThread:
@@ -866,6 +901,7 @@ class _WriterThread:
         self.progress = progress
         self.queue: queue.Queue[_Work | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
+        self.phases = Phases()
         self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
         self.thread.start()
 
@@ -876,7 +912,7 @@ class _WriterThread:
             while (work := self.queue.get()) is not None:
                 if self.error is None:
                     with _language(self.batch):
-                        _write_chunk(self.batch, self.writer, work)
+                        _write_chunk(self.batch, self.writer, work, self.phases)
                     if self.progress is not None:
                         self.progress(work.rows)
         except BaseException as error:  # handed to the reading thread
@@ -925,6 +961,11 @@ def _run(
     if progress is not None and done:
         progress(done)
     thread = _WriterThread(batch, writer, progress) if pipelined else None
+    switch_interval = sys.getswitchinterval()
+    if thread is not None:
+        # The writer thread mostly waits for PostgreSQL; when an answer arrives it should
+        # get the interpreter back at once, not after the reading thread's 5 ms slice.
+        sys.setswitchinterval(GIL_SWITCH_S)
     try:
         phases.start("read")
         for chunk in chunked(iter_rows(batch, start=done), CHUNK):
@@ -932,6 +973,7 @@ def _run(
             if thread is None:
                 with transaction.atomic():
                     plan = plan_chunk(match.match(chunk), options)
+                    writer.prepare(plan, timezone.now())
                     phases.start("write")
                     _write_chunk(batch, writer, _Work(plan, len(chunk), done))
                     phases.start("commit")
@@ -941,7 +983,7 @@ def _run(
                 decisions = match.match(chunk)
                 phases.start("plan")
                 plan = plan_chunk(decisions, options)
-                writer.assign_ids(plan.creates)
+                writer.prepare(plan, timezone.now())
                 phases.start("queue")
                 thread.put(_Work(plan, len(chunk), done))
             done += len(chunk)
@@ -949,7 +991,13 @@ def _run(
     finally:
         if thread is not None:
             phases.start("drain")
-            thread.close()
+            try:
+                thread.close()
+            finally:
+                sys.setswitchinterval(switch_interval)
+                for name, (wall, cpu) in thread.phases.seconds.items():
+                    phases.seconds[name][0] += wall
+                    phases.seconds[name][1] += cpu
     phases.start("finish")
     _finish(batch, options)
     phases.stop()

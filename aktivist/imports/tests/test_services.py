@@ -148,7 +148,7 @@ def test_empty_stored_fields_are_filled_and_a_filled_postcode_sets_the_home_unit
         "21122",
     )
     assert person.home_unit == world.group_a1
-    assert person.updated_at >= batch.started_at  # type: ignore[operator]
+    assert person.updated_at >= batch.started_at
 
 
 def test_a_differing_value_is_reported_not_overwritten(
@@ -248,7 +248,10 @@ def test_a_new_person_needs_a_first_name(personas: Any, world: Any, tmp_path: Pa
     PersonFactory(first_name="Known", email="known@example.org")
     path = write_csv(
         tmp_path,
-        [("", "Efternamn", "new@example.org", "", "", ""), ("", "", "known@example.org", "", "", "")],
+        [
+            ("", "Efternamn", "new@example.org", "", "", ""),
+            ("", "", "known@example.org", "", "", ""),
+        ],
     )
     batch = import_file(personas.admin, path)
     assert counts(batch) == {"created": 0, "updated": 0, "unchanged": 1, "refused": 1, "held": 0}
@@ -436,7 +439,11 @@ def test_tags_are_created_once_and_given_to_every_row(
         "Skolturné",
     ]
     ada = Person.objects.get(email="ada@example.org")
-    assert sorted(ada.tags.values_list("name", flat=True)) == ["Gatuaktion", "Höst 2026", "Skolturné"]
+    assert sorted(ada.tags.values_list("name", flat=True)) == [
+        "Gatuaktion",
+        "Höst 2026",
+        "Skolturné",
+    ]
     assert Person.objects.get(email="bo@example.org").tags.count() == 3
 
 
