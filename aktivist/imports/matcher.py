@@ -86,6 +86,9 @@ HELD = "held"
 REFUSED = "refused"
 
 
+CELL_SEPARATOR = "\x1e"
+
+
 @dataclass(slots=True)
 class Row:
     """A cleaned row as the matcher sees it: the person values the file gives (empty cells
@@ -94,8 +97,14 @@ class Row:
     line: int
     values: dict[str, Any]
     tags: list[str] = field(default_factory=list)
-    cells: list[str] = field(default_factory=list)
+    cells: list[str] | str = field(default_factory=list)  # a str: joined by CELL_SEPARATOR
     error: str = ""  # set for a row the cleaner refused
+
+    def cell_list(self) -> list[str]:
+        """The file's cells of this row (kept joined until an issue needs them)."""
+        if isinstance(self.cells, str):
+            return self.cells.split(CELL_SEPARATOR)
+        return self.cells
 
 
 @dataclass(slots=True, eq=False)
@@ -153,6 +162,7 @@ def fingerprint(values: dict[str, Any]) -> int:
 
 
 _COLUMNS = ("id", *PERSON_FIELDS, "is_active")
+_SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a cleaned key
 
 
 class StoredPeople:
@@ -201,11 +211,19 @@ class StoredPeople:
         indexes), the people with all the values the matcher compares."""
         quote = connection.ops.quote_name
         conditions = []
-        params = []
+        params: list[Any] = []
         for kind in KEY_FIELDS:
-            if keys.get(kind):
+            values = keys.get(kind)
+            if not values:
+                continue
+            if any(_SEPARATOR in value for value in values):
                 conditions.append(f"{quote(kind)} = ANY(%s::text[])")
-                params.append(list(keys[kind]))
+                params.append(list(values))
+            else:
+                # One text parameter split by the server: cheaper to send than an array
+                # of thousands of strings (psycopg builds arrays in Python).
+                conditions.append(f"{quote(kind)} = ANY(string_to_array(%s, %s))")
+                params += [_SEPARATOR.join(values), _SEPARATOR]
         sql = "SELECT {} FROM {} WHERE {}".format(  # noqa: S608 - names quoted, values bound
             ", ".join(quote(c) for c in _COLUMNS),
             quote(Person._meta.db_table),
@@ -279,7 +297,9 @@ class Matcher:
     remember: bool = False
     recent: int = 0
     today: dt.date = field(default_factory=dt.date.today)
-    _pending: dict[int, Target] = field(default_factory=dict)
+    # Dry run: hash of a key -> fingerprint of the person an earlier chunk would create
+    # (ints only: a million-row file must not keep a million people in memory).
+    _pending: dict[int, int] = field(default_factory=dict)
     _recent: list[tuple[dict[tuple[str, str], Target], dict[int, Target]]] = field(
         default_factory=list
     )
@@ -290,23 +310,29 @@ class Matcher:
         if self._recent:
             self._overlay(owners, keys)
         if self._pending:
+            refs: dict[int, Target] = {}  # one Target per earlier-created person
             for row in rows:
                 for kind in KEY_FIELDS:
                     value = row.values.get(kind)
                     if value and (kind, value) not in owners:
                         pending = self._pending.get(hash((kind, value)))
                         if pending is not None:
-                            owners[(kind, value)] = pending
+                            ref = refs.get(pending)
+                            if ref is None:
+                                ref = refs[pending] = Target(
+                                    pk=None, values=None, fingerprint=pending
+                                )
+                            owners[(kind, value)] = ref
         decide = self._decide
         decisions = [decide(row, owners, index) for index, row in enumerate(rows)]
         if self.remember:
             for decision in decisions:
                 if decision.kind == CREATE and decision.target is not None:
                     values = decision.target.values or {}
-                    ref = Target(pk=None, values=None, fingerprint=fingerprint(values))
+                    print_ = fingerprint(values)
                     for kind in KEY_FIELDS:
                         if values.get(kind):
-                            self._pending[hash((kind, values[kind]))] = ref
+                            self._pending[hash((kind, values[kind]))] = print_
         if self.recent:
             self._remember_recent(decisions)
         return decisions

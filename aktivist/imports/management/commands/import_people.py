@@ -136,10 +136,14 @@ class Command(BaseCommand):
         return self._run(batch, False)
 
     def _run(self, batch: Any, quiet: bool) -> Any:
+        import tqdm as tqdm_module
         from tqdm import tqdm
 
         from aktivist.imports import runner
 
+        # No monitor thread: the runner forks its cleaning process only from a process
+        # without other threads.
+        tqdm_module.tqdm.monitor_interval = 0
         with tqdm(
             total=batch.total_rows,
             unit="rows",
