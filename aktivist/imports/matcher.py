@@ -161,20 +161,89 @@ def fingerprint(values: dict[str, Any]) -> int:
 # --- Bulk lookup -----------------------------------------------------------------------------
 
 
-_COLUMNS = ("id", *PERSON_FIELDS, "is_active")
+STORED_FIELDS = (*PERSON_FIELDS, "source")  # what the matcher reads of a stored person
+_COLUMNS = ("id", *STORED_FIELDS, "is_active")
 _SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a cleaned key
+
+
+class KeyFilter:
+    """Which keys may exist: a one-hash Bloom filter (16 MiB, a false positive for a few
+    per cent of keys at ten million stored keys, never a false negative). A large import
+    loads every stored key once and adds the keys it gives people as it goes, so the
+    lookups ask the database only about keys that may be there — a file of new people costs
+    almost no index probes. A key written meanwhile by someone else is caught by the unique
+    indexes (the runner then resumes the chunk with a fresh filter)."""
+
+    BITS = 1 << 27
+    _SALT = {"member_number": 0x9E3779B1, "email": 0x85EBCA77, "mobile": 0xC2B2AE3D}
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+        self.size = 0
+
+    def _slot(self, kind: str, value: str) -> int:
+        return (hash(value) ^ self._SALT[kind]) & (self.BITS - 1)
+
+    def add(self, kind: str, value: str) -> None:
+        slot = self._slot(kind, value)
+        self.bits[slot >> 3] |= 1 << (slot & 7)
+        self.size += 1
+
+    def add_all(self, kind: str, values: Iterable[str]) -> None:
+        bits, salt, mask = self.bits, self._SALT[kind], self.BITS - 1
+        n = 0
+        for value in values:
+            slot = (hash(value) ^ salt) & mask
+            bits[slot >> 3] |= 1 << (slot & 7)
+            n += 1
+        self.size += n
+
+    def may_exist(self, kind: str, value: str) -> bool:
+        slot = self._slot(kind, value)
+        return bool(self.bits[slot >> 3] >> (slot & 7) & 1)
+
+    def maybe_stored(self, kind: str, values: Iterable[str]) -> set[str]:
+        """The values that may be stored (all that are, and a few that are not)."""
+        bits, salt, mask = self.bits, self._SALT[kind], self.BITS - 1
+        out = set()
+        for value in values:
+            slot = (hash(value) ^ salt) & mask
+            if bits[slot >> 3] >> (slot & 7) & 1:
+                out.add(value)
+        return out
+
+    @classmethod
+    def from_database(cls) -> KeyFilter:
+        key_filter = cls()
+        for kind in KEY_FIELDS:
+            stored = (
+                Person.objects.filter(**{f"{kind}__isnull": False})
+                .order_by()
+                .values_list(kind, flat=True)
+            )
+            key_filter.add_all(kind, stored.iterator(chunk_size=50_000))
+        return key_filter
 
 
 class StoredPeople:
     """Looks a chunk's keys up in the database: one query per key kind for the ids, one for
     the matched people's values, and for a scoped importer one for which of them they may
-    see. ``scope`` is a queryset of the people the importer may see, or None (everyone)."""
+    see. ``scope`` is a queryset of the people the importer may see, or None (everyone).
+    With a ``key_filter`` only keys that may exist are looked up."""
 
-    def __init__(self, *, scope: QuerySet[Person] | None) -> None:
+    def __init__(
+        self, *, scope: QuerySet[Person] | None, key_filter: KeyFilter | None = None
+    ) -> None:
         self.scope = scope
+        self.key_filter = key_filter
         self.queries = 0
 
     def lookup(self, keys: dict[str, set[str]]) -> dict[tuple[str, str], Target]:
+        if self.key_filter is not None:
+            may_exist = self.key_filter.may_exist
+            keys = {
+                kind: {v for v in values if may_exist(kind, v)} for kind, values in keys.items()
+            }
         if not any(keys.values()):
             return {}
         if connection.vendor == "postgresql":
@@ -195,7 +264,7 @@ class StoredPeople:
             pk, active = row[0], row[-1]
             target = Target(
                 pk=pk,
-                values=dict(zip(PERSON_FIELDS, row[1:-1], strict=True)),
+                values=dict(zip(STORED_FIELDS, row[1:-1], strict=True)),
                 # An erased person (a tombstone) is seen by no importer: its keys are blank
                 # anyway, this only guards a half-erased row.
                 visible=bool(active) and (visible is None or pk in visible),
@@ -296,6 +365,7 @@ class Matcher:
     register: bool = False
     remember: bool = False
     recent: int = 0
+    key_filter: KeyFilter | None = None  # told about every key this run gives someone
     today: dt.date = field(default_factory=dt.date.today)
     # Dry run: hash of a key -> fingerprint of the person an earlier chunk would create
     # (ints only: a million-row file must not keep a million people in memory).
@@ -335,6 +405,21 @@ class Matcher:
                             self._pending[hash((kind, values[kind]))] = print_
         if self.recent:
             self._remember_recent(decisions)
+        if self.key_filter is not None:
+            given: dict[str, list[str]] = {kind: [] for kind in KEY_FIELDS}
+            for d in decisions:
+                if d.kind == CREATE and d.target is not None and d.target.values is not None:
+                    source = d.target.values
+                elif d.kind == UPDATE and d.changes:
+                    source = d.changes
+                else:
+                    continue
+                for kind in KEY_FIELDS:
+                    value = source.get(kind)
+                    if value:
+                        given[kind].append(value)
+            for kind, given_values in given.items():
+                self.key_filter.add_all(kind, given_values)
         return decisions
 
     def _remember_recent(self, decisions: list[Decision]) -> None:

@@ -6,13 +6,23 @@ counts, so an import that crashes resumes from its last committed chunk with not
 imported twice and no row lost. Per chunk the database sees a fixed number of statements,
 never one per row (DESIGN.md "Bulk paths"):
 
-* one query per key kind, one for the matched people's values, one for the scope of a
+* one lookup of the chunk's keys (member numbers, emails, mobiles: a bitmap OR of the three
+  unique indexes on PostgreSQL; one query per key kind elsewhere), one for the scope of a
   district representative (``matcher.StoredPeople``);
-* for matched people, one query each for their current taggings, memberships and consents;
+* for matched people, one query each for their taggings, memberships and consents;
 * new people with COPY on PostgreSQL (ids drawn from the sequence in one statement) and
-  ``bulk_create`` elsewhere; filled fields with ``bulk_update``; memberships, taggings,
-  consents, review items and issues in bulk;
+  ``bulk_create`` elsewhere; filled fields with one UPDATE … FROM VALUES per set of fields;
+  memberships, taggings, consents, review items and issues in bulk;
 * one UPDATE of the batch's progress and counts.
+
+Large files on PostgreSQL run as a pipeline over the machine's cores: a forked process
+reads and cleans (it never touches the database), the main thread matches and plans, and a
+writer thread with its own connection writes chunk after chunk in order while the next is
+matched. The matcher keeps the people of the chunks still on their way to the database in
+memory (``Matcher.recent``), so a duplicate in the next chunk still finds them. Rows to
+write are taken from the people's values when a chunk is planned, so a later chunk's fills
+never leak into an earlier chunk's transaction. The cyclic garbage collector is paused
+during a run (millions of short-lived objects, no cycles).
 
 One audit event records the whole batch (counts only).
 """
@@ -25,6 +35,7 @@ import gc
 import itertools
 import json
 import logging
+import operator
 import os
 import queue
 import sys
@@ -36,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError as DjangoIntegrityError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -46,6 +58,7 @@ from aktivist.imports import matcher
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.matcher import (
     Decision,
+    KeyFilter,
     Matcher,
     Row,
     StoredPeople,
@@ -77,6 +90,26 @@ PERSON_COLUMNS = (
 _HELD = "held"
 _SWEDISH = str(Person.Language.SWEDISH)
 _NON_MEMBER = str(Person.MembershipStatus.NON_MEMBER)
+# What a new person gets for a field the row leaves empty ("" for text, None for the rest).
+_NEW_PERSON_DEFAULTS: dict[str, Any] = {
+    "first_name": "",
+    "last_name": "",
+    "email": None,
+    "mobile": None,
+    "other_phone": "",
+    "street_address": "",
+    "postcode": "",
+    "city": "",
+    "municipality": "",
+    "birth_year": None,
+    "language": _SWEDISH,
+    "membership_status": _NON_MEMBER,
+    "member_since": None,
+    "membership_ended_on": None,
+    "member_number": None,
+}
+_person_values = operator.itemgetter(*matcher.PERSON_FIELDS)  # PERSON_COLUMNS[1:16]
+_UNKNOWN = object()
 
 
 class Superseded(Exception):
@@ -327,6 +360,7 @@ class Plan:
     # What is written, taken from the people's values when the chunk is planned (the next
     # chunk may fill more into the same people before this one reaches the database).
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    new_copy: bytes = b""  # new_rows as COPY text, when formatted ahead
     new_people: list[tuple[Target, Person]] = field(default_factory=list)
     changed_people: dict[frozenset[str], list[Person]] = field(default_factory=dict)
 
@@ -426,6 +460,7 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
             list(matched), [tag_ids[n] for n in wanted if n in tag_ids], options
         )
     unit_id = options.unit_id
+    source = options.source
     consent_specs = options.consents
     issues = plan.issues
     for d in decisions:
@@ -445,9 +480,23 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
         new = id(target) in created
         if kind == matcher.CREATE:
             plan.creates.append(d)
-        elif changed and not new and target.pk is not None:
-            entry = plan.updates.setdefault(target.pk, (target, set()))
-            entry[1].update(d.changes)
+            if source and target.values is not None:
+                target.values["source"] = source  # as written: later rows see it
+        else:
+            fields = set(d.changes)
+            if (
+                source
+                and target.values is not None
+                and not target.values.get("source")
+                and target.pk is not None
+            ):
+                # The source label fills an empty source; an existing one is never replaced.
+                target.values["source"] = source
+                fields.add("source")
+            if fields and not new and target.pk is not None:
+                entry = plan.updates.setdefault(target.pk, (target, set()))
+                entry[1].update(fields)
+                changed = True
         for name in d.differs:
             issues.append(
                 (
@@ -517,6 +566,8 @@ class Writer:
         self.batch = batch
         self.options = options
         self.postgres = connection.vendor == "postgresql"
+        self._transformer: Any = None
+        self._home_units: dict[str, Any] = {}  # postcode -> home unit id
 
     def _copy(
         self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]
@@ -531,6 +582,16 @@ class Writer:
                 write_row = copy.write_row
                 for row in rows:
                     write_row(row)
+
+    def _copy_bytes(self, model: type[models.Model], columns: Sequence[str], data: bytes) -> None:
+        quote = connection.ops.quote_name
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(str(fields[c].column)) for c in columns)
+        )
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(data)
 
     def _new_ids(self, n: int) -> list[int]:
         with connection.cursor() as cursor:
@@ -547,7 +608,12 @@ class Writer:
         make = self._person_row
         if self.postgres:
             self.assign_ids(plan.creates)
-            plan.new_rows = [make(t.values or {}, t.pk, now) for t in targets]
+            rows = [make(t.values or {}, t.pk, now) for t in targets]
+            encoded = self._encode(rows)
+            if encoded is None:
+                plan.new_rows = rows
+            else:
+                plan.new_copy = encoded
         else:
             for target in targets:
                 row = dict(zip(PERSON_COLUMNS, make(target.values or {}, None, now), strict=True))
@@ -575,33 +641,25 @@ class Writer:
 
     def _person_row(self, values: dict[str, Any], pk: int | None, now: dt.datetime) -> tuple:
         """A new person's row in PERSON_COLUMNS order, normalised as Person.normalise()
-        would (the cleaner has normalised keys, phones and postcodes already)."""
-        get = values.get
-        first = get("first_name") or ""
-        last = get("last_name") or ""
+        would (the cleaner has normalised keys, phones and postcodes already; a given value
+        is never empty)."""
+        merged = {**_NEW_PERSON_DEFAULTS, **values}
+        first, last, postcode = merged["first_name"], merged["last_name"], merged["postcode"]
         if "  " in first or first != first.strip():
-            first = " ".join(first.split())
+            first = merged["first_name"] = " ".join(first.split())
         if "  " in last or last != last.strip():
-            last = " ".join(last.split())
-        postcode = get("postcode") or ""
+            last = merged["last_name"] = " ".join(last.split())
+        home_unit = None
+        if postcode:
+            home_unit = self._home_units.get(postcode, _UNKNOWN)
+            if home_unit is _UNKNOWN:
+                home_unit = self._home_units[postcode] = home_unit_id_from_map(
+                    postcode, self.options.prefixes
+                )
         return (
             pk,
-            first,
-            last,
-            get("email") or None,
-            get("mobile") or None,
-            get("other_phone") or "",
-            get("street_address") or "",
-            postcode,
-            get("city") or "",
-            get("municipality") or "",
-            get("birth_year"),
-            get("language") or _SWEDISH,
-            get("membership_status") or _NON_MEMBER,
-            get("member_since"),
-            get("membership_ended_on"),
-            get("member_number") or None,
-            home_unit_id_from_map(postcode, self.options.prefixes) if postcode else None,
+            *_person_values(merged),
+            home_unit,
             self.options.source,
             self.batch.pk,
             first.lower(),
@@ -644,7 +702,26 @@ class Writer:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
 
+    def _encode(self, rows: list[tuple[Any, ...]]) -> bytes | None:
+        """The rows as COPY text, formatted here by psycopg's own (C) row formatter, so the
+        writer thread only sends bytes and never waits for the interpreter row by row.
+        None when that formatter is not available (the writer then formats row by row)."""
+        try:
+            from psycopg._copy_base import format_row_text  # internal, pinned psycopg
+            from psycopg.adapt import Transformer
+        except ImportError:  # pragma: no cover
+            return None
+        if self._transformer is None:
+            connection.ensure_connection()
+            self._transformer = Transformer(connection.connection)
+        out = bytearray()
+        for row in rows:
+            format_row_text(row, self._transformer, out)
+        return bytes(out)
+
     def _create_people(self, plan: Plan) -> None:
+        if plan.new_copy:
+            self._copy_bytes(Person, PERSON_COLUMNS, plan.new_copy)
         if plan.new_rows:
             self._copy(Person, PERSON_COLUMNS, plan.new_rows)
         if plan.new_people:
@@ -775,7 +852,7 @@ class Writer:
         open_items: set[tuple[int | None, str]] = {
             (pid, json.dumps(payload.get("values", {}), sort_keys=True))
             for pid, payload in ReviewItem.objects.filter(
-                kind=ReviewItem.Kind.PERSON_CREATE,
+                kind=ReviewItem.Kind.IMPORT_ROW,
                 status=ReviewItem.Status.OPEN,
                 submitted_by=actor,
                 matched_person_id__in=pks,
@@ -792,7 +869,7 @@ class Writer:
             open_items.add(signature)
             items.append(
                 ReviewItem(
-                    kind=ReviewItem.Kind.PERSON_CREATE,
+                    kind=ReviewItem.Kind.IMPORT_ROW,
                     submitted_by=actor,
                     unit_id=self.options.unit_id,
                     matched_person_id=d.target.pk,
@@ -848,8 +925,9 @@ def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
     options = Options.of(batch)
     if actor is not None and batch.created_by_id is None:
         options.actor = actor
+    key_filter = KeyFilter.from_database() if batch.total_rows >= PIPELINE_MIN_ROWS else None
     match = Matcher(
-        lookup=StoredPeople(scope=options.scope).lookup,
+        lookup=StoredPeople(scope=options.scope, key_filter=key_filter).lookup,
         register=options.register,
         remember=True,
         today=timezone.localdate(),
@@ -944,7 +1022,20 @@ def run(
     gc.disable()
     try:
         with _language(batch):
-            _run(batch, progress, phases)
+            collisions = 0
+            while True:
+                try:
+                    _run(batch, progress, phases)
+                    break
+                except IntegrityError:
+                    # Someone else stored one of the chunk's keys between our lookup and our
+                    # write (a sign-up, another import): the chunk was rolled back; resume
+                    # from the last committed chunk with a fresh look at the database.
+                    collisions += 1
+                    if collisions > MAX_COLLISIONS:
+                        raise
+                    logger.warning("import batch=%s: a key collided; resuming", batch.pk)
+                    batch.refresh_from_db()
     except Superseded:
         logger.info("import batch=%s superseded by another runner", batch.pk)
     except Exception as error:
@@ -1002,6 +1093,14 @@ class Phases:
 
 PIPELINE_MIN_ROWS = 20_000  # smaller files are written chunk after chunk in one thread
 GIL_SWITCH_S = 0.0005
+MAX_COLLISIONS = 3
+
+try:  # COPY runs on the psycopg cursor itself: its errors are not Django's
+    from psycopg import IntegrityError as PsycopgIntegrityError
+
+    IntegrityError: tuple[type[Exception], ...] = (DjangoIntegrityError, PsycopgIntegrityError)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    IntegrityError = (DjangoIntegrityError,)
 CHILD_NICENESS = 10
 
 
@@ -1115,13 +1214,17 @@ def _run(
     options = Options.of(batch)
     writer = Writer(batch, options)
     done = batch.processed_rows
-    pipelined = writer.postgres and batch.total_rows - done >= PIPELINE_MIN_ROWS
+    large = batch.total_rows - done >= PIPELINE_MIN_ROWS
+    pipelined = writer.postgres and large
+    phases.start("key filter")
+    key_filter = KeyFilter.from_database() if large else None
     match = Matcher(
-        lookup=StoredPeople(scope=options.scope).lookup,
+        lookup=StoredPeople(scope=options.scope, key_filter=key_filter).lookup,
         register=options.register,
         today=timezone.localdate(),
         # A chunk being written and one waiting: the next lookup may not see them yet.
         recent=3 if pipelined else 0,
+        key_filter=key_filter,
     )
     if progress is not None and done:
         progress(done)

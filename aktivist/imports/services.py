@@ -47,7 +47,13 @@ IDENTITY_FIELDS = ("member_number", "email", "mobile")
 MAX_TAGS = 20
 MAX_CONSENTS = 10
 REGISTER_GUARD_SHARE = 0.10  # a full register file may turn at most 10 % of members former
-EDITABLE_STATUSES = (ImportBatch.Status.UPLOADED, ImportBatch.Status.ANALYSED)
+# A dry run in the background (ANALYSING) does not hold the batch: a worker that died must
+# not leave it stuck, and the dry run's result never overwrites a later status.
+EDITABLE_STATUSES = (
+    ImportBatch.Status.UPLOADED,
+    ImportBatch.Status.ANALYSING,
+    ImportBatch.Status.ANALYSED,
+)
 
 
 @dataclass(frozen=True)
@@ -398,14 +404,16 @@ def batch_dry_run(*, actor: Any, batch: ImportBatch) -> ImportBatch:
 
     _require_batch(actor, batch)
     batch.refresh_from_db()
-    if batch.status not in (*EDITABLE_STATUSES, ImportBatch.Status.ANALYSING):
+    if batch.status not in EDITABLE_STATUSES:
         raise ApplicationError(_("This import has already started."))
     _require_identity_column(batch.mapping, batch.kind)
+    mapping, options = batch.mapping, batch.options
     summary = runner.dry_run(batch, actor=actor)
     with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            dry_run=summary, status=ImportBatch.Status.ANALYSED, updated_at=timezone.now()
-        )
+        # Only if nothing changed meanwhile (a new mapping, a start): else it is stale.
+        ImportBatch.objects.filter(
+            pk=batch.pk, status__in=EDITABLE_STATUSES, mapping=mapping, options=options
+        ).update(dry_run=summary, status=ImportBatch.Status.ANALYSED, updated_at=timezone.now())
         audit.record(
             actor=actor,
             verb="import.dry_run",

@@ -291,6 +291,7 @@ def test_a_district_import_holds_a_match_outside_the_scope_for_the_secretariat(
     assert issue.person_id is None
     assert home_b.last_name not in str(issue.data)
     item = ReviewItem.objects.get(matched_person=home_b)
+    assert item.kind == ReviewItem.Kind.IMPORT_ROW
     assert item.status == ReviewItem.Status.OPEN
     assert item.submitted_by == personas.district_a
     assert item.unit == world.group_a1
@@ -621,3 +622,44 @@ def test_the_dry_run_counts_what_the_real_run_then_does(
     dry = services.batch_dry_run(actor=personas.admin, batch=batch).dry_run["counts"]
     batch = services.batch_start(actor=personas.admin, batch=batch, enqueue=False)
     assert dry == counts(runner.run(batch))
+
+
+def test_an_empty_source_is_filled_and_a_duplicate_in_the_file_is_still_unchanged(
+    personas: Any, world: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(runner, "CHUNK", 1)
+    person = PersonFactory(email="s@example.org", source="")
+    path = write_csv(
+        tmp_path,
+        [
+            ("S", "", "s@example.org", "", "", ""),
+            ("Ny", "", "ny@example.org", "", "", ""),
+            ("Ny", "", "NY@example.org", "", "", ""),
+        ],
+    )
+    batch = import_file(personas.admin, path, options={"source": "Leadformulär"})
+    assert counts(batch) == {"created": 1, "updated": 1, "unchanged": 1, "refused": 0, "held": 0}
+    person.refresh_from_db()
+    assert person.source == "Leadformulär"
+
+
+def test_the_secretariat_applies_a_held_row_and_the_person_joins_the_importers_unit(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    from aktivist.people.services import review_apply
+
+    home_b = world.home_b
+    home_b.city = ""
+    home_b.save()
+    path = write_csv(
+        tmp_path,
+        [("Ylva", "Ström", home_b.email, "", "", "")],
+        header=("Förnamn", "Efternamn", "E-post", "Ort", "Postnr", "Medlemsnummer"),
+    )
+    path.write_text(path.read_text().replace(f"{home_b.email};;", f"{home_b.email};Umeå;"))
+    import_file(personas.district_a, path, options={"unit": world.group_a1.pk})
+    item = ReviewItem.objects.get(matched_person=home_b)
+    review_apply(actor=personas.admin, item=item)
+    home_b.refresh_from_db()
+    assert home_b.city == "Umeå"
+    assert UnitMembership.objects.filter(person=home_b, unit=world.group_a1).exists()
