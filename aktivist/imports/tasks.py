@@ -50,3 +50,18 @@ def dry_run_import(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
     actor = User.objects.filter(pk=user_id).first() if user_id else None
     batch = batch_dry_run(actor=actor, batch=batch)
     return dict(batch.dry_run.get("counts", {}))
+
+
+@task()
+def undo_import(batch_id: int, user_id: int | None = None) -> dict[str, int]:
+    """Undo a large batch in the background (removing a million people takes minutes)."""
+    from aktivist.accounts.models import User
+    from aktivist.imports.models import ImportBatch
+    from aktivist.imports.services import batch_undo
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    result = batch_undo(actor=actor, batch=batch)
+    return {"removed": result.removed, "kept": result.kept}
