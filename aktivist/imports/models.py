@@ -168,5 +168,9 @@ class PersonMerge(BaseModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class Meta:
+        verbose_name = _("person merge")
+        verbose_name_plural = _("person merges")
+
     def __str__(self) -> str:
         return f"{self.dropped_person_id} → {self.kept_id}"
