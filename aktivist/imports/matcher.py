@@ -33,7 +33,7 @@ from typing import Any
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from aktivist.people.models import Person
 
@@ -71,7 +71,7 @@ def _CONFLICT_REASON() -> str:  # noqa: N802
     return _("The member number, email and mobile in this row belong to different people.")
 
 
-NO_KEY = _lazy(
+NO_KEY = gettext_lazy(
     "The row has no member number, email or mobile: it cannot be matched to anyone, and "
     "importing it would create a new person every time."
 )

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0002_batch_status_analysing'),
+        ("imports", "0002_batch_status_analysing"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='personmerge',
-            options={'verbose_name': 'person merge', 'verbose_name_plural': 'person merges'},
+            name="personmerge",
+            options={"verbose_name": "person merge", "verbose_name_plural": "person merges"},
         ),
     ]
