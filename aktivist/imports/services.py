@@ -566,3 +566,36 @@ def batch_undo(*, actor: Any, batch: ImportBatch) -> UndoResult:
         )
     batch.refresh_from_db()
     return UndoResult(removed=removed, kept=kept)
+
+
+UNDO_IN_BACKGROUND_ABOVE = 20_000  # people; larger undos take minutes
+
+
+def batch_undo_start(*, actor: Any, batch: ImportBatch) -> bool:
+    """Undo now, or — for a batch that created many people — in the background. Returns
+    True when the undo was queued (the batch page shows the result when it is done)."""
+    _require_batch(actor, batch)
+    if batch.created_count <= UNDO_IN_BACKGROUND_ABOVE:
+        return False
+    if batch.status not in (ImportBatch.Status.FINISHED, ImportBatch.Status.FAILED):
+        raise ApplicationError(_("Only a finished or failed import can be undone."))
+    from aktivist.imports.tasks import undo_import
+
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    transaction.on_commit(lambda: undo_import.enqueue(batch.pk, user_id))
+    return True
+
+
+def refused_rows_download(*, actor: Any, batch: ImportBatch) -> Iterator[str]:
+    """The refused rows as CSV for the importer to fix and upload again. The rows hold
+    personal data, so the download is audited like any export."""
+    from aktivist.imports.selectors import refused_rows_csv
+
+    _require_batch(actor, batch)
+    audit.record(
+        actor=actor,
+        verb="import.refused_rows_download",
+        obj=batch,
+        details={"rows": batch.refused_count},
+    )
+    return refused_rows_csv(batch)

@@ -38,7 +38,6 @@ from aktivist.imports.selectors import (
     batches_visible_to,
     mappings_for,
     may_import,
-    refused_rows_csv,
 )
 from aktivist.people.forms import add_service_errors
 
@@ -355,6 +354,12 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("imports:dry_run", pk=batch.pk)
     if request.method == "POST":
         try:
+            if services.batch_undo_start(actor=request.user, batch=batch):
+                messages.info(
+                    request,
+                    _("The undo runs in the background; this page shows the result when done."),
+                )
+                return redirect("imports:dry_run", pk=batch.pk)
             result = services.batch_undo(actor=request.user, batch=batch)
         except (ApplicationError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
@@ -381,7 +386,8 @@ def refused_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     stem = get_valid_filename(batch.original_name.rsplit(".", 1)[0]) or "import"
     filename = f"{stem}-refused.csv"
     response = StreamingHttpResponse(
-        _with_bom(refused_rows_csv(batch)), content_type="text/csv; charset=utf-8"
+        _with_bom(services.refused_rows_download(actor=request.user, batch=batch)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

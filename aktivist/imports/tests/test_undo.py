@@ -113,3 +113,22 @@ def test_people_a_later_import_touched_are_kept(personas: Any, world: Any, tmp_p
     result = services.batch_undo(actor=personas.admin, batch=first)
     assert (result.removed, result.kept) == (4, 1)
     assert Person.objects.filter(email="one@example.org").exists()
+
+
+def test_a_large_undo_runs_in_the_background_and_removes_the_people(
+    personas: Any,
+    world: Any,
+    tmp_path: Path,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    path = write_csv(tmp_path, [("Ada", "Berg", "ada@example.org", "", "21145", "")])
+    batch = import_file(personas.admin, path)
+    assert batch.created_count == 1
+    monkeypatch.setattr(services, "UNDO_IN_BACKGROUND_ABOVE", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.batch_undo_start(actor=personas.admin, batch=batch)
+    assert queued  # the task ran (immediate backend in tests)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UNDONE
+    assert not Person.objects.filter(email="ada@example.org").exists()

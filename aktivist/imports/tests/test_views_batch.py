@@ -94,6 +94,11 @@ def test_refused_rows_download_holds_the_row_and_its_reason(finished):
     assert len(rows) == 2
     assert rows[1][:3] == ["Nils", "Fel", "inte-en-adress"]
     assert rows[1][-1] == batch.issues.get(kind="refused").reason
+    # The rows hold personal data: the download is audited like an export.
+    from aktivist.core.models import AuditEvent
+
+    event = AuditEvent.objects.get(verb="import.refused_rows_download")
+    assert event.object_id == str(batch.pk) and event.details == {"rows": 1}
 
 
 def test_fixed_refused_rows_upload_again_without_duplicates(
