@@ -36,25 +36,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktivist.people.models import Person
+from aktivist.people.services import EDITABLE_FIELDS
 
 KEY_FIELDS = ("member_number", "email", "mobile")
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "mobile",
-    "other_phone",
-    "street_address",
-    "postcode",
-    "city",
-    "municipality",
-    "birth_year",
-    "language",
-    "membership_status",
-    "member_since",
-    "membership_ended_on",
-    "member_number",
-)
+# The person's own fields an import compares and fills (the source label is handled apart).
+PERSON_FIELDS = tuple(f for f in EDITABLE_FIELDS if f != "source")
 # Text compared without regard to case and spacing: "ANNA  Berg" is not a different name.
 LOOSE_FIELDS = frozenset(("first_name", "last_name", "street_address", "city", "municipality"))
 # Fields that always hold a value: the stored default is not "empty", a different value in
