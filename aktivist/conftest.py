@@ -39,6 +39,30 @@ def _fast_settings(settings: Any) -> None:
     }
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = True
+    _forget_process_caches()
+
+
+def _forget_process_caches() -> None:
+    """Caches that outlive a test's database: rate-limit counters, the postcode prefix map,
+    the consent wordings known to be stored, the console SMS outbox."""
+    from django.core.cache import cache
+
+    from aktivist.campaigns.signing import forget_prefix_cache
+    from aktivist.core import sms
+    from aktivist.people import consents
+
+    cache.clear()
+    forget_prefix_cache()
+    consents._known_wordings.clear()
+    sms.get_transport().outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox() -> list[tuple[str, str]]:
+    """Messages the console SMS transport sent in this test: (to, body)."""
+    from aktivist.core import sms
+
+    return sms.get_transport().outbox
 
 
 @dataclass

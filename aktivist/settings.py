@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "aktivist.people",
     "aktivist.segments",
     "aktivist.imports",
+    "aktivist.campaigns",
+    "aktivist.public",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +214,30 @@ RQ_QUEUES = {
     "default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")},
     "urgent": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")},
 }
+
+# --- Cache and rate limits -----------------------------------------------------------
+# Rate limits count in the cache: with several web processes it must be shared (Redis).
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith("redis")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# One process (make run) may count in its own memory; production sets CACHE_URL.
+SILENCED_SYSTEM_CHECKS = [] if CACHE_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Public forms: a school class signs together from one address, so per-IP limits are wide.
+PUBLIC_SIGNATURES_PER_IP_PER_MINUTE = env_int("PUBLIC_SIGNATURES_PER_IP_PER_MINUTE", 60)
+PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR = env_int("PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR", 20)
+# Behind a proxy the client's address is the last X-Forwarded-For hop the proxy added.
+USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# Origins that may show the embeddable action pages in a frame, besides channels' own.
+EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS", [])
+# The organisation named as controller in public privacy notices.
+ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Människorättsorganisationen, svenska sektionen")
+ORGANISATION_PRIVACY_EMAIL = env_str("ORGANISATION_PRIVACY_EMAIL", "dataskydd@example.org")
 
 # --- Security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,6 +11,8 @@ urlpatterns = [
     path("people/", include("aktivist.people.urls")),
     path("units/", include("aktivist.organisation.urls")),
     path("imports/", include("aktivist.imports.urls")),
+    path("campaigns/", include("aktivist.campaigns.urls")),
+    path("", include("aktivist.public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -198,6 +198,13 @@ class Consent(BaseModel):
     wording_version = models.CharField(_("wording version"), max_length=40, blank=True)
     wording_hash = models.CharField(_("wording hash"), max_length=64, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # SMS consent is confirmed by a code sent to the mobile: only its hash is kept.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A mobile given on a public form for a person who has none: it becomes theirs only
+    # once the code sent to it is confirmed (proof that the signer owns it).
+    pending_mobile = models.CharField(max_length=20, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -215,6 +222,26 @@ class Consent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.purpose}: {self.status}"
+
+
+class ConsentWording(models.Model):
+    """The exact text a consent choice showed, kept once per text: a consent's
+    ``wording_hash`` finds the words the person agreed to."""
+
+    text_hash = models.CharField(max_length=64, unique=True)
+    version = models.CharField(max_length=40)
+    language = models.CharField(max_length=2)
+    purpose = models.CharField(max_length=30, choices=Consent.Purpose.choices)
+    channel = models.CharField(max_length=10, choices=Consent.Channel.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent wording")
+        verbose_name_plural = _("consent wordings")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}/{self.channel} {self.version} ({self.language})"
 
 
 class Interaction(BaseModel):

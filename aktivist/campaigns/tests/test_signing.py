@@ -1,0 +1,139 @@
+"""The public signing service: matching, one participation, consents, the age rule."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from aktivist.campaigns.models import Participation
+from aktivist.campaigns.signing import ActionClosed, UnderAge, clean_signature, sign
+from aktivist.campaigns.tests.factories import ActionFactory
+from aktivist.people.models import Consent, ConsentWording, Person
+from aktivist.people.tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _data(**overrides):
+    data = {
+        "first_name": "Amir",
+        "last_name": "Haddad",
+        "email": "Amir.Haddad@Example.org",
+        "mobile": "070-123 45 67",
+        "postcode": "211 45",
+        "birth_year": str(timezone.localdate().year - 17),
+    }
+    data.update(overrides)
+    return data
+
+
+def _sign(action, **overrides):
+    return sign(action=action, signature=clean_signature(_data(**overrides)), source="web")
+
+
+def test_a_new_signer_becomes_a_non_member_in_the_unit_covering_the_postcode(world):
+    action = ActionFactory()
+    _sign(action)
+    person = Person.objects.get(email="amir.haddad@example.org")
+    assert person.mobile == "+46701234567"
+    assert person.membership_status == Person.MembershipStatus.NON_MEMBER
+    assert person.home_unit == world.group_a1  # 211 is more specific than 21
+    participation = Participation.objects.get(person=person, action=action)
+    assert participation.age_bracket == "13-17"
+
+
+def test_signing_twice_is_one_participation_and_the_same_answer():
+    action = ActionFactory()
+    first = _sign(action)
+    second = _sign(action, email="amir.haddad@example.org", mobile="")
+    assert Participation.objects.filter(action=action).count() == 1
+    assert (first.action_id, first.postcode, first.sms_consent_ids) == (
+        second.action_id,
+        second.postcode,
+        second.sms_consent_ids,
+    )
+    assert second.new_participation is False
+
+
+def test_a_known_email_never_overwrites_the_person():
+    owner = PersonFactory(
+        first_name="Karin", last_name="Lund", email="karin@example.org", postcode="90325"
+    )
+    action = ActionFactory()
+    _sign(action, first_name="Someone", last_name="Else", email="karin@example.org")
+    owner.refresh_from_db()
+    assert (owner.first_name, owner.last_name, owner.postcode) == ("Karin", "Lund", "90325")
+    assert owner.participations.filter(action=action).exists()
+    assert Person.objects.count() == 1
+
+
+def test_a_known_mobile_matches_the_person_who_owns_it():
+    owner = PersonFactory(email=None, mobile="+46701234567")
+    action = ActionFactory()
+    _sign(action, email="new-address@example.org")
+    assert Person.objects.count() == 1
+    assert owner.participations.count() == 1
+    owner.refresh_from_db()
+    assert owner.email is None  # a typed email does not become anyone's address
+
+
+def test_consents_are_pending_with_the_wording_shown_and_confirmations_are_sent(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    action = ActionFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _sign(action, consents=["email_news", "rapid_response"])
+    person = Person.objects.get(email="amir.haddad@example.org")
+    consents = {(c.channel, c.purpose): c for c in person.consents.all()}
+    assert set(consents) == {
+        ("email", "campaigns"),
+        ("email", "rapid_response"),
+        ("sms", "rapid_response"),
+    }
+    assert all(c.status == Consent.Status.PENDING for c in consents.values())
+    wording = ConsentWording.objects.get(text_hash=consents[("email", "campaigns")].wording_hash)
+    assert "email" in wording.text
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["amir.haddad@example.org"]
+    assert len(sms_outbox) == 1 and sms_outbox[0][0] == "+46701234567"
+    assert result.sms_consent_ids == (consents[("sms", "rapid_response")].pk,)
+
+
+def test_under_13_stores_nothing():
+    action = ActionFactory()
+    with pytest.raises(UnderAge):
+        clean_signature(_data(birth_year=str(timezone.localdate().year - 11)))
+    with pytest.raises(UnderAge):
+        clean_signature(_data(birth_year="", age_bracket="under-13"))
+    assert not Person.objects.exists() and not action.participations.exists()
+
+
+def test_a_closed_action_accepts_nothing():
+    action = ActionFactory(closes_at=timezone.now() - timezone.timedelta(minutes=1))
+    with pytest.raises(ActionClosed):
+        _sign(action)
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("mobile", "12"),
+        ("postcode", "ABC"),
+        ("first_name", ""),
+        ("first_name", "x" * 101),
+        ("first_name", "nul\x00byte"),
+        ("birth_year", "nineteen"),
+    ],
+)
+def test_bad_fields_are_refused_by_name(field, value):
+    with pytest.raises(ValidationError) as err:
+        clean_signature(_data(**{field: value}))
+    assert field in err.value.message_dict
+
+
+def test_emoji_and_right_to_left_names_are_accepted():
+    sig = clean_signature(_data(first_name="✊🏽 Amir", last_name="حداد"))
+    assert sig.last_name == "حداد"
