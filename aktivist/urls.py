@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/", include("aktivist.organisation.urls")),
     path("imports/", include("aktivist.imports.urls")),
     path("campaigns/", include("aktivist.campaigns.urls")),
+    path("campaigns/", include("aktivist.campaigns.urls_handover")),
     path("", include("aktivist.public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,33 @@
+"""What a thank-you page offers next. Features register providers (the programmes issue
+adds upcoming trainings); the public app never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NextStep:
+    title: str
+    url: str
+    when: Any = None  # a datetime, shown when given
+    place: str = ""
+
+
+# (action, postcode) -> next steps; a provider must not reveal anything about the signer.
+Provider = Callable[[Any, str], list[NextStep]]
+_providers: list[Provider] = []
+
+
+def register_next_step_provider(provider: Provider) -> None:
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def next_steps(action: Any, postcode: str, *, limit: int = 5) -> list[NextStep]:
+    steps: list[NextStep] = []
+    for provider in _providers:
+        steps.extend(provider(action, postcode))
+    return steps[:limit]
