@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet
+from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
@@ -91,7 +93,7 @@ def participants_visible_to(viewer: Any, action: Action) -> QuerySet[Participati
     """The action's participations whose person the viewer may see, newest first."""
     return (
         Participation.objects.filter(action=action, person__in=people_visible_to(viewer))
-        .select_related("person", "person__home_unit")
+        .select_related("person", "person__home_unit", "channel")
         .order_by("-created_at", "-id")
     )
 
@@ -103,6 +105,146 @@ def elevation_proposals() -> QuerySet[Campaign]:
         .select_related("unit", "priority")
         .order_by("elevation_proposed_at")
     )
+
+
+# --- Staff pages: lists and totals ------------------------------------------------------
+
+
+def campaign_year_expression() -> Coalesce:
+    """A campaign's year: its priority's, else the year it starts, else the year it was
+    created."""
+    return Coalesce(
+        "priority__year",
+        ExtractYear("starts_on"),
+        ExtractYear("created_at"),
+        output_field=IntegerField(),
+    )
+
+
+def campaign_list(
+    viewer: Any, *, year: int | None = None, scope: str = "", kind: str = ""
+) -> QuerySet[Campaign]:
+    """The viewer's campaigns with their year and number of actions, newest year first,
+    then by priority and name (the list groups by year and priority)."""
+    qs = campaigns_visible_to(viewer).annotate(
+        year=campaign_year_expression(), action_count=Count("actions")
+    )
+    if year:
+        qs = qs.filter(year=year)
+    if scope:
+        qs = qs.filter(scope=scope)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-year", "priority__name", "is_archived", "name", "pk")
+
+
+def campaign_years(viewer: Any) -> list[int]:
+    """The years the viewer has campaigns in, and this year, newest first."""
+    years = set(
+        campaigns_visible_to(viewer)
+        .annotate(year=campaign_year_expression())
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    years.add(timezone.localdate().year)
+    return sorted((y for y in years if y), reverse=True)
+
+
+def participation_totals(campaign_ids: list[int]) -> dict[int, int]:
+    """Participations per campaign (all its actions), in one query."""
+    if not campaign_ids:
+        return {}
+    rows = (
+        Participation.objects.filter(action__campaign_id__in=campaign_ids)
+        .values_list("action__campaign_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {campaign_id: n for campaign_id, n in rows}
+
+
+def campaign_actions(campaign: Campaign) -> list[Action]:
+    """The campaign's actions, each with ``participation_count``, in one query."""
+    actions = list(
+        Action.objects.filter(campaign=campaign)
+        .annotate(participation_count=Count("participations"))
+        .order_by("-opens_at", "id")
+    )
+    return actions
+
+
+def elevations_of(campaign: Campaign) -> QuerySet[Campaign]:
+    """The national campaigns lifted from this initiative (visible to all staff)."""
+    return Campaign.objects.filter(elevated_from=campaign).select_related("unit").order_by("pk")
+
+
+def priorities_with_counts() -> QuerySet[Priority]:
+    return Priority.objects.annotate(campaign_count=Count("campaigns")).order_by("-year", "name")
+
+
+def access_priority(pk: Any) -> Priority:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    priority = Priority.objects.filter(pk=pk).first()
+    if priority is None:
+        raise Http404
+    return priority
+
+
+def action_sources(action: Action) -> list[dict[str, Any]]:
+    """How people took the action: per source, and per channel for the API and embeds.
+    Rows of ``source``, ``channel`` (name or "") and ``count``, largest first."""
+    rows = (
+        Participation.objects.filter(action=action)
+        .values_list("source", "channel__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "source")
+    )
+    labels = dict(Participation.Source.choices)
+    return [
+        {
+            "source": source,
+            "label": labels.get(source, source),
+            "channel": channel or "",
+            "count": n,
+        }
+        for source, channel, n in rows
+    ]
+
+
+YOUNG_BRACKETS = (Participation.AgeBracket.FROM_13_TO_17, Participation.AgeBracket.FROM_18_TO_25)
+YOUNG_MIN_AGE, YOUNG_MAX_AGE = 13, 25
+
+
+def action_audience(action: Action) -> dict[str, int]:
+    """Who took the action, as counts only: young (13–25, by the age bracket given or the
+    person's birth year), age known; members, non-members, former members, and erased
+    people (whose status is no longer known). One query."""
+    this_year = timezone.localdate().year
+    bracket_given = ~Q(age_bracket="")
+    year_known = Q(age_bracket="", person__birth_year__isnull=False)
+    counts = Participation.objects.filter(action=action).aggregate(
+        total=Count("id"),
+        age_known=Count("id", filter=bracket_given | year_known),
+        young=Count(
+            "id",
+            filter=Q(age_bracket__in=YOUNG_BRACKETS)
+            | Q(
+                year_known,
+                person__birth_year__gte=this_year - YOUNG_MAX_AGE,
+                person__birth_year__lte=this_year - YOUNG_MIN_AGE,
+            ),
+        ),
+        members=Count("id", filter=Q(person__membership_status="member")),
+        non_members=Count("id", filter=Q(person__membership_status="non_member")),
+        former_members=Count("id", filter=Q(person__membership_status="former")),
+    )
+    counts["status_unknown"] = (
+        counts["total"] - counts["members"] - counts["non_members"] - counts["former_members"]
+    )
+    return counts
 
 
 # --- Public reads ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,14 +316,21 @@ def sign(
     source: str,
     channel_id: int | None = None,
     tracking_token: str = "",
+    in_transaction: Callable[[], None] | None = None,
 ) -> SignResult:
     """Record a signature. Raises ActionClosed; never reveals whether the person or the
-    participation existed. Confirmation messages are sent after commit."""
+    participation existed. Confirmation messages are sent after commit.
+
+    ``in_transaction`` runs first inside the signature's transaction (the JSON endpoint
+    stores its idempotency key there); whatever it raises rolls the signature back and
+    reaches the caller (an IntegrityError it lets through is taken for a racing signer)."""
     if not action.is_open():
         raise ActionClosed(_("This action is closed and accepts no more signatures."))
     for attempt in range(3):
         try:
-            return _sign_once(action, signature, source, channel_id, tracking_token[:TOKEN_MAX])
+            return _sign_once(
+                action, signature, source, channel_id, tracking_token[:TOKEN_MAX], in_transaction
+            )
         except IntegrityError:
             # A parallel signature created the same person: match again.
             if attempt == 2:
@@ -337,11 +344,14 @@ def _sign_once(
     source: str,
     channel_id: int | None,
     tracking_token: str,
+    in_transaction: Callable[[], None] | None,
 ) -> SignResult:
     from aktivist.people.consents import consents_request
     from aktivist.people.tasks import send_consent_confirmations
 
     with transaction.atomic():
+        if in_transaction is not None:
+            in_transaction()
         person, created = _match_or_create(sig, action)
         # A repeat is one participation: an existing person is checked first; two racing
         # repeats meet the unique constraint, which the insert ignores.

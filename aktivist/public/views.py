@@ -1,10 +1,468 @@
-"""Public pages (placeholder: implemented by the public pages work)."""
+"""Public pages with no login: the action page and its embeddable twin, the thank-you page,
+the live count, double opt-in confirmation and the privacy notice.
 
-from django.http import Http404, HttpRequest, HttpResponse
+No page here touches the session or sets the CSRF cookie: forms are protected by a signed
+form token, a honeypot and rate limits (aktivist.public.forms, aktivist.public.limits).
+They render without the staff context processors, so a page costs one query for the
+action and a cached count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+
+from aktivist.campaigns import selectors
+from aktivist.campaigns.models import Action, Channel, Participation
+from aktivist.campaigns.signing import ActionClosed, sign
+from aktivist.core.middleware import CSP
+from aktivist.organisation.selectors import home_unit_for_postcode
+from aktivist.people import consents
+from aktivist.public import limits
+from aktivist.public.forms import (
+    HONEYPOT,
+    SignatureForm,
+    SmsCodeForm,
+    form_token,
+    form_token_valid,
+    read_thanks_token,
+    thanks_token,
+)
+from aktivist.public.next_steps import NextStep, next_steps, register_next_step_provider
+
+View = Callable[..., HttpResponse]
+LANGUAGES = ("sv", "en")
+REF_RE = re.compile(r"^[A-Za-z0-9._~:+/=-]{1,200}$")
+ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
+EMBED_ORIGINS_CACHE_SECONDS = 60
 
 
-def _todo(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
 
 
-action_page = action_embed = action_thanks = action_count = confirm_email = privacy_notice = _todo
+# --- Language, rendering and the frame policy ----------------------------------------------
+
+
+def _language(request: HttpRequest) -> str:
+    """?lang= wins; otherwise the browser's language, Swedish by default."""
+    chosen = request.GET.get("lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    negotiated = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
+    return "en" if negotiated.startswith("en") else "sv"
+
+
+def _with_params(path: str, **params: str) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def _language_links(request: HttpRequest, lang: str) -> list[dict[str, str]]:
+    """Links to this page in the other language, keeping its other parameters."""
+    links = []
+    for code, name in (("sv", "Svenska"), ("en", "English")):
+        if code == lang:
+            continue
+        params = {k: v for k, v in request.GET.items() if k in {"ref", "t"}}
+        links.append(
+            {"code": code, "name": name, "url": _with_params(request.path, **params, lang=code)}
+        )
+    return links
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    embed: bool,
+    status: int = 200,
+) -> HttpResponse:
+    lang = translation.get_language() or "sv"
+    base = {
+        "lang": lang,
+        "embed": embed,
+        "language_links": _language_links(request, lang),
+        "organisation_name": settings.ORGANISATION_NAME,
+        "privacy_email": settings.ORGANISATION_PRIVACY_EMAIL,
+        "privacy_url": _with_params(reverse("public:privacy"), lang=lang),
+    }
+    # No request: the staff context processors (user, scope, CSRF) stay out of public pages.
+    return HttpResponse(render_to_string(template, {**base, **context}), status=status)
+
+
+def _embed_origins() -> list[str]:
+    def load() -> list[str]:
+        origins: list[str] = []
+        for channel in Channel.objects.filter(is_active=True).only("allowed_origins"):
+            origins.extend(channel.origins())
+        return origins
+
+    configured = list(settings.EMBED_ALLOWED_ORIGINS)
+    found = cache.get_or_set("public:embed-origins", load, EMBED_ORIGINS_CACHE_SECONDS)
+    allowed: list[str] = []
+    for origin in [*configured, *(found or [])]:
+        origin = origin.strip().rstrip("/")
+        if ORIGIN_RE.match(origin) and origin not in allowed:
+            allowed.append(origin)
+    return allowed
+
+
+def embed_csp() -> str:
+    """The site's policy, except that the allow-listed origins may frame the page."""
+    ancestors = " ".join(["'self'", *_embed_origins()])
+    return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
+def public_view(*, embed: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")) -> Any:
+    """No CSRF cookie, the page's language, a public 404, and for embeds the frame policy."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            lang = _language(request)
+            with translation.override(lang):
+                if request.method not in methods:
+                    response: HttpResponse = HttpResponseNotAllowed(methods)
+                else:
+                    try:
+                        response = view(request, *args, embed=embed, **kwargs)
+                    except Http404:
+                        response = _render(
+                            request, "public/not_found.html", {}, embed=embed, status=404
+                        )
+            response["Content-Language"] = lang
+            if embed:
+                response["Content-Security-Policy"] = embed_csp()
+            return response
+
+        exempt = csrf_exempt(wrapped)
+        return xframe_options_exempt(exempt) if embed else exempt
+
+    return decorate
+
+
+# --- Next steps: other open actions of the same campaign -------------------------------------
+
+
+def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
+    now = timezone.now()
+    others = (
+        Action.objects.filter(campaign_id=action.campaign_id, is_published=True, opens_at__lte=now)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .exclude(pk=action.pk)
+        .order_by("-opens_at")[:3]
+    )
+    lang = translation.get_language() or "sv"
+    return [
+        NextStep(
+            title=other.title(),
+            url=_with_params(reverse("public:action", args=[other.slug]), lang=lang),
+            when=other.closes_at,
+        )
+        for other in others
+    ]
+
+
+register_next_step_provider(other_actions_of_campaign)
+
+
+# --- The action page ---------------------------------------------------------------------
+
+
+def _count_context(action: Action, *, fresh: bool = False) -> dict[str, Any]:
+    count = selectors.participation_count(action, fresh=fresh)
+    goal = action.goal or action.campaign.goal
+    return {
+        "count": count,
+        "count_display": number_format(count, force_grouping=True),
+        "goal": goal,
+        "goal_display": number_format(goal, force_grouping=True) if goal else "",
+        "progress": min(count, goal) if goal else None,
+        "percent": min(100, count * 100 // goal) if goal else None,
+    }
+
+
+def _ref(request: HttpRequest) -> str:
+    ref = request.POST.get("ref") or request.GET.get("ref") or ""
+    return ref if REF_RE.match(ref) else ""
+
+
+def _action_path(action: Action, *, embed: bool, name: str = "") -> str:
+    url_name = name or ("action_embed" if embed else "action")
+    return reverse(f"public:{url_name}", args=[action.slug])
+
+
+def _page(
+    request: HttpRequest,
+    action: Action,
+    *,
+    embed: bool,
+    form: SignatureForm | None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    lang = translation.get_language() or "sv"
+    now = timezone.now()
+    context = {
+        "action": action,
+        "title": action.title(lang),
+        "text": action.text(lang),
+        "is_open": action.is_open(now),
+        "not_yet_open": action.opens_at > now,
+        "form": form,
+        "notice": notice,
+        "form_url": _with_params(_action_path(action, embed=embed), lang=lang),
+        "full_page_url": _with_params(_action_path(action, embed=False), lang=lang),
+        "honeypot": HONEYPOT,
+        **_count_context(action),
+    }
+    return _render(request, "public/action.html", context, embed=embed, status=status)
+
+
+def _action_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
+    action = selectors.public_action(slug)
+    if request.method == "POST":
+        return _sign(request, action, embed=embed)
+    form = None
+    if action.is_open():
+        lang = translation.get_language() or "sv"
+        form = SignatureForm(
+            initial={"form_token": form_token(action.pk), "ref": _ref(request)},
+            action=action,
+            language=lang,
+        )
+    return _page(request, action, embed=embed, form=form)
+
+
+action_page = public_view(methods=("GET", "HEAD", "POST"))(_action_view)
+action_embed = public_view(embed=True, methods=("GET", "HEAD", "POST"))(_action_view)
+
+
+def _too_many(request: HttpRequest, retry_after: int, *, embed: bool) -> HttpResponse:
+    minutes = max(1, (retry_after + 59) // 60)
+    response = _render(
+        request, "public/too_many.html", {"minutes": minutes}, embed=embed, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _typed_values(request: HttpRequest, action: Action) -> dict[str, Any]:
+    """What was typed, as initial values of a fresh form (no errors shown)."""
+    initial: dict[str, Any] = {
+        name: request.POST.get(name, "")
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "mobile",
+            "postcode",
+            "birth_year",
+            "age_bracket",
+            "letter_text",
+        )
+    }
+    initial["consents"] = request.POST.getlist("consents")
+    initial["named"] = bool(request.POST.get("named"))
+    if action.is_letter and not initial["letter_text"]:
+        del initial["letter_text"]
+    return initial
+
+
+def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
+    lang = translation.get_language() or "sv"
+    if not action.is_open():
+        notice = _("This action is closed, so nothing was saved.")
+        return _page(request, action, embed=embed, form=None, notice=notice)
+    limited = limits.signature_by_ip(request)
+    if limited:
+        return _too_many(request, limited.retry_after, embed=embed)
+    fresh_token = form_token(action.pk)
+    if not form_token_valid(request.POST.get("form_token"), action.pk):
+        initial = {
+            **_typed_values(request, action),
+            "form_token": fresh_token,
+            "ref": _ref(request),
+        }
+        form = SignatureForm(initial=initial, action=action, language=lang)
+        notice = _(
+            "We could not check your form (perhaps the page was open for a long time). "
+            "Your answers are kept: please send the form again."
+        )
+        return _page(request, action, embed=embed, form=form, notice=notice)
+    form = SignatureForm(request.POST, action=action, language=lang)
+    if form.honeypot_filled:
+        # A robot: answer exactly as to a person, store nothing.
+        return _to_thanks(action, embed=embed, postcode="", sms_consent_ids=(), wants_sms=False)
+    valid = form.is_valid()
+    if form.under_age is not None:
+        context = {"action": action, "message": str(form.under_age.message), "back_url": ""}
+        context["back_url"] = _with_params(_action_path(action, embed=embed), lang=lang)
+        return _render(request, "public/under_13.html", context, embed=embed)
+    if not valid or form.signature is None:
+        data = request.POST.copy()
+        data["form_token"] = fresh_token
+        form.data = data
+        return _page(request, action, embed=embed, form=form)
+    signature = form.signature
+    limited = limits.signature_by_address(request, signature)
+    if limited:
+        return _too_many(request, limited.retry_after, embed=embed)
+    try:
+        result = sign(
+            action=action,
+            signature=signature,
+            source=Participation.Source.EMBED if embed else Participation.Source.WEB,
+            tracking_token=_ref(request),
+        )
+    except ActionClosed:
+        notice = _("This action is closed, so nothing was saved.")
+        return _page(request, action, embed=embed, form=None, notice=notice)
+    wants_sms = bool(signature.mobile) and bool({"sms", "rapid_response"} & signature.consents)
+    return _to_thanks(
+        action,
+        embed=embed,
+        postcode=result.postcode,
+        sms_consent_ids=result.sms_consent_ids,
+        wants_sms=wants_sms,
+    )
+
+
+def _to_thanks(
+    action: Action,
+    *,
+    embed: bool,
+    postcode: str,
+    sms_consent_ids: tuple[int, ...],
+    wants_sms: bool,
+) -> HttpResponse:
+    token = thanks_token(
+        action_id=action.pk,
+        postcode=postcode,
+        sms_consent_ids=sms_consent_ids,
+        wants_sms=wants_sms,
+    )
+    name = "action_embed_thanks" if embed else "action_thanks"
+    lang = translation.get_language() or "sv"
+    return HttpResponseSeeOther(
+        _with_params(_action_path(action, embed=embed, name=name), t=token, lang=lang)
+    )
+
+
+# --- The thank-you page ------------------------------------------------------------------
+
+
+def _share_links(action: Action, title: str) -> list[dict[str, str]]:
+    url = settings.SITE_URL.rstrip("/") + reverse("public:action", args=[action.slug])
+    u, text = quote(url, safe=""), quote(title, safe="")
+    return [
+        {"name": "Facebook", "url": f"https://www.facebook.com/sharer/sharer.php?u={u}"},
+        {"name": "X", "url": f"https://x.com/intent/tweet?url={u}&text={text}"},
+        {"name": "WhatsApp", "url": f"https://wa.me/?text={quote(f'{title} {url}', safe='')}"},
+        {"name": _("Email"), "url": f"mailto:?subject={text}&body={u}"},
+    ]
+
+
+def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
+    action = selectors.public_action(slug)
+    lang = translation.get_language() or "sv"
+    thanks = read_thanks_token(request.GET.get("t"), action.pk)
+    code_form: SmsCodeForm | None = None
+    sms_result = ""
+    if thanks is not None and thanks.wants_sms:
+        code_form = SmsCodeForm()
+        if request.method == "POST":
+            limited = limits.sms_code_by_ip(request)
+            if limited:
+                return _too_many(request, limited.retry_after, embed=embed)
+            code_form = SmsCodeForm(request.POST)
+            if code_form.is_valid():
+                ids = consents.sms_consent_ids(thanks.sms_token) if thanks.sms_token else []
+                ok = bool(ids) and consents.consents_confirm_sms(
+                    consent_ids=ids, code=code_form.cleaned_data["code"]
+                )
+                sms_result = "confirmed" if ok else "wrong"
+                code_form = None if ok else SmsCodeForm()
+    postcode = thanks.postcode if thanks else ""
+    title = action.title(lang)
+    name = "action_embed_thanks" if embed else "action_thanks"
+    context = {
+        "action": action,
+        "title": title,
+        "valid": thanks is not None,
+        "code_form": code_form,
+        "code_url": _with_params(
+            _action_path(action, embed=embed, name=name), t=request.GET.get("t", ""), lang=lang
+        ),
+        "sms_result": sms_result,
+        "unit": home_unit_for_postcode(postcode) if postcode else None,
+        "next_steps": next_steps(action, postcode),
+        "share_links": _share_links(action, title),
+        "action_url": _with_params(_action_path(action, embed=embed), lang=lang),
+        **_count_context(action, fresh=True),
+    }
+    return _render(request, "public/thanks.html", context, embed=embed)
+
+
+action_thanks = public_view(methods=("GET", "HEAD", "POST"))(_thanks_view)
+action_embed_thanks = public_view(embed=True, methods=("GET", "HEAD", "POST"))(_thanks_view)
+
+
+@public_view()
+def action_count(request: HttpRequest, slug: str, *, embed: bool = False) -> HttpResponse:
+    """The live count: the partial the full page includes, polled by htmx."""
+    action = selectors.public_action(slug)
+    context = {"action": action, **_count_context(action)}
+    response = _render(request, "public/_count.html", context, embed=embed)
+    response["Cache-Control"] = f"public, max-age={selectors.COUNT_CACHE_SECONDS}"
+    return response
+
+
+# --- Double opt-in and the privacy notice --------------------------------------------------
+
+
+@public_view(methods=("GET", "HEAD", "POST"))
+def confirm_email(request: HttpRequest, token: str, *, embed: bool = False) -> HttpResponse:
+    """GET only shows a button: mail scanners open links, and must not confirm anything."""
+    context: dict[str, Any] = {"result": "", "purposes": [], "error": ""}
+    if request.method == "POST":
+        try:
+            confirmed = consents.consents_confirm_email(token)
+        except consents.ConfirmationInvalid as e:
+            context["error"] = str(e.message)
+        else:
+            if confirmed:
+                context["result"] = "confirmed"
+                context["purposes"] = sorted({c.get_purpose_display() for c in confirmed})
+            else:
+                context["error"] = _("There is nothing left to confirm with this link.")
+    context["form_url"] = _with_params(request.path, lang=translation.get_language() or "sv")
+    return _render(request, "public/confirm.html", context, embed=embed)
+
+
+@public_view()
+def privacy_notice(request: HttpRequest, *, embed: bool = False) -> HttpResponse:
+    return _render(request, "public/privacy.html", {}, embed=embed)

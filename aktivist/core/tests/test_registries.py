@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aktivist.accounts.tests.factories import UserFactory
+from aktivist.campaigns.tests.factories import ParticipationFactory
 from aktivist.core.registries import (
     erasure_registry,
     export_registry,
@@ -52,6 +53,7 @@ def _fill(person):
     low, high = sorted((person, other), key=lambda p: p.pk)
     DuplicateCandidate.objects.create(person_a=low, person_b=high, reason="similar_name")
     PersonMerge.objects.create(kept=person, dropped_person_id=0)
+    ParticipationFactory(person=person)
     return tag
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from aktivist.accounts.models import User
 from aktivist.accounts.tests.factories import UserFactory
+from aktivist.campaigns.models import Participation
+from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import merge_registry, models_pointing_to
@@ -111,6 +113,15 @@ def two(world):
     _pair(drop, third)
     # imports.PersonMerge: drop was kept in an earlier merge; that record moves.
     PersonMerge.objects.create(kept=drop, dropped_person_id=999_999, fields_from_dropped=[])
+    # campaigns.Participation: both signed one petition → the earlier signature stays; drop's
+    # other participation moves.
+    petition = ActionFactory(slug="gemensam-namninsamling")
+    ParticipationFactory(person=keep, action=petition, source=Participation.Source.WEB)
+    earlier = ParticipationFactory(person=drop, action=petition, source=Participation.Source.EMBED)
+    Participation.objects.filter(pk=earlier.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=3)
+    )
+    ParticipationFactory(person=drop)
     return keep, drop, third, pair
 
 
@@ -121,6 +132,7 @@ COLLISIONS = {
     "organisation.UnitMembership": 1,
     "organisation.Role": 1,
     "imports.DuplicateCandidate": 2,  # the merged pair itself, counted once for each person
+    "campaigns.Participation": 1,
 }
 # Rows the merge adds: its own record.
 ADDED = {"imports.PersonMerge": 1}
@@ -156,6 +168,8 @@ def test_merge_moves_every_related_row_and_loses_nothing(personas, two):
     assert Role.objects.filter(person=kept, ended_on__isnull=True).count() == 1
     assert User.objects.get(person=kept).access_role == User.AccessRole.COORDINATOR
     assert ReviewItem.objects.get().matched_person == kept
+    shared = Participation.objects.get(action__slug="gemensam-namninsamling")
+    assert shared.person == kept and shared.source == Participation.Source.EMBED  # the earlier
     assert not DuplicateCandidate.objects.filter(pk=pair.pk).exists()
     moved = DuplicateCandidate.objects.get()
     assert {moved.person_a_id, moved.person_b_id} == {kept.pk, third.pk}

@@ -1,0 +1,108 @@
+"""Campaigns' segment condition "took_action". Registered in CampaignsConfig.ready().
+
+Value (every field optional; all that are given must hold)::
+
+    {"actions": [ids], "campaigns": [ids], "kinds": ["petition", ...],
+     "since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}
+
+``{}`` is anyone who took any action. ``since``/``until`` bound the participation's time
+by whole days in Europe/Stockholm, both days included. An action or a campaign the
+viewer cannot see is refused as unknown, exactly like one that does not exist; and only
+participations in actions the viewer can see count, so a filter never reveals what
+someone did in another district's local campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aktivist.campaigns.models import Action, Participation
+from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_to
+from aktivist.segments.registry import (
+    Condition,
+    SegmentError,
+    register_condition,
+    require_choices,
+    require_dict,
+    require_ids,
+)
+
+ZONE = ZoneInfo("Europe/Stockholm")
+FIELDS = ["actions", "campaigns", "kinds", "since", "until"]
+
+
+def _date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise SegmentError(_("Expected a date (YYYY-MM-DD)."))
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise SegmentError(_("Expected a date (YYYY-MM-DD).")) from None
+
+
+def validate_took_action(value: Any) -> dict[str, Any]:
+    value = require_dict(value, required=[], optional=FIELDS)
+    out: dict[str, Any] = {}
+    if "actions" in value:
+        out["actions"] = require_ids(value["actions"])
+    if "campaigns" in value:
+        out["campaigns"] = require_ids(value["campaigns"])
+    if "kinds" in value:
+        out["kinds"] = require_choices(value["kinds"], Action.Kind.values)
+    since = None if value.get("since") is None else _date(value["since"])
+    until = None if value.get("until") is None else _date(value["until"])
+    if since is not None and until is not None and since > until:
+        raise SegmentError(_("The period must not end before it starts."))
+    if since is not None:
+        out["since"] = since.isoformat()
+    if until is not None:
+        out["until"] = until.isoformat()
+    return out
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZONE)
+
+
+def took_action_q(value: dict[str, Any], viewer: Any) -> Q:
+    actions = actions_visible_to(viewer)
+    if "actions" in value:
+        wanted = value["actions"]
+        if actions.filter(pk__in=wanted).count() != len(wanted):
+            raise SegmentError(_("Unknown action."))
+        actions = actions.filter(pk__in=wanted)
+    if "campaigns" in value:
+        wanted = value["campaigns"]
+        if campaigns_visible_to(viewer).filter(pk__in=wanted).count() != len(wanted):
+            raise SegmentError(_("Unknown campaign."))
+        actions = actions.filter(campaign_id__in=wanted)
+    if "kinds" in value:
+        actions = actions.filter(kind__in=value["kinds"])
+    # person_id is never null here: a NULL in the subquery would make NOT IN match nobody.
+    participations = Participation.objects.filter(
+        action_id__in=actions.values("pk"), person__isnull=False
+    )
+    if "since" in value:
+        participations = participations.filter(
+            created_at__gte=_day_start(dt.date.fromisoformat(value["since"]))
+        )
+    if "until" in value:
+        end = dt.date.fromisoformat(value["until"]) + dt.timedelta(days=1)
+        participations = participations.filter(created_at__lt=_day_start(end))
+    return Q(pk__in=participations.values("person_id"))
+
+
+CONDITIONS = [
+    Condition("took_action", gettext_lazy("Took an action"), validate_took_action, took_action_q),
+]
+
+
+def register() -> None:
+    for condition in CONDITIONS:
+        register_condition(condition)

@@ -1,0 +1,257 @@
+"""The public signing form and the signed tokens that protect it without a session.
+
+The form only renders fields and keeps what was typed: every rule lives in the signing
+service (``clean_signature``), whose errors are put next to the fields they concern.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from aktivist.campaigns.models import Action, Participation
+from aktivist.campaigns.signing import (
+    LETTER_MAX,
+    NAME_MAX,
+    UNDER_13,
+    SignatureInput,
+    UnderAge,
+    clean_signature,
+)
+from aktivist.people import consents
+
+FORM_TOKEN_SALT = "aktivist.public.sign-form"  # noqa: S105 (a salt, not a secret)
+FORM_TOKEN_MAX_AGE = 6 * 60 * 60  # a page left open for an afternoon still signs
+THANKS_TOKEN_SALT = "aktivist.public.thanks"  # noqa: S105 (a salt, not a secret)
+THANKS_TOKEN_MAX_AGE = 2 * 24 * 60 * 60
+HONEYPOT = "website"
+# Kinds of action that are handed over with the names of those who agreed to be named.
+HANDED_OVER = {Action.Kind.PETITION, Action.Kind.URGENT, Action.Kind.E_ACTION}
+
+
+# --- The form token: a signed action id with a time, instead of a CSRF cookie -------------
+
+
+def form_token(action_id: int) -> str:
+    return signing.TimestampSigner(salt=FORM_TOKEN_SALT).sign(str(action_id))
+
+
+def form_token_valid(token: Any, action_id: int) -> bool:
+    if not isinstance(token, str) or len(token) > 200:
+        return False
+    try:
+        value = signing.TimestampSigner(salt=FORM_TOKEN_SALT).unsign(
+            token, max_age=FORM_TOKEN_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    return value == str(action_id)
+
+
+# --- The thank-you token: what the thank-you page may know, and nothing else -------------
+
+
+@dataclass(frozen=True)
+class Thanks:
+    postcode: str
+    sms_token: str  # consents.sms_confirmation_token of the SMS consents to confirm
+    wants_sms: bool  # gave a mobile and ticked an SMS choice: the code form is shown
+
+
+def _keystream(nonce: bytes, length: int) -> bytes:
+    key = hashlib.sha256(f"{THANKS_TOKEN_SALT}.seal:{settings.SECRET_KEY}".encode()).digest()
+    blocks = (length + 31) // 32
+    stream = b"".join(
+        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(blocks)
+    )
+    return stream[:length]
+
+
+def _seal(text: str) -> str:
+    """Hide a value inside a signed token (signed tokens are readable): consent ids must
+    not hint whether the signer was known before."""
+    if not text:
+        return ""
+    nonce = secrets.token_bytes(12)
+    data = text.encode()
+    mixed = bytes(a ^ b for a, b in zip(data, _keystream(nonce, len(data)), strict=True))
+    return base64.urlsafe_b64encode(nonce + mixed).decode()
+
+
+def _unseal(sealed: str) -> str:
+    if not sealed:
+        return ""
+    raw = base64.urlsafe_b64decode(sealed.encode())
+    nonce, mixed = raw[:12], raw[12:]
+    return bytes(a ^ b for a, b in zip(mixed, _keystream(nonce, len(mixed)), strict=True)).decode()
+
+
+def thanks_token(
+    *, action_id: int, postcode: str, sms_consent_ids: tuple[int, ...], wants_sms: bool
+) -> str:
+    sms_token = consents.sms_confirmation_token(sms_consent_ids) if sms_consent_ids else ""
+    payload = {"a": action_id, "p": postcode, "s": _seal(sms_token), "m": wants_sms}
+    return signing.dumps(payload, salt=THANKS_TOKEN_SALT, compress=True)
+
+
+def read_thanks_token(token: Any, action_id: int) -> Thanks | None:
+    if not isinstance(token, str) or not token or len(token) > 2000:
+        return None
+    try:
+        payload = signing.loads(token, salt=THANKS_TOKEN_SALT, max_age=THANKS_TOKEN_MAX_AGE)
+        if not isinstance(payload, dict) or payload.get("a") != action_id:
+            return None
+        return Thanks(
+            postcode=str(payload.get("p") or "")[:12],
+            sms_token=_unseal(str(payload.get("s") or "")),
+            wants_sms=bool(payload.get("m")),
+        )
+    except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+# --- The signing form --------------------------------------------------------------------
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"
+
+
+def _text(label: Any, widget: type[forms.TextInput] = forms.TextInput, **attrs: Any) -> forms.Field:
+    """A field that keeps what was typed; the signing service judges it."""
+    return forms.Field(label=label, required=False, widget=widget(attrs=attrs))
+
+
+class SignatureForm(forms.Form):
+    form_token = forms.Field(required=False, widget=forms.HiddenInput)
+    ref = forms.Field(required=False, widget=forms.HiddenInput)
+    first_name = _text(
+        _("First name"), autocomplete="given-name", maxlength=NAME_MAX, required=True
+    )
+    last_name = _text(_("Last name"), autocomplete="family-name", maxlength=NAME_MAX)
+    email = forms.Field(
+        label=_("Email"),
+        required=False,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "maxlength": 254, "required": True}
+        ),
+    )
+    mobile = _text(
+        _("Mobile (optional)"), TelInput, autocomplete="tel", inputmode="tel", maxlength=30
+    )
+    postcode = _text(
+        _("Postcode (optional)"), autocomplete="postal-code", inputmode="numeric", maxlength=12
+    )
+    birth_year = forms.Field(
+        label=_("Birth year"),
+        required=False,
+        help_text=_("Or choose your age group below."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "bday-year", "maxlength": 4}
+        ),
+    )
+    age_bracket = forms.Field(
+        label=_("Age group"),
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("", _("Choose an age group")),
+                (UNDER_13, _("Under 13")),
+                *Participation.AgeBracket.choices,
+            ]
+        ),
+    )
+    consents = forms.Field(
+        label=_("Keep me informed"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(
+            choices=[(key, choice.label) for key, choice in consents.CHOICES.items()]
+        ),
+    )
+    named = forms.Field(
+        label=_("Name me (first name, last name and postcode) when the petition is handed over"),
+        required=False,
+        widget=forms.CheckboxInput,
+    )
+    letter_text = forms.Field(
+        label=_("Your letter"),
+        required=False,
+        help_text=_("You may change the letter before you send it."),
+        widget=forms.Textarea(attrs={"rows": 10, "maxlength": LETTER_MAX}),
+    )
+    # The honeypot: hidden by CSS, filled only by robots.
+    website = forms.Field(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args: Any, action: Action, language: str, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.language = language
+        self.signature: SignatureInput | None = None
+        self.under_age: UnderAge | None = None
+        if action.is_letter:
+            target = action.target_name
+            if target:
+                self.fields["letter_text"].label = _("Your letter to %(target)s") % {
+                    "target": target
+                }
+            self.initial.setdefault("letter_text", action.letter_text(language))
+        else:
+            del self.fields["letter_text"]
+        if action.kind not in HANDED_OVER:
+            del self.fields["named"]
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(str(self.data.get(HONEYPOT, "")).strip())
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            name: self.data.get(name)
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "mobile",
+                "postcode",
+                "birth_year",
+                "age_bracket",
+                "letter_text",
+            )
+        }
+        data["consents"] = self.data.getlist("consents") if hasattr(self.data, "getlist") else []
+        data["named"] = "named" in self.fields and bool(self.data.get("named"))
+        try:
+            self.signature = clean_signature(data, language=self.language)
+        except UnderAge as e:
+            self.under_age = e
+        except ValidationError as e:
+            for name, messages in e.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return self.cleaned_data
+
+
+class SmsCodeForm(forms.Form):
+    label_suffix = ""
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12}
+        ),
+    )

@@ -1,0 +1,87 @@
+"""Rate limits on the public pages, counted in the cache by django-ratelimit.
+
+Per IP the limits are wide (a school class signs together from one address); per email
+and per mobile they are narrow. Keys never hold an address in the clear: they are keyed
+hashes, so the cache holds no personal data.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+from django_ratelimit.core import get_usage
+
+from aktivist.campaigns.signing import SignatureInput
+
+IPV6_PREFIX = 64  # one client usually holds a whole /64
+
+
+@dataclass(frozen=True)
+class Limited:
+    """The request is over a limit; try again after this many seconds."""
+
+    retry_after: int
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or behind a proxy (USE_X_FORWARDED_FOR) the last X-Forwarded-For hop:
+    the one our own proxy added. IPv6 addresses count per /64."""
+    raw = request.META.get("REMOTE_ADDR", "") or ""
+    if settings.USE_X_FORWARDED_FOR:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if hops:
+            raw = hops[-1]
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw[:64] or "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{IPV6_PREFIX}", strict=False).network_address)
+    return str(address)
+
+
+def _hit(request: HttpRequest, *, group: str, value: str, rate: str) -> Limited | None:
+    """Count one use of ``group`` by ``value``; Limited when this use is over the rate."""
+    usage = get_usage(request, group=group, key=lambda _g, _r: value, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return Limited(retry_after=max(1, int(usage["time_left"])))
+
+
+def _hashed(purpose: str, value: str) -> str:
+    return salted_hmac(f"aktivist.public.limits.{purpose}", value).hexdigest()
+
+
+def signature_by_ip(request: HttpRequest) -> Limited | None:
+    rate = f"{settings.PUBLIC_SIGNATURES_PER_IP_PER_MINUTE}/m"
+    return _hit(request, group="public.sign.ip", value=client_ip(request), rate=rate)
+
+
+def signature_by_address(request: HttpRequest, signature: SignatureInput) -> Limited | None:
+    """Per email and per mobile: both count, the longer wait wins."""
+    rate = f"{settings.PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR}/h"
+    hits = [
+        _hit(request, group="public.sign.email", value=_hashed("email", signature.email), rate=rate)
+    ]
+    if signature.mobile:
+        hits.append(
+            _hit(
+                request,
+                group="public.sign.mobile",
+                value=_hashed("mobile", signature.mobile),
+                rate=rate,
+            )
+        )
+    limited = [h for h in hits if h is not None]
+    return max(limited, key=lambda h: h.retry_after) if limited else None
+
+
+def sms_code_by_ip(request: HttpRequest) -> Limited | None:
+    """SMS code attempts: each code has few attempts of its own; this stops hammering."""
+    rate = f"{settings.PUBLIC_SIGNATURES_PER_IP_PER_MINUTE}/m"
+    return _hit(request, group="public.sms-code.ip", value=client_ip(request), rate=rate)
