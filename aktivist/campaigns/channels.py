@@ -19,7 +19,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.utils import timezone
 
@@ -207,12 +208,40 @@ def channel_throttle(channel: Channel) -> int:
     until the window ends (for Retry-After)."""
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    key = f"campaigns:channel-rate:{channel.pk}:{window}"
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The first request of the window; a racing first request makes add() lose.
-        count = 1 if cache.add(key, 1, RATE_WINDOW_SECONDS + 30) else cache.incr(key)
+    count = _count(f"campaigns:channel-rate:{channel.pk}:{window}", RATE_WINDOW_SECONDS + 30)
     if count <= channel.rate_limit_per_minute:
         return 0
     return max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to a counter in the shared cache and return it. On Redis one round trip
+    (INCR, and EXPIRE NX so that the first request of a window sets the expiry); on other
+    caches add() and incr()."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        pipe = _redis_client(backend).pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, timeout, nx=True)
+        count, _expiry_set = pipe.execute()
+        return int(count)
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        # The first request of the window; a racing first request makes add() lose.
+        return 1 if cache.add(key, 1, timeout) else int(cache.incr(key))
+
+
+_redis_clients: dict[int, Any] = {}
+
+
+def _redis_client(backend: RedisCache) -> Any:
+    """RedisCache builds a client object per call (costly on a hot path); one per backend
+    is enough, it is thread-safe and shares the backend's connection pool. RedisCache keeps
+    its client factory in ``_cache``."""
+    client = _redis_clients.get(id(backend._cache))
+    if client is None:
+        client = backend._cache.get_client(None, write=True)
+        _redis_clients[id(backend._cache)] = client
+    return client

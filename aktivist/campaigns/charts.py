@@ -134,13 +134,21 @@ def _as_date(value: dt.date | dt.datetime | str) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def hour_range_end(action: Action, *, now: dt.datetime) -> dt.datetime:
+    """The moment the per-hour chart ends: now, or when the action closed."""
+    if action.closes_at is not None and action.closes_at < now:
+        return action.closes_at
+    return now
+
+
 def hourly_buckets(
     action: Action, *, now: dt.datetime | None = None, hours: int = HOURS
 ) -> list[Bucket]:
-    """Participations per hour for the last ``hours`` hours, the current hour last."""
-    now = now or timezone.now()
+    """Participations per hour for the last ``hours`` hours (of a closed action: its last
+    hours open), the current hour last."""
+    end = hour_range_end(action, now=now or timezone.now())
     zone = local_zone()
-    current = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    current = end.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     starts = [current - dt.timedelta(hours=n) for n in range(hours - 1, -1, -1)]
     rows = (
         Participation.objects.filter(
@@ -160,7 +168,7 @@ def hourly_buckets(
         buckets.append(
             Bucket(
                 start=local,
-                label=local.strftime("%H:%M"),
+                label=f"{formats.date_format(local, 'j M')} {local:%H:%M}",
                 long_label=f"{formats.date_format(local, 'D j M')} {local:%H:%M}",
                 count=counts.get(start, 0),
             )
@@ -281,8 +289,12 @@ def per_day_chart(action: Action, *, now: dt.datetime | None = None) -> BarChart
 
 
 def per_hour_chart(action: Action, *, now: dt.datetime | None = None) -> BarChart:
+    now = now or timezone.now()
     buckets = hourly_buckets(action, now=now)
-    title = _("Signatures per hour, last 48 hours")
+    if hour_range_end(action, now=now) < now:
+        title = _("Signatures per hour, its last 48 hours open")
+    else:
+        title = _("Signatures per hour, last 48 hours")
     return bar_chart(
         buckets, chart_id="per-hour", title=title, description=_describe(buckets, title)
     )

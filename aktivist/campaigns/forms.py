@@ -71,6 +71,11 @@ class CampaignFilterForm(Form):
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Campaign.Kind.choices]
     )
 
+    @staticmethod
+    def defaults() -> dict[str, str]:
+        """This year, every scope and kind."""
+        return {"year": str(timezone.localdate().year), "scope": "", "kind": ""}
+
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["year"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from aktivist.campaigns.models import Action, Participation
@@ -94,17 +94,22 @@ def letters_of(queryset: QuerySet[Participation], action: Action) -> Iterator[Le
 def actions_with_letters_to_send() -> QuerySet[Action]:
     """Published letter actions delivered by email, with a target address and at least one
     unsent letter. Closed actions still send the letters signed while they were open."""
+    # Correlated per action (the partial index on unsent letters): petitions' participations,
+    # whose letter_sent_at is always empty, are never scanned.
     unsent = Participation.objects.filter(
-        letter_sent_at__isnull=True, person__isnull=False, person__is_active=True
+        action=OuterRef("pk"),
+        letter_sent_at__isnull=True,
+        person__isnull=False,
+        person__is_active=True,
     )
     return (
         Action.objects.filter(
             kind=Action.Kind.LETTER,
             letter_delivery=Action.LetterDelivery.EMAIL,
             is_published=True,
-            pk__in=unsent.values("action_id"),
         )
         .exclude(target_email="")
+        .filter(Exists(unsent))
         .order_by("pk")
     )
 

@@ -165,7 +165,7 @@ def participation_totals(campaign_ids: list[int]) -> dict[int, int]:
 
 def campaign_actions(campaign: Campaign) -> list[Action]:
     """The campaign's actions, each with ``participation_count``, in one query."""
-    actions = list(
+    actions: list[Action] = list(
         Action.objects.filter(campaign=campaign)
         .annotate(participation_count=Count("participations"))
         .order_by("-opens_at", "id")

@@ -178,12 +178,17 @@ def priority_update(
     *, actor: Any, priority: Priority, name: str, year: int, description: str = ""
 ) -> Priority:
     _require_national(actor, _("Only the secretariat sets the priorities."))
-    values = {"name": name.strip(), "year": year, "description": (description or "").strip()}
+    name = name.strip()
+    values: dict[str, Any] = {
+        "name": name,
+        "year": year,
+        "description": (description or "").strip(),
+    }
     changed = [f for f, v in values.items() if getattr(priority, f) != v]
     if not changed:
         return priority
     _check_year(year)
-    _check_priority(values["name"], year, exclude_pk=priority.pk)
+    _check_priority(name, year, exclude_pk=priority.pk)
     for field in changed:
         setattr(priority, field, values[field])
     priority.full_clean()
@@ -205,13 +210,14 @@ def _check_campaign(actor: Any, campaign: Campaign, *, check_origin: bool) -> No
     elif campaign.scope in UNIT_KINDS_FOR_SCOPE:
         unit = campaign.unit
         if unit.kind not in UNIT_KINDS_FOR_SCOPE[campaign.scope]:
-            errors["unit"] = {
+            wrong_unit: dict[str, str] = {
                 Campaign.Scope.NATIONAL: _("A national campaign belongs to the national unit."),
                 Campaign.Scope.DISTRICT: _("A district campaign belongs to a district."),
                 Campaign.Scope.LOCAL: _(
                     "A local campaign belongs to a local group, school group or network."
                 ),
-            }[campaign.scope]
+            }
+            errors["unit"] = wrong_unit[campaign.scope]
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         errors["ends_on"] = _("The campaign cannot end before it starts.")
     if errors:

@@ -39,13 +39,18 @@ from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import page_of
 
 LIST_LIMIT = 500
-PER_PAGE = 50
+PER_PAGE = 25
 # Hand-over downloads (aktivist.campaigns.views_handover): the page with every part of
 # the PDFs, and the petition's CSV. Shown only when their URLs exist.
 HANDOVER_LINKS = [
     ("handover:index", gettext_lazy("Hand-over: count, names and PDFs")),
     ("handover:petition_csv", gettext_lazy("Hand-over list (CSV)")),
 ]
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data of a POST (even an empty one: no actions to copy), else None."""
+    return request.POST if request.method == "POST" else None
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -103,8 +108,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             },
         )
     years = selectors.campaign_years(request.user)
-    data = request.GET.copy()
-    data.setdefault("year", str(timezone.localdate().year))
+    data = {**CampaignFilterForm.defaults(), **request.GET.dict()}
+    data.pop("page", None)
     form = CampaignFilterForm(data, years=years)
     campaigns: list[Campaign] = []
     if form.is_valid():
@@ -130,6 +135,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "truncated": len(campaigns) > LIST_LIMIT,
         "list_limit": LIST_LIMIT,
         "proposal_count": selectors.elevation_proposals().count() if scope.is_national else 0,
+        # The filters stay open when they show something other than this year's all.
+        "filtered": data != CampaignFilterForm.defaults() or not form.is_valid(),
     }
     return render(request, "campaigns/campaign_list.html", context)
 
@@ -177,7 +184,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     priority_id = request.GET.get("priority", "")
     if priority_id.isdigit():
         initial["priority"] = int(priority_id)
-    form = CampaignForm(request.POST or None, initial=initial, viewer=request.user)
+    form = CampaignForm(_posted(request), initial=initial, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, data=form.campaign_data())
@@ -199,7 +206,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(campaign, name) for name in services.CAMPAIGN_FIELDS}
     initial["priority"] = campaign.priority_id
     initial["unit"] = campaign.unit_id
-    form = CampaignForm(request.POST or None, initial=initial, viewer=request.user)
+    form = CampaignForm(_posted(request), initial=initial, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.campaign_update(
@@ -225,7 +232,7 @@ def campaign_propose(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _editable_campaign(request, pk)
     if campaign.scope == Campaign.Scope.NATIONAL:
         raise Http404
-    form = ProposeElevationForm(request.POST or None)
+    form = ProposeElevationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.campaign_propose_elevation(
@@ -250,7 +257,7 @@ def campaign_elevate(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.access_campaign(request.user, pk)
     if campaign.scope == Campaign.Scope.NATIONAL:
         raise Http404
-    form = ElevateForm(request.POST or None, campaign=campaign)
+    form = ElevateForm(_posted(request), campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:
             national = services.campaign_elevate(
@@ -289,7 +296,7 @@ def campaign_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @people_viewer_required
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _editable_campaign(request, pk)
-    form = ActionForm(request.POST or None, initial={"opens_at": timezone.localtime()})
+    form = ActionForm(_posted(request), initial={"opens_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         try:
             action = services.action_create(
@@ -322,7 +329,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if action.closes_at:
         initial["closes_at"] = timezone.localtime(action.closes_at)
     locked = Participation.objects.filter(action=action).exists()
-    form = ActionForm(request.POST or None, initial=initial, slug_locked=locked)
+    form = ActionForm(_posted(request), initial=initial, slug_locked=locked)
     if request.method == "POST" and form.is_valid():
         try:
             services.action_update(actor=request.user, action=action, data=form.action_data())
@@ -387,8 +394,10 @@ def handover_links(action: Action) -> list[tuple[str, str]]:
     return links
 
 
-def _live_context(action: Action) -> dict[str, Any]:
-    count = selectors.participation_count(action)
+def _live_context(action: Action, *, fresh: bool = False) -> dict[str, Any]:
+    """The count (the polled partial may be a few seconds stale: it shares the public
+    pages' cache; the full page counts afresh)."""
+    count = selectors.participation_count(action, fresh=fresh)
     return {
         "action": action,
         "count": count,
@@ -449,7 +458,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": selectors.can_edit_campaign(request.user, action.campaign),
         "public_url": public_url(request, action),
         "handover_links": handover_links(action),
-        **_live_context(action),
+        **_live_context(action, fresh=True),
         **_stats_context(action),
         **_participants_context(request, action),
     }
@@ -494,7 +503,7 @@ def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @national_required
 def priority_list(request: HttpRequest) -> HttpResponse:
-    form = PriorityForm(request.POST or None)
+    form = PriorityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             priority = services.priority_create(actor=request.user, **form.cleaned_data)
@@ -515,7 +524,7 @@ def priority_list(request: HttpRequest) -> HttpResponse:
 def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
     priority: Priority = selectors.access_priority(pk)
     initial = {"name": priority.name, "year": priority.year, "description": priority.description}
-    form = PriorityForm(request.POST or None, initial=initial)
+    form = PriorityForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.priority_update(actor=request.user, priority=priority, **form.cleaned_data)

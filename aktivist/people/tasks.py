@@ -35,7 +35,7 @@ def send_consent_confirmations(consent_ids: list[int], language: str) -> None:
             context={
                 "first_name": person.first_name,
                 "purposes": sorted({c.get_purpose_display() for c in by_email}),
-                "confirm_path": reverse("public:confirm_email", args=[token]),
+                "confirm_path": reverse("public:confirm_email", args=[token]) + f"?lang={language}",
             },
         )
     if by_sms:

@@ -22,6 +22,7 @@ accepted replays the acceptance whatever the body. A 201 is sent only after comm
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -69,7 +70,9 @@ class _Replay(Exception):
 
 def _json(status: int, body: dict[str, Any], **headers: str) -> HttpResponse:
     response = HttpResponse(
-        json.dumps(body, ensure_ascii=False, sort_keys=True), status=status, content_type="application/json"
+        json.dumps(body, ensure_ascii=False, sort_keys=True),
+        status=status,
+        content_type="application/json",
     )
     response["Cache-Control"] = "no-store"
     for name, value in headers.items():
@@ -145,6 +148,34 @@ def _refuse(channel: Channel, key: str, response: HttpResponse) -> HttpResponse:
     return (_stored(channel, key) if key else None) or response
 
 
+# Published actions by slug, remembered per process for a second: a channel signs the same
+# action many times a second. Whether the action is open is still decided per request from
+# its times, so a scheduled close is exact; a staff edit reaches every process within
+# ACTION_CACHE_SECONDS.
+ACTION_CACHE_SECONDS = 1.0
+ACTION_CACHE_MAX = 256
+_actions: dict[str, tuple[float, Action | None]] = {}
+
+
+def _action(slug: str) -> Action | None:
+    now = time.monotonic()
+    hit = _actions.get(slug)
+    if hit is not None and now - hit[0] < ACTION_CACHE_SECONDS:
+        return hit[1]
+    try:
+        action: Action | None = public_action(slug)
+    except Http404:
+        action = None
+    if len(_actions) >= ACTION_CACHE_MAX:
+        _actions.clear()
+    _actions[slug] = (now, action)
+    return action
+
+
+def forget_action_cache() -> None:
+    _actions.clear()
+
+
 @csrf_exempt
 def sign_action(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
@@ -159,9 +190,8 @@ def sign_action(request: HttpRequest, slug: str) -> HttpResponse:
     if key is None:
         message = _("Use at most %(max)s printable characters.") % {"max": IDEMPOTENCY_KEY_MAX}
         return _json(400, {"errors": {"idempotency_key": [message]}})
-    try:
-        action = public_action(slug)
-    except Http404:
+    action = _action(slug)
+    if action is None:
         return _refuse(channel, key, _json(404, {"error": "not_found"}))
     if not action.is_open():
         return _refuse(channel, key, _closed())

@@ -210,6 +210,10 @@ class SignatureForm(forms.Form):
                 self.fields["letter_text"].label = _("Your letter to %(target)s") % {
                     "target": target
                 }
+            if action.letter_subject:
+                self.fields["letter_text"].help_text = _(
+                    "Subject: %(subject)s. You may change the letter before you send it."
+                ) % {"subject": action.letter_subject}
             self.initial.setdefault("letter_text", action.letter_text(language))
         else:
             del self.fields["letter_text"]
@@ -247,7 +251,6 @@ class SignatureForm(forms.Form):
 
 
 class SmsCodeForm(forms.Form):
-    label_suffix = ""
     code = forms.CharField(
         label=_("Code from the SMS"),
         max_length=12,
@@ -255,3 +258,7 @@ class SmsCodeForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12}
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -49,7 +49,7 @@ from aktivist.public.forms import (
     read_thanks_token,
     thanks_token,
 )
-from aktivist.public.next_steps import NextStep, next_steps, register_next_step_provider
+from aktivist.public.next_steps import NextStep, next_steps
 
 View = Callable[..., HttpResponse]
 LANGUAGES = ("sv", "en")
@@ -85,7 +85,7 @@ def _language_links(request: HttpRequest, lang: str) -> list[dict[str, str]]:
     for code, name in (("sv", "Svenska"), ("en", "English")):
         if code == lang:
             continue
-        params = {k: v for k, v in request.GET.items() if k in {"ref", "t"}}
+        params = {k: str(request.GET.get(k, "")) for k in ("ref", "t")}
         links.append(
             {"code": code, "name": name, "url": _with_params(request.path, **params, lang=code)}
         )
@@ -185,8 +185,6 @@ def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
         for other in others
     ]
 
-
-register_next_step_provider(other_actions_of_campaign)
 
 
 # --- The action page ---------------------------------------------------------------------
@@ -378,11 +376,21 @@ def _to_thanks(
 def _share_links(action: Action, title: str) -> list[dict[str, str]]:
     url = settings.SITE_URL.rstrip("/") + reverse("public:action", args=[action.slug])
     u, text = quote(url, safe=""), quote(title, safe="")
+    both = quote(f"{title} {url}", safe="")
     return [
-        {"name": "Facebook", "url": f"https://www.facebook.com/sharer/sharer.php?u={u}"},
-        {"name": "X", "url": f"https://x.com/intent/tweet?url={u}&text={text}"},
-        {"name": "WhatsApp", "url": f"https://wa.me/?text={quote(f'{title} {url}', safe='')}"},
-        {"name": _("Email"), "url": f"mailto:?subject={text}&body={u}"},
+        {
+            "label": _("Share on %(site)s") % {"site": "Facebook"},
+            "url": f"https://www.facebook.com/sharer/sharer.php?u={u}",
+        },
+        {
+            "label": _("Share on %(site)s") % {"site": "X"},
+            "url": f"https://x.com/intent/tweet?url={u}&text={text}",
+        },
+        {
+            "label": _("Share on %(site)s") % {"site": "WhatsApp"},
+            "url": f"https://wa.me/?text={both}",
+        },
+        {"label": _("Share by email"), "url": f"mailto:?subject={text}&body={u}"},
     ]
 
 

@@ -182,3 +182,34 @@ def test_only_admins_reach_channels_in_the_admin(personas, client_for, persona):
     )
     assert response.status_code in (302, 403, 404)
     assert not AuditEvent.objects.filter(verb="channel.rotate_key").exists()
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs Redis on 127.0.0.1:6379")
+def test_on_redis_the_count_is_shared_and_expires_with_its_window(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"test-channels-{channels.secrets.token_hex(4)}",
+        }
+    }
+    slow, _ = channel_create(actor=None, name="Slow", rate_limit_per_minute=2)
+    assert [channel_throttle(slow) for _ in range(3)][-1] > 0
+    backend = caches["default"]
+    window = int(channels.time.time() // channels.RATE_WINDOW_SECONDS)
+    key = backend.make_and_validate_key(f"campaigns:channel-rate:{slow.pk}:{window}")
+    client = channels._redis_client(backend)
+    assert int(client.get(key)) == 3
+    assert 0 < client.ttl(key) <= channels.RATE_WINDOW_SECONDS + 30
+    client.delete(key)

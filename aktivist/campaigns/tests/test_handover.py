@@ -196,9 +196,7 @@ def test_an_action_outside_the_scope_is_404(client_for, personas, world, name):
     assert get(client_for, personas.coordinator_b1, name, local_b1).status_code == 200
 
 
-def test_every_download_is_audited_with_counts_and_no_personal_data(
-    client_for, personas, petition
-):
+def test_every_download_is_audited_with_counts_and_no_personal_data(client_for, personas, petition):
     get(client_for, personas.district_a, "petition_csv", petition)
     get(client_for, personas.staff, "petition_pdf", petition)
     events = list(AuditEvent.objects.filter(verb=handover.VERB).order_by("id"))
@@ -224,9 +222,7 @@ def test_every_download_is_audited_with_counts_and_no_personal_data(
     assert not any(name in text for name in ("Hanna", "Märta", "Åsa", "22100"))
 
 
-def test_the_pdf_has_a_title_page_and_the_named_signers_in_swedish(
-    client_for, personas, petition
-):
+def test_the_pdf_has_a_title_page_and_the_named_signers_in_swedish(client_for, personas, petition):
     client = client_for(personas.staff)
     client.cookies["django_language"] = "sv"
     response = client.get(reverse("handover:petition_pdf", args=[petition.pk]))
@@ -242,9 +238,7 @@ def test_the_pdf_has_a_title_page_and_the_named_signers_in_swedish(
     assert "Ylva" not in text
 
 
-def test_the_pdf_names_only_whom_a_coordinator_may_see_and_says_so(
-    client_for, personas, petition
-):
+def test_the_pdf_names_only_whom_a_coordinator_may_see_and_says_so(client_for, personas, petition):
     response = get(client_for, personas.coordinator_b1, "petition_pdf", petition)
     text = pdf_text(response.content)
     assert "6 signatures" in text
@@ -276,7 +270,9 @@ def test_large_hand_overs_come_in_parts(client_for, personas, petition, monkeypa
     assert "Åsa Öberg" in second and "Hanna Holm" not in second
     assert "6 signatures" in second
     for bad in (3, 0, "x"):
-        assert get(client_for, personas.staff, "petition_pdf", petition, part=bad).status_code == 404
+        assert (
+            get(client_for, personas.staff, "petition_pdf", petition, part=bad).status_code == 404
+        )
     page = get(client_for, personas.staff, "index", petition)
     assert f"{reverse('handover:petition_pdf', args=[petition.pk])}?part=2" in page.content.decode()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from aktivist.campaigns import letters
 from aktivist.campaigns.models import Action, Participation
@@ -177,7 +177,7 @@ def test_the_daily_job_is_registered_and_sends_the_letters(
     job = jobs["campaigns.send_letters"]
     assert (job.period, job.not_before_hour) == ("daily", 7)
     sign(letter_action, signer("Sara", "Lindqvist"))
-    early = timezone.make_aware(dt.datetime(2026, 3, 2, 6, 30))
+    early = dt.datetime(2026, 3, 2, 6, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
     assert "campaigns.send_letters" not in run_due_jobs(early)
     with django_capture_on_commit_callbacks(execute=True):
         enqueued = run_due_jobs(early + dt.timedelta(hours=2))

@@ -305,7 +305,7 @@ def test_only_the_secretariat_elevates_and_only_once(initiative, personas):
 
 
 def test_actions_of_another_campaign_cannot_be_copied(initiative, personas, world):
-    other = ActionFactory(campaign=CampaignFactory(scope="local", unit=world.group_b1))
+    other = ActionFactory.create(campaign=CampaignFactory(scope="local", unit=world.group_b1))
     with pytest.raises(ApplicationError):
         services.campaign_elevate(actor=personas.staff, campaign=initiative, copy_actions=[other])
     assert not Campaign.objects.filter(elevated_from=initiative).exists()

@@ -137,3 +137,66 @@ def test_bad_fields_are_refused_by_name(field, value):
 def test_emoji_and_right_to_left_names_are_accepted():
     sig = clean_signature(_data(first_name="✊🏽 Amir", last_name="حداد"))
     assert sig.last_name == "حداد"
+
+
+def test_a_hook_runs_inside_the_signature_and_its_refusal_rolls_everything_back():
+    action = ActionFactory()
+
+    class Refused(Exception):
+        pass
+
+    def refuse():
+        raise Refused
+
+    with pytest.raises(Refused):
+        sign(action=action, signature=clean_signature(_data()), source="api", in_transaction=refuse)
+    assert not Person.objects.exists() and not action.participations.exists()
+
+    seen = []
+    sign(
+        action=action,
+        signature=clean_signature(_data()),
+        source="api",
+        in_transaction=lambda: seen.append(Person.objects.count()),
+    )
+    assert seen == [0]  # ran first, before the person was written
+    assert action.participations.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("070-123 45 67", "+46701234567"),
+        ("+46 70 123 45 67", "+46701234567"),
+        ("0046701234567", "+46701234567"),
+        ("701234567", "+46701234567"),
+        ("+358 40 1234567", "+358401234567"),
+    ],
+)
+def test_mobiles_are_stored_in_e164_however_they_are_typed(typed, stored):
+    assert clean_signature(_data(mobile=typed)).mobile == stored
+
+
+def test_a_landline_is_not_a_mobile():
+    with pytest.raises(ValidationError) as err:
+        clean_signature(_data(mobile="08-123 456 78"))
+    assert "mobile" in err.value.message_dict
+
+
+@pytest.mark.parametrize("postcode", ["٢١١٤٥", "２１１４５", "2114", "211456"])
+def test_a_postcode_is_five_ascii_digits(postcode):
+    with pytest.raises(ValidationError) as err:
+        clean_signature(_data(postcode=postcode))
+    assert "postcode" in err.value.message_dict
+
+
+def test_a_tracking_token_is_kept_short_and_printable():
+    action = ActionFactory()
+    sign(
+        action=action,
+        signature=clean_signature(_data()),
+        source="web",
+        tracking_token="ab\x00c\n" + "x" * 300,
+    )
+    token = action.participations.get().tracking_token
+    assert token.startswith("abc") and len(token) <= 200 and token.isprintable()

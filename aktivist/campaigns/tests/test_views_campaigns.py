@@ -111,9 +111,13 @@ def test_a_bad_filter_shows_a_message_not_an_error(campaigns, personas, client_f
     assert "Correct the filters" in response.content.decode()
 
 
-def test_the_list_keeps_its_queries_few(campaigns, personas, client_for, django_assert_max_num_queries):
-    for n in range(15):
-        campaign = CampaignFactory(priority=PriorityFactory(), scope="local", unit=campaigns.local_a1.unit)
+def test_the_list_keeps_its_queries_few(
+    campaigns, personas, client_for, django_assert_max_num_queries
+):
+    for _ in range(15):
+        campaign = CampaignFactory(
+            priority=PriorityFactory(), scope="local", unit=campaigns.local_a1.unit
+        )
         ParticipationFactory(action=ActionFactory(campaign=campaign))
     for persona in ("staff", "district_a", "coordinator_a1"):
         client = client_for(personas.all()[persona])

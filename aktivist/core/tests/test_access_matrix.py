@@ -108,6 +108,124 @@ EVERYONE_LOGGED_IN = expect(
     anonymous=LOGIN,
 )
 
+
+class CampaignWorld:
+    """Campaigns and actions of the access matrix, created on first use for a world: one
+    of each scope the personas reach, and one in district B that must never leak."""
+
+    def __init__(self, w: Any) -> None:
+        from aktivist.campaigns.models import Campaign
+        from aktivist.campaigns.tests.factories import (
+            ActionFactory,
+            CampaignFactory,
+            ParticipationFactory,
+            PriorityFactory,
+        )
+
+        self.priority = PriorityFactory(name="Flyktingars rätt")
+        self.national = CampaignFactory(
+            name="Sommarkampanjen", priority=self.priority, scope="national", unit=w.national
+        )
+        self.district_a = CampaignFactory(
+            name="Skånes asylkampanj", scope="district", unit=w.district_a
+        )
+        self.local_a1 = CampaignFactory(
+            name="Malmöinitiativet",
+            scope="local",
+            unit=w.group_a1,
+            origin=Campaign.Origin.LOCAL_INITIATIVE,
+        )
+        self.local_b1 = CampaignFactory(
+            name="Umeås hemliga initiativ",
+            scope="local",
+            unit=w.group_b1,
+            origin=Campaign.Origin.LOCAL_INITIATIVE,
+        )
+        self.national_action = ActionFactory(campaign=self.national, title_sv="Frige Ahmed")
+        self.a1_action = ActionFactory(campaign=self.local_a1, title_sv="Malmös namninsamling")
+        self.b1_action = ActionFactory(campaign=self.local_b1, title_sv="Umeås hemliga aktion")
+        ParticipationFactory(action=self.national_action, person=w.member_a1)
+        ParticipationFactory(action=self.national_action, person=w.member_b1)
+
+    SECRET_NAMES = ("Umeås hemliga initiativ", "Umeås hemliga aktion")
+
+
+def cw(w: Any) -> CampaignWorld:
+    if not hasattr(w, "_campaign_world"):
+        w._campaign_world = CampaignWorld(w)
+    return w._campaign_world
+
+
+def _campaign_url(name: str, attr: str) -> Callable[[Any], str]:
+    return lambda w: reverse(f"campaigns:{name}", args=[getattr(cw(w), attr).pk])
+
+
+NO_ONE = expect(
+    admin=NOT_FOUND,
+    staff=NOT_FOUND,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    anonymous=LOGIN,
+)
+
+CAMPAIGN_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
+    ("campaign list", lambda w: reverse("campaigns:list"), EVERY_STAFF_BUT_BOARD),
+    (
+        "campaign list, all years",
+        lambda w: reverse("campaigns:list") + "?year=0",
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    (
+        "initiatives awaiting a decision",
+        lambda w: reverse("campaigns:list") + "?tab=proposals",
+        NATIONAL_ONLY,
+    ),
+    ("new campaign form", lambda w: reverse("campaigns:create"), EVERY_STAFF_BUT_BOARD),
+    ("priorities", lambda w: reverse("campaigns:priorities"), NATIONAL_ONLY),
+    ("priority edit", _campaign_url("priority_edit", "priority"), NATIONAL_ONLY),
+    ("national campaign page", _campaign_url("detail", "national"), EVERY_STAFF_BUT_BOARD),
+    ("national campaign edit", _campaign_url("edit", "national"), NATIONAL_ONLY),
+    ("national campaign: new action", _campaign_url("action_create", "national"), NATIONAL_ONLY),
+    ("national campaign: propose", _campaign_url("propose", "national"), NO_ONE),
+    (
+        "national action page",
+        _campaign_url("action_detail", "national_action"),
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    (
+        "national action live count",
+        _campaign_url("action_live", "national_action"),
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    (
+        "national action charts",
+        _campaign_url("action_stats", "national_action"),
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    ("national action edit", _campaign_url("action_edit", "national_action"), NATIONAL_ONLY),
+    ("district A campaign page", _campaign_url("detail", "district_a"), SEES_DISTRICT_A_HOME),
+    ("district A campaign edit", _campaign_url("edit", "district_a"), SEES_DISTRICT_A_HOME),
+    ("A1 campaign page", _campaign_url("detail", "local_a1"), SEES_A1_PEOPLE),
+    ("A1 campaign edit", _campaign_url("edit", "local_a1"), SEES_A1_PEOPLE),
+    ("A1 campaign: new action", _campaign_url("action_create", "local_a1"), SEES_A1_PEOPLE),
+    ("A1 campaign: propose", _campaign_url("propose", "local_a1"), SEES_A1_PEOPLE),
+    ("A1 campaign: lift", _campaign_url("elevate", "local_a1"), NATIONAL_ONLY),
+    ("A1 action page", _campaign_url("action_detail", "a1_action"), SEES_A1_PEOPLE),
+    ("A1 action edit", _campaign_url("action_edit", "a1_action"), SEES_A1_PEOPLE),
+    ("B1 campaign page", _campaign_url("detail", "local_b1"), SEES_B1_PEOPLE),
+    ("B1 campaign edit", _campaign_url("edit", "local_b1"), SEES_B1_PEOPLE),
+    ("B1 action page", _campaign_url("action_detail", "b1_action"), SEES_B1_PEOPLE),
+    ("B1 action live count", _campaign_url("action_live", "b1_action"), SEES_B1_PEOPLE),
+    ("B1 campaign: lift", _campaign_url("elevate", "local_b1"), NATIONAL_ONLY),
+    (
+        "campaign id that does not exist",
+        lambda w: reverse("campaigns:detail", args=[999999]),
+        NO_ONE,
+    ),
+]
+
 # (name, url builder from the world, expected outcome per persona)
 PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("start", lambda w: reverse("core:start"), EVERYONE_LOGGED_IN),
@@ -162,6 +280,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("review queue", lambda w: reverse("people:review_list"), NATIONAL_ONLY),
     ("staff accounts", lambda w: reverse("accounts:staff_list"), ADMIN_ONLY),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
+    *CAMPAIGN_PAGES,
 ]
 
 
@@ -176,6 +295,23 @@ def test_pages(persona, page, url, expected, world, personas, client_for):
         body = response.content.decode()
         for person in (world.member_a1, world.member_b1, world.home_a):
             assert person.last_name not in body
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("page", "url", "expected"), CAMPAIGN_PAGES, ids=[p[0] for p in CAMPAIGN_PAGES]
+)
+def test_campaigns_outside_the_scope_are_never_named(
+    persona, page, url, expected, world, personas, client_for
+):
+    """Pages that answer show no campaign or action of district B to those outside it; the
+    404 pages name nothing at all."""
+    client = client_for(personas.all()[persona])
+    response = client.get(url(world))
+    body = response.content.decode()
+    if response.status_code == 404 or persona not in ("admin", "staff", "coordinator_b1"):
+        for name in CampaignWorld.SECRET_NAMES:
+            assert name not in body, f"{persona} → {page} names {name}"
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -217,6 +353,147 @@ def _post_note(client, person):
 def _post_tag(client, person):
     return client.post(reverse("people:tag_add", args=[person.pk]), {"tag-name": "Volontär"})
 
+
+def _rename_campaign(client, campaign, name):
+    return client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        {
+            "name": name,
+            "scope": campaign.scope,
+            "unit": campaign.unit_id,
+            "origin": campaign.origin,
+            "kind": "standard",
+        },
+    )
+
+
+def _add_action(client, campaign):
+    return client.post(
+        reverse("campaigns:action_create", args=[campaign.pk]),
+        {
+            "kind": "petition",
+            "title_sv": "Ny namninsamling",
+            "text_sv": "Skriv under.",
+            "goal": "100",
+            "is_published": "on",
+            "letter_delivery": "email",
+        },
+    )
+
+
+def _campaigns_named(name):
+    from aktivist.campaigns.models import Campaign
+
+    return lambda w: Campaign.objects.filter(name=name).count()
+
+
+def _count(model_name, **filters):
+    def count(w):
+        from django.apps import apps
+
+        cw(w)
+        return apps.get_model("campaigns", model_name).objects.filter(**filters).count()
+
+    return count
+
+
+def _audits(verb):
+    def count(w):
+        cw(w)
+        return AuditEvent.objects.filter(verb=verb).count()
+
+    return count
+
+
+CAMPAIGN_ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] = [
+    (
+        "add a priority",
+        lambda c, w: c.post(reverse("campaigns:priorities"), {"name": "Ny", "year": 2030}),
+        _count("Priority"),
+        "national",
+    ),
+    (
+        "rename the national campaign",
+        lambda c, w: _rename_campaign(c, cw(w).national, "Omdöpt"),
+        _campaigns_named("Omdöpt"),
+        "national",
+    ),
+    (
+        "rename the A1 campaign",
+        lambda c, w: _rename_campaign(c, cw(w).local_a1, "Omdöpt"),
+        _campaigns_named("Omdöpt"),
+        "a1",
+    ),
+    (
+        "rename the B1 campaign",
+        lambda c, w: _rename_campaign(c, cw(w).local_b1, "Omdöpt"),
+        _campaigns_named("Omdöpt"),
+        "b1",
+    ),
+    (
+        "add an action to the national campaign",
+        lambda c, w: _add_action(c, cw(w).national),
+        _count("Action"),
+        "national",
+    ),
+    (
+        "add an action to the A1 campaign",
+        lambda c, w: _add_action(c, cw(w).local_a1),
+        _count("Action"),
+        "a1",
+    ),
+    (
+        "close the A1 action now",
+        lambda c, w: c.post(reverse("campaigns:action_close", args=[cw(w).a1_action.pk])),
+        _count("Action", closes_at__isnull=False),
+        "a1",
+    ),
+    (
+        "unpublish the national action",
+        lambda c, w: c.post(
+            reverse("campaigns:action_publish", args=[cw(w).national_action.pk]),
+            {"published": "0"},
+        ),
+        _count("Action", is_published=False),
+        "national",
+    ),
+    (
+        "unpublish the B1 action",
+        lambda c, w: c.post(
+            reverse("campaigns:action_publish", args=[cw(w).b1_action.pk]), {"published": "0"}
+        ),
+        _count("Action", is_published=False),
+        "b1",
+    ),
+    (
+        "propose the A1 campaign as national",
+        lambda c, w: c.post(
+            reverse("campaigns:propose", args=[cw(w).local_a1.pk]), {"note": "Stort stöd"}
+        ),
+        _count("Campaign", elevation="proposed"),
+        "a1",
+    ),
+    (
+        "lift the B1 campaign to national",
+        lambda c, w: c.post(reverse("campaigns:elevate", args=[cw(w).local_b1.pk]), {}),
+        _count("Campaign", elevated_from__isnull=False),
+        "national",
+    ),
+    (
+        "export the national action's participants",
+        lambda c, w: c.post(
+            reverse("campaigns:participants_export", args=[cw(w).national_action.pk])
+        ),
+        _audits("action.participants_export"),
+        "every_staff",
+    ),
+    (
+        "export the B1 action's participants",
+        lambda c, w: c.post(reverse("campaigns:participants_export", args=[cw(w).b1_action.pk])),
+        _audits("action.participants_export"),
+        "b1",
+    ),
+]
 
 ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] = [
     # (name, do(client, world), count of rows it would create, which people matrix applies)
@@ -264,8 +541,14 @@ ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] 
         lambda w: UnitMembership.objects.filter(ended_on__isnull=False).count(),
         "b1",
     ),
+    *CAMPAIGN_ACTIONS,
 ]
-ACTION_EXPECTED = {"a1": SEES_A1_PEOPLE, "b1": SEES_B1_PEOPLE}
+ACTION_EXPECTED = {
+    "a1": SEES_A1_PEOPLE,
+    "b1": SEES_B1_PEOPLE,
+    "national": NATIONAL_ONLY,
+    "every_staff": EVERY_STAFF_BUT_BOARD,
+}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

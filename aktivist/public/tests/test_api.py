@@ -19,6 +19,17 @@ from aktivist.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_endpoint_caches():
+    """The endpoint remembers actions and keys per process; each test has its own."""
+    from aktivist.campaigns.channels import forget_channel_cache
+    from aktivist.public.api import forget_action_cache
+
+    forget_action_cache()
+    forget_channel_cache()
+
+
+
 @pytest.fixture
 def action(world):
     return ActionFactory(slug="frige-journalisten")

@@ -24,6 +24,17 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the race needs PostgreSQL's row locks"
 )
 
+
+@pytest.fixture(autouse=True)
+def _fresh_endpoint_caches():
+    """The endpoint remembers actions and keys per process; each test has its own."""
+    from aktivist.campaigns.channels import forget_channel_cache
+    from aktivist.public.api import forget_action_cache
+
+    forget_action_cache()
+    forget_channel_cache()
+
+
 THREADS = 8
 
 

@@ -24,6 +24,17 @@ from aktivist.people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fresh_endpoint_caches():
+    """The endpoint remembers actions and keys per process; each test has its own."""
+    from aktivist.campaigns.channels import forget_channel_cache
+    from aktivist.public.api import forget_action_cache
+
+    forget_action_cache()
+    forget_channel_cache()
+
+
 EMAIL_OWNER = "karin@example.org"
 MOBILE_OWNER = "+46701112233"
 THIS_YEAR = timezone.localdate().year
@@ -53,7 +64,9 @@ junk = st.recursive(
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20)
     | st.sampled_from(STRANGE),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -92,7 +105,6 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-
 @st.composite
 def bodies(draw: st.DrawFn) -> bytes:
     """A valid signature with some fields fuzzed or left out, or any mix of fields at all."""
@@ -119,6 +131,7 @@ def bodies(draw: st.DrawFn) -> bytes:
             else:
                 data[name] = draw(FIELDS[name])
     return json.dumps(data).encode()
+
 
 raw_bytes = st.one_of(
     st.binary(max_size=300),
@@ -168,7 +181,10 @@ def _snapshot(person: Person) -> dict[str, Any]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(body=st.one_of(bodies(), bodies(), raw_bytes), idempotency_key=st.one_of(st.none(), st.text(max_size=110)))
+@given(
+    body=st.one_of(bodies(), bodies(), raw_bytes),
+    idempotency_key=st.one_of(st.none(), st.text(max_size=110)),
+)
 @example(
     body=json.dumps(
         {"first_name": "Ny", "email": "ny@example.org", "mobile": MOBILE_OWNER, "birth_year": 1990}

@@ -45,7 +45,7 @@ def test_the_sixty_first_signature_a_minute_from_one_address_gets_a_readable_429
     assert int(response["Retry-After"]) > 0
     html = response.content.decode()
     assert "Please wait a moment" in html
-    assert "<html lang=\"en\">" in html
+    assert '<html lang="en">' in html
     assert Participation.objects.filter(action=action).count() == 60
     # Another address is not held back.
     other = client.post(
@@ -58,9 +58,7 @@ def test_the_limit_counts_per_address_with_repeats_answered_as_the_first(client,
     settings.PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR = 3
     action = ActionFactory()
     answers = [
-        client.post(
-            f"/a/{action.slug}/", form_data(action), REMOTE_ADDR=f"192.0.2.{n}"
-        ).status_code
+        client.post(f"/a/{action.slug}/", form_data(action), REMOTE_ADDR=f"192.0.2.{n}").status_code
         for n in range(1, 5)
     ]
     assert answers == [303, 303, 303, 429]

@@ -21,9 +21,7 @@ from aktivist.public.tests.helpers import form_data, post_signature, thanks_toke
 pytestmark = pytest.mark.django_db
 
 
-def test_a_signature_is_stored_and_answered_with_a_see_other_to_the_thank_you_page(
-    client, world
-):
+def test_a_signature_is_stored_and_answered_with_a_see_other_to_the_thank_you_page(client, world):
     action = ActionFactory()
     response = post_signature(client, action, query="lang=en")
     assert response.status_code == 303
@@ -105,7 +103,9 @@ def test_the_signer_may_agree_to_be_named_at_hand_over(client):
 def test_a_letter_keeps_the_text_the_signer_edited(client):
     action = ActionFactory(kind=Action.Kind.LETTER, letter_text_sv="Bästa minister")
     post_signature(client, action, letter_text="Bästa minister,\r\nfrige henne nu.")
-    assert Participation.objects.get(action=action).letter_text == "Bästa minister,\nfrige henne nu."
+    assert (
+        Participation.objects.get(action=action).letter_text == "Bästa minister,\nfrige henne nu."
+    )
 
 
 def test_errors_stand_next_to_their_fields_and_keep_what_was_typed(client):

@@ -1,6 +1,8 @@
 """manage.py demo_data: a believable Swedish section to try Aktivist with.
 
 Deterministic from --seed; --people scales to a million on PostgreSQL (COPY in chunks).
+--participations N adds N participations in the demo campaigns' actions (default: four per
+person, at most 200,000; up to 5,000,000 for the benchmarks).
 --if-empty does nothing when people already exist (``make run`` loads the demo once).
 Prints counts only, never personal data."""
 
@@ -15,16 +17,26 @@ from aktivist.people.models import Person
 
 
 class Command(BaseCommand):
-    help = "Load demo data: districts, groups, people, roles, consents and demo staff accounts."
+    help = (
+        "Load demo data: districts, groups, people, roles, consents, demo staff accounts, "
+        "campaigns, actions and participations."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--people", type=int, default=5000, help="how many people (5000)")
+        parser.add_argument(
+            "--participations",
+            type=int,
+            default=None,
+            help="participations in the demo campaigns' actions (4 per person, at most 200,000)",
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when people already exist"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from aktivist.campaigns.demo import default_participations, load_campaign_demo
         from aktivist.people.demo import DEMO_PASSWORD, load_demo_data
 
         if settings.PRODUCTION:
@@ -33,6 +45,11 @@ class Command(BaseCommand):
         people = options["people"]
         if people < 1:
             raise CommandError("--people must be at least 1.")
+        participations = options["participations"]
+        if participations is None:
+            participations = default_participations(people)
+        if participations < 0:
+            raise CommandError("--participations must not be negative.")
         if Person.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("People already exist; demo data not loaded.")
@@ -56,6 +73,20 @@ class Command(BaseCommand):
                 f"({summary.follow_ups:,} follow-ups)."
             )
         )
+        campaigns = load_campaign_demo(
+            participations=participations,
+            seed=options["seed"],
+            out=lambda line: self.stdout.write(line),
+        )
+        if not campaigns.skipped:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo campaigns loaded in {campaigns.seconds:.1f} s: "
+                    f"{campaigns.priorities} priorities, {campaigns.campaigns} campaigns, "
+                    f"{campaigns.actions} actions, {campaigns.participations:,} participations "
+                    f"({campaigns.named:,} named, {campaigns.young:,} by signers aged 13–25)."
+                )
+            )
         self.stdout.write(
             f"Demo staff accounts use the password {DEMO_PASSWORD!r}; "
             "`manage.py demo_logins` prints them with their two-factor codes."
