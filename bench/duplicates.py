@@ -90,7 +90,7 @@ def main() -> int:
             recreate_database(url)
             call_command("migrate", verbosity=0, interactive=False)
         started = time.perf_counter()
-        call_command("demo_data", people=wanted, seed=1)
+        call_command("demo_data", people=wanted, seed=1, participations=0)
         print(f"Loaded {wanted:,} people in {time.perf_counter() - started:.1f} s.")
     if owned:
         # The bench's own database: every run starts from an empty review queue.

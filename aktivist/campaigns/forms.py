@@ -180,6 +180,20 @@ class ActionForm(Form):
         delivery.choices = list(Action.LetterDelivery.choices)
         delivery.required = False
         delivery.widget = forms.RadioSelect(choices=delivery.choices)
+        self.order_fields(self.FIELD_ORDER)
+
+    FIELD_ORDER = (
+        "kind",
+        "title_sv",
+        "title_en",
+        "text_sv",
+        "text_en",
+        "goal",
+        "slug",
+        "opens_at",
+        "closes_at",
+        "is_published",
+    )
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in self.LETTER_FIELDS]

@@ -52,7 +52,7 @@ class Document(FPDF):
         label = (
             f"{self.footer_text} · {self.page_no()}" if self.footer_text else str(self.page_no())
         )
-        self.cell(0, 5, label, align="C")
+        self.cell(0, 5, self.fit(label, self.epw), align="C")
         self.set_text_color(0)
 
     # -- text
@@ -62,7 +62,7 @@ class Document(FPDF):
         if self.get_string_width(text) <= width:
             return text
         while text and self.get_string_width(text + "…") > width:
-            text = text[: max(len(text) * 9 // 10, len(text) - 1)]
+            text = text[: min(len(text) * 9 // 10, len(text) - 1)]
         return text + "…"
 
     def text_line(

@@ -12,14 +12,15 @@ and a repeated signature and for a known and an unknown person.
 
 from __future__ import annotations
 
+import functools
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -293,15 +294,57 @@ def _age_bracket_for(sig: SignatureInput) -> str:
     return "65+"
 
 
+# --- The hot path's reads: compiled by the ORM once per process ----------------------------
+#
+# Public signing runs these two SELECTs for every signature; building them through the
+# queryset API costs several times more than running them. The ORM still writes the SQL (so
+# it follows the models and the database backend); later calls only bind new values.
+
+_EMAIL_MARK, _MOBILE_MARK = "\x00email-mark", "\x00mobile-mark"
+_PERSON_MARK, _ACTION_MARK = -7_000_000_001, -7_000_000_002
+
+
+@functools.cache
+def _match_sql(with_mobile: bool) -> str:
+    marks: list[Any] = [_EMAIL_MARK, _MOBILE_MARK] if with_mobile else [_EMAIL_MARK]
+    q = Q(email=_EMAIL_MARK) | Q(mobile=_MOBILE_MARK) if with_mobile else Q(email=_EMAIL_MARK)
+    qs = Person.objects.filter(q).order_by().values_list("id", "email", "mobile")[:2]
+    return _sql_of(qs, marks)
+
+
+@functools.cache
+def _participation_exists_sql() -> str:
+    qs = (
+        Participation.objects.filter(person_id=_PERSON_MARK)
+        .filter(action_id=_ACTION_MARK)
+        .order_by()
+        .values_list("id")[:1]
+    )
+    return _sql_of(qs, [_PERSON_MARK, _ACTION_MARK])
+
+
+def _sql_of(qs: Any, marks: list[Any]) -> str:
+    sql, params = qs.query.sql_with_params()
+    if list(params) != marks:  # the values must bind in the order the caller gives them
+        raise ImproperlyConfigured(f"Unexpected parameters for the signing query: {params!r}")
+    return str(sql)
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def _match_or_create(sig: SignatureInput, action: Action) -> tuple[Person, bool]:
-    q = Q(email=sig.email)
     if sig.mobile:
-        q |= Q(mobile=sig.mobile)
-    matches = list(Person.objects.filter(q).only("id", "email", "mobile", "is_active")[:2])
-    by_email = next((p for p in matches if p.email == sig.email), None)
-    person = by_email or (matches[0] if matches else None)
-    if person is not None:
-        return person, False
+        rows = _fetch(_match_sql(True), [sig.email, sig.mobile])
+    else:
+        rows = _fetch(_match_sql(False), [sig.email])
+    row = next((r for r in rows if r[1] == sig.email), rows[0] if rows else None)
+    if row is not None:
+        # Only the id and the identity keys are needed: nothing about the person changes.
+        return Person(pk=row[0], email=row[1], mobile=row[2]), False
     person = Person(
         first_name=sig.first_name,
         last_name=sig.last_name,
@@ -366,8 +409,8 @@ def _sign_once(
         person, created = _match_or_create(sig, action)
         # A repeat is one participation: an existing person is checked first; two racing
         # repeats meet the unique constraint, which the insert ignores.
-        new_participation = (
-            created or not Participation.objects.filter(person=person, action=action).exists()
+        new_participation = created or not _fetch(
+            _participation_exists_sql(), [person.pk, action.pk]
         )
         if new_participation:
             Participation.objects.bulk_create(

@@ -39,6 +39,13 @@ def people_snapshot() -> list[tuple]:
 
 def wipe() -> None:
     """Back to an empty database (within the test's transaction)."""
+    from aktivist.campaigns.models import Action, Campaign, Channel, Participation, Priority
+
+    Participation.objects.all().delete()
+    Action.objects.all().delete()
+    Campaign.objects.all().delete()
+    Priority.objects.all().delete()
+    Channel.objects.all().delete()
     Person.objects.all().delete()
     AccessScope.objects.all().delete()
     User.objects.filter(email__in=DEMO_EMAILS).delete()
