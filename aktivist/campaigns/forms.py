@@ -235,3 +235,8 @@ class ElevateForm(Form):
         field = self.fields["copy_actions"]
         assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101
         field.queryset = Action.objects.filter(campaign=campaign).order_by("-opens_at", "id")
+        if not field.queryset.exists():
+            del self.fields["copy_actions"]
+
+    def chosen_actions(self) -> list[Action]:
+        return list(self.cleaned_data.get("copy_actions") or [])

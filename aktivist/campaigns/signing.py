@@ -12,19 +12,19 @@ and a repeated signature and for a known and an unknown person.
 
 from __future__ import annotations
 
-import functools
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aktivist.campaigns import hotpath
 from aktivist.campaigns.models import Action, Participation
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import (
@@ -294,53 +294,40 @@ def _age_bracket_for(sig: SignatureInput) -> str:
     return "65+"
 
 
-# --- The hot path's reads: compiled by the ORM once per process ----------------------------
-#
-# Public signing runs these two SELECTs for every signature; building them through the
-# queryset API costs several times more than running them. The ORM still writes the SQL (so
-# it follows the models and the database backend); later calls only bind new values.
+# --- The hot path's statements (see hotpath.py) -------------------------------------------
 
 _EMAIL_MARK, _MOBILE_MARK = "\x00email-mark", "\x00mobile-mark"
 _PERSON_MARK, _ACTION_MARK = -7_000_000_001, -7_000_000_002
 
 
-@functools.cache
-def _match_sql(with_mobile: bool) -> str:
-    marks: list[Any] = [_EMAIL_MARK, _MOBILE_MARK] if with_mobile else [_EMAIL_MARK]
-    q = Q(email=_EMAIL_MARK) | Q(mobile=_MOBILE_MARK) if with_mobile else Q(email=_EMAIL_MARK)
-    qs = Person.objects.filter(q).order_by().values_list("id", "email", "mobile")[:2]
-    return _sql_of(qs, marks)
+def _match_by_email() -> tuple[Any, list[Any]]:
+    qs = Person.objects.filter(email=_EMAIL_MARK).order_by().values_list("id", "email", "mobile")
+    return qs[:2], [_EMAIL_MARK]
 
 
-@functools.cache
-def _participation_exists_sql() -> str:
+def _match_by_email_or_mobile() -> tuple[Any, list[Any]]:
+    q = Q(email=_EMAIL_MARK) | Q(mobile=_MOBILE_MARK)
+    qs = Person.objects.filter(q).order_by().values_list("id", "email", "mobile")
+    return qs[:2], [_EMAIL_MARK, _MOBILE_MARK]
+
+
+def _participation_exists() -> tuple[Any, list[Any]]:
     qs = (
         Participation.objects.filter(person_id=_PERSON_MARK)
         .filter(action_id=_ACTION_MARK)
         .order_by()
-        .values_list("id")[:1]
+        .values_list("id")
     )
-    return _sql_of(qs, [_PERSON_MARK, _ACTION_MARK])
-
-
-def _sql_of(qs: Any, marks: list[Any]) -> str:
-    sql, params = qs.query.sql_with_params()
-    if list(params) != marks:  # the values must bind in the order the caller gives them
-        raise ImproperlyConfigured(f"Unexpected parameters for the signing query: {params!r}")
-    return str(sql)
-
-
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return qs[:1], [_PERSON_MARK, _ACTION_MARK]
 
 
 def _match_or_create(sig: SignatureInput, action: Action) -> tuple[Person, bool]:
     if sig.mobile:
-        rows = _fetch(_match_sql(True), [sig.email, sig.mobile])
+        rows = hotpath.fetch(
+            hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
+        )
     else:
-        rows = _fetch(_match_sql(False), [sig.email])
+        rows = hotpath.fetch(hotpath.select_sql("match_email", _match_by_email), [sig.email])
     row = next((r for r in rows if r[1] == sig.email), rows[0] if rows else None)
     if row is not None:
         # Only the id and the identity keys are needed: nothing about the person changes.
@@ -359,7 +346,8 @@ def _match_or_create(sig: SignatureInput, action: Action) -> tuple[Person, bool]
         home_unit_id=_home_unit_id(sig.postcode),
         source=f"action:{action.slug}"[:200],
     )
-    person.save(force_insert=True)
+    person.normalise()  # what Person.save() does before it writes
+    hotpath.insert(person)
     return person, True
 
 
@@ -409,25 +397,24 @@ def _sign_once(
         person, created = _match_or_create(sig, action)
         # A repeat is one participation: an existing person is checked first; two racing
         # repeats meet the unique constraint, which the insert ignores.
-        new_participation = created or not _fetch(
-            _participation_exists_sql(), [person.pk, action.pk]
+        new_participation = created or not hotpath.fetch(
+            hotpath.select_sql("participation_exists", _participation_exists),
+            [person.pk, action.pk],
         )
         if new_participation:
-            Participation.objects.bulk_create(
-                [
-                    Participation(
-                        person=person,
-                        action=action,
-                        source=source,
-                        channel_id=channel_id,
-                        tracking_token=tracking_token,
-                        age_bracket=_age_bracket_for(sig),
-                        letter_text=sig.letter_text if action.is_letter else "",
-                        named=sig.named,
-                    )
-                ],
-                ignore_conflicts=True,
+            participation = Participation(
+                person=person,
+                action=action,
+                source=source,
+                channel_id=channel_id,
+                tracking_token=tracking_token,
+                age_bracket=_age_bracket_for(sig),
+                letter_text=sig.letter_text if action.is_letter else "",
+                named=sig.named,
             )
+            # A racing repeat of the same person meets the unique constraint here and the
+            # whole signature is tried again (it then finds the participation).
+            hotpath.insert(participation)
         pending = []
         if sig.consents:
             # The SMS code goes to the mobile typed in the form; it becomes the person's

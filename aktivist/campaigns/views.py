@@ -263,7 +263,7 @@ def campaign_elevate(request: HttpRequest, pk: int) -> HttpResponse:
             national = services.campaign_elevate(
                 actor=request.user,
                 campaign=campaign,
-                copy_actions=list(form.cleaned_data["copy_actions"]),
+                copy_actions=form.chosen_actions(),
             )
         except (ValidationError, ApplicationError) as exc:
             add_errors(form, exc)

@@ -32,6 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from aktivist.campaigns import hotpath
 from aktivist.campaigns.channels import channel_for_key, channel_throttle
 from aktivist.campaigns.models import Action, Channel, IdempotencyKey, Participation
 from aktivist.campaigns.selectors import public_action
@@ -222,7 +223,9 @@ def _sign(
 
     def remember() -> None:
         try:
-            IdempotencyKey.objects.create(channel=channel, key=key, status_code=201, response=body)
+            hotpath.insert(
+                IdempotencyKey(channel=channel, key=key, status_code=201, response=body)
+            )
         except IntegrityError:
             raise _Replay from None
 

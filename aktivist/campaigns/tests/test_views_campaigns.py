@@ -395,3 +395,14 @@ def test_the_board_sees_no_campaign_page(campaigns, personas, client_for):
         reverse("campaigns:action_live", args=[action.pk]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_lifting_an_initiative_without_actions_needs_no_choice(campaigns, personas, client_for):
+    local = campaigns.local_b1
+    staff = client_for(personas.staff)
+    form = staff.get(reverse("campaigns:elevate", args=[local.pk])).content.decode()
+    assert 'name="copy_actions"' not in form
+    response = staff.post(reverse("campaigns:elevate", args=[local.pk]), {})
+    national = Campaign.objects.get(elevated_from=local)
+    assert response["Location"] == reverse("campaigns:detail", args=[national.pk])
+    assert not national.actions.exists()
