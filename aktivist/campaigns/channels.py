@@ -216,16 +216,16 @@ def channel_throttle(channel: Channel) -> int:
 
 def _count(key: str, timeout: int) -> int:
     """Add one to a counter in the shared cache and return it. On Redis one round trip
-    (INCR, and EXPIRE NX so that the first request of a window sets the expiry); on other
-    caches add() and incr()."""
+    (INCR; the first request of a window also sets the expiry); on other caches add() and
+    incr()."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        pipe = _redis_client(backend).pipeline(transaction=False)
-        pipe.incr(full_key)
-        pipe.expire(full_key, timeout, nx=True)
-        count, _expiry_set = pipe.execute()
-        return int(count)
+        client = _redis_client(backend)
+        count = int(client.incr(full_key))
+        if count == 1:
+            client.expire(full_key, timeout)
+        return count
     try:
         return int(cache.incr(key))
     except ValueError:
@@ -240,8 +240,9 @@ def _redis_client(backend: RedisCache) -> Any:
     """RedisCache builds a client object per call (costly on a hot path); one per backend
     is enough, it is thread-safe and shares the backend's connection pool. RedisCache keeps
     its client factory in ``_cache``."""
-    client = _redis_clients.get(id(backend._cache))
+    factory = backend._cache  # type: ignore[attr-defined]  # RedisCache's client factory
+    client = _redis_clients.get(id(factory))
     if client is None:
-        client = backend._cache.get_client(None, write=True)
-        _redis_clients[id(backend._cache)] = client
+        client = factory.get_client(None, write=True)
+        _redis_clients[id(factory)] = client
     return client

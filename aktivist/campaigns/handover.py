@@ -133,7 +133,7 @@ def petition_csv(*, actor: Any, action: Action) -> Download:
     """The hand-over as CSV for Swedish Excel (the people export's writer: UTF-8 with BOM,
     ``;``, formula-escaped): a few lines about the action and the count, then one row per
     named signer (first name, last name, postcode)."""
-    from aktivist.imports.export import _csv_stream
+    from aktivist.imports.export import csv_stream
 
     qs = named_signers(actor, action)
     with transaction.atomic():
@@ -162,7 +162,7 @@ def petition_csv(*, actor: Any, action: Action) -> Download:
     return Download(
         filename=f"overlamning-{action.slug}-{_stamp()}.csv",
         content_type="text/csv; charset=utf-8",
-        stream=_csv_stream(rows(), [_("Action"), action.title()]),
+        stream=csv_stream(rows(), [_("Action"), action.title()]),
     )
 
 

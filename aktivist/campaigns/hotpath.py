@@ -48,7 +48,9 @@ def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], .
     query.insert_values(fields, [model()])
     compiler = query.get_compiler(DEFAULT_DB_ALIAS)
     connection = connections[DEFAULT_DB_ALIAS]
-    returning = bool(meta.db_returning_fields) and connection.features.can_return_columns_from_insert
+    returning = (
+        bool(meta.db_returning_fields) and connection.features.can_return_columns_from_insert
+    )
     if returning:
         compiler.returning_fields = meta.db_returning_fields
     statements = compiler.as_sql()

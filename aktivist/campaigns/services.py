@@ -641,7 +641,7 @@ def participants_export(*, actor: Any, action: Action) -> ParticipantsExport:
     """The participants the actor may see, as CSV for Swedish Excel (UTF-8 with BOM, ``;``,
     formula-escaped — the people export's writer). Audited before a byte leaves, with the
     count and never a value."""
-    from aktivist.imports.export import _csv_stream
+    from aktivist.imports.export import csv_stream
 
     if not scope_for(actor).sees_people:
         raise ApplicationError(_("You cannot export people."))
@@ -658,5 +658,5 @@ def participants_export(*, actor: Any, action: Action) -> ParticipantsExport:
     return ParticipantsExport(
         filename=f"aktivist-{action.slug}-{stamp}.csv",
         rows=rows,
-        stream=_csv_stream(_participant_rows(action, queryset), _participant_headers(action)),
+        stream=csv_stream(_participant_rows(action, queryset), _participant_headers(action)),
     )

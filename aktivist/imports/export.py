@@ -267,7 +267,7 @@ def export_people(
             filename=filename,
             content_type=CONTENT_TYPES["csv"],
             rows=rows,
-            stream=_csv_stream(people, headers),
+            stream=csv_stream(people, headers),
         )
     return ExportFile(
         filename=filename,
@@ -290,7 +290,7 @@ def _csv_cell(value: Any) -> str:
     return escape_formula(str(value))
 
 
-def _csv_stream(rows: Iterator[list[Any]], headers: list[str]) -> Iterator[bytes]:
+def csv_stream(rows: Iterator[list[Any]], headers: list[str]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(
         buffer, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_ALL, lineterminator="\r\n"

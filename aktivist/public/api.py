@@ -102,19 +102,20 @@ def _wrong_type(value: Any, types: tuple[type, ...]) -> bool:
     return not isinstance(value, types)
 
 
-def _parse(request: HttpRequest) -> tuple[dict[str, Any] | None, HttpResponse | None]:
+def _parse(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    """The JSON object of the body, or the refusal to send."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_BODY_BYTES:
-        return None, _json(413, {"error": "too_large"})
+        return _json(413, {"error": "too_large"})
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, RecursionError):
-        return None, _json(400, {"errors": {"body": [_("Send the signature as JSON.")]}})
+        return _json(400, {"errors": {"body": [_("Send the signature as JSON.")]}})
     if not isinstance(data, dict):
-        return None, _json(400, {"errors": {"body": [_("Send the signature as a JSON object.")]}})
+        return _json(400, {"errors": {"body": [_("Send the signature as a JSON object.")]}})
     errors = {
         name: [_("This field has the wrong type.")]
         for name, types in FIELD_TYPES.items()
@@ -128,8 +129,8 @@ def _parse(request: HttpRequest) -> tuple[dict[str, Any] | None, HttpResponse | 
     if isinstance(token, str) and (len(token) > TOKEN_MAX or not token.isprintable()):
         errors["tracking_token"] = [_("This is not a tracking token.")]
     if errors:
-        return None, _json(400, {"errors": errors})
-    return data, None
+        return _json(400, {"errors": errors})
+    return data
 
 
 def _language(data: dict[str, Any]) -> str:
@@ -196,10 +197,9 @@ def sign_action(request: HttpRequest, slug: str) -> HttpResponse:
         return _refuse(channel, key, _json(404, {"error": "not_found"}))
     if not action.is_open():
         return _refuse(channel, key, _closed())
-    data, refusal = _parse(request)
-    if data is None:
-        assert refusal is not None
-        return _refuse(channel, key, refusal)
+    data = _parse(request)
+    if isinstance(data, HttpResponse):
+        return _refuse(channel, key, data)
     language = _language(data)
     with translation.override(language):
         return _sign(channel, key, action, data, language)
@@ -223,9 +223,7 @@ def _sign(
 
     def remember() -> None:
         try:
-            hotpath.insert(
-                IdempotencyKey(channel=channel, key=key, status_code=201, response=body)
-            )
+            hotpath.insert(IdempotencyKey(channel=channel, key=key, status_code=201, response=body))
         except IntegrityError:
             raise _Replay from None
 

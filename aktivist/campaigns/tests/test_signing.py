@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aktivist.campaigns.models import Participation
 from aktivist.campaigns.signing import ActionClosed, UnderAge, clean_signature, sign
 from aktivist.campaigns.tests.factories import ActionFactory
+from aktivist.people.consents import CHOICES
+from aktivist.people.consents import CHOICES
 from aktivist.people.models import Consent, ConsentWording, Person
 from aktivist.people.tests.factories import PersonFactory
 
@@ -94,7 +96,9 @@ def test_consents_are_pending_with_the_wording_shown_and_confirmations_are_sent(
     }
     assert all(c.status == Consent.Status.PENDING for c in consents.values())
     wording = ConsentWording.objects.get(text_hash=consents[("email", "campaigns")].wording_hash)
-    assert "email" in wording.text
+    with translation.override("sv"):  # the signer's language: the words they saw
+        assert wording.text == str(CHOICES["email_news"].label)
+    assert wording.language == "sv"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["amir.haddad@example.org"]
     assert len(sms_outbox) == 1 and sms_outbox[0][0] == "+46701234567"
     assert result.sms_consent_ids == (consents[("sms", "rapid_response")].pk,)

@@ -29,7 +29,6 @@ def _fresh_endpoint_caches():
     forget_channel_cache()
 
 
-
 @pytest.fixture
 def action(world):
     return ActionFactory(slug="frige-journalisten")

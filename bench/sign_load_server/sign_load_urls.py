@@ -4,7 +4,8 @@ signing benchmark (same server, same middleware)."""
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from aktivist.urls import handler404, handler500, urlpatterns as app_urlpatterns
+from aktivist.urls import handler404, handler500
+from aktivist.urls import urlpatterns as app_urlpatterns
 
 
 def bare(request: HttpRequest) -> HttpResponse:
