@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "aktivist.segments",
     "aktivist.imports",
     "aktivist.campaigns",
+    "aktivist.programmes",
+    "aktivist.engagement",
     "aktivist.public",
 ]
 
@@ -168,6 +170,8 @@ TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
 PHONE_DEFAULT_REGION = "SE"
+# "Young people" in every count and report: this age or younger.
+YOUTH_MAX_AGE = env_int("YOUTH_MAX_AGE", 25)
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.organisation.scoping import subtree_q
+from aktivist.people.models import YOUNG_MAX_AGE
 from aktivist.people.selectors import people_visible_to
 
 COUNT_CACHE_SECONDS = 5  # live counts on public pages: at most this stale
@@ -215,7 +216,7 @@ def action_sources(action: Action) -> list[dict[str, Any]]:
 
 
 YOUNG_BRACKETS = (Participation.AgeBracket.FROM_13_TO_17, Participation.AgeBracket.FROM_18_TO_25)
-YOUNG_MIN_AGE, YOUNG_MAX_AGE = 13, 25
+YOUNG_MIN_AGE = 13
 
 
 def action_audience(action: Action) -> dict[str, int]:

@@ -35,6 +35,16 @@ class Unit(BaseModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
     email = models.EmailField(_("contact email"), blank=True)
+    # School groups (and any unit) may name a contact person, e.g. a teacher at the school.
+    contact_person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("contact person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_for_units",
+    )
+    school_name = models.CharField(_("school"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aktivist.core.models import BaseModel
 from aktivist.lib.normalise import normalise_email, normalise_name, normalise_postcode
 
-YOUNG_MAX_AGE = 25  # "young people" in the organisation's reports: 25 or younger
+YOUNG_MAX_AGE: int = settings.YOUTH_MAX_AGE  # "young people" in reports: this age or younger
 
 
 def validate_birth_year(value: int) -> None:

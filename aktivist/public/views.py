@@ -186,7 +186,6 @@ def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
     ]
 
 
-
 # --- The action page ---------------------------------------------------------------------
 
 

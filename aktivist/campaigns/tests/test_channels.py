@@ -114,6 +114,7 @@ def _channel_form(**overrides):
 
 def test_admin_creates_a_channel_and_sees_the_key_once(personas, client_for):
     client = client_for(personas.admin)
+    assert client.get(reverse("admin:campaigns_channel_add")).status_code == 200
     response = client.post(reverse("admin:campaigns_channel_add"), _channel_form())
     assert response.status_code == 200
     channel = Channel.objects.get(name="Partnerorganisationen")
@@ -123,6 +124,8 @@ def test_admin_creates_a_channel_and_sees_the_key_once(personas, client_for):
     key = page.split("<code>")[1].split("</code>")[0]
     assert channel_for_key(key) == channel
     assert "no-store" in response["Cache-Control"]
+    listing = client.get(reverse("admin:campaigns_channel_changelist"))
+    assert listing.status_code == 200 and "rotate_keys" in listing.content.decode()
     change = client.get(reverse("admin:campaigns_channel_change", args=[channel.pk]))
     assert key not in change.content.decode()
     assert channel.key_prefix in change.content.decode()

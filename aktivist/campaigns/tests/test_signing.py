@@ -11,7 +11,6 @@ from aktivist.campaigns.models import Participation
 from aktivist.campaigns.signing import ActionClosed, UnderAge, clean_signature, sign
 from aktivist.campaigns.tests.factories import ActionFactory
 from aktivist.people.consents import CHOICES
-from aktivist.people.consents import CHOICES
 from aktivist.people.models import Consent, ConsentWording, Person
 from aktivist.people.tests.factories import PersonFactory
 
@@ -204,3 +203,32 @@ def test_a_tracking_token_is_kept_short_and_printable():
     )
     token = action.participations.get().tracking_token
     assert token.startswith("abc") and len(token) <= 200 and token.isprintable()
+
+
+def test_the_hot_path_insert_stores_what_save_stores(world):
+    from aktivist.campaigns import hotpath
+
+    def make(email):
+        return Person(
+            first_name="  Åsa  Li ",
+            last_name="Öberg",
+            email=email,
+            mobile=None,
+            postcode="211 45",
+            birth_year=1990,
+            home_unit=world.group_a1,
+            source="action:x",
+        )
+
+    fast = make("Fast@Example.org")
+    fast.normalise()
+    hotpath.insert(fast)
+    slow = make("slow@example.org")
+    slow.save()
+    ignore = {"id", "email", "created_at", "updated_at"}
+    stored = {p["email"]: p for p in Person.objects.values()}
+    assert fast.pk and not fast._state.adding
+    assert {k: v for k, v in stored["fast@example.org"].items() if k not in ignore} == {
+        k: v for k, v in stored["slow@example.org"].items() if k not in ignore
+    }
+    assert stored["fast@example.org"]["created_at"] is not None

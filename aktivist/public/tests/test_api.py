@@ -294,3 +294,22 @@ def test_letters_keep_the_signers_text(channel_key):
 def test_errors_are_in_the_language_the_body_names(action, channel_key):
     english = post(channel_key, body=signer(email="nope", language="en"))
     assert english.json()["errors"]["email"] == ["Enter a valid email address."]
+
+
+def _statements(captured):
+    skip = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+    return [q["sql"].split()[0] for q in captured if not q["sql"].startswith(skip)]
+
+
+def test_a_signature_costs_four_statements_and_a_repeat_three(action, channel_key):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(channel_key, body=signer(email="warm@example.org", mobile=None))  # key and action known
+    with CaptureQueriesContext(connection) as new:
+        assert post(channel_key, idempotency_key="n1").status_code == 201
+    # the idempotency key, the person match, the person, the participation — no audit row
+    assert _statements(new.captured_queries) == ["INSERT", "SELECT", "INSERT", "INSERT"]
+    with CaptureQueriesContext(connection) as repeat:
+        assert post(channel_key, idempotency_key="n2").status_code == 201
+    assert _statements(repeat.captured_queries) == ["INSERT", "SELECT", "SELECT"]
