@@ -321,7 +321,11 @@ def _participation_exists() -> tuple[Any, list[Any]]:
     return qs[:1], [_PERSON_MARK, _ACTION_MARK]
 
 
-def _match_or_create(sig: SignatureInput, action: Action) -> tuple[Person, bool]:
+def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[Person, bool]:
+    """The person a public form's signer is: matched by normalised email, then mobile, or
+    created as a non-member in the unit covering the postcode. A matched person is never
+    changed. Call inside a transaction; an IntegrityError means a parallel form created
+    the same person: retry."""
     if sig.mobile:
         rows = hotpath.fetch(
             hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
@@ -344,7 +348,7 @@ def _match_or_create(sig: SignatureInput, action: Action) -> tuple[Person, bool]
         language=sig.language,
         membership_status=Person.MembershipStatus.NON_MEMBER,
         home_unit_id=_home_unit_id(sig.postcode),
-        source=f"action:{action.slug}"[:200],
+        source=source_label[:200],
     )
     person.normalise()  # what Person.save() does before it writes
     hotpath.insert(person)
@@ -394,7 +398,7 @@ def _sign_once(
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        person, created = _match_or_create(sig, action)
+        person, created = match_or_create_person(sig, source_label=f"action:{action.slug}")
         # A repeat is one participation: an existing person is checked first; two racing
         # repeats meet the unique constraint, which the insert ignores.
         new_participation = created or not hotpath.fetch(

@@ -48,7 +48,9 @@ def send_transactional(
     context: dict[str, Any] | None = None,
     language: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, bytes | str, str]] | None = None,
 ) -> None:
+    """Render and send one message. ``attachments``: (filename, content, mimetype)."""
     _check_recipient(to)
     ctx = {"site_url": settings.SITE_URL, **(context or {})}
     subject, text, html = render_message(name, ctx, language)
@@ -60,4 +62,6 @@ def send_transactional(
         headers=headers or {},
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     message.send()

@@ -37,6 +37,7 @@ from aktivist.people.forms import (
     add_service_errors,
 )
 from aktivist.people.models import Interaction, Person, ReviewItem, Tag
+from aktivist.people.panels import panels_for
 from aktivist.people.selectors import (
     access_person,
     accounts_who_see_person,
@@ -286,6 +287,7 @@ def _detail_context(
     }
     for name, build in SECTIONS.items():
         context.update(build(request, person, form if name == section else None))
+    context["panels"] = panels_for(request.user, person)
     return context
 
 

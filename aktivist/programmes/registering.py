@@ -1,0 +1,269 @@
+"""Signing up for events: seats under concurrency, the waiting list, cancellation.
+
+Capacity holds because every change of who holds a seat locks the event's row first
+(``select_for_update``; SQLite's IMMEDIATE transactions serialise writers anyway): the
+seat count and the new registration are decided by one writer at a time per event.
+Sign-ups from the public pages reuse the action pages' person matching and consent rules
+(aktivist/campaigns/signing.py): a person is never changed by a public form, and the
+answer never tells whether the person was already known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktivist.campaigns.signing import SignatureInput, match_or_create_person
+from aktivist.core import audit
+from aktivist.core.exceptions import ApplicationError
+from aktivist.people.models import Person
+from aktivist.programmes.models import Event, Registration
+
+ADULT_AGE = 18
+
+
+class SignUpClosed(ApplicationError):
+    """The event takes no sign-ups: cancelled, unpublished or past its deadline."""
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    event_id: int
+    status: str  # registered or waitlisted: what the signer is told
+    registration_id: int
+    person_id: int
+    new: bool  # internal (tests, counters); never shown to the signer
+    sms_consent_ids: tuple[int, ...] = ()
+
+
+def sign_up_closed_reason(event: Event, now: Any = None) -> str | None:
+    """Why the event takes no sign-ups, in words for the public page; None when it does."""
+    now = now or timezone.now()
+    if event.is_cancelled:
+        return _("This event has been cancelled.")
+    if not event.is_published:
+        return _("This event is not open for sign-up.")
+    if now >= (event.registration_deadline or event.starts_at):
+        return _("Sign-up for this event has closed.")
+    return None
+
+
+def is_under_18(signature: SignatureInput) -> bool:
+    if signature.birth_year is not None:
+        return timezone.localdate().year - signature.birth_year < ADULT_AGE
+    return signature.age_bracket == "13-17"
+
+
+def check_guardian(event: Event, signature: SignatureInput, guardian_contact: str) -> None:
+    if event.guardian_required_under_18 and is_under_18(signature) and not guardian_contact.strip():
+        raise ValidationError(
+            {
+                "guardian_contact": [
+                    _("You are under 18: give a parent's or guardian's phone number or email.")
+                ]
+            }
+        )
+
+
+def _locked_event(event_id: int) -> Event:
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+def _seats_taken(event: Event) -> int:
+    return Registration.objects.filter(event=event, status__in=Registration.SEATED).count()
+
+
+def _place(event: Event) -> str:
+    """Registered when a seat is free, else the waiting list. Call with the event locked."""
+    if event.capacity is None or _seats_taken(event) < event.capacity:
+        return Registration.Status.REGISTERED
+    return Registration.Status.WAITLISTED
+
+
+def sign_up(
+    *,
+    event: Event,
+    signature: SignatureInput,
+    source: str = Registration.Source.WEB,
+    guardian_name: str = "",
+    guardian_contact: str = "",
+    tracking_token: str = "",
+) -> SignUpResult:
+    """Sign a person up from a public form (or a channel). Raises SignUpClosed or
+    ValidationError (a missing guardian's contact); a repeat answers as the first did."""
+    reason = sign_up_closed_reason(event)
+    if reason:
+        raise SignUpClosed(reason)
+    check_guardian(event, signature, guardian_contact)
+    for attempt in range(3):
+        try:
+            return _sign_up_once(
+                event,
+                signature,
+                source,
+                guardian_name.strip()[:200],
+                guardian_contact.strip()[:254],
+                tracking_token[:200],
+            )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sign_up_once(
+    event: Event,
+    sig: SignatureInput,
+    source: str,
+    guardian_name: str,
+    guardian_contact: str,
+    tracking_token: str,
+) -> SignUpResult:
+    from aktivist.people.consents import consents_request
+    from aktivist.people.tasks import send_consent_confirmations
+    from aktivist.programmes.tasks import send_registration_confirmation
+
+    with transaction.atomic():
+        locked = _locked_event(event.pk)
+        person, created = match_or_create_person(sig, source_label=f"event:{event.slug}")
+        registration = (
+            None
+            if created
+            else Registration.objects.filter(person_id=person.pk, event=locked).first()
+        )
+        new = registration is None
+        if registration is None:
+            registration = Registration(person_id=person.pk, event=locked, source=source)
+        elif registration.status != Registration.Status.CANCELLED:
+            # Signed up already: the same answer as the first time, nothing changes.
+            return SignUpResult(
+                event_id=event.pk,
+                status=registration.status,
+                registration_id=registration.pk,
+                person_id=person.pk,
+                new=False,
+            )
+        registration.status = _place(locked)
+        registration.waitlisted_at = (
+            timezone.now() if registration.status == Registration.Status.WAITLISTED else None
+        )
+        registration.cancelled_at = None
+        registration.tracking_token = tracking_token
+        registration.guardian_name = guardian_name
+        registration.guardian_contact = guardian_contact
+        registration.save()
+        pending = []
+        if sig.consents:
+            own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
+            adoptable = sig.mobile is not None and not person.mobile
+            pending = consents_request(
+                person=person,
+                choices=sorted(sig.consents),
+                language=sig.language,
+                source=f"event:{event.slug}",
+                has_mobile=own_mobile or adoptable,
+                pending_mobile=(sig.mobile or "") if (adoptable and not created) else "",
+            )
+        registration_id = registration.pk
+        language = sig.language
+        transaction.on_commit(
+            lambda: send_registration_confirmation.enqueue(registration_id, language)
+        )
+        if pending:
+            ids = [c.pk for c in pending]
+            transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, language))
+    return SignUpResult(
+        event_id=event.pk,
+        status=registration.status,
+        registration_id=registration.pk,
+        person_id=person.pk,
+        new=new,
+        sms_consent_ids=tuple(c.pk for c in pending if c.channel == "sms"),
+    )
+
+
+def register_person(
+    *, actor: Any, event: Event, person: Person, source: str = Registration.Source.STAFF
+) -> Registration:
+    """Staff sign a known person up (scope is checked by the caller's selector)."""
+    with transaction.atomic():
+        locked = _locked_event(event.pk)
+        registration = Registration.objects.filter(person=person, event=locked).first()
+        if registration is not None and registration.status != Registration.Status.CANCELLED:
+            return registration
+        registration = registration or Registration(person=person, event=locked, source=source)
+        registration.status = _place(locked)
+        registration.waitlisted_at = (
+            timezone.now() if registration.status == Registration.Status.WAITLISTED else None
+        )
+        registration.cancelled_at = None
+        registration.save()
+        audit.record(
+            actor=actor,
+            verb="registration.create",
+            obj=registration,
+            person_id=person.pk,
+            details={"event": event.pk, "status": registration.status},
+        )
+    return registration
+
+
+def registration_cancel(*, actor: Any, registration: Registration) -> Registration | None:
+    """Cancel a registration. When it held a seat, the first on the waiting list gets it and
+    is told after commit. Returns the promoted registration, if any."""
+    from aktivist.programmes.tasks import send_waitlist_promotion
+
+    with transaction.atomic():
+        locked = _locked_event(registration.event_id)
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.status == Registration.Status.CANCELLED:
+            return None
+        held_seat = current.status in Registration.SEATED
+        current.status = Registration.Status.CANCELLED
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit.record(
+            actor=actor,
+            verb="registration.cancel",
+            obj=current,
+            person_id=current.person_id,
+            details={"event": locked.pk},
+        )
+        promoted = None
+        if held_seat and not locked.is_cancelled and locked.starts_at > timezone.now():
+            promoted = promote_from_waitlist(locked)
+        if promoted is not None:
+            promoted_id = promoted.pk
+            transaction.on_commit(lambda: send_waitlist_promotion.enqueue(promoted_id))
+    registration.refresh_from_db()
+    return promoted
+
+
+def promote_from_waitlist(locked_event: Event) -> Registration | None:
+    """Give a free seat to the first on the waiting list. Call with the event locked."""
+    if locked_event.capacity is not None and _seats_taken(locked_event) >= locked_event.capacity:
+        return None
+    first = (
+        Registration.objects.select_for_update()
+        .filter(event=locked_event, status=Registration.Status.WAITLISTED)
+        .order_by("waitlisted_at", "id")
+        .first()
+    )
+    if first is None:
+        return None
+    first.status = Registration.Status.REGISTERED
+    first.waitlisted_at = None
+    first.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    audit.record(
+        actor=None,
+        verb="registration.promote",
+        obj=first,
+        person_id=first.person_id,
+        details={"event": locked_event.pk},
+    )
+    return first
