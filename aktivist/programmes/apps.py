@@ -5,3 +5,17 @@ class ProgrammesConfig(AppConfig):
     name = "aktivist.programmes"
     label = "programmes"
     verbose_name = "Programmes"
+
+    def ready(self) -> None:
+        from aktivist.programmes import (
+            jobs,
+            next_steps,
+            panels,
+            registries,
+            scoping,
+            segment_conditions,
+        )
+
+        # Each module registers one kind of thing into the base's registries.
+        for module in (registries, scoping, segment_conditions, panels, jobs, next_steps):
+            module.register()
