@@ -47,12 +47,16 @@ def _forget_process_caches() -> None:
     the consent wordings known to be stored, the console SMS outbox."""
     from django.core.cache import cache
 
+    from aktivist.campaigns.channels import forget_channel_cache
     from aktivist.campaigns.signing import forget_prefix_cache
     from aktivist.core import sms
     from aktivist.people import consents
+    from aktivist.public.api import forget_action_cache
 
     cache.clear()
     forget_prefix_cache()
+    forget_channel_cache()
+    forget_action_cache()
     consents._known_wordings.clear()
     sms.get_transport().outbox.clear()
 

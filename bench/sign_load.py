@@ -46,6 +46,7 @@ TARGET_RATE = 600.0
 TARGET_P99_MS = 250.0
 TARGET_RATIO = 0.2
 REDIS_DB = 7
+FAST_LANE = "aktivist.public.api.ApiFastLaneMiddleware"
 SHM = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, in memory
 
 
@@ -148,7 +149,13 @@ def prepare(run: str) -> tuple[str, str, str]:
 
 
 def start_server(
-    url: str, cache_url: str, port: int, workers: int, threads: int, worker_class: str
+    url: str,
+    cache_url: str,
+    port: int,
+    workers: int,
+    threads: int,
+    worker_class: str,
+    fast_lane: bool,
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -160,6 +167,7 @@ def start_server(
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": "bench-sign-load-" + secrets.token_hex(16),
         "LOG_LEVEL": "WARNING",
+        "SIGN_LOAD_FAST_LANE": "1" if fast_lane else "0",
     }
     command = [
         sys.executable,
@@ -301,6 +309,11 @@ def main() -> int:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument("--repeat", type=float, default=0.2, help="share of repeated signers")
     parser.add_argument("--consent", type=float, default=0.1, help="share ticking email news")
+    parser.add_argument(
+        "--fast-lane",
+        action="store_true",
+        help="add the API fast lane middleware if the settings do not have it",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (QUICK_SECONDS if args.quick else FULL_SECONDS)
     baseline_seconds = args.baseline_seconds or max(5, seconds // 2)
@@ -320,14 +333,20 @@ def main() -> int:
     key, slug, warmup_slug = prepare(run)
     connection.close()
 
+    from django.conf import settings
+
+    fast_lane = args.fast_lane or FAST_LANE in settings.MIDDLEWARE
     cache_url, redis_proc = redis_url()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     print(
         f"gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads on "
-        f"{base}; wrk: {args.connections} connections; {seconds} s of load (run {run})."
+        f"{base}; wrk: {args.connections} connections; {seconds} s of load (run {run}); "
+        f"API fast lane {'on' if fast_lane else 'off'}."
     )
-    server = start_server(url, cache_url, port, args.workers, args.threads, args.worker_class)
+    server = start_server(
+        url, cache_url, port, args.workers, args.threads, args.worker_class, args.fast_lane
+    )
     common = {
         "SIGN_LOAD_RUN": run,
         "SIGN_LOAD_KEY": key,
@@ -422,6 +441,7 @@ def main() -> int:
             "workers": args.workers,
             "threads": args.threads,
             "connections": args.connections,
+            "fast_lane": fast_lane,
             "target_met": met,
         }
     )

@@ -7,13 +7,19 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
-        from aktivist.campaigns import registries, segment_conditions
-        from aktivist.campaigns.tasks import send_letters
+        from aktivist.campaigns import panels, registries, segment_conditions
+        from aktivist.campaigns.tasks import purge_idempotency_keys, send_letters
         from aktivist.core.schedule import Job, register_job
 
         registries.register()
         segment_conditions.register()
+        panels.register()
         # Letters go to their targets once a day, in office hours.
         register_job(
             Job(name="campaigns.send_letters", period="daily", task=send_letters, not_before_hour=7)
+        )
+        register_job(
+            Job(
+                name="campaigns.purge_idempotency_keys", period="daily", task=purge_idempotency_keys
+            )
         )

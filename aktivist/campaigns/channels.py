@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import time
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from aktivist.campaigns.models import Channel, IdempotencyKey
 from aktivist.core import audit
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "ak"
 KEY_CACHE_SECONDS = 30.0
@@ -206,9 +211,16 @@ def channel_throttle(channel: Channel) -> int:
     """Count one request against the channel's per-minute limit (a fixed window in the
     shared cache, per key — never per IP). Returns 0 when it may go ahead, else the seconds
     until the window ends (for Retry-After)."""
+    if not settings.RATELIMIT_ENABLE:
+        return 0
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    count = _count(f"campaigns:channel-rate:{channel.pk}:{window}", RATE_WINDOW_SECONDS + 30)
+    try:
+        count = _count(f"campaigns:channel-rate:{channel.pk}:{window}", RATE_WINDOW_SECONDS + 30)
+    except RedisError:
+        # The limit protects; it must not lose signatures when the cache is away.
+        logger.warning("channel rate limit not counted: cache unavailable (channel=%s)", channel.pk)
+        return 0
     if count <= channel.rate_limit_per_minute:
         return 0
     return max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))

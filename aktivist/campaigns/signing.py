@@ -407,8 +407,8 @@ def _sign_once(
         )
         if new_participation:
             participation = Participation(
-                person=person,
-                action=action,
+                person_id=person.pk,
+                action_id=action.pk,
                 source=source,
                 channel_id=channel_id,
                 tracking_token=tracking_token,

@@ -5,3 +5,31 @@ class EngagementConfig(AppConfig):
     name = "aktivist.engagement"
     label = "engagement"
     verbose_name = "Engagement"
+
+    def ready(self) -> None:
+        from aktivist.core.schedule import Job, register_job
+        from aktivist.engagement import panels, registries, segment_conditions, signals
+        from aktivist.engagement.tasks import monthly_snapshot, recompute_everyone
+
+        registries.register()
+        segment_conditions.register()
+        panels.register()
+        signals.connect()
+        # Everyone's level from the facts, at night; the monthly snapshot recomputes first
+        # itself, so the two jobs may run in any order.
+        register_job(
+            Job(
+                name="engagement.recompute",
+                period="daily",
+                task=recompute_everyone,
+                not_before_hour=2,
+            )
+        )
+        register_job(
+            Job(
+                name="engagement.snapshot",
+                period="monthly",
+                task=monthly_snapshot,
+                not_before_hour=3,
+            )
+        )

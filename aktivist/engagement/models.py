@@ -16,7 +16,8 @@ class Level(models.IntegerChoices):
 
 
 class EngagementLevel(models.Model):
-    """A person's current level; one row per person, rewritten by the recompute."""
+    """A person's current level, written only by the recompute (services.py). Rows exist for
+    active people above level 0: no row means level 0 (contact)."""
 
     person = models.OneToOneField(
         "people.Person", on_delete=models.CASCADE, related_name="engagement", primary_key=True
@@ -35,7 +36,8 @@ class EngagementLevel(models.Model):
 
 class EngagementSnapshot(models.Model):
     """The level each person had in a month (taken on the first day of the next month, or
-    the current month's latest run), so reports can show who moved up or down."""
+    the current month's latest run), so reports can show who moved up or down. Like
+    EngagementLevel, only levels above 0 have rows (see SnapshotMonth)."""
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="engagement_snapshots"
@@ -53,3 +55,19 @@ class EngagementSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.month}: {self.level}"
+
+
+class SnapshotMonth(models.Model):
+    """A month whose snapshot was taken. Snapshot rows are kept for levels above 0 only: a
+    person with no row in a month listed here was at level 0 (contact) that month."""
+
+    month = models.DateField(unique=True)  # the first day of the month
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("engagement snapshot month")
+        verbose_name_plural = _("engagement snapshot months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -37,7 +37,19 @@ class UnitAdmin(ConfigAdmin):
     list_display = ["indented_name", "kind", "municipality", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "municipality", "postcode_prefixes__prefix"]
-    fields = ["name", "kind", "parent", "municipality", "email", "is_active"]
+    fields = [
+        "name",
+        "kind",
+        "parent",
+        "municipality",
+        "email",
+        "school_name",
+        "contact",
+        "is_active",
+    ]
+    # People are never edited here: a school group's contact is chosen on the unit page,
+    # within the staff member's scope (and audited).
+    readonly_fields = ["contact"]
     autocomplete_fields = ["parent"]
     inlines = [PostcodePrefixInline]
     ordering = ["path"]
@@ -45,6 +57,12 @@ class UnitAdmin(ConfigAdmin):
     @admin.display(description="name", ordering="path")
     def indented_name(self, obj: Unit) -> str:
         return "— " * obj.depth + obj.name
+
+    @admin.display(description="contact person")
+    def contact(self, obj: Unit) -> str:
+        if obj.contact_person_id is None:
+            return "–"
+        return f"{obj.contact_person} (set on the unit page)"
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -7,10 +7,10 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Organisation"
 
     def ready(self) -> None:
-        from aktivist.core.registries import register_simple
+        from aktivist.core.registries import null_out, register_simple
         from aktivist.core.schedule import Job, register_job
         from aktivist.organisation import scoping
-        from aktivist.organisation.models import Role, UnitMembership
+        from aktivist.organisation.models import Role, Unit, UnitMembership
         from aktivist.organisation.tasks import end_access_of_ended_roles
         from aktivist.people.scoping import register_scope_provider
 
@@ -35,6 +35,15 @@ class OrganisationConfig(AppConfig):
             field="person",
             export_columns=["role_type__name", "unit__name", "started_on", "ended_on"],
             merge=_merge_roles,
+        )
+        # The units a person is the contact for (a teacher at a school group …): a merge
+        # moves them, the export lists them, erasure leaves the unit without a contact.
+        register_simple(
+            Unit,
+            field="contact_person",
+            export_columns=["name", "kind", "school_name"],
+            erase=null_out(Unit, "contact_person"),
+            export_section="organisation.unit.contact_person",
         )
         from aktivist.organisation import segment_conditions
 

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
 from aktivist.organisation.models import PostcodePrefix, Role, Unit, UnitMembership
 from aktivist.organisation.scoping import subtree_q
-from aktivist.people.selectors import people_visible_to
+from aktivist.people.models import Person
+from aktivist.people.selectors import people_search, people_visible_to
 
 
 def units_visible_to(viewer: Any) -> QuerySet[Unit]:
@@ -108,18 +112,91 @@ def unit_q_for_subtree(unit: Unit, field: str = "unit") -> Q:
     return Q(**{f"{field}__path__startswith": unit.path})
 
 
+def young_born_from() -> int:
+    """People born in this year or later are young: aged settings.YOUTH_MAX_AGE or younger
+    this year (age = this year − birth year, as the segments' age condition counts it)."""
+    return timezone.localdate().year - settings.YOUTH_MAX_AGE
+
+
 def units_with_member_counts(viewer: Any) -> QuerySet[Unit]:
-    """The viewer's units in tree order, each with its number of current members: one query.
-    Every current member of a unit in the viewer's subtree is someone the viewer may see
-    (a current membership in the scope is itself a reason to see a person), so the count
-    reveals no one outside the scope; erased people are not counted."""
+    """The viewer's units in tree order, each with its number of current members and of
+    young ones among them: one query. Every current member of a unit in the viewer's
+    subtree is someone the viewer may see (a current membership in the scope is itself a
+    reason to see a person), so the counts reveal no one outside the scope; erased people
+    are not counted."""
+    current = Q(memberships__ended_on__isnull=True, memberships__person__is_active=True)
+    young = Q(memberships__person__birth_year__gte=young_born_from())
     return (
         units_visible_to(viewer)
         .annotate(
-            current_members=Count(
-                "memberships",
-                filter=Q(memberships__ended_on__isnull=True, memberships__person__is_active=True),
-            )
+            current_members=Count("memberships", filter=current),
+            young_members=Count("memberships", filter=current & young),
         )
         .order_by("path")
     )
+
+
+def school_groups(viewer: Any) -> QuerySet[Unit]:
+    """The viewer's school groups with their counts (as above), district, school name and
+    contact person; ``contact_visible`` tells whether the viewer may see the contact."""
+    return (
+        units_with_member_counts(viewer)
+        .filter(kind=Unit.Kind.SCHOOL_GROUP)
+        .select_related("parent", "contact_person")
+        .annotate(
+            contact_visible=Exists(
+                people_visible_to(viewer).filter(pk=OuterRef("contact_person_id"))
+            )
+        )
+        .order_by("parent__name", "name", "pk")
+    )
+
+
+def can_edit_unit(viewer: Any, unit: Unit) -> bool:
+    """Whoever's scope covers the unit (the secretariat: every unit) edits its details."""
+    scope = scope_for(viewer)
+    return scope.sees_people and scope.covers_path(unit.path)
+
+
+def visible_contact(viewer: Any, unit: Unit) -> Person | None:
+    """The unit's contact person when the viewer may see them, else None."""
+    if unit.contact_person_id is None:
+        return None
+    return people_visible_to(viewer).filter(pk=unit.contact_person_id).first()
+
+
+def contact_candidates(viewer: Any, query: str, *, limit: int = 10) -> list[Person]:
+    """People within the viewer's scope matching a search, to choose a contact from."""
+    if not query.strip():
+        return []
+    return list(people_search(viewer, query).order_by("last_name_key", "first_name_key")[:limit])
+
+
+@dataclass(frozen=True)
+class YouthShare:
+    members: int  # distinct people with a current membership in the unit or below
+    age_known: int
+    young: int  # aged settings.YOUTH_MAX_AGE or younger
+
+    @property
+    def percent(self) -> int | None:
+        """Young people among the members whose age is known, in per cent."""
+        return round(self.young * 100 / self.age_known) if self.age_known else None
+
+
+def unit_youth_share(unit: Unit) -> YouthShare:
+    """Counts (never people) of the current members of the unit and its subtree: one query.
+    Every current member of a unit in the viewer's subtree is someone the viewer may see."""
+    person = "person"
+    row = UnitMembership.objects.filter(
+        unit__path__startswith=unit.path, ended_on__isnull=True, person__is_active=True
+    ).aggregate(
+        members=Count(person, distinct=True),
+        age_known=Count(person, distinct=True, filter=Q(person__birth_year__isnull=False)),
+        young=Count(
+            person,
+            distinct=True,
+            filter=Q(person__birth_year__gte=young_born_from()),
+        ),
+    )
+    return YouthShare(**row)

@@ -190,3 +190,45 @@ def home_units_recompute(*, batch_size: int = 5000) -> int:
             details={"changed": changed},
         )
     return changed
+
+
+# --- School groups ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_school_update(
+    *, actor: Any, unit: Unit, school_name: str, contact_person: Person | None
+) -> Unit:
+    """Set a school group's school and contact person (a teacher, a student …). The actor's
+    scope must cover the unit, and the contact must be someone the actor may see."""
+    from aktivist.people.selectors import people_visible_to
+
+    require_unit_in_scope(actor, unit)
+    if unit.kind != Unit.Kind.SCHOOL_GROUP:
+        raise ApplicationError(_("Only school groups have a school and a contact person."))
+    if (
+        contact_person is not None
+        and actor is not None
+        and contact_person.pk != unit.contact_person_id
+        and not people_visible_to(actor).filter(pk=contact_person.pk).exists()
+    ):
+        raise ApplicationError(_("Choose a contact person within your own scope."))
+    before = (unit.school_name, unit.contact_person_id)
+    unit.school_name = school_name.strip()
+    unit.contact_person = contact_person
+    unit.full_clean()
+    if (unit.school_name, unit.contact_person_id) == before:
+        return unit
+    unit.save(update_fields=["school_name", "contact_person", "updated_at"])
+    audit.record(
+        actor=actor,
+        verb="unit.school_update",
+        obj=unit,
+        person_id=unit.contact_person_id,
+        details={
+            "school_name_changed": before[0] != unit.school_name,
+            "contact_person_from": before[1],
+            "contact_person_to": unit.contact_person_id,
+        },
+    )
+    return unit

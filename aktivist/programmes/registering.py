@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from aktivist.campaigns.signing import SignatureInput, match_or_create_person
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.lib.normalise import is_valid_email, normalise_email, normalise_phone
 from aktivist.people.models import Person
 from aktivist.programmes.models import Event, Registration
 
@@ -59,15 +60,48 @@ def is_under_18(signature: SignatureInput) -> bool:
     return signature.age_bracket == "13-17"
 
 
-def check_guardian(event: Event, signature: SignatureInput, guardian_contact: str) -> None:
-    if event.guardian_required_under_18 and is_under_18(signature) and not guardian_contact.strip():
-        raise ValidationError(
-            {
-                "guardian_contact": [
-                    _("You are under 18: give a parent's or guardian's phone number or email.")
-                ]
-            }
-        )
+def needs_guardian(event: Event, signature: SignatureInput) -> bool:
+    return event.guardian_required_under_18 and is_under_18(signature)
+
+
+def clean_guardian_contact(value: str) -> str:
+    """A guardian's email (normalised) or phone number (E.164); ValidationError otherwise."""
+    text = value.strip()
+    if "@" in text:
+        email = normalise_email(text)
+        if email and len(email) <= 254 and is_valid_email(email):
+            return email
+        raise ValidationError(_("Enter a valid email address or phone number."))
+    phone = normalise_phone(text) if len(text) <= 30 else None
+    if phone is None:
+        raise ValidationError(_("Enter a valid email address or phone number."))
+    return phone
+
+
+def check_guardian(
+    event: Event,
+    signature: SignatureInput,
+    guardian_contact: str,
+    guardian_name: str | None = None,
+) -> None:
+    """Under-18s signing up for an event that asks for it give a guardian's contact (and,
+    when ``guardian_name`` is passed, name). Raises ValidationError keyed by field."""
+    if not needs_guardian(event, signature):
+        return
+    errors: dict[str, list[str]] = {}
+    if guardian_name is not None and not guardian_name.strip():
+        errors["guardian_name"] = [_("You are under 18: give a parent's or guardian's name.")]
+    if not guardian_contact.strip():
+        errors["guardian_contact"] = [
+            _("You are under 18: give a parent's or guardian's phone number or email.")
+        ]
+    else:
+        try:
+            clean_guardian_contact(guardian_contact)
+        except ValidationError as e:
+            errors["guardian_contact"] = e.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def _locked_event(event_id: int) -> Event:
@@ -95,21 +129,21 @@ def sign_up(
     tracking_token: str = "",
 ) -> SignUpResult:
     """Sign a person up from a public form (or a channel). Raises SignUpClosed or
-    ValidationError (a missing guardian's contact); a repeat answers as the first did."""
+    ValidationError (a missing guardian's name or contact); a repeat answers as the first
+    did. A guardian's details are kept only when the event asks for them."""
     reason = sign_up_closed_reason(event)
     if reason:
         raise SignUpClosed(reason)
-    check_guardian(event, signature, guardian_contact)
+    check_guardian(event, signature, guardian_contact, guardian_name)
+    if needs_guardian(event, signature):
+        guardian_name = " ".join(guardian_name.split())[:200]
+        guardian_contact = clean_guardian_contact(guardian_contact)
+    else:
+        guardian_name = guardian_contact = ""  # nothing about a third person without need
+    token = "".join(ch for ch in tracking_token[:200] if ch.isprintable())
     for attempt in range(3):
         try:
-            return _sign_up_once(
-                event,
-                signature,
-                source,
-                guardian_name.strip()[:200],
-                guardian_contact.strip()[:254],
-                tracking_token[:200],
-            )
+            return _sign_up_once(event, signature, source, guardian_name, guardian_contact, token)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -130,6 +164,9 @@ def _sign_up_once(
 
     with transaction.atomic():
         locked = _locked_event(event.pk)
+        reason = sign_up_closed_reason(locked)  # cancelled while this request waited
+        if reason:
+            raise SignUpClosed(reason)
         person, created = match_or_create_person(sig, source_label=f"event:{event.slug}")
         registration = (
             None
@@ -137,26 +174,21 @@ def _sign_up_once(
             else Registration.objects.filter(person_id=person.pk, event=locked).first()
         )
         new = registration is None
+        # Signed up already: the same answer as the first time; only new choices count.
+        repeat = registration is not None and registration.status != Registration.Status.CANCELLED
         if registration is None:
             registration = Registration(person_id=person.pk, event=locked, source=source)
-        elif registration.status != Registration.Status.CANCELLED:
-            # Signed up already: the same answer as the first time, nothing changes.
-            return SignUpResult(
-                event_id=event.pk,
-                status=registration.status,
-                registration_id=registration.pk,
-                person_id=person.pk,
-                new=False,
+        if not repeat:
+            registration.status = _place(locked)
+            registration.waitlisted_at = (
+                timezone.now() if registration.status == Registration.Status.WAITLISTED else None
             )
-        registration.status = _place(locked)
-        registration.waitlisted_at = (
-            timezone.now() if registration.status == Registration.Status.WAITLISTED else None
-        )
-        registration.cancelled_at = None
-        registration.tracking_token = tracking_token
-        registration.guardian_name = guardian_name
-        registration.guardian_contact = guardian_contact
-        registration.save()
+            registration.cancelled_at = None
+            registration.reminder_sent_at = None
+            registration.tracking_token = tracking_token
+            registration.guardian_name = guardian_name
+            registration.guardian_contact = guardian_contact
+            registration.save()
         pending = []
         if sig.consents:
             own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
@@ -171,9 +203,10 @@ def _sign_up_once(
             )
         registration_id = registration.pk
         language = sig.language
-        transaction.on_commit(
-            lambda: send_registration_confirmation.enqueue(registration_id, language)
-        )
+        if not repeat:
+            transaction.on_commit(
+                lambda: send_registration_confirmation.enqueue(registration_id, language)
+            )
         if pending:
             ids = [c.pk for c in pending]
             transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, language))

@@ -1,5 +1,133 @@
-"""(Registered in ProgrammesConfig.ready(); filled in by the issue's work.)"""
+"""Registrations and completed programmes in the merge, export and erasure registries
+(DESIGN.md "Registries"). Registered in ProgrammesConfig.ready().
+
+Registration
+    merge: one registration per person and event. When both people are registered for one
+    event, the better status wins — attended > registered > no-show > waitlisted >
+    cancelled (what the person did beats what they meant to do; a seat beats the waiting
+    list); on a tie the earlier registration stays. When the row that goes held a seat of
+    an upcoming event, the seat is given to the first on the waiting list, as a
+    cancellation would.
+    export: every registration with its event, status and the guardian's contact given.
+    erasure: the row stays, detached (person null) and with the guardian's contact and the
+    tracking token blanked, so an event's counts never change.
+
+ProgrammeCompletion
+    merge: one per person and programme; the earlier completion stays.
+    export: every completion with its programme and date.
+    erasure: deleted. A completion is the person's own history and nothing but it; the
+    event's attendance (the detached registrations) keeps the counts that reports need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aktivist.core.registries import export_values, register_person_relation
+from aktivist.programmes.models import Event, ProgrammeCompletion, Registration
+
+S = Registration.Status
+# Higher wins when a merge finds two registrations for one event.
+STATUS_RANK: dict[str, int] = {
+    S.ATTENDED: 5,
+    S.REGISTERED: 4,
+    S.NO_SHOW: 3,
+    S.WAITLISTED: 2,
+    S.CANCELLED: 1,
+}
+
+
+def _better(a: Registration, b: Registration) -> Registration:
+    """The registration that stays: the better status, else the earlier one."""
+    key_a = (STATUS_RANK[a.status], -a.created_at.timestamp(), -a.pk)
+    key_b = (STATUS_RANK[b.status], -b.created_at.timestamp(), -b.pk)
+    return a if key_a >= key_b else b
+
+
+def merge_registrations(keep: Any, drop: Any) -> None:
+    kept = {r.event_id: r for r in Registration.objects.filter(person=keep)}
+    freed: list[int] = []
+    for dropped in Registration.objects.filter(person=drop):
+        other = kept.get(dropped.event_id)
+        if other is None:
+            continue
+        loser = other if _better(other, dropped) is dropped else dropped
+        if loser.status in Registration.SEATED:
+            freed.append(loser.event_id)
+        loser.delete()
+    Registration.objects.filter(person=drop).update(person=keep)
+    for event_id in freed:
+        _give_freed_seat(event_id)
+
+
+def _give_freed_seat(event_id: int) -> None:
+    from aktivist.programmes.registering import promote_from_waitlist
+    from aktivist.programmes.tasks import send_waitlist_promotion
+
+    event = Event.objects.select_for_update().get(pk=event_id)
+    if event.is_cancelled or event.starts_at <= timezone.now():
+        return
+    promoted = promote_from_waitlist(event)
+    if promoted is not None:
+        promoted_id = promoted.pk
+        transaction.on_commit(lambda: send_waitlist_promotion.enqueue(promoted_id))
+
+
+def erase_registrations(person: Any) -> None:
+    Registration.objects.filter(person=person).update(
+        person=None, guardian_name="", guardian_contact="", tracking_token=""
+    )
+
+
+def merge_completions(keep: Any, drop: Any) -> None:
+    kept = {c.programme_id: c for c in ProgrammeCompletion.objects.filter(person=keep)}
+    for dropped in ProgrammeCompletion.objects.filter(person=drop):
+        other = kept.get(dropped.programme_id)
+        if other is None:
+            continue
+        if dropped.completed_on < other.completed_on:
+            other.delete()
+        else:
+            dropped.delete()
+    ProgrammeCompletion.objects.filter(person=drop).update(person=keep)
+
+
+def erase_completions(person: Any) -> None:
+    ProgrammeCompletion.objects.filter(person=person).delete()
 
 
 def register() -> None:
-    pass
+    register_person_relation(
+        Registration,
+        merge=merge_registrations,
+        export=export_values(
+            Registration,
+            "person",
+            [
+                "event__title",
+                "event__slug",
+                "event__starts_at",
+                "status",
+                "source",
+                "created_at",
+                "attended_at",
+                "cancelled_at",
+                "guardian_name",
+                "guardian_contact",
+            ],
+        ),
+        erase=erase_registrations,
+    )
+    register_person_relation(
+        ProgrammeCompletion,
+        merge=merge_completions,
+        export=export_values(
+            ProgrammeCompletion,
+            "person",
+            ["programme__name", "programme__kind", "completed_on", "event__title"],
+        ),
+        erase=erase_completions,
+    )

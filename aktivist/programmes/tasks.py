@@ -1,17 +1,27 @@
 """Work outside the request for programmes: confirmations, promotions, reminders.
-
-(Skeleton: the public event pages work fills in the messages and the .ics file.)"""
+Tasks take ids and call aktivist.programmes.notifications."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
+from aktivist.programmes import notifications
+
 
 @task()
 def send_registration_confirmation(registration_id: int, language: str) -> None:
     """The confirmation (or waiting-list) email with an .ics file and a cancel link."""
+    notifications.send_confirmation(registration_id, language)
 
 
 @task()
 def send_waitlist_promotion(registration_id: int) -> None:
     """Tell the person who got a seat from the waiting list."""
+    notifications.send_promotion(registration_id)
+
+
+@task()
+def send_due_reminders() -> int:
+    """Remind people of the events they hold a seat at (hourly job
+    ``programmes.send_reminders``). Returns how many reminders were sent."""
+    return notifications.send_due_reminders()

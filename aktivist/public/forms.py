@@ -43,11 +43,13 @@ HANDED_OVER = {Action.Kind.PETITION, Action.Kind.URGENT, Action.Kind.E_ACTION}
 # --- The form token: a signed action id with a time, instead of a CSRF cookie -------------
 
 
-def form_token(action_id: int) -> str:
+def form_token(action_id: int | str) -> str:
+    """A form's token names what it signs for: an action's id, or another page's key such
+    as ``"event:12"`` (so a token of one kind of page never passes on another)."""
     return signing.TimestampSigner(salt=FORM_TOKEN_SALT).sign(str(action_id))
 
 
-def form_token_valid(token: Any, action_id: int) -> bool:
+def form_token_valid(token: Any, action_id: int | str) -> bool:
     if not isinstance(token, str) or len(token) > 200:
         return False
     try:
@@ -78,7 +80,7 @@ def _keystream(nonce: bytes, length: int) -> bytes:
     return stream[:length]
 
 
-def _seal(text: str) -> str:
+def seal(text: str) -> str:
     """Hide a value inside a signed token (signed tokens are readable): consent ids must
     not hint whether the signer was known before."""
     if not text:
@@ -89,7 +91,7 @@ def _seal(text: str) -> str:
     return base64.urlsafe_b64encode(nonce + mixed).decode()
 
 
-def _unseal(sealed: str) -> str:
+def unseal(sealed: str) -> str:
     if not sealed:
         return ""
     raw = base64.urlsafe_b64decode(sealed.encode())
@@ -101,7 +103,7 @@ def thanks_token(
     *, action_id: int, postcode: str, sms_consent_ids: tuple[int, ...], wants_sms: bool
 ) -> str:
     sms_token = consents.sms_confirmation_token(sms_consent_ids) if sms_consent_ids else ""
-    payload = {"a": action_id, "p": postcode, "s": _seal(sms_token), "m": wants_sms}
+    payload = {"a": action_id, "p": postcode, "s": seal(sms_token), "m": wants_sms}
     return signing.dumps(payload, salt=THANKS_TOKEN_SALT, compress=True)
 
 
@@ -114,7 +116,7 @@ def read_thanks_token(token: Any, action_id: int) -> Thanks | None:
             return None
         return Thanks(
             postcode=str(payload.get("p") or "")[:12],
-            sms_token=_unseal(str(payload.get("s") or "")),
+            sms_token=unseal(str(payload.get("s") or "")),
             wants_sms=bool(payload.get("m")),
         )
     except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
@@ -197,14 +199,15 @@ class SignatureForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args: Any, action: Action, language: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, action: Action | None, language: str, **kwargs: Any) -> None:
+        """``action`` None: the fields every public sign-up shares (an event's form)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.action = action
         self.language = language
         self.signature: SignatureInput | None = None
         self.under_age: UnderAge | None = None
-        if action.is_letter:
+        if action is not None and action.is_letter:
             target = action.target_name
             if target:
                 self.fields["letter_text"].label = _("Your letter to %(target)s") % {
@@ -217,7 +220,7 @@ class SignatureForm(forms.Form):
             self.initial.setdefault("letter_text", action.letter_text(language))
         else:
             del self.fields["letter_text"]
-        if action.kind not in HANDED_OVER:
+        if action is None or action.kind not in HANDED_OVER:
             del self.fields["named"]
 
     @property

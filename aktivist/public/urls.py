@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aktivist.public import api, views
+from aktivist.public import api, views, views_events
 
 app_name = "public"
 
@@ -12,7 +12,12 @@ urlpatterns = [
     path("a/<slug:slug>/count/", views.action_count, name="action_count"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("privacy/", views.privacy_notice, name="privacy"),
+    # Events (aktivist/public/views_events.py).
+    path("e/<slug:slug>/", views_events.event_page, name="event"),
+    path("e/<slug:slug>/thanks/", views_events.event_thanks, name="event_thanks"),
+    path("e/<slug:slug>/calendar.ics", views_events.event_ics, name="event_ics"),
+    path("e/<slug:slug>/cancel/<str:token>/", views_events.event_cancel, name="event_cancel"),
+    path("events/", views_events.calendar_page, name="calendar"),
     # The channels' JSON signing endpoint (aktivist/public/api.py).
-    path("api/v1/actions/<slug:slug>/signatures", api.sign_action, name="api_sign"),
     path("api/v1/actions/<slug:slug>/signatures", api.sign_action, name="api_sign"),
 ]

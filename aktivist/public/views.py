@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -44,6 +45,7 @@ from aktivist.public.forms import (
     HONEYPOT,
     SignatureForm,
     SmsCodeForm,
+    Thanks,
     form_token,
     form_token_valid,
     read_thanks_token,
@@ -56,6 +58,8 @@ LANGUAGES = ("sv", "en")
 REF_RE = re.compile(r"^[A-Za-z0-9._~:+/=-]{1,200}$")
 ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
 EMBED_ORIGINS_CACHE_SECONDS = 60
+# Parameters a link to the page in the other language keeps (the calendar's filters too).
+KEPT_PARAMS = ("ref", "t", "district", "kind", "young", "page")
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -74,7 +78,7 @@ def _language(request: HttpRequest) -> str:
     return "en" if negotiated.startswith("en") else "sv"
 
 
-def _with_params(path: str, **params: str) -> str:
+def with_params(path: str, **params: str) -> str:
     kept = {k: v for k, v in params.items() if v}
     return f"{path}?{urlencode(kept)}" if kept else path
 
@@ -85,14 +89,14 @@ def _language_links(request: HttpRequest, lang: str) -> list[dict[str, str]]:
     for code, name in (("sv", "Svenska"), ("en", "English")):
         if code == lang:
             continue
-        params = {k: str(request.GET.get(k, "")) for k in ("ref", "t")}
+        params = {k: str(request.GET.get(k, "")) for k in KEPT_PARAMS}
         links.append(
-            {"code": code, "name": name, "url": _with_params(request.path, **params, lang=code)}
+            {"code": code, "name": name, "url": with_params(request.path, **params, lang=code)}
         )
     return links
 
 
-def _render(
+def render_public(
     request: HttpRequest,
     template: str,
     context: dict[str, Any],
@@ -107,7 +111,7 @@ def _render(
         "language_links": _language_links(request, lang),
         "organisation_name": settings.ORGANISATION_NAME,
         "privacy_email": settings.ORGANISATION_PRIVACY_EMAIL,
-        "privacy_url": _with_params(reverse("public:privacy"), lang=lang),
+        "privacy_url": with_params(reverse("public:privacy"), lang=lang),
     }
     # No request: the staff context processors (user, scope, CSRF) stay out of public pages.
     return HttpResponse(render_to_string(template, {**base, **context}), status=status)
@@ -136,7 +140,12 @@ def embed_csp() -> str:
     return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
 
 
-def public_view(*, embed: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")) -> Any:
+def public_view(
+    *,
+    embed: bool = False,
+    methods: tuple[str, ...] = ("GET", "HEAD"),
+    not_found: str = "public/not_found.html",
+) -> Any:
     """No CSRF cookie, the page's language, a public 404, and for embeds the frame policy."""
 
     def decorate(view: View) -> View:
@@ -150,9 +159,7 @@ def public_view(*, embed: bool = False, methods: tuple[str, ...] = ("GET", "HEAD
                     try:
                         response = view(request, *args, embed=embed, **kwargs)
                     except Http404:
-                        response = _render(
-                            request, "public/not_found.html", {}, embed=embed, status=404
-                        )
+                        response = render_public(request, not_found, {}, embed=embed, status=404)
             response["Content-Language"] = lang
             if embed:
                 response["Content-Security-Policy"] = embed_csp()
@@ -179,7 +186,7 @@ def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
     return [
         NextStep(
             title=other.title(),
-            url=_with_params(reverse("public:action", args=[other.slug]), lang=lang),
+            url=with_params(reverse("public:action", args=[other.slug]), lang=lang),
             when=other.closes_at,
         )
         for other in others
@@ -202,7 +209,7 @@ def _count_context(action: Action, *, fresh: bool = False) -> dict[str, Any]:
     }
 
 
-def _ref(request: HttpRequest) -> str:
+def ref_param(request: HttpRequest) -> str:
     ref = request.POST.get("ref") or request.GET.get("ref") or ""
     return ref if REF_RE.match(ref) else ""
 
@@ -231,12 +238,12 @@ def _page(
         "not_yet_open": action.opens_at > now,
         "form": form,
         "notice": notice,
-        "form_url": _with_params(_action_path(action, embed=embed), lang=lang),
-        "full_page_url": _with_params(_action_path(action, embed=False), lang=lang),
+        "form_url": with_params(_action_path(action, embed=embed), lang=lang),
+        "full_page_url": with_params(_action_path(action, embed=False), lang=lang),
         "honeypot": HONEYPOT,
         **_count_context(action),
     }
-    return _render(request, "public/action.html", context, embed=embed, status=status)
+    return render_public(request, "public/action.html", context, embed=embed, status=status)
 
 
 def _action_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
@@ -247,7 +254,7 @@ def _action_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpRespons
     if action.is_open():
         lang = translation.get_language() or "sv"
         form = SignatureForm(
-            initial={"form_token": form_token(action.pk), "ref": _ref(request)},
+            initial={"form_token": form_token(action.pk), "ref": ref_param(request)},
             action=action,
             language=lang,
         )
@@ -258,9 +265,9 @@ action_page = public_view(methods=("GET", "HEAD", "POST"))(_action_view)
 action_embed = public_view(embed=True, methods=("GET", "HEAD", "POST"))(_action_view)
 
 
-def _too_many(request: HttpRequest, retry_after: int, *, embed: bool) -> HttpResponse:
+def too_many(request: HttpRequest, retry_after: int, *, embed: bool) -> HttpResponse:
     minutes = max(1, (retry_after + 59) // 60)
-    response = _render(
+    response = render_public(
         request, "public/too_many.html", {"minutes": minutes}, embed=embed, status=429
     )
     response["Retry-After"] = str(retry_after)
@@ -296,13 +303,13 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
         return _page(request, action, embed=embed, form=None, notice=notice)
     limited = limits.signature_by_ip(request)
     if limited:
-        return _too_many(request, limited.retry_after, embed=embed)
+        return too_many(request, limited.retry_after, embed=embed)
     fresh_token = form_token(action.pk)
     if not form_token_valid(request.POST.get("form_token"), action.pk):
         initial = {
             **_typed_values(request, action),
             "form_token": fresh_token,
-            "ref": _ref(request),
+            "ref": ref_param(request),
         }
         form = SignatureForm(initial=initial, action=action, language=lang)
         notice = _(
@@ -317,8 +324,8 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     valid = form.is_valid()
     if form.under_age is not None:
         context = {"action": action, "message": str(form.under_age.message), "back_url": ""}
-        context["back_url"] = _with_params(_action_path(action, embed=embed), lang=lang)
-        return _render(request, "public/under_13.html", context, embed=embed)
+        context["back_url"] = with_params(_action_path(action, embed=embed), lang=lang)
+        return render_public(request, "public/under_13.html", context, embed=embed)
     if not valid or form.signature is None:
         data = request.POST.copy()
         data["form_token"] = fresh_token
@@ -327,13 +334,13 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     signature = form.signature
     limited = limits.signature_by_address(request, signature)
     if limited:
-        return _too_many(request, limited.retry_after, embed=embed)
+        return too_many(request, limited.retry_after, embed=embed)
     try:
         result = sign(
             action=action,
             signature=signature,
             source=Participation.Source.EMBED if embed else Participation.Source.WEB,
-            tracking_token=_ref(request),
+            tracking_token=ref_param(request),
         )
     except ActionClosed:
         notice = _("This action is closed, so nothing was saved.")
@@ -365,15 +372,16 @@ def _to_thanks(
     name = "action_embed_thanks" if embed else "action_thanks"
     lang = translation.get_language() or "sv"
     return HttpResponseSeeOther(
-        _with_params(_action_path(action, embed=embed, name=name), t=token, lang=lang)
+        with_params(_action_path(action, embed=embed, name=name), t=token, lang=lang)
     )
 
 
 # --- The thank-you page ------------------------------------------------------------------
 
 
-def _share_links(action: Action, title: str) -> list[dict[str, str]]:
-    url = settings.SITE_URL.rstrip("/") + reverse("public:action", args=[action.slug])
+def share_links(path: str, title: str) -> list[dict[str, str]]:
+    """Links that share a public page (``path`` on this site) on social media or by email."""
+    url = settings.SITE_URL.rstrip("/") + path
     u, text = quote(url, safe=""), quote(title, safe="")
     both = quote(f"{title} {url}", safe="")
     return [
@@ -393,26 +401,46 @@ def _share_links(action: Action, title: str) -> list[dict[str, str]]:
     ]
 
 
+@dataclass
+class SmsStep:
+    """The SMS code form of a thank-you page: shown when an SMS choice was ticked."""
+
+    form: SmsCodeForm | None = None
+    result: str = ""  # "confirmed" or "wrong" after a code was sent
+    limited: limits.Limited | None = None
+
+
+def sms_code_step(request: HttpRequest, thanks: Thanks | None) -> SmsStep:
+    """Show the code form, or check a posted code against the consents the token names."""
+    step = SmsStep()
+    if thanks is None or not thanks.wants_sms:
+        return step
+    step.form = SmsCodeForm()
+    if request.method != "POST":
+        return step
+    step.limited = limits.sms_code_by_ip(request)
+    if step.limited:
+        return step
+    posted = SmsCodeForm(request.POST)
+    if not posted.is_valid():
+        step.form = posted
+        return step
+    ids = consents.sms_consent_ids(thanks.sms_token) if thanks.sms_token else []
+    ok = bool(ids) and consents.consents_confirm_sms(
+        consent_ids=ids, code=posted.cleaned_data["code"]
+    )
+    step.result = "confirmed" if ok else "wrong"
+    step.form = None if ok else SmsCodeForm()
+    return step
+
+
 def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
     action = selectors.public_action(slug)
     lang = translation.get_language() or "sv"
     thanks = read_thanks_token(request.GET.get("t"), action.pk)
-    code_form: SmsCodeForm | None = None
-    sms_result = ""
-    if thanks is not None and thanks.wants_sms:
-        code_form = SmsCodeForm()
-        if request.method == "POST":
-            limited = limits.sms_code_by_ip(request)
-            if limited:
-                return _too_many(request, limited.retry_after, embed=embed)
-            code_form = SmsCodeForm(request.POST)
-            if code_form.is_valid():
-                ids = consents.sms_consent_ids(thanks.sms_token) if thanks.sms_token else []
-                ok = bool(ids) and consents.consents_confirm_sms(
-                    consent_ids=ids, code=code_form.cleaned_data["code"]
-                )
-                sms_result = "confirmed" if ok else "wrong"
-                code_form = None if ok else SmsCodeForm()
+    sms = sms_code_step(request, thanks)
+    if sms.limited:
+        return too_many(request, sms.limited.retry_after, embed=embed)
     postcode = thanks.postcode if thanks else ""
     title = action.title(lang)
     name = "action_embed_thanks" if embed else "action_thanks"
@@ -420,18 +448,18 @@ def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpRespons
         "action": action,
         "title": title,
         "valid": thanks is not None,
-        "code_form": code_form,
-        "code_url": _with_params(
+        "code_form": sms.form,
+        "code_url": with_params(
             _action_path(action, embed=embed, name=name), t=request.GET.get("t", ""), lang=lang
         ),
-        "sms_result": sms_result,
+        "sms_result": sms.result,
         "unit": home_unit_for_postcode(postcode) if postcode else None,
         "next_steps": next_steps(action, postcode),
-        "share_links": _share_links(action, title),
-        "action_url": _with_params(_action_path(action, embed=embed), lang=lang),
+        "share_links": share_links(reverse("public:action", args=[action.slug]), title),
+        "action_url": with_params(_action_path(action, embed=embed), lang=lang),
         **_count_context(action, fresh=True),
     }
-    return _render(request, "public/thanks.html", context, embed=embed)
+    return render_public(request, "public/thanks.html", context, embed=embed)
 
 
 action_thanks = public_view(methods=("GET", "HEAD", "POST"))(_thanks_view)
@@ -443,7 +471,7 @@ def action_count(request: HttpRequest, slug: str, *, embed: bool = False) -> Htt
     """The live count: the partial the full page includes, polled by htmx."""
     action = selectors.public_action(slug)
     context = {"action": action, **_count_context(action)}
-    response = _render(request, "public/_count.html", context, embed=embed)
+    response = render_public(request, "public/_count.html", context, embed=embed)
     response["Cache-Control"] = f"public, max-age={selectors.COUNT_CACHE_SECONDS}"
     return response
 
@@ -466,10 +494,10 @@ def confirm_email(request: HttpRequest, token: str, *, embed: bool = False) -> H
                 context["purposes"] = sorted({c.get_purpose_display() for c in confirmed})
             else:
                 context["error"] = _("There is nothing left to confirm with this link.")
-    context["form_url"] = _with_params(request.path, lang=translation.get_language() or "sv")
-    return _render(request, "public/confirm.html", context, embed=embed)
+    context["form_url"] = with_params(request.path, lang=translation.get_language() or "sv")
+    return render_public(request, "public/confirm.html", context, embed=embed)
 
 
 @public_view()
 def privacy_notice(request: HttpRequest, *, embed: bool = False) -> HttpResponse:
-    return _render(request, "public/privacy.html", {}, embed=embed)
+    return render_public(request, "public/privacy.html", {}, embed=embed)

@@ -216,3 +216,21 @@ def test_on_redis_the_count_is_shared_and_expires_with_its_window(settings):
     assert int(client.get(key)) == 3
     assert 0 < client.ttl(key) <= channels.RATE_WINDOW_SECONDS + 30
     client.delete(key)
+
+
+def test_an_unreachable_cache_never_refuses_a_signature(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    channel, _ = channel_create(actor=None, name="Partner", rate_limit_per_minute=1)
+    assert channel_throttle(channel) == 0
+    assert "cache unavailable" in caplog.text
+
+
+def test_limits_can_be_switched_off_like_the_public_forms(settings):
+    settings.RATELIMIT_ENABLE = False
+    channel, _ = channel_create(actor=None, name="Partner", rate_limit_per_minute=1)
+    assert [channel_throttle(channel) for _ in range(3)] == [0, 0, 0]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from aktivist.accounts.tests.factories import UserFactory
 from aktivist.campaigns.tests.factories import ParticipationFactory
 from aktivist.core.registries import (
@@ -10,14 +14,24 @@ from aktivist.core.registries import (
     merge_registry,
     models_pointing_to,
 )
+from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
-from aktivist.organisation.tests.factories import RoleFactory, UnitMembershipFactory
+from aktivist.organisation.models import Unit
+from aktivist.organisation.tests.factories import (
+    RoleFactory,
+    UnitFactory,
+    UnitMembershipFactory,
+)
 from aktivist.people.models import Consent, Person, ReviewItem
 from aktivist.people.tests.factories import (
     ConsentFactory,
     InteractionFactory,
     PersonFactory,
     TagFactory,
+)
+from aktivist.programmes.tests.factories import (
+    ProgrammeCompletionFactory,
+    RegistrationFactory,
 )
 
 
@@ -54,6 +68,11 @@ def _fill(person):
     DuplicateCandidate.objects.create(person_a=low, person_b=high, reason="similar_name")
     PersonMerge.objects.create(kept=person, dropped_person_id=0)
     ParticipationFactory(person=person)
+    RegistrationFactory(person=person, guardian_contact="guardian@example.org")
+    ProgrammeCompletionFactory(person=person)
+    UnitFactory(kind=Unit.Kind.SCHOOL_GROUP, school_name="Katedralskolan", contact_person=person)
+    EngagementLevel.objects.create(person=person, level=Level.ACTED, computed_at=timezone.now())
+    EngagementSnapshot.objects.create(person=person, month=dt.date(2026, 1, 1), level=Level.ACTED)
     return tag
 
 

@@ -18,16 +18,28 @@ from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFacto
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import merge_registry, models_pointing_to
+from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.imports.duplicates import person_merge
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
-from aktivist.organisation.models import Role, UnitMembership
-from aktivist.organisation.tests.factories import RoleFactory, UnitMembershipFactory
+from aktivist.organisation.models import Role, Unit, UnitMembership
+from aktivist.organisation.tests.factories import (
+    RoleFactory,
+    UnitFactory,
+    UnitMembershipFactory,
+)
 from aktivist.people.models import Consent, Interaction, Person, ReviewItem, Tagging
 from aktivist.people.tests.factories import (
     ConsentFactory,
     InteractionFactory,
     PersonFactory,
     TagFactory,
+)
+from aktivist.programmes.models import ProgrammeCompletion, Registration
+from aktivist.programmes.tests.factories import (
+    EventFactory,
+    ProgrammeCompletionFactory,
+    ProgrammeFactory,
+    RegistrationFactory,
 )
 
 EARLY = dt.date(2012, 3, 1)
@@ -122,6 +134,34 @@ def two(world):
         created_at=timezone.now() - dt.timedelta(days=3)
     )
     ParticipationFactory(person=drop)
+    # programmes.Registration: both signed up for one training → the better status
+    # (drop attended) stays; drop's other registration moves.
+    training = EventFactory(slug="gemensam-utbildning", unit=world.district_a)
+    RegistrationFactory(person=keep, event=training, status=Registration.Status.REGISTERED)
+    RegistrationFactory(person=drop, event=training, status=Registration.Status.ATTENDED)
+    RegistrationFactory(person=drop, status=Registration.Status.NO_SHOW)
+    # programmes.ProgrammeCompletion: both completed one programme → the earlier stays.
+    leadership = ProgrammeFactory(name="Ledarskapsprogrammet")
+    ProgrammeCompletionFactory(person=keep, programme=leadership, completed_on=EARLY)
+    ProgrammeCompletionFactory(person=drop, programme=leadership, completed_on=dt.date(2020, 1, 1))
+    ProgrammeCompletionFactory(person=drop)
+    # organisation.Unit (contact_person): drop is a school group's contact → keep is.
+    UnitFactory(
+        name="Skolgrupp Katedralskolan",
+        kind=Unit.Kind.SCHOOL_GROUP,
+        parent=world.district_a,
+        school_name="Katedralskolan",
+        contact_person=drop,
+    )
+    # engagement.EngagementLevel: one per person → one stays (recomputed after commit).
+    now = timezone.now()
+    EngagementLevel.objects.create(person=keep, level=Level.ACTED, computed_at=now)
+    EngagementLevel.objects.create(person=drop, level=Level.HOLDS_ROLE, computed_at=now)
+    # engagement.EngagementSnapshot: one per person and month → one for the shared month.
+    month = dt.date(2026, 1, 1)
+    EngagementSnapshot.objects.create(person=keep, month=month, level=Level.ACTED)
+    EngagementSnapshot.objects.create(person=drop, month=month, level=Level.HOLDS_ROLE)
+    EngagementSnapshot.objects.create(person=drop, month=dt.date(2025, 12, 1), level=Level.TRAINED)
     return keep, drop, third, pair
 
 
@@ -133,6 +173,10 @@ COLLISIONS = {
     "organisation.Role": 1,
     "imports.DuplicateCandidate": 2,  # the merged pair itself, counted once for each person
     "campaigns.Participation": 1,
+    "programmes.Registration": 1,
+    "programmes.ProgrammeCompletion": 1,
+    "engagement.EngagementLevel": 1,
+    "engagement.EngagementSnapshot": 1,
 }
 # Rows the merge adds: its own record.
 ADDED = {"imports.PersonMerge": 1}
@@ -170,6 +214,12 @@ def test_merge_moves_every_related_row_and_loses_nothing(personas, two):
     assert ReviewItem.objects.get().matched_person == kept
     shared = Participation.objects.get(action__slug="gemensam-namninsamling")
     assert shared.person == kept and shared.source == Participation.Source.EMBED  # the earlier
+    registration = Registration.objects.get(event__slug="gemensam-utbildning")
+    assert registration.person == kept
+    assert registration.status == Registration.Status.ATTENDED  # the better status
+    completion = ProgrammeCompletion.objects.get(programme__name="Ledarskapsprogrammet")
+    assert (completion.person, completion.completed_on) == (kept, EARLY)  # the earlier
+    assert Unit.objects.get(school_name="Katedralskolan").contact_person == kept
     assert not DuplicateCandidate.objects.filter(pk=pair.pk).exists()
     moved = DuplicateCandidate.objects.get()
     assert {moved.person_a_id, moved.person_b_id} == {kept.pk, third.pk}

@@ -19,14 +19,20 @@ from aktivist.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_endpoint_caches():
-    """The endpoint remembers actions and keys per process; each test has its own."""
+FAST_LANE = "aktivist.public.api.ApiFastLaneMiddleware"
+
+
+@pytest.fixture(autouse=True, params=["full_stack", "fast_lane"])
+def _fresh_endpoint(request, settings):
+    """The endpoint remembers actions and keys per process; each test has its own. Every
+    test runs through the whole middleware stack and through the API fast lane."""
     from aktivist.campaigns.channels import forget_channel_cache
     from aktivist.public.api import forget_action_cache
 
     forget_action_cache()
     forget_channel_cache()
+    if request.param == "fast_lane":
+        settings.MIDDLEWARE = [settings.MIDDLEWARE[0], FAST_LANE, *settings.MIDDLEWARE[1:]]
 
 
 @pytest.fixture
@@ -313,3 +319,20 @@ def test_a_signature_costs_four_statements_and_a_repeat_three(action, channel_ke
     with CaptureQueriesContext(connection) as repeat:
         assert post(channel_key, idempotency_key="n2").status_code == 201
     assert _statements(repeat.captured_queries) == ["INSERT", "SELECT", "SELECT"]
+
+
+def test_the_fast_lane_answers_like_the_full_stack_and_leaves_pages_alone(
+    action, channel_key, settings
+):
+    if FAST_LANE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [settings.MIDDLEWARE[0], FAST_LANE, *settings.MIDDLEWARE[1:]]
+    response = post(channel_key, HTTP_ACCEPT_LANGUAGE="en", raw="{broken")
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"body": ["Send the signature as JSON."]}}
+    assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+    assert "Set-Cookie" not in response and "Vary" not in response
+    assert post(channel_key).status_code == 201
+    page = Client().get(reverse("public:privacy"))
+    assert "Content-Security-Policy" in page  # pages still pass the whole stack
+    unknown = Client().post("/api/v1/nothing-here", "{}", content_type="application/json")
+    assert unknown.status_code == 404

@@ -1,0 +1,242 @@
+"""Reading the ladder: a person's level and why (the person page), and the counts of the
+staff report, always over the people the viewer may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
+from aktivist.engagement import ladder
+from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level, SnapshotMonth
+from aktivist.people.models import Person
+from aktivist.people.selectors import people_visible_to
+
+REASONS_SHOWN = 3
+
+
+def stored_level(person: Person) -> int:
+    """The level segments and reports use (no row: level 0)."""
+    row = EngagementLevel.objects.filter(person=person).values_list("level", flat=True).first()
+    return Level.CONTACT if row is None else int(row)
+
+
+@dataclass
+class Explanation:
+    level: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(Level(self.level).label)
+
+
+def _day(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        value = timezone.localdate(value)
+    return date_format(value, "Y-m-d")
+
+
+def explain(person: Person, *, now: dt.datetime | None = None) -> Explanation:
+    """The level the facts give now and the facts that give it, checked from the top rule
+    down (so a role holder costs one query). Uses the rules of ``ladder``; the level agrees
+    with ``ladder.compute_levels``."""
+    if not person.is_active:
+        return Explanation(Level.CONTACT)
+    people = ladder.People(ids=[person.pk])
+    since = ladder.window_start(now)
+
+    roles = list(
+        ladder.current_roles(people)
+        .select_related("role_type", "unit")
+        .order_by("-started_on", "-pk")[:REASONS_SHOWN]
+    )
+    if roles:
+        return Explanation(
+            Level.HOLDS_ROLE,
+            [
+                _("Holds the role %(role)s in %(unit)s since %(date)s")
+                % {"role": r.role_type, "unit": r.unit.name, "date": _day(r.started_on)}
+                for r in roles
+            ],
+        )
+    memberships = list(
+        ladder.current_group_memberships(people)
+        .select_related("unit")
+        .order_by("-started_on", "-pk")[:REASONS_SHOWN]
+    )
+    if memberships:
+        return Explanation(
+            Level.ACTIVE_IN_GROUP,
+            [
+                _("Member of %(unit)s (%(kind)s) since %(date)s")
+                % {
+                    "unit": m.unit.name,
+                    "kind": m.unit.get_kind_display(),
+                    "date": _day(m.started_on),
+                }
+                for m in memberships
+            ],
+        )
+    completions = list(
+        ladder.training_completions(people)
+        .select_related("programme")
+        .order_by("-completed_on", "-pk")[:REASONS_SHOWN]
+    )
+    if completions:
+        return Explanation(
+            Level.TRAINED,
+            [
+                _("Completed %(programme)s on %(date)s")
+                % {"programme": c.programme.name, "date": _day(c.completed_on)}
+                for c in completions
+            ],
+        )
+    registrations = ladder.recent_registrations(people, since).aggregate(
+        attended=Count("pk", filter=ladder.attended_q(since)),
+        last_attended=Max("event__starts_at", filter=ladder.attended_q(since)),
+        signed_up=Count("pk", filter=~ladder.attended_q(since)),
+        last_signed_up=Max("created_at", filter=~ladder.attended_q(since)),
+    )
+    attended = registrations["attended"]
+    if attended >= ladder.ATTENDED_EVENTS_FOR_TRAINED:
+        return Explanation(
+            Level.TRAINED,
+            [
+                _("Attended %(count)s events in the last 12 months, the latest on %(date)s")
+                % {"count": attended, "date": _day(registrations["last_attended"])}
+            ],
+        )
+    participations = ladder.recent_participations(people, since).aggregate(
+        n=Count("pk"), last=Max("created_at")
+    )
+    reasons = []
+    if participations["n"]:
+        reasons.append(
+            ngettext(
+                "Took %(count)s action in the last 12 months, on %(date)s",
+                "Took %(count)s actions in the last 12 months, the latest on %(date)s",
+                participations["n"],
+            )
+            % {"count": participations["n"], "date": _day(participations["last"])}
+        )
+        if participations["n"] >= ladder.REPEATED_PARTICIPATIONS:
+            return Explanation(Level.ACTS_REPEATEDLY, reasons)
+    if attended:
+        reasons.append(
+            _("Attended an event on %(date)s") % {"date": _day(registrations["last_attended"])}
+        )
+    if registrations["signed_up"]:
+        reasons.append(
+            _("Signed up for an event on %(date)s")
+            % {"date": _day(registrations["last_signed_up"])}
+        )
+    if reasons:
+        return Explanation(Level.ACTED, reasons)
+    return Explanation(
+        Level.CONTACT, [_("No action, event sign-up or group in the last 12 months.")]
+    )
+
+
+def person_snapshots(person: Person, *, months: int = 6) -> list[dict[str, Any]]:
+    """The person's level in the latest snapshot months, newest first."""
+    taken = list(SnapshotMonth.objects.order_by("-month").values_list("month", flat=True)[:months])
+    levels = dict(
+        EngagementSnapshot.objects.filter(person=person, month__in=taken).values_list(
+            "month", "level"
+        )
+    )
+    rows = []
+    for month in taken:
+        level = levels.get(month, Level.CONTACT)
+        rows.append({"month": month, "level": level, "label": Level(level).label})
+    return rows
+
+
+# --- The staff report --------------------------------------------------------------------
+
+
+def report_population(viewer: Any) -> QuerySet[Person]:
+    """Whose counts the viewer sees: the people they may see; the board sees counts for
+    everyone (counts only, never a person)."""
+    if scope_for(viewer).role == User.AccessRole.BOARD:
+        return Person.objects.filter(is_active=True)
+    return people_visible_to(viewer)
+
+
+def can_see_report(viewer: Any) -> bool:
+    scope = scope_for(viewer)
+    return scope.sees_people or scope.role == User.AccessRole.BOARD
+
+
+def _young_q(prefix: str = "") -> Q:
+    oldest = timezone.localdate().year - settings.YOUTH_MAX_AGE
+    return Q(**{f"{prefix}birth_year__gte": oldest})
+
+
+def levels_now(viewer: Any) -> list[dict[str, Any]]:
+    """People per level now (and how many of them are young), highest level first."""
+    population = report_population(viewer)
+    totals = population.aggregate(people=Count("pk"), young=Count("pk", filter=_young_q()))
+    counts = {
+        row["level"]: row
+        for row in EngagementLevel.objects.filter(person__in=population, level__gt=Level.CONTACT)
+        .order_by()
+        .values("level")
+        .annotate(people=Count("pk"), young=Count("pk", filter=_young_q("person__")))
+    }
+    rows = []
+    for level in sorted(Level.values, reverse=True):
+        row = counts.get(level, {"people": 0, "young": 0})
+        rows.append({"level": level, "label": Level(level).label, **_counts(row)})
+    above = [r for r in rows if r["level"] > Level.CONTACT]
+    rows[-1].update(
+        people=totals["people"] - sum(r["people"] for r in above),
+        young=totals["young"] - sum(r["young"] for r in above),
+    )
+    return rows
+
+
+def _counts(row: dict[str, Any]) -> dict[str, int]:
+    return {"people": int(row["people"]), "young": int(row["young"])}
+
+
+def snapshot_months() -> list[dt.date]:
+    return list(SnapshotMonth.objects.order_by("-month").values_list("month", flat=True))
+
+
+def _level_in(month: dt.date) -> Coalesce:
+    level = EngagementSnapshot.objects.filter(person=OuterRef("pk"), month=month).values("level")
+    return Coalesce(Subquery(level[:1]), Value(Level.CONTACT), output_field=IntegerField())
+
+
+def movement(viewer: Any, earlier: dt.date, later: dt.date) -> list[dict[str, Any]]:
+    """Between two snapshot months, by the level in the earlier one: how many people moved
+    up, stayed or moved down. People not yet registered in the earlier month count as
+    contacts then; people erased since are not counted."""
+    pairs = (
+        report_population(viewer)
+        .order_by()
+        .annotate(before=_level_in(earlier), after=_level_in(later))
+        .values_list("before", "after")
+        .annotate(n=Count("pk"))
+    )
+    rows: dict[int, dict[str, Any]] = {
+        level: dict(level=level, label=Level(level).label, people=0, up=0, same=0, down=0)
+        for level in Level.values
+    }
+    for before, after, n in pairs:
+        row = rows[before]
+        row["people"] += n
+        row["up" if after > before else "down" if after < before else "same"] += n
+    return [rows[level] for level in sorted(rows, reverse=True)]

@@ -1,0 +1,89 @@
+"""Calendar files (.ics, RFC 5545) for events: the confirmation's attachment and the
+"add to calendar" download of the thank-you page.
+
+The ``icalendar`` library writes the file: it escapes text (commas, semicolons,
+backslashes, new lines) and folds lines at 75 octets. Times are written in UTC, so every
+calendar shows them in its own time zone without a VTIMEZONE block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, vCalAddress, vText
+from icalendar import Event as CalendarEvent
+
+from aktivist.programmes.models import Event
+
+PRODID = "-//Aktivist//Events//SV"
+# The attachment's type: the METHOD parameter repeats the file's METHOD (RFC 6047).
+MIMETYPE = "text/calendar; method=PUBLISH"
+FILENAME = "event.ics"
+
+
+def _host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "aktivist.invalid"
+
+
+def registration_uid(registration_id: int) -> str:
+    """One calendar entry per registration: a later file (a promotion) replaces it."""
+    return f"registration-{registration_id}@{_host()}"
+
+
+def event_uid(event_id: int) -> str:
+    return f"event-{event_id}@{_host()}"
+
+
+def event_url(event: Event, language: str = "") -> str:
+    """The event's public page, absolute (in emails and calendar files)."""
+    path = reverse("public:event", args=[event.slug])
+    suffix = f"?lang={language}" if language else ""
+    return f"{settings.SITE_URL.rstrip('/')}{path}{suffix}"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
+
+
+def event_location(event: Event) -> str:
+    return event.place or event.online_url
+
+
+def event_calendar(
+    event: Event, *, uid: str, language: str = "sv", now: dt.datetime | None = None
+) -> bytes:
+    """One VEVENT in a VCALENDAR with METHOD:PUBLISH, as bytes with CRLF line ends."""
+    with translation.override(language):
+        lines = [event.description.strip()]
+        if event.online_url and event.place:
+            lines.append(_("Online: %(url)s") % {"url": event.online_url})
+        lines.append(_("Event page: %(url)s") % {"url": event_url(event, language)})
+        description = "\n\n".join(line for line in lines if line)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    entry = CalendarEvent()
+    entry.add("uid", uid)
+    entry.add("dtstamp", _utc(now or timezone.now()))
+    entry.add("dtstart", _utc(event.starts_at))
+    entry.add("dtend", _utc(event.ends_at))
+    entry.add("summary", event.title)
+    entry.add("description", description)
+    location = event_location(event)
+    if location:
+        entry.add("location", location)
+    entry.add("url", event_url(event))
+    entry.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    if event.unit.email:
+        organiser = vCalAddress(f"mailto:{event.unit.email}")
+        organiser.params["cn"] = vText(event.unit.name)
+        entry.add("organizer", organiser)
+    calendar.add_component(entry)
+    return bytes(calendar.to_ical())

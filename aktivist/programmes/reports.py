@@ -1,0 +1,276 @@
+"""The red-thread report: of the people at recruitment meetings in a period, how many went
+on to a training, to the leadership programme, to a role — in total and by district, with
+the share of young people.
+
+* At a recruitment meeting: attended an event of a programme of kind
+  ``recruitment_meeting`` that started in the period (from/to, local dates, inclusive).
+  Each person counts once, from their first such meeting in the period ("the meeting").
+* Went on to a training: after the meeting, attended an event of a programme that counts
+  as training, or completed such a programme (completed on or after the meeting's day).
+  The leadership programme counts as training too (Programme.TRAINING_KINDS).
+* To leadership: the same for programmes of kind ``leadership_programme``.
+* To a role: a role that started on or after the meeting's day.
+* District: the district the person's home unit lies in (the unit itself or its nearest
+  ancestor of kind district); people with no home unit or one outside every district
+  form the "no district" row.
+* Young: aged settings.YOUTH_MAX_AGE or younger in the year of the meeting (birth year
+  known).
+
+Counts only, no person is named: national staff and board viewers see every district,
+district representatives their own district(s). One aggregate query; the district names
+are a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import ExtractYear, TruncDate
+from django.db.models.lookups import StartsWith
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
+from aktivist.organisation.models import Role, Unit
+from aktivist.organisation.scoping import subtree_q
+from aktivist.people.models import Person
+from aktivist.programmes.models import Programme, ProgrammeCompletion, Registration
+
+Kind = Programme.Kind
+ATTENDED = Registration.Status.ATTENDED
+MEASURES = ("training", "leadership", "role")
+
+
+def can_see_red_thread(viewer: Any) -> bool:
+    scope = scope_for(viewer)
+    if scope.is_national or scope.role == User.AccessRole.BOARD:
+        return True
+    return scope.role == User.AccessRole.DISTRICT and bool(scope.unit_paths)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(part * 100 / whole) if whole else None
+
+
+@dataclass
+class RedThreadRow:
+    district_id: int | None
+    name: str
+    attended: int = 0
+    young: int = 0
+    training: int = 0
+    leadership: int = 0
+    role: int = 0
+
+    @property
+    def young_share(self) -> int | None:
+        return _percent(self.young, self.attended)
+
+    @property
+    def training_share(self) -> int | None:
+        return _percent(self.training, self.attended)
+
+    @property
+    def leadership_share(self) -> int | None:
+        return _percent(self.leadership, self.attended)
+
+    @property
+    def role_share(self) -> int | None:
+        return _percent(self.role, self.attended)
+
+    def add(self, other: RedThreadRow) -> None:
+        self.attended += other.attended
+        self.young += other.young
+        self.training += other.training
+        self.leadership += other.leadership
+        self.role += other.role
+
+
+@dataclass
+class RedThreadReport:
+    start: dt.date
+    end: dt.date
+    rows: list[RedThreadRow] = field(default_factory=list)
+    total: RedThreadRow = field(default_factory=lambda: RedThreadRow(None, ""))
+    all_districts: bool = True
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _meetings(start: dt.date, end: dt.date) -> QuerySet[Registration]:
+    return Registration.objects.filter(
+        status=ATTENDED,
+        person__isnull=False,
+        event__programme__kind=Kind.RECRUITMENT_MEETING,
+        event__starts_at__gte=_local_midnight(start),
+        event__starts_at__lt=_local_midnight(end + dt.timedelta(days=1)),
+    )
+
+
+def _went_on(**programme: Any) -> Q:
+    """Attended an event of such a programme after the meeting, or completed one on or
+    after its day (``first_at``/``first_on`` are the person's meeting)."""
+    attended = Registration.objects.filter(
+        person_id=OuterRef("pk"),
+        status=ATTENDED,
+        event__starts_at__gt=OuterRef("first_at"),
+        **{f"event__programme__{key}": value for key, value in programme.items()},
+    )
+    completed = ProgrammeCompletion.objects.filter(
+        person_id=OuterRef("pk"),
+        completed_on__gte=OuterRef("first_on"),
+        **{f"programme__{key}": value for key, value in programme.items()},
+    )
+    return Q(Exists(attended)) | Q(Exists(completed))
+
+
+def _district_of_home_unit() -> Subquery:
+    """The id of the district the person's home unit lies in (nearest first)."""
+    return Subquery(
+        Unit.objects.filter(
+            StartsWith(
+                ExpressionWrapper(OuterRef("home_unit__path"), output_field=CharField()),
+                F("path"),
+            ),
+            kind=Unit.Kind.DISTRICT,
+        )
+        .order_by("-depth")
+        .values("pk")[:1]
+    )
+
+
+def _people(start: dt.date, end: dt.date) -> QuerySet[Person]:
+    meetings = _meetings(start, end)
+    first_meeting = (
+        meetings.filter(person_id=OuterRef("pk"))
+        .order_by("event__starts_at")
+        .values("event__starts_at")[:1]
+    )
+    return (
+        Person.objects.filter(pk__in=meetings.values("person_id"))
+        .annotate(first_at=Subquery(first_meeting))
+        .annotate(first_on=TruncDate("first_at"), district=_district_of_home_unit())
+    )
+
+
+def _district_scope(viewer: Any) -> list[int] | None:
+    """None: every district (and the no-district row); else the districts in sight."""
+    scope = scope_for(viewer)
+    if scope.is_national or scope.role == User.AccessRole.BOARD:
+        return None
+    if scope.role != User.AccessRole.DISTRICT or not scope.unit_paths:
+        return []
+    return list(
+        Unit.objects.filter(subtree_q(scope), kind=Unit.Kind.DISTRICT).values_list("pk", flat=True)
+    )
+
+
+def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
+    """The report for the viewer (who must pass ``can_see_red_thread``)."""
+    districts = _district_scope(viewer)
+    people = _people(start, end)
+    if districts is not None:
+        people = people.filter(district__in=districts)
+    young_oldest = ExtractYear("first_at") - settings.YOUTH_MAX_AGE
+    counts = (
+        people.alias(
+            training=_went_on(counts_as_training=True),
+            leadership=_went_on(kind=Kind.LEADERSHIP_PROGRAMME),
+            role=Exists(
+                Role.objects.filter(person_id=OuterRef("pk"), started_on__gte=OuterRef("first_on"))
+            ),
+        )
+        .values("district")
+        .annotate(
+            n_attended=Count("pk"),
+            n_young=Count("pk", filter=Q(birth_year__isnull=False, birth_year__gte=young_oldest)),
+            n_training=Count("pk", filter=Q(training=True)),
+            n_leadership=Count("pk", filter=Q(leadership=True)),
+            n_role=Count("pk", filter=Q(role=True)),
+        )
+        .order_by()
+    )
+    by_district: dict[int | None, RedThreadRow] = {}
+    for row in counts:
+        by_district[row["district"]] = RedThreadRow(
+            district_id=row["district"],
+            name="",
+            attended=row["n_attended"],
+            young=row["n_young"],
+            training=row["n_training"],
+            leadership=row["n_leadership"],
+            role=row["n_role"],
+        )
+    # Every district in sight gets a row (a district with nobody is a finding too).
+    district_units = Unit.objects.filter(kind=Unit.Kind.DISTRICT, is_active=True)
+    if districts is not None:
+        district_units = district_units.filter(pk__in=districts)
+    names = dict(district_units.values_list("pk", "name"))
+    names.update(
+        Unit.objects.filter(pk__in=[k for k in by_district if k and k not in names]).values_list(
+            "pk", "name"
+        )
+    )
+    rows = [
+        by_district.get(pk) or RedThreadRow(district_id=pk, name="")
+        for pk in sorted(names, key=lambda pk: names[pk].casefold())
+    ]
+    for row in rows:
+        row.name = names[row.district_id]  # type: ignore[index]
+    if districts is None:
+        rows.append(by_district.get(None) or RedThreadRow(district_id=None, name=""))
+        rows[-1].name = _("No district")
+    report = RedThreadReport(start=start, end=end, rows=rows, all_districts=districts is None)
+    for row in rows:
+        report.total.add(row)
+    report.total.name = _("Total")
+    return report
+
+
+def csv_headers() -> list[str]:
+    return [
+        _("District"),
+        _("At recruitment meetings"),
+        _("Young"),
+        _("Young (%)"),
+        _("Went on to a training"),
+        _("Training (%)"),
+        _("Went on to the leadership programme"),
+        _("Leadership (%)"),
+        _("Went on to a role"),
+        _("Role (%)"),
+    ]
+
+
+def csv_rows(report: RedThreadReport) -> Iterator[list[Any]]:
+    for row in [*report.rows, report.total]:
+        yield [
+            row.name,
+            row.attended,
+            row.young,
+            "" if row.young_share is None else row.young_share,
+            row.training,
+            "" if row.training_share is None else row.training_share,
+            row.leadership,
+            "" if row.leadership_share is None else row.leadership_share,
+            row.role,
+            "" if row.role_share is None else row.role_share,
+        ]

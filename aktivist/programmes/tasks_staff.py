@@ -1,0 +1,62 @@
+"""Work outside the request for the staff pages of events: telling registrants that an
+event was cancelled. (The public pages' messages live in aktivist/programmes/tasks.py.)"""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from aktivist.core import emails
+from aktivist.programmes.models import Event, Registration
+
+logger = logging.getLogger(__name__)
+
+TOLD = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
+
+
+@task()
+def send_event_cancelled(event_id: int) -> None:
+    """Email everyone registered or on the waiting list of a cancelled event, each in their
+    own language. One failed address does not stop the others."""
+    event = (
+        Event.objects.select_related("unit").filter(pk=event_id, cancelled_at__isnull=False).first()
+    )
+    if event is None:
+        return
+    registrations = (
+        Registration.objects.filter(event=event, status__in=TOLD, person__is_active=True)
+        .exclude(person__email__isnull=True)
+        .exclude(person__email="")
+        .select_related("person")
+        .order_by("id")
+    )
+    sent = failed = 0
+    for registration in registrations.iterator(chunk_size=500):
+        person = registration.person
+        assert person is not None  # noqa: S101 - filtered on the person above
+        try:
+            emails.send_transactional(
+                "programmes/event_cancelled",
+                to=person.email or "",
+                language=person.language or event.language,
+                context={
+                    "first_name": person.first_name,
+                    "title": event.title,
+                    "starts_at": event.starts_at,
+                    "place": event.place,
+                    "online": bool(event.online_url),
+                    "organiser": event.unit.name,
+                    "contact_email": event.unit.email,
+                    "waitlisted": registration.status == Registration.Status.WAITLISTED,
+                },
+            )
+        except Exception as exc:  # one bad address must not stop the rest
+            failed += 1
+            # The error's text may name the address: log its kind only.
+            logger.warning(
+                "event cancellation email failed event=%s error=%s", event.pk, type(exc).__name__
+            )
+        else:
+            sent += 1
+    logger.info("event cancellation emails event=%s sent=%d failed=%d", event.pk, sent, failed)

@@ -1,0 +1,197 @@
+"""Attendance from a file: every row checked first; a malformed file changes nothing; a
+clean one marks people attended (creating registrations and people as needed), audited
+once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aktivist.core.exceptions import ApplicationError
+from aktivist.core.models import AuditEvent
+from aktivist.people.models import Person
+from aktivist.programmes.attendance_upload import upload_attendance
+from aktivist.programmes.models import ProgrammeCompletion, Registration
+from aktivist.programmes.tests.factories import (
+    EventFactory,
+    ProgrammeFactory,
+    RegistrationFactory,
+)
+
+S = Registration.Status
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(world):
+    starts = timezone.now() - dt.timedelta(days=1)
+    return EventFactory(
+        unit=world.group_a1, starts_at=starts, ends_at=starts + dt.timedelta(hours=2)
+    )
+
+
+def _file(tmp_path, text: str, encoding: str = "utf-8", name: str = "närvaro.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_a_swedish_excel_file_marks_everyone_attended(world, personas, event, tmp_path):
+    signed_up = RegistrationFactory(event=event, person=world.member_a1)
+    world.member_a2.mobile = "+46701112233"
+    world.member_a2.save()
+    path = _file(
+        tmp_path,
+        "Förnamn;Efternamn;E-post;Mobil\r\n"
+        f"Märta;Malm;{world.member_a1.email.upper()};\r\n"
+        "Åke;Ek;;701112233\r\n"  # Excel dropped the leading zero
+        "Örjan;Ödmark;orjan@example.org;\r\n",
+        encoding="cp1252",
+    )
+
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+
+    assert result.ok
+    assert (result.rows, result.people, result.marked, result.signed_up) == (3, 3, 3, 1)
+    signed_up.refresh_from_db()
+    assert signed_up.status == S.ATTENDED
+    assert Registration.objects.get(event=event, person=world.member_a2).source == "import"
+    new = Person.objects.get(email="orjan@example.org")
+    assert (new.first_name, new.last_name) == ("Örjan", "Ödmark")
+    assert new.membership_status == Person.MembershipStatus.NON_MEMBER
+    assert Registration.objects.get(event=event, person=new).status == S.ATTENDED
+    world.member_a2.refresh_from_db()
+    assert world.member_a2.first_name == "Åke"
+    audits = AuditEvent.objects.filter(verb="event.attendance_upload")
+    assert audits.count() == 1
+    assert audits[0].details["marked"] == 3
+    assert audits[0].details["new_people"] == 1
+
+
+def test_english_headers_commas_and_one_name_column(world, personas, event, tmp_path):
+    path = _file(tmp_path, "Name,Email\nAnna Andersson,anna@example.org\n")
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert result.ok
+    person = Person.objects.get(email="anna@example.org")
+    assert (person.first_name, person.last_name) == ("Anna", "Andersson")
+
+
+def test_uploading_the_same_file_twice_changes_nothing_the_second_time(
+    world, personas, event, tmp_path
+):
+    path = _file(tmp_path, "Förnamn;E-post\nAnna;anna@example.org\n")
+    upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    again = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert (again.marked, again.already) == (0, 1)
+    assert Person.objects.filter(email="anna@example.org").count() == 1
+    assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_one_malformed_row_refuses_the_file_and_changes_nothing(world, personas, event, tmp_path):
+    registration = RegistrationFactory(event=event, person=world.member_a1)
+    people = Person.objects.count()
+    path = _file(
+        tmp_path,
+        "Förnamn;Efternamn;E-post;Mobil\n"
+        f"Märta;Malm;{world.member_a1.email};\n"
+        ";Utan förnamn;utan@example.org;\n"
+        "Bo;Bad;inte-en-adress;\n"
+        "\n"
+        "Ca;Fast;;08-123 456 78\n"
+        "Di;Ingen;;\n",
+    )
+
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+
+    assert not result.ok
+    assert [(r.line, r.reason) for r in result.refused] == [
+        (3, "No first name."),
+        (4, "“inte-en-adress” is not a valid email address."),
+        (6, "“08-123 456 78” is not a mobile number."),
+        (7, "No email address or mobile number."),
+    ]
+    registration.refresh_from_db()
+    assert registration.status == S.REGISTERED
+    assert Person.objects.count() == people
+    assert not AuditEvent.objects.filter(verb="event.attendance_upload").exists()
+
+
+def test_the_same_mobile_with_two_emails_is_refused(world, personas, event, tmp_path):
+    path = _file(
+        tmp_path,
+        "Förnamn;E-post;Mobil\nA;a@example.org;0701234567\nB;b@example.org;070-123 45 67\n",
+    )
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert [r.line for r in result.refused] == [3]
+    assert "line 2" in result.refused[0].reason
+    assert not Person.objects.filter(email__in=["a@example.org", "b@example.org"]).exists()
+
+
+def test_rows_naming_one_person_twice_mark_them_once(world, personas, event, tmp_path):
+    path = _file(
+        tmp_path,
+        "Förnamn;E-post;Mobil\nA;a@example.org;0701234567\nA;;0701234567\nA;A@example.org;\n",
+    )
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert result.ok
+    assert (result.rows, result.people, result.marked) == (3, 1, 1)
+    assert Person.objects.get(email="a@example.org").mobile == "+46701234567"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Förnamn;Efternamn\nA;B\n", "email addresses or mobile numbers"),
+        ("Efternamn;E-post\nB;b@example.org\n", "first names"),
+        ("Förnamn;E-post\n", "no rows of data"),
+        ("", "empty"),
+    ],
+)
+def test_a_file_without_the_needed_columns_is_refused(personas, event, tmp_path, text, message):
+    result = upload_attendance(
+        actor=personas.coordinator_a1, event=event, path=_file(tmp_path, text)
+    )
+    assert message in result.file_error
+    assert not Registration.objects.filter(event=event).exists()
+
+
+def test_people_outside_scope_are_recorded_and_only_counted(world, personas, event, tmp_path):
+    outsider = world.member_b1
+    path = _file(tmp_path, f"Förnamn;E-post\nNågon;{outsider.email}\n")
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert result.ok and result.marked == 1
+    assert Registration.objects.get(event=event, person=outsider).status == S.ATTENDED
+    outsider.refresh_from_db()
+    assert outsider.first_name == "Björn"
+
+
+def test_only_organisers_upload_and_only_after_the_start(world, personas, tmp_path):
+    path = _file(tmp_path, "Förnamn;E-post\nA;a@example.org\n")
+    started = timezone.now() - dt.timedelta(hours=1)
+    national = EventFactory(
+        unit=world.national, starts_at=started, ends_at=started + dt.timedelta(hours=2)
+    )
+    with pytest.raises(ApplicationError):
+        upload_attendance(actor=personas.coordinator_a1, event=national, path=path)
+    upcoming = EventFactory(unit=world.group_a1)
+    with pytest.raises(ApplicationError):
+        upload_attendance(actor=personas.coordinator_a1, event=upcoming, path=path)
+    assert not Registration.objects.exists()
+
+
+def test_an_upload_completes_programmes(world, personas, tmp_path):
+    programme = ProgrammeFactory(events_to_complete=1)
+    started = timezone.now() - dt.timedelta(days=2)
+    event = EventFactory(
+        unit=world.group_a1,
+        programme=programme,
+        starts_at=started,
+        ends_at=started + dt.timedelta(hours=2),
+    )
+    path = _file(tmp_path, f"Förnamn;E-post\nMärta;{world.member_a1.email}\n")
+    upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    completion = ProgrammeCompletion.objects.get(person=world.member_a1, programme=programme)
+    assert completion.completed_on == timezone.localdate(started)
+    assert completion.event == event
