@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, QuerySet
+from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
 
@@ -37,14 +38,16 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 
 @functools.cache
-def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...], bool]:
+def _insert_statement(
+    model: type[Model], ignore_conflicts: bool = False
+) -> tuple[str, tuple[Field[Any, Any], ...], bool]:
     meta = model._meta
     fields = tuple(
         f
         for f in meta.local_concrete_fields
         if f is not meta.auto_field and not getattr(f, "generated", False)
     )
-    query = InsertQuery(model)
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
     query.insert_values(fields, [model()])
     compiler = query.get_compiler(DEFAULT_DB_ALIAS)
     connection = connections[DEFAULT_DB_ALIAS]
@@ -57,6 +60,28 @@ def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], .
     if len(statements) != 1:
         raise ImproperlyConfigured(f"{meta.label}: one INSERT expected")
     return str(statements[0][0]), fields, returning
+
+
+def insert_unless_conflict(obj: Model) -> bool:
+    """INSERT one new row unless it would break a unique constraint (then nothing is written
+    and False returned; on PostgreSQL a racing uncommitted twin is waited for first). Needs a
+    backend that returns columns from such an insert (PostgreSQL, SQLite ≥ 3.35)."""
+    model = type(obj)
+    sql, fields, returning = _insert_statement(model, ignore_conflicts=True)
+    if not returning:
+        raise ImproperlyConfigured(f"{model._meta.label}: the backend cannot return the new id")
+    connection = connections[DEFAULT_DB_ALIAS]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    for field, value in zip(model._meta.db_returning_fields, row, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+    return True
 
 
 def insert(obj: Model) -> None:

@@ -297,7 +297,6 @@ def _age_bracket_for(sig: SignatureInput) -> str:
 # --- The hot path's statements (see hotpath.py) -------------------------------------------
 
 _EMAIL_MARK, _MOBILE_MARK = "\x00email-mark", "\x00mobile-mark"
-_PERSON_MARK, _ACTION_MARK = -7_000_000_001, -7_000_000_002
 
 
 def _match_by_email() -> tuple[Any, list[Any]]:
@@ -311,37 +310,18 @@ def _match_by_email_or_mobile() -> tuple[Any, list[Any]]:
     return qs[:2], [_EMAIL_MARK, _MOBILE_MARK]
 
 
-def _participation_exists() -> tuple[Any, list[Any]]:
-    qs = (
-        Participation.objects.filter(person_id=_PERSON_MARK)
-        .filter(action_id=_ACTION_MARK)
-        .order_by()
-        .values_list("id")
-    )
-    return qs[:1], [_PERSON_MARK, _ACTION_MARK]
-
-
 def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[Person, bool]:
-    """The person a public form's signer is: matched by normalised email, then mobile, or
-    created as a non-member in the unit covering the postcode. A matched person is never
-    changed. Call inside a transaction; an IntegrityError means a parallel form created
-    the same person: retry."""
-    if sig.mobile:
-        rows = hotpath.fetch(
-            hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
-        )
-    else:
-        rows = hotpath.fetch(hotpath.select_sql("match_email", _match_by_email), [sig.email])
-    row = next((r for r in rows if r[1] == sig.email), rows[0] if rows else None)
-    if row is not None:
-        # Only the id and the identity keys are needed: nothing about the person changes.
-        return Person(pk=row[0], email=row[1], mobile=row[2]), False
+    """The person a public form's signer is: created as a non-member in the unit covering
+    the postcode when nobody holds the email or mobile, else matched by normalised email,
+    then mobile. A matched person is never changed. Call inside a transaction; an
+    IntegrityError means the match vanished in between (erased or merged): retry.
+
+    Most signers are new, so the insert comes first and the match is read only when it
+    meets a unique email or mobile (one statement for a new signer instead of two)."""
     person = Person(
         first_name=sig.first_name,
         last_name=sig.last_name,
         email=sig.email,
-        # A mobile someone else holds stays theirs (we got here without a mobile match, so
-        # nobody holds it; a racing insert raises IntegrityError and the caller retries).
         mobile=sig.mobile,
         postcode=sig.postcode,
         birth_year=sig.birth_year,
@@ -351,8 +331,19 @@ def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[P
         source=source_label[:200],
     )
     person.normalise()  # what Person.save() does before it writes
-    hotpath.insert(person)
-    return person, True
+    if hotpath.insert_unless_conflict(person):
+        return person, True
+    if sig.mobile:
+        rows = hotpath.fetch(
+            hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
+        )
+    else:
+        rows = hotpath.fetch(hotpath.select_sql("match_email", _match_by_email), [sig.email])
+    row = next((r for r in rows if r[1] == sig.email), rows[0] if rows else None)
+    if row is None:
+        raise IntegrityError("the person holding this email or mobile is gone: retry")
+    # Only the id and the identity keys are needed: nothing about the person changes.
+    return Person(pk=row[0], email=row[1], mobile=row[2]), False
 
 
 def sign(
@@ -399,26 +390,19 @@ def _sign_once(
         if in_transaction is not None:
             in_transaction()
         person, created = match_or_create_person(sig, source_label=f"action:{action.slug}")
-        # A repeat is one participation: an existing person is checked first; two racing
-        # repeats meet the unique constraint, which the insert ignores.
-        new_participation = created or not hotpath.fetch(
-            hotpath.select_sql("participation_exists", _participation_exists),
-            [person.pk, action.pk],
+        # A repeat is one participation: the unique (person, action) constraint turns the
+        # insert into nothing, also for two racing repeats.
+        participation = Participation(
+            person_id=person.pk,
+            action_id=action.pk,
+            source=source,
+            channel_id=channel_id,
+            tracking_token=tracking_token,
+            age_bracket=_age_bracket_for(sig),
+            letter_text=sig.letter_text if action.is_letter else "",
+            named=sig.named,
         )
-        if new_participation:
-            participation = Participation(
-                person_id=person.pk,
-                action_id=action.pk,
-                source=source,
-                channel_id=channel_id,
-                tracking_token=tracking_token,
-                age_bracket=_age_bracket_for(sig),
-                letter_text=sig.letter_text if action.is_letter else "",
-                named=sig.named,
-            )
-            # A racing repeat of the same person meets the unique constraint here and the
-            # whole signature is tried again (it then finds the participation).
-            hotpath.insert(participation)
+        new_participation = hotpath.insert_unless_conflict(participation)
         pending = []
         if sig.consents:
             # The SMS code goes to the mobile typed in the form; it becomes the person's

@@ -307,18 +307,19 @@ def _statements(captured):
     return [q["sql"].split()[0] for q in captured if not q["sql"].startswith(skip)]
 
 
-def test_a_signature_costs_four_statements_and_a_repeat_three(action, channel_key):
+def test_a_signature_costs_three_statements_and_a_repeat_four(action, channel_key):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     post(channel_key, body=signer(email="warm@example.org", mobile=None))  # key and action known
     with CaptureQueriesContext(connection) as new:
         assert post(channel_key, idempotency_key="n1").status_code == 201
-    # the idempotency key, the person match, the person, the participation — no audit row
-    assert _statements(new.captured_queries) == ["INSERT", "SELECT", "INSERT", "INSERT"]
+    # the idempotency key, the person, the participation — no match read, no audit row
+    assert _statements(new.captured_queries) == ["INSERT", "INSERT", "INSERT"]
     with CaptureQueriesContext(connection) as repeat:
         assert post(channel_key, idempotency_key="n2").status_code == 201
-    assert _statements(repeat.captured_queries) == ["INSERT", "SELECT", "SELECT"]
+    # the key, the person (meets the email), the match, the participation (meets the first)
+    assert _statements(repeat.captured_queries) == ["INSERT", "INSERT", "SELECT", "INSERT"]
 
 
 def test_the_fast_lane_answers_like_the_full_stack_and_leaves_pages_alone(
