@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.formats import date_format
@@ -29,8 +29,8 @@ class MovementForm(forms.Form):
             data = initial
         super().__init__(data, initial=initial)
         choices = [(_key(m), date_format(m, "YEAR_MONTH_FORMAT")) for m in months]
-        self.fields["earlier"].choices = choices
-        self.fields["later"].choices = choices
+        for name in ("earlier", "later"):
+            cast(forms.ChoiceField, self.fields[name]).choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -39,6 +39,7 @@ from django.utils import timezone
 from aktivist.campaigns.models import Participation
 from aktivist.engagement.models import Level
 from aktivist.organisation.models import Role, Unit, UnitMembership
+from aktivist.people.models import Person
 from aktivist.programmes.models import ProgrammeCompletion, Registration
 
 WINDOW_MONTHS = 12
@@ -93,8 +94,14 @@ class People:
         return q
 
     def q(self) -> Q:
-        """For a model with a ``person`` foreign key: these people, active ones only."""
-        return Q(person__is_active=True) & self.ids_q("person_id")
+        """For a model with a ``person`` foreign key: these people's rows. Inactive people
+        are left out by ``compute_levels`` (one small query instead of a join per rule)."""
+        return self.ids_q("person_id")
+
+    def inactive_ids(self) -> set[int]:
+        return set(
+            Person.objects.filter(self.ids_q("pk"), is_active=False).values_list("pk", flat=True)
+        )
 
 
 def _person_ids(qs: QuerySet[Any]) -> set[int]:
@@ -133,12 +140,15 @@ def recent_registrations(people: People, since: dt.datetime) -> QuerySet[Registr
 
 def compute_levels(people: People, *, now: dt.datetime | None = None) -> dict[int, int]:
     """{person id: level} for the active people covered whose level is above 0 (people
-    missing from the answer are at level 0). Five queries, whatever the number of people."""
+    missing from the answer are at level 0). Six queries, whatever the number of people."""
     since = window_start(now)
     levels: dict[int, int] = {}
+    inactive = people.inactive_ids()
 
     def lift(person_ids: set[int] | list[int], level: int) -> None:
         for person_id in person_ids:
+            if person_id in inactive:
+                continue
             if levels.get(person_id, Level.CONTACT) < level:
                 levels[person_id] = level
 

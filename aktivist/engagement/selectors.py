@@ -195,20 +195,16 @@ def levels_now(viewer: Any) -> list[dict[str, Any]]:
         .values("level")
         .annotate(people=Count("pk"), young=Count("pk", filter=_young_q("person__")))
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
+    people_above = young_above = 0
     for level in sorted(Level.values, reverse=True):
         row = counts.get(level, {"people": 0, "young": 0})
-        rows.append({"level": level, "label": Level(level).label, **_counts(row)})
-    above = [r for r in rows if r["level"] > Level.CONTACT]
-    rows[-1].update(
-        people=totals["people"] - sum(r["people"] for r in above),
-        young=totals["young"] - sum(r["young"] for r in above),
-    )
+        people, young = int(row["people"]), int(row["young"])
+        if level == Level.CONTACT:  # no rows: everyone else
+            people, young = totals["people"] - people_above, totals["young"] - young_above
+        people_above, young_above = people_above + people, young_above + young
+        rows.append({"level": level, "label": Level(level).label, "people": people, "young": young})
     return rows
-
-
-def _counts(row: dict[str, Any]) -> dict[str, int]:
-    return {"people": int(row["people"]), "young": int(row["young"])}
 
 
 def snapshot_months() -> list[dt.date]:

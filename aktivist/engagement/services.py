@@ -24,7 +24,7 @@ from aktivist.people.models import Person
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 20_000  # people per id range in the nightly run
+CHUNK = 50_000  # people per id range in the nightly run (and the snapshot)
 ID_BATCH = 500  # ids per IN (...) list
 T = TypeVar("T")
 

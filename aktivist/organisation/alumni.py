@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from aktivist.core.emails import send_transactional
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.organisation import selectors
-from aktivist.organisation.models import Unit
+from aktivist.organisation.models import Role, Unit
 from aktivist.people.models import Person
 from aktivist.programmes.models import Event, Programme, Registration
 from aktivist.programmes.selectors import events_visible_to, public_event_path
@@ -52,7 +52,7 @@ class AlumniFilter:
         unit_id = self.unit.pk if self.unit is not None else None
         return f"{self.role_type_id}:{unit_id}:{self.ended_from_year}:{self.ended_to_year}"
 
-    def roles(self, viewer: Any) -> Any:
+    def roles(self, viewer: Any) -> QuerySet[Role]:
         return selectors.alumni(
             viewer,
             role_type_id=self.role_type_id,
@@ -106,7 +106,10 @@ def alumni_invite(*, actor: Any, event: Event, filters: AlumniFilter) -> AlumniI
         details__filter=filters.key,
     ).exists():
         raise ApplicationError(
-            _("These alumni were invited to this event a few minutes ago; the emails are on their way.")
+            _(
+                "These alumni were invited to this event a few minutes ago; "
+                "the emails are on their way."
+            )
         )
     alumni_ids = filters.roles(actor).values("person_id")
     already = set(
@@ -189,6 +192,8 @@ def send_invitations(event_id: int, person_ids: list[int]) -> int:
         except Exception as exc:  # one address must not stop the chunk
             failed += 1
             # The error's class only: its message may hold the address.
-            logger.warning("alumni invitation failed event=%s error=%s", event_id, type(exc).__name__)
+            logger.warning(
+                "alumni invitation failed event=%s error=%s", event_id, type(exc).__name__
+            )
     logger.info("alumni invitations event=%s sent=%d failed=%d", event_id, sent, failed)
     return sent

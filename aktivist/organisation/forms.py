@@ -137,7 +137,7 @@ class UnitSchoolForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.unit = unit
-        choices: list[tuple[str, str]] = []
+        choices: list[tuple[str, Any]] = []
         if unit.contact_person_id:
             name = (
                 current_contact.full_name
@@ -155,7 +155,7 @@ class UnitSchoolForm(forms.Form):
                 choices.append((str(person.pk), label))
         if unit.contact_person_id:
             choices.append((NONE, _("No contact person")))
-        self.fields["contact_person"].widget.choices = choices  # type: ignore[attr-defined]
+        self.fields["contact_person"].widget.choices = choices
 
     def clean_contact_person(self) -> Any:
         from aktivist.people.selectors import people_visible_to

@@ -11,6 +11,12 @@ is never changed. When the match is someone outside the viewer's scope, the atte
 is still recorded against that person, the audit trail says so, and the viewer is shown
 only what they typed — the answer is the same as for someone new.
 
+A person matched that way becomes someone the viewer may see as a registrant of their
+event (aktivist/programmes/scoping.py), so the check-in list itself keeps the promise: a
+registration whose person was matched outside the scope of whoever recorded it (the
+audit trail says which) is shown to scoped viewers without a name, is left out of the
+search, and a second walk-in for it is answered as the first.
+
 Attendance beats capacity: someone who came is recorded as attended whether or not a
 seat was free (a walk-in, or someone from the waiting list who turned up). Seats matter
 before an event, not after people are in the room.
@@ -34,6 +40,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.models import AuditEvent
 from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person, people_visible_to, search_q
 from aktivist.people.services import clean_person_data
@@ -58,14 +65,42 @@ def access_checkin_event(viewer: Any, pk: Any) -> Event:
     return access_event(viewer, pk)
 
 
+WALK_IN_VERB = "registration.walk_in"
+UPLOAD_VERB = "event.attendance_upload"
+
+
+def concealed_ids(viewer: Any, event: Event) -> set[int]:
+    """Registrations of the event whose person was matched outside the scope of the staff
+    member who recorded them (a walk-in or an upload row): their names are not shown to
+    scoped viewers. One query on the event's audit trail."""
+    if viewer is not None and scope_for(viewer).is_national:
+        return set()
+    ids: set[int] = set()
+    rows = AuditEvent.objects.filter(
+        Q(verb=WALK_IN_VERB, details__event=event.pk, details__outside_scope=True)
+        | Q(verb=UPLOAD_VERB, object_type="programmes.event", object_id=str(event.pk))
+    ).values_list("verb", "object_id", "details")
+    for verb, object_id, details in rows:
+        if verb == WALK_IN_VERB:
+            ids.add(int(object_id))
+        else:
+            ids.update(int(pk) for pk in details.get("outside_scope", []))
+    return ids
+
+
 def checkin_rows(viewer: Any, event: Event, query: str = "") -> list[Registration]:
-    """The registrations on the list whose person the viewer may see, by first name; the
-    search (name, email, phone) looks only among them. One query."""
+    """The registrations on the list whose person the viewer may see, by first name, each
+    with ``concealed`` (show no name); the search (name, email, phone) looks only among
+    the named ones. Two queries."""
     qs = registrations_visible_to(viewer, event).filter(status__in=ON_THE_LIST)
+    concealed = concealed_ids(viewer, event)
     q = search_q(query[:100]) if query else None
     if q is not None:
-        qs = qs.filter(person__in=Person.objects.filter(q))
-    return list(qs.order_by("person__first_name_key", "person__last_name_key", "id"))
+        qs = qs.filter(person__in=Person.objects.filter(q)).exclude(pk__in=concealed)
+    rows = list(qs.order_by("person__first_name_key", "person__last_name_key", "id"))
+    for row in rows:
+        row.concealed = row.pk in concealed  # type: ignore[attr-defined]
+    return rows
 
 
 def hidden_count(viewer: Any, event: Event) -> int:
@@ -89,6 +124,7 @@ def access_checkin_registration(viewer: Any, event: Event, pk: Any) -> Registrat
     registration = registrations_visible_to(viewer, event).filter(pk=pk).first()
     if registration is None:
         raise Http404
+    registration.concealed = pk in concealed_ids(viewer, event)  # type: ignore[attr-defined]
     return registration
 
 
@@ -306,11 +342,18 @@ def _walk_in_once(actor: Any, event: Event, walk_in: WalkIn) -> WalkInResult:
         locked = Event.objects.select_for_update().get(pk=event.pk)
         person = match_person(walk_in.email, walk_in.mobile)
         matched = person is not None
-        visible = matched and (actor is None or can_see_person(actor, person.pk))  # type: ignore[union-attr]
         if person is None:
             person = _create_walk_in_person(actor, locked, walk_in)
         registration = (
             Registration.objects.select_for_update().filter(person=person, event=locked).first()
+        )
+        visible = matched and (
+            actor is None
+            or (
+                can_see_person(actor, person.pk)
+                # Seen only because an earlier walk-in matched them outside the scope.
+                and not (registration and registration.pk in concealed_ids(actor, locked))
+            )
         )
         now = timezone.now()
         if registration is None:
@@ -325,7 +368,7 @@ def _walk_in_once(actor: Any, event: Event, walk_in: WalkIn) -> WalkInResult:
         registration.save()
         audit.record(
             actor=actor,
-            verb="registration.walk_in",
+            verb=WALK_IN_VERB,
             obj=registration,
             person_id=person.pk,
             details={

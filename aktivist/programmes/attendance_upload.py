@@ -11,7 +11,8 @@ nothing changes. A clean file marks each row's person attended — matched by no
 email, then mobile, or created as a non-member; an existing person's data is never
 changed; registrations are created where there were none (source: attendance upload) —
 audited once per upload with counts. People outside the uploader's scope are recorded
-like everyone else and never named back: the answer gives counts only.
+like everyone else and never named back: the answer gives counts only, and the check-in
+list does not name them (the audit event lists their registrations).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.imports.columns import guess_mapping
@@ -37,6 +39,7 @@ from aktivist.lib.normalise import (
     se_mobile_fast,
 )
 from aktivist.people.models import Person
+from aktivist.people.selectors import people_visible_to
 from aktivist.programmes import progression
 from aktivist.programmes.models import Event, Registration
 from aktivist.programmes.selectors import can_edit_event
@@ -193,10 +196,25 @@ def _match(rows: list[_Row]) -> tuple[dict[str, int], dict[str, int]]:
     by_email: dict[str, int] = {}
     by_mobile: dict[str, int] = {}
     for chunk in _chunks(emails):
-        by_email.update(Person.objects.filter(email__in=chunk).values_list("email", "pk"))
+        for email, pk in Person.objects.filter(email__in=chunk).values_list("email", "pk"):
+            by_email[str(email)] = pk
     for chunk in _chunks(mobiles):
-        by_mobile.update(Person.objects.filter(mobile__in=chunk).values_list("mobile", "pk"))
+        for mobile, pk in Person.objects.filter(mobile__in=chunk).values_list("mobile", "pk"):
+            by_mobile[str(mobile)] = pk
     return by_email, by_mobile
+
+
+def _outside_scope(actor: Any, person_ids: set[int]) -> set[int]:
+    """The matched people the uploader may not see (none for the secretariat)."""
+    if actor is None or not person_ids or scope_for(actor).is_national:
+        return set()
+    visible: set[int] = set()
+    ids = sorted(person_ids)
+    for i in range(0, len(ids), CHUNK):
+        visible.update(
+            people_visible_to(actor).filter(pk__in=ids[i : i + CHUNK]).values_list("pk", flat=True)
+        )
+    return person_ids - visible
 
 
 def upload_attendance(
@@ -258,6 +276,7 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
                 if other:
                     new_people.setdefault(other, person)
             pending.append((row, person))
+        hidden = _outside_scope(actor, set(person_of_row.values()))
         created = list({id(p): p for p in new_people.values()}.values())
         Person.objects.bulk_create(created)
         for row, person in pending:
@@ -320,6 +339,11 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
                 "new_registrations": len(new_registrations),
                 "completions": len(sync.created),
                 "completions_withdrawn": sync.removed,
+                # Registrations whose person the uploader may not see: never named to them
+                # on the check-in list (aktivist/programmes/attendance.py).
+                "outside_scope": sorted(
+                    r.pk for r in [*existing.values(), *new_registrations] if r.person_id in hidden
+                ),
             },
         )
     return result

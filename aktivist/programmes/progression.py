@@ -53,8 +53,8 @@ def _is_automatic(completion: ProgrammeCompletion) -> bool:
 def sync_completions(
     *,
     actor: Any,
-    person_ids: Iterable[int],
-    programme_ids: Iterable[int],
+    person_ids: Iterable[int | None],
+    programme_ids: Iterable[int | None],
     audit_each: bool = True,
 ) -> SyncResult:
     """Record the completions the people's attendance now earns, and take back automatic
@@ -292,7 +292,8 @@ def next_steps_for(
     district_prefix = district_path(person.home_unit.path) if person.home_unit_id else ""  # type: ignore[union-attr]
     by_programme: dict[int, list[Event]] = defaultdict(list)
     for event in pool.select_related("unit").order_by("starts_at", "id")[:200]:
-        by_programme[event.programme_id].append(event)  # type: ignore[arg-type]
+        if event.programme_id is not None:
+            by_programme[event.programme_id].append(event)
     steps = []
     for programme in programmes:
         candidates = by_programme.get(programme.pk, [])

@@ -188,7 +188,8 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
     districts = _district_scope(viewer)
     people = _people(start, end)
     if districts is not None:
-        people = people.filter(district__in=districts)
+        # ``district`` is an annotation of _people() (django-stubs cannot see it).
+        people = people.filter(district__in=districts)  # type: ignore[misc]
     young_oldest = ExtractYear("first_at") - settings.YOUTH_MAX_AGE
     counts = (
         people.alias(
@@ -209,15 +210,15 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
         .order_by()
     )
     by_district: dict[int | None, RedThreadRow] = {}
-    for row in counts:
-        by_district[row["district"]] = RedThreadRow(
-            district_id=row["district"],
+    for values in counts:
+        by_district[values["district"]] = RedThreadRow(
+            district_id=values["district"],
             name="",
-            attended=row["n_attended"],
-            young=row["n_young"],
-            training=row["n_training"],
-            leadership=row["n_leadership"],
-            role=row["n_role"],
+            attended=values["n_attended"],
+            young=values["n_young"],
+            training=values["n_training"],
+            leadership=values["n_leadership"],
+            role=values["n_role"],
         )
     # Every district in sight gets a row (a district with nobody is a finding too).
     district_units = Unit.objects.filter(kind=Unit.Kind.DISTRICT, is_active=True)
@@ -234,7 +235,7 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
         for pk in sorted(names, key=lambda pk: names[pk].casefold())
     ]
     for row in rows:
-        row.name = names[row.district_id]  # type: ignore[index]
+        row.name = names[row.district_id] if row.district_id is not None else ""
     if districts is None:
         rows.append(by_district.get(None) or RedThreadRow(district_id=None, name=""))
         rows[-1].name = _("No district")

@@ -339,8 +339,8 @@ def completion_record(request: HttpRequest, pk: int) -> HttpResponse:
             )
     else:
         for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
+            for error in errors:
+                messages.error(request, str(error))
     return redirect(_person_url(person.pk))
 
 

@@ -54,7 +54,9 @@ class PeriodForm(forms.Form):
 def _period(request: HttpRequest) -> tuple[PeriodForm, tuple[dt.date, dt.date] | None]:
     start, end = default_period()
     data = {"start": start.isoformat(), "end": end.isoformat()}
-    data.update({k: v for k, v in request.GET.items() if k in ("start", "end") and v})
+    for key in ("start", "end"):
+        if request.GET.get(key):
+            data[key] = request.GET[key]
     form = PeriodForm(data)
     if form.is_valid():
         return form, (form.cleaned_data["start"], form.cleaned_data["end"])

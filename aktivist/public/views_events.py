@@ -234,6 +234,8 @@ def event_thanks(request: HttpRequest, slug: str, *, embed: bool = False) -> Htt
     event = _public_event(slug)
     token = request.GET.get("t", "")
     answer = read_event_thanks_token(token, event.pk)
+    if answer is None and not event.is_published:
+        raise Http404  # a draft's facts only for those who signed up before
     sms = sms_code_step(request, answer.thanks if answer else None)
     if sms.limited:
         return too_many(request, sms.limited.retry_after, embed=False)

@@ -226,6 +226,75 @@ CAMPAIGN_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ),
 ]
 
+
+class EventWorld:
+    """Programmes and events of the access matrix, created on first use for a world: an
+    event of each unit the personas reach, and one in district B that must never leak."""
+
+    def __init__(self, w: Any) -> None:
+        from aktivist.programmes.tests.factories import (
+            EventFactory,
+            ProgrammeFactory,
+            RegistrationFactory,
+        )
+
+        self.programme = ProgrammeFactory(name="Kampanjutbildning")
+        self.national = EventFactory(unit=w.national, title="Riksträffen", programme=self.programme)
+        self.district_a = EventFactory(unit=w.district_a, title="Skånedagen")
+        self.a1 = EventFactory(unit=w.group_a1, title="Malmöträffen", capacity=10)
+        self.b1 = EventFactory(unit=w.group_b1, title="Umeås hemliga träff")
+        RegistrationFactory(event=self.national, person=w.member_b1)
+        self.a1_registration = RegistrationFactory(event=self.a1, person=w.member_a1)
+
+    SECRET_NAMES = ("Umeås hemliga träff",)
+
+
+def ew(w: Any) -> EventWorld:
+    if not hasattr(w, "_event_world"):
+        w._event_world = EventWorld(w)
+    return w._event_world
+
+
+def _event_url(name: str, attr: str) -> Callable[[Any], str]:
+    return lambda w: reverse(f"programmes:{name}", args=[getattr(ew(w), attr).pk])
+
+
+PROGRAMME_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
+    ("event list", lambda w: reverse("programmes:event_list"), EVERY_STAFF_BUT_BOARD),
+    (
+        "past events",
+        lambda w: reverse("programmes:event_list") + "?when=past",
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    ("new event form", lambda w: reverse("programmes:event_create"), EVERY_STAFF_BUT_BOARD),
+    ("programme list", lambda w: reverse("programmes:programme_list"), EVERY_STAFF_BUT_BOARD),
+    ("programme page", _event_url("programme_detail", "programme"), EVERY_STAFF_BUT_BOARD),
+    ("new programme form", lambda w: reverse("programmes:programme_create"), NATIONAL_ONLY),
+    ("programme edit", _event_url("programme_edit", "programme"), NATIONAL_ONLY),
+    ("national event page", _event_url("event_detail", "national"), EVERY_STAFF_BUT_BOARD),
+    ("national event edit", _event_url("event_edit", "national"), NATIONAL_ONLY),
+    ("national event: cancel", _event_url("event_cancel", "national"), NATIONAL_ONLY),
+    (
+        "national event: sign someone up",
+        lambda w: reverse("programmes:registration_add", args=[ew(w).national.pk]) + "?q=Björn",
+        EVERY_STAFF_BUT_BOARD,
+    ),
+    ("district A event page", _event_url("event_detail", "district_a"), SEES_DISTRICT_A_HOME),
+    ("district A event edit", _event_url("event_edit", "district_a"), SEES_DISTRICT_A_HOME),
+    ("A1 event page", _event_url("event_detail", "a1"), SEES_A1_PEOPLE),
+    ("A1 event edit", _event_url("event_edit", "a1"), SEES_A1_PEOPLE),
+    ("A1 event: cancel", _event_url("event_cancel", "a1"), SEES_A1_PEOPLE),
+    ("A1 event: sign someone up", _event_url("registration_add", "a1"), SEES_A1_PEOPLE),
+    ("B1 event page", _event_url("event_detail", "b1"), SEES_B1_PEOPLE),
+    ("B1 event edit", _event_url("event_edit", "b1"), SEES_B1_PEOPLE),
+    ("B1 event: sign someone up", _event_url("registration_add", "b1"), SEES_B1_PEOPLE),
+    (
+        "event id that does not exist",
+        lambda w: reverse("programmes:event_detail", args=[999999]),
+        NO_ONE,
+    ),
+]
+
 # (name, url builder from the world, expected outcome per persona)
 PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("start", lambda w: reverse("core:start"), EVERYONE_LOGGED_IN),
@@ -281,6 +350,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("staff accounts", lambda w: reverse("accounts:staff_list"), ADMIN_ONLY),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
     *CAMPAIGN_PAGES,
+    *PROGRAMME_PAGES,
 ]
 
 
@@ -311,6 +381,23 @@ def test_campaigns_outside_the_scope_are_never_named(
     body = response.content.decode()
     if response.status_code == 404 or persona not in ("admin", "staff", "coordinator_b1"):
         for name in CampaignWorld.SECRET_NAMES:
+            assert name not in body, f"{persona} → {page} names {name}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("page", "url", "expected"), PROGRAMME_PAGES, ids=[p[0] for p in PROGRAMME_PAGES]
+)
+def test_events_outside_the_scope_are_never_named(
+    persona, page, url, expected, world, personas, client_for
+):
+    """Pages that answer show no event of district B to those outside it, and no
+    registrant they may not see (Björn of group B1 is registered for the national event)."""
+    client = client_for(personas.all()[persona])
+    response = client.get(url(world))
+    body = response.content.decode()
+    if response.status_code == 404 or persona not in ("admin", "staff", "coordinator_b1"):
+        for name in (*EventWorld.SECRET_NAMES, "Björn Berg"):
             assert name not in body, f"{persona} → {page} names {name}"
 
 
@@ -495,6 +582,73 @@ CAMPAIGN_ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any
     ),
 ]
 
+
+def _programmes_count(model_name, **filters):
+    def count(w):
+        from django.apps import apps
+
+        ew(w)
+        return apps.get_model("programmes", model_name).objects.filter(**filters).count()
+
+    return count
+
+
+PROGRAMME_ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] = [
+    (
+        "add a programme",
+        lambda c, w: c.post(
+            reverse("programmes:programme_create"),
+            {"name": "Ny", "kind": "other", "events_to_complete": "1", "is_active": "on"},
+        ),
+        _programmes_count("Programme"),
+        "national",
+    ),
+    (
+        "cancel the national event",
+        lambda c, w: c.post(reverse("programmes:event_cancel", args=[ew(w).national.pk])),
+        _programmes_count("Event", cancelled_at__isnull=False),
+        "national",
+    ),
+    (
+        "cancel the A1 event",
+        lambda c, w: c.post(reverse("programmes:event_cancel", args=[ew(w).a1.pk])),
+        _programmes_count("Event", cancelled_at__isnull=False),
+        "a1",
+    ),
+    (
+        "cancel the B1 event",
+        lambda c, w: c.post(reverse("programmes:event_cancel", args=[ew(w).b1.pk])),
+        _programmes_count("Event", cancelled_at__isnull=False),
+        "b1",
+    ),
+    (
+        "sign up the A1 member for the national event",
+        lambda c, w: c.post(
+            reverse("programmes:registration_add", args=[ew(w).national.pk]),
+            {"person": w.member_a1.pk},
+        ),
+        _programmes_count("Registration"),
+        "a1",
+    ),
+    (
+        "sign up the B1 member for the B1 event",
+        lambda c, w: c.post(
+            reverse("programmes:registration_add", args=[ew(w).b1.pk]),
+            {"person": w.member_b1.pk},
+        ),
+        _programmes_count("Registration"),
+        "b1",
+    ),
+    (
+        "cancel the A1 member's registration",
+        lambda c, w: c.post(
+            reverse("programmes:registration_cancel", args=[ew(w).a1.pk, ew(w).a1_registration.pk])
+        ),
+        _programmes_count("Registration", status="cancelled"),
+        "a1",
+    ),
+]
+
 ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] = [
     # (name, do(client, world), count of rows it would create, which people matrix applies)
     (
@@ -542,6 +696,7 @@ ACTIONS: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], Any], str]] 
         "b1",
     ),
     *CAMPAIGN_ACTIONS,
+    *PROGRAMME_ACTIONS,
 ]
 ACTION_EXPECTED = {
     "a1": SEES_A1_PEOPLE,

@@ -12,7 +12,7 @@ from aktivist.programmes.tests.factories import EventFactory, RegistrationFactor
 
 
 def participated(person: Any, at: dt.datetime) -> Participation:
-    participation = ParticipationFactory(person=person)
+    participation = ParticipationFactory.create(person=person)
     Participation.objects.filter(pk=participation.pk).update(created_at=at)
     return participation
 
@@ -26,12 +26,14 @@ def registered(
 ) -> Registration:
     starts_at = event_starts_at or created_at + dt.timedelta(days=7)
     event = EventFactory(starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2))
-    registration = RegistrationFactory(person=person, event=event, status=status)
+    registration = RegistrationFactory.create(person=person, event=event, status=status)
     Registration.objects.filter(pk=registration.pk).update(created_at=created_at)
     return registration
 
 
-def attended(person: Any, *, event_starts_at: dt.datetime, created_at: dt.datetime | None = None):
+def attended(
+    person: Any, *, event_starts_at: dt.datetime, created_at: dt.datetime | None = None
+) -> Registration:
     return registered(
         person,
         created_at=created_at or event_starts_at - dt.timedelta(days=7),

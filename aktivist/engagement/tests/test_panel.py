@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 

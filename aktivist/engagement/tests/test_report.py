@@ -75,6 +75,7 @@ def test_movement_between_two_months_by_the_earlier_level(computed, personas):
     district = movement(personas.district_a, FEB, MAR)
     assert sum(row["people"] for row in district) == people_visible_to(personas.district_a).count()
 
+
 @pytest.mark.parametrize("persona", ["admin", "staff", "district_a", "coordinator_a1", "board"])
 def test_every_staff_role_may_open_the_report(computed, personas, client_for, persona):
     response = client_for(getattr(personas, persona)).get(URL)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from aktivist.engagement.models import EngagementLevel, Level
 from aktivist.segments.compiler import filter_people
 from aktivist.segments.registry import SegmentError, get_condition
-from django.utils import timezone
 
 
 def leaf(value):

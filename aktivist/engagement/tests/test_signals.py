@@ -3,11 +3,11 @@ transaction, nothing computed inside the request, nothing queued by the bulk pat
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from django_tasks.signals import task_enqueued
 
 from aktivist.campaigns.models import Participation
@@ -95,7 +95,7 @@ def test_ending_a_role_lowers_the_level_after_commit(django_capture_on_commit_ca
         UnitMembershipFactory(person=person, unit=UnitFactory(kind=Unit.Kind.NETWORK))
     assert level(person) == Level.HOLDS_ROLE
     with django_capture_on_commit_callbacks(execute=True):
-        role.ended_on = dt.date.today()
+        role.ended_on = timezone.localdate()
         role.save(update_fields=["ended_on"])
     assert level(person) == Level.ACTIVE_IN_GROUP
 
@@ -143,7 +143,7 @@ def test_a_person_made_inactive_loses_the_level_after_commit(django_capture_on_c
 
 
 def test_editing_a_person_queues_nothing(django_capture_on_commit_callbacks):
-    person = PersonFactory()
+    person = PersonFactory.create()
     with django_capture_on_commit_callbacks() as callbacks:
         person.first_name = "Greta"
         person.save()

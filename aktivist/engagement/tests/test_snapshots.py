@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from aktivist.campaigns.models import Participation
 from aktivist.campaigns.tests.factories import ActionFactory
@@ -18,13 +18,13 @@ from aktivist.people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
+ZONE = ZoneInfo("Europe/Stockholm")
+
 MARCH = dt.date(2026, 3, 1)
 
 
 def snapshot(month=MARCH) -> dict[int, int]:
-    return dict(
-        EngagementSnapshot.objects.filter(month=month).values_list("person_id", "level")
-    )
+    return dict(EngagementSnapshot.objects.filter(month=month).values_list("person_id", "level"))
 
 
 def test_a_snapshot_records_every_level_above_zero_and_the_month():
@@ -67,7 +67,7 @@ def test_the_monthly_job_recomputes_then_records_the_month_that_ended():
     Participation.objects.bulk_create(
         [Participation(person=person, action=ActionFactory(), source=Participation.Source.WEB)]
     )
-    april_first = timezone.make_aware(dt.datetime(2026, 4, 1, 3, 30))
+    april_first = dt.datetime(2026, 4, 1, 3, 30, tzinfo=ZONE)
     services.monthly_snapshot(now=april_first)
     assert snapshot(MARCH) == {person.pk: Level.ACTED}
 
@@ -91,9 +91,8 @@ def test_the_jobs_are_registered_for_the_night_and_the_month():
 
 
 def test_the_scheduler_enqueues_the_night_run_once_and_not_before_two():
-    at = timezone.make_aware
-    assert "engagement.recompute" not in run_due_jobs(at(dt.datetime(2026, 4, 1, 1, 59)))
-    assert "engagement.recompute" in run_due_jobs(at(dt.datetime(2026, 4, 1, 2, 5)))
-    assert "engagement.recompute" not in run_due_jobs(at(dt.datetime(2026, 4, 1, 2, 10)))
-    assert "engagement.snapshot" in run_due_jobs(at(dt.datetime(2026, 4, 1, 3, 5)))
-    assert "engagement.snapshot" not in run_due_jobs(at(dt.datetime(2026, 4, 20, 3, 5)))
+    assert "engagement.recompute" not in run_due_jobs(dt.datetime(2026, 4, 1, 1, 59, tzinfo=ZONE))
+    assert "engagement.recompute" in run_due_jobs(dt.datetime(2026, 4, 1, 2, 5, tzinfo=ZONE))
+    assert "engagement.recompute" not in run_due_jobs(dt.datetime(2026, 4, 1, 2, 10, tzinfo=ZONE))
+    assert "engagement.snapshot" in run_due_jobs(dt.datetime(2026, 4, 1, 3, 5, tzinfo=ZONE))
+    assert "engagement.snapshot" not in run_due_jobs(dt.datetime(2026, 4, 20, 3, 5, tzinfo=ZONE))

@@ -78,7 +78,11 @@ def test_the_list_offers_upcoming_events_the_viewer_can_see_alumni_events_first(
 ):
     other = EventFactory(unit=world.group_a1, title="Kampanjutbildning Malmö")
     EventFactory(unit=world.group_b1, title="Umeåträffen")  # another district's
-    EventFactory(unit=world.national, title="Förra årets träff", starts_at=timezone.now() - dt.timedelta(days=30))
+    EventFactory(
+        unit=world.national,
+        title="Förra årets träff",
+        starts_at=timezone.now() - dt.timedelta(days=30),
+    )
     EventFactory(unit=world.national, title="Inställd träff", cancelled_at=timezone.now())
     EventFactory(
         unit=world.national,
@@ -197,13 +201,14 @@ def test_invitations_go_out_in_chunks_after_commit(
             ended_on=dt.date(2021, 1, 1),
         )
     monkeypatch.setattr(alumni_module, "CHUNK", 2)
-    calls = []
+    calls: list[list[int]] = []
     real = alumni_module.send_invitations
-    monkeypatch.setattr(
-        alumni_module,
-        "send_invitations",
-        lambda event_id, ids: calls.append(ids) or real(event_id, ids),
-    )
+
+    def counting(event_id: int, ids: list[int]) -> int:
+        calls.append(ids)
+        return real(event_id, ids)
+
+    monkeypatch.setattr(alumni_module, "send_invitations", counting)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = alumni_invite(actor=personas.staff, event=gathering, filters=AlumniFilter())
     assert result.invited == 5 and not mail.outbox  # nothing before commit
@@ -218,9 +223,7 @@ def test_the_task_skips_people_erased_or_signed_up_since(world, gathering, alumn
     erased, signed_up, still = people["a1"], people["a1_en"], people["b1"]
     erased.is_active = False
     erased.save(update_fields=["is_active"])
-    RegistrationFactory(
-        person=signed_up, event=gathering, status=Registration.Status.WAITLISTED
-    )
+    RegistrationFactory(person=signed_up, event=gathering, status=Registration.Status.WAITLISTED)
     assert send_invitations(gathering.pk, [erased.pk, signed_up.pk, still.pk]) == 1
     assert recipients() == [still.email]
 
@@ -250,13 +253,13 @@ def test_the_alumni_list_stays_within_its_query_budget(
         assert client.get(LIST).status_code == 200
 
 
-def test_former_roles_show_on_the_person_page_with_their_years(
-    client_for, personas, world, alumni
-):
+def test_former_roles_show_on_the_person_page_with_their_years(client_for, personas, world, alumni):
     people, _, _ = alumni
-    html = client_for(personas.staff).get(
-        reverse("people:detail", args=[people["a1"].pk])
-    ).content.decode()
+    html = (
+        client_for(personas.staff)
+        .get(reverse("people:detail", args=[people["a1"].pk]))
+        .content.decode()
+    )
     former = html.split('id="former-roles-heading"', 1)[1].split("</ul>", 1)[0]
     assert "Group contact" in former or "group-contact" in former.lower()
     assert "Grupp Malmö" in former and "2016-01-01 – 2022-06-30" in former

@@ -184,7 +184,9 @@ def test_who_may_not_edit_the_school_gets_not_found(client_for, personas, school
 def test_only_school_groups_have_the_form(client_for, personas, world):
     client = client_for(personas.staff)
     assert 'id="school"' not in client.get(unit_url(world.group_a1)).content.decode()
-    response = client.post(school_url(world.group_a1), {"school_name": "X", "contact_person": "none"})
+    response = client.post(
+        school_url(world.group_a1), {"school_name": "X", "contact_person": "none"}
+    )
     assert response.status_code == 404
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def _started_event(unit, **kwargs):
     starts = timezone.now() - dt.timedelta(minutes=30)
-    return EventFactory(unit=unit, starts_at=starts, ends_at=starts + dt.timedelta(hours=2), **kwargs)
+    return EventFactory(
+        unit=unit, starts_at=starts, ends_at=starts + dt.timedelta(hours=2), **kwargs
+    )
 
 
 # --- One tap --------------------------------------------------------------------------------
@@ -33,7 +35,9 @@ def test_a_tap_checks_in_and_a_second_tap_takes_it_back(world, personas):
     event = _started_event(world.group_a1)
     registration = RegistrationFactory(event=event, person=world.member_a1)
 
-    attendance.attendance_set(actor=personas.coordinator_a1, registration=registration, attended=True)
+    attendance.attendance_set(
+        actor=personas.coordinator_a1, registration=registration, attended=True
+    )
     registration.refresh_from_db()
     assert registration.status == S.ATTENDED
     assert registration.attended_at is not None
@@ -101,7 +105,9 @@ def test_undoing_a_walk_in_cancels_the_registration(world, personas):
 
 def test_a_no_show_who_turns_up_late_is_checked_in(world, personas):
     registration = RegistrationFactory(event=_started_event(world.group_a1), status=S.NO_SHOW)
-    attendance.attendance_set(actor=personas.coordinator_a1, registration=registration, attended=True)
+    attendance.attendance_set(
+        actor=personas.coordinator_a1, registration=registration, attended=True
+    )
     registration.refresh_from_db()
     assert registration.status == S.ATTENDED
 

@@ -4,6 +4,7 @@ first, filtered by district (its whole subtree), kind and "for young people", pa
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -18,12 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _titles(response) -> list[str]:
     html = response.content.decode()
-    start = html.index('id="event-count"')
-    return [
-        line.split('">', 1)[1].split("</a>")[0]
-        for line in html[start:].splitlines()
-        if 'class="event-item__title"' in line
-    ]
+    return re.findall(r'class="event-item__title"><a href="[^"]+">([^<]+)</a>', html)
 
 
 def _soon(days: float) -> dt.datetime:
@@ -35,8 +31,7 @@ def test_only_upcoming_published_events_that_are_not_cancelled_soonest_first(cli
     EventFactory(title="Sooner", unit=world.group_b1, starts_at=_soon(2))
     EventFactory(title="Draft", unit=world.group_a1, is_published=False)
     EventFactory(title="Called off", unit=world.group_a1, cancelled_at=timezone.now())
-    past = EventFactory(title="Past", unit=world.group_a1, starts_at=_soon(-3))
-    assert past.starts_at < timezone.now()
+    EventFactory(title="Past", unit=world.group_a1, starts_at=_soon(-3))
     response = client.get("/events/?lang=en")
     assert response.status_code == 200
     assert _titles(response) == ["Sooner", "Later"]

@@ -54,9 +54,9 @@ def test_the_thank_you_page_says_registered_and_offers_the_calendar_file(client,
 
 def test_the_calendar_file_without_a_token_is_the_events_own(client):
     event = EventFactory()
-    entry = Calendar.from_ical(client.get(f"/e/{event.slug}/calendar.ics").content).walk(
-        "VEVENT"
-    )[0]
+    entry = Calendar.from_ical(client.get(f"/e/{event.slug}/calendar.ics").content).walk("VEVENT")[
+        0
+    ]
     assert str(entry["UID"]).startswith(f"event-{event.pk}@")
     draft = EventFactory(is_published=False)
     assert client.get(f"/e/{draft.slug}/calendar.ics").status_code == 404
@@ -141,7 +141,7 @@ def test_a_waiting_list_place_can_be_left(client):
 
 
 def test_after_the_start_nothing_can_be_cancelled(client):
-    event = EventFactory()
+    event = EventFactory.create()
     registration = RegistrationFactory(event=event)
     event.starts_at = timezone.now() - dt.timedelta(minutes=1)
     event.save()
@@ -168,3 +168,10 @@ def test_a_forged_token_or_another_events_address_is_a_404(client):
     assert client.post(wrong_event).status_code == 404
     registration.refresh_from_db()
     assert registration.status == Registration.Status.REGISTERED
+
+
+def test_a_drafts_thank_you_page_without_a_token_is_a_404(client):
+    draft = EventFactory(is_published=False, title="Secret planning")
+    response = client.get(f"/e/{draft.slug}/thanks/?lang=en")
+    assert response.status_code == 404
+    assert "Secret planning" not in response.content.decode()

@@ -3,6 +3,9 @@
 Deterministic from --seed; --people scales to a million on PostgreSQL (COPY in chunks).
 --participations N adds N participations in the demo campaigns' actions (default: four per
 person, at most 200,000; up to 5,000,000 for the benchmarks).
+--registrations N adds the programmes of the red thread, past and upcoming events and N
+registrations for them with the completions they earn (default: one per person, at most
+200,000). Everyone's engagement level is computed at the end.
 --if-empty does nothing when people already exist (``make run`` loads the demo once).
 Prints counts only, never personal data."""
 
@@ -19,7 +22,7 @@ from aktivist.people.models import Person
 class Command(BaseCommand):
     help = (
         "Load demo data: districts, groups, people, roles, consents, demo staff accounts, "
-        "campaigns, actions and participations."
+        "campaigns, actions and participations, programmes, events and registrations."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +33,12 @@ class Command(BaseCommand):
             default=None,
             help="participations in the demo campaigns' actions (4 per person, at most 200,000)",
         )
+        parser.add_argument(
+            "--registrations",
+            type=int,
+            default=None,
+            help="registrations for the demo events (1 per person, at most 200,000)",
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when people already exist"
@@ -38,6 +47,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from aktivist.campaigns.demo import default_participations, load_campaign_demo
         from aktivist.people.demo import DEMO_PASSWORD, load_demo_data
+        from aktivist.programmes.demo import default_registrations
 
         if settings.PRODUCTION:
             # Demo people have real-looking mobiles: they must never reach a live installation.
@@ -50,6 +60,11 @@ class Command(BaseCommand):
             participations = default_participations(people)
         if participations < 0:
             raise CommandError("--participations must not be negative.")
+        registrations = options["registrations"]
+        if registrations is None:
+            registrations = default_registrations(people)
+        if registrations < 0:
+            raise CommandError("--registrations must not be negative.")
         if Person.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("People already exist; demo data not loaded.")
@@ -87,7 +102,46 @@ class Command(BaseCommand):
                     f"({campaigns.named:,} named, {campaigns.young:,} by signers aged 13–25)."
                 )
             )
+        self._programmes(registrations, options["seed"])
+        self._engagement()
         self.stdout.write(
             f"Demo staff accounts use the password {DEMO_PASSWORD!r}; "
             "`manage.py demo_logins` prints them with their two-factor codes."
+        )
+
+    def _programmes(self, registrations: int, seed: int) -> None:
+        from aktivist.programmes.demo import load_programme_demo
+
+        summary = load_programme_demo(
+            registrations=registrations, seed=seed, out=lambda line: self.stdout.write(line)
+        )
+        if summary.skipped:
+            return
+        statuses = ", ".join(
+            f"{count:,} {status}" for status, count in sorted(summary.by_status.items())
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo programmes loaded in {summary.seconds:.1f} s: {summary.programmes} "
+                f"programmes, {summary.events:,} events ({summary.past_events:,} past, "
+                f"{summary.upcoming_events:,} upcoming; {summary.young_events:,} for young "
+                f"people, {summary.online_events:,} online, {summary.full_events:,} full), "
+                f"{summary.registrations:,} registrations ({statuses}), "
+                f"{summary.completions:,} completed programmes, {summary.schools:,} schools."
+            )
+        )
+
+    def _engagement(self) -> None:
+        """Everyone's level on the ladder: the demo's bulk writes send no signals."""
+        import time
+
+        from aktivist.engagement.services import recompute_all
+
+        started = time.monotonic()
+        result = recompute_all()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Engagement levels computed in {time.monotonic() - started:.1f} s "
+                f"({result.changed:,} levels set)."
+            )
         )
