@@ -40,7 +40,12 @@ def people_snapshot() -> list[tuple]:
 def wipe() -> None:
     """Back to an empty database (within the test's transaction)."""
     from aktivist.campaigns.models import Action, Campaign, Channel, Participation, Priority
+    from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
 
+    ProgrammeCompletion.objects.all().delete()
+    Registration.objects.all().delete()
+    Event.objects.all().delete()
+    Programme.objects.all().delete()
     Participation.objects.all().delete()
     Action.objects.all().delete()
     Campaign.objects.all().delete()
@@ -185,6 +190,8 @@ def test_demo_accounts_roles_and_two_factor(demo):
 
 
 def test_district_representative_sees_only_people_of_skane(demo):
+    from aktivist.programmes.models import Registration
+
     rep = User.objects.get(email=demo_account("district").email)
     skane = Unit.objects.get(name="Distrikt Skåne")
     units = list(skane.subtree().values_list("pk", flat=True))
@@ -192,6 +199,12 @@ def test_district_representative_sees_only_people_of_skane(demo):
         set(Person.objects.filter(home_unit__in=units).values_list("pk", flat=True))
         | set(UnitMembership.objects.filter(unit__in=units).values_list("person", flat=True))
         | set(Role.objects.filter(unit__in=units).values_list("person", flat=True))
+        # people signed up for the district's events (not cancelled)
+        | set(
+            Registration.objects.filter(event__unit__in=units)
+            .exclude(status=Registration.Status.CANCELLED)
+            .values_list("person", flat=True)
+        )
     )
     seen = set(people_visible_to(rep).values_list("pk", flat=True))
     assert seen == expected
