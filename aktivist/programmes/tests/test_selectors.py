@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes import selectors
-from aktivist.programmes.models import Programme
+from aktivist.programmes.models import Programme, Registration
 from aktivist.programmes.tests.factories import (
     EventFactory,
     ProgrammeFactory,
@@ -164,10 +164,8 @@ def test_registrations_by_status_serve_the_waiting_list_in_order(world, personas
     early = RegistrationFactory(
         event=event, status="waitlisted", person=PersonFactory(first_name="Tidig")
     )
-    late.waitlisted_at = now
-    late.save()
-    early.waitlisted_at = now - dt.timedelta(hours=1)
-    early.save()
+    Registration.objects.filter(pk=late.pk).update(waitlisted_at=now)
+    Registration.objects.filter(pk=early.pk).update(waitlisted_at=now - dt.timedelta(hours=1))
     groups = selectors.registrations_by_status(personas.staff, event)
     assert [g[0] for g in groups] == ["registered", "waitlisted"]
     assert [r.person.first_name for r in groups[1][2]] == ["Tidig", "Sen"]

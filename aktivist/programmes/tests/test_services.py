@@ -242,7 +242,7 @@ def test_seats_never_drop_below_those_taken(world, personas):
 def test_more_seats_go_to_the_waiting_list_in_order_and_they_are_told(
     world, personas, django_capture_on_commit_callbacks, monkeypatch
 ):
-    told = []
+    told: list[int] = []
     from aktivist.programmes import notifications
 
     monkeypatch.setattr(notifications, "send_promotion", told.append)

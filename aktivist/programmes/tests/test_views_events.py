@@ -188,7 +188,7 @@ def test_event_page_lists_registrations_by_status_within_the_scope(world, person
     )
     assert "Märta Malm" in body and "Björn Berg" not in body
     assert "1 / 1" in body  # counts include everyone
-    assert "/e/" + event.slug + "/" in body
+    assert f"/e/{event.slug}/" in body
     staff_body = (
         client_for(personas.staff)
         .get(reverse("programmes:event_detail", args=[event.pk]))
