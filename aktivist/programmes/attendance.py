@@ -41,6 +41,7 @@ from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
+from aktivist.engagement.signals import schedule_recompute
 from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person, people_visible_to, search_q
 from aktivist.people.services import clean_person_data
@@ -213,9 +214,11 @@ def mark_rest_no_show(*, actor: Any, event: Event) -> int:
         raise ApplicationError(_("The event has not started yet."))
     with transaction.atomic():
         Event.objects.select_for_update().get(pk=event.pk)
-        count = Registration.objects.filter(event=event, status=Status.REGISTERED).update(
-            status=Status.NO_SHOW, updated_at=timezone.now()
-        )
+        rest = Registration.objects.filter(event=event, status=Status.REGISTERED)
+        person_ids = list(rest.values_list("person_id", flat=True))
+        count = rest.update(status=Status.NO_SHOW, updated_at=timezone.now())
+        # update() sends no signals: the engagement ladder is told here.
+        schedule_recompute(person_ids)
         audit.record(actor=actor, verb="event.no_shows", obj=event, details={"count": count})
     return count
 

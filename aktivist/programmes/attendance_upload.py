@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.engagement.signals import schedule_recompute
 from aktivist.imports.columns import guess_mapping
 from aktivist.imports.reading import FileRefused, open_table
 from aktivist.imports.rows import split_full_name
@@ -312,6 +313,8 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
             if pk not in existing
         ]
         Registration.objects.bulk_create(new_registrations)
+        # Bulk writes send no signals: the engagement ladder is told here.
+        schedule_recompute(person_ids)
         sync = progression.sync_completions(
             actor=actor,
             person_ids=person_ids,

@@ -28,10 +28,10 @@ from aktivist.programmes.models import Event, Registration
 
 LIST_LIMIT = 200
 NAV = "events"
-# Pages of other parts of the programmes app, linked when their URLs exist.
+# The attendance pages (aktivist/programmes/urls_attendance.py) linked from an event.
 EVENT_LINKS = [
-    ("programmes:checkin", "checkin_url"),
-    ("programmes:attendance_upload", "attendance_url"),
+    ("attendance:checkin", "checkin_url"),
+    ("attendance:upload", "attendance_url"),
 ]
 
 

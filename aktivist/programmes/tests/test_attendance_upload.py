@@ -195,3 +195,15 @@ def test_an_upload_completes_programmes(world, personas, tmp_path):
     completion = ProgrammeCompletion.objects.get(person=world.member_a1, programme=programme)
     assert completion.completed_on == timezone.localdate(started)
     assert completion.event == event
+
+
+def test_an_upload_moves_people_up_the_engagement_ladder(
+    world, personas, event, tmp_path, django_capture_on_commit_callbacks
+):
+    from aktivist.engagement.models import EngagementLevel, Level
+
+    path = _file(tmp_path, "Förnamn;E-post\nAnna;anna@example.org\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    person = Person.objects.get(email="anna@example.org")
+    assert EngagementLevel.objects.get(person=person).level >= Level.ACTED

@@ -30,7 +30,7 @@ def test_only_seats_whose_reminder_time_has_come_are_reminded_once():
     later = _event(25, title="Not yet", reminder_hours_before=24)
     soon = _event(2, title="Short notice", reminder_hours_before=3)
     seat = RegistrationFactory(event=due, person__language="en")
-    RegistrationFactory(event=later)
+    RegistrationFactory(event=later, person__language="en")
     short = RegistrationFactory(event=soon, person__language="en")
     assert send_due_reminders(NOW) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([seat.person.email, short.person.email])
