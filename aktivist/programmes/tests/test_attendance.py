@@ -339,14 +339,10 @@ def test_no_walk_ins_at_a_cancelled_event(world, personas):
     assert not Person.objects.filter(email="ann@example.org").exists()
 
 
-def test_no_shows_are_passed_on_to_the_engagement_ladder(
-    world, personas, django_capture_on_commit_callbacks, monkeypatch
-):
-    from aktivist.engagement import tasks
-
-    queued: list[list[int]] = []
-    monkeypatch.setattr(tasks.recompute_people, "enqueue", lambda ids: queued.append(ids))
+def test_no_shows_are_passed_on_to_the_engagement_ladder(world, personas, monkeypatch):
+    """update() sends no signals; marking no-shows tells the ladder itself."""
+    told: list[int] = []
+    monkeypatch.setattr(attendance, "schedule_recompute", lambda ids: told.extend(ids))
     registration = RegistrationFactory(event=_started_event(world.group_a1))
-    with django_capture_on_commit_callbacks(execute=True):
-        attendance.mark_rest_no_show(actor=personas.coordinator_a1, event=registration.event)
-    assert queued == [[registration.person_id]]
+    attendance.mark_rest_no_show(actor=personas.coordinator_a1, event=registration.event)
+    assert told == [registration.person_id]

@@ -197,13 +197,15 @@ def test_an_upload_completes_programmes(world, personas, tmp_path):
     assert completion.event == event
 
 
-def test_an_upload_moves_people_up_the_engagement_ladder(
-    world, personas, event, tmp_path, django_capture_on_commit_callbacks
+def test_an_upload_is_passed_on_to_the_engagement_ladder(
+    world, personas, event, tmp_path, monkeypatch
 ):
-    from aktivist.engagement.models import EngagementLevel, Level
+    """The bulk writes send no signals; the upload tells the ladder itself."""
+    from aktivist.programmes import attendance_upload
 
-    path = _file(tmp_path, "Förnamn;E-post\nAnna;anna@example.org\n")
-    with django_capture_on_commit_callbacks(execute=True):
-        upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
-    person = Person.objects.get(email="anna@example.org")
-    assert EngagementLevel.objects.get(person=person).level >= Level.ACTED
+    told: list[int] = []
+    monkeypatch.setattr(attendance_upload, "schedule_recompute", lambda ids: told.extend(ids))
+    path = _file(tmp_path, f"Förnamn;E-post\nAnna;anna@example.org\nM;{world.member_a1.email}\n")
+    upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    anna = Person.objects.get(email="anna@example.org")
+    assert sorted(told) == sorted([anna.pk, world.member_a1.pk])

@@ -74,5 +74,5 @@ def test_coordinator_manages_sign_ups_on_her_phone(phone_page, live_server, pers
     assert_accessible(page)
 
     page.goto("/programmes/")
-    assert page.get_by_text("Rekryteringsmöte").is_visible()
+    assert page.get_by_role("link", name="Rekryteringsmöte").is_visible()
     assert_accessible(page)
