@@ -4,12 +4,14 @@ staff report, always over the people the viewer may see."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,6 +25,8 @@ from aktivist.people.models import Person
 from aktivist.people.selectors import people_visible_to
 
 REASONS_SHOWN = 3
+REPORT_CACHE_SECONDS = 600
+T = TypeVar("T")
 
 
 def stored_level(person: Person) -> int:
@@ -184,9 +188,32 @@ def _young_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}birth_year__gte": oldest})
 
 
+def _cached(name: str, viewer: Any, compute: Callable[[], T]) -> T:
+    """The report's counts, kept a few minutes per scope: at a million people each count
+    reads most of a table, and they change mostly at night."""
+    scope = scope_for(viewer)
+    if scope.is_national or scope.role == User.AccessRole.BOARD:
+        whose = "all"
+    else:
+        whose = f"{scope.role}:{','.join(str(pk) for pk in sorted(scope.unit_ids))}"
+    key = f"engagement:report:{name}:{whose}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, REPORT_CACHE_SECONDS)
+    return value
+
+
 def levels_now(viewer: Any) -> list[dict[str, Any]]:
     """People per level now (and how many of them are young), highest level first."""
-    population = report_population(viewer)
+    counts = _cached("now", viewer, lambda: _level_counts(report_population(viewer)))
+    return [
+        {"level": level, "label": Level(level).label, "people": people, "young": young}
+        for level, people, young in counts
+    ]
+
+
+def _level_counts(population: QuerySet[Person]) -> list[tuple[int, int, int]]:
     totals = population.aggregate(people=Count("pk"), young=Count("pk", filter=_young_q()))
     counts = {
         row["level"]: row
@@ -195,7 +222,7 @@ def levels_now(viewer: Any) -> list[dict[str, Any]]:
         .values("level")
         .annotate(people=Count("pk"), young=Count("pk", filter=_young_q("person__")))
     }
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, int, int]] = []
     people_above = young_above = 0
     for level in sorted(Level.values, reverse=True):
         row = counts.get(level, {"people": 0, "young": 0})
@@ -203,7 +230,7 @@ def levels_now(viewer: Any) -> list[dict[str, Any]]:
         if level == Level.CONTACT:  # no rows: everyone else
             people, young = totals["people"] - people_above, totals["young"] - young_above
         people_above, young_above = people_above + people, young_above + young
-        rows.append({"level": level, "label": Level(level).label, "people": people, "young": young})
+        rows.append((level, people, young))
     return rows
 
 
@@ -211,22 +238,46 @@ def snapshot_months() -> list[dt.date]:
     return list(SnapshotMonth.objects.order_by("-month").values_list("month", flat=True))
 
 
-def _level_in(month: dt.date) -> Coalesce:
-    level = EngagementSnapshot.objects.filter(person=OuterRef("pk"), month=month).values("level")
-    return Coalesce(Subquery(level[:1]), Value(Level.CONTACT), output_field=IntegerField())
+def _transitions(
+    population: QuerySet[Person], earlier: dt.date, later: dt.date
+) -> list[tuple[int, int, int]]:
+    """(level before, level after, people) for the people with a snapshot row in either
+    month: one query grouping the two months' rows per person, then per pair of levels."""
+    per_person = (
+        EngagementSnapshot.objects.filter(month__in=[earlier, later], person__in=population)
+        .order_by()
+        .values("person_id")
+        .annotate(
+            level_before=Max(Case(When(month=earlier, then=F("level")), default=Value(0))),
+            level_after=Max(Case(When(month=later, then=F("level")), default=Value(0))),
+        )
+        .values("level_before", "level_after")
+    )
+    # The ORM cannot group over an aggregate: count the pairs around its SQL.
+    sql, params = per_person.query.sql_with_params()
+    with connections[per_person.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT level_before, level_after, COUNT(*) FROM ("  # noqa: S608 - Django's SQL
+            + sql
+            + ") per_person GROUP BY level_before, level_after",
+            params,
+        )
+        return [(int(a), int(b), int(n)) for a, b, n in cursor.fetchall()]
 
 
 def movement(viewer: Any, earlier: dt.date, later: dt.date) -> list[dict[str, Any]]:
     """Between two snapshot months, by the level in the earlier one: how many people moved
     up, stayed or moved down. People not yet registered in the earlier month count as
     contacts then; people erased since are not counted."""
-    pairs = (
-        report_population(viewer)
-        .order_by()
-        .annotate(before=_level_in(earlier), after=_level_in(later))
-        .values_list("before", "after")
-        .annotate(n=Count("pk"))
-    )
+
+    def compute() -> list[tuple[int, int, int]]:
+        population = report_population(viewer)
+        pairs = _transitions(population, earlier, later)
+        counted = sum(n for _, _, n in pairs)
+        # Everyone else had no row in either month: a contact both times.
+        return [*pairs, (Level.CONTACT, Level.CONTACT, population.count() - counted)]
+
+    pairs = _cached(f"moved:{earlier:%Y-%m}:{later:%Y-%m}", viewer, compute)
     rows: dict[int, dict[str, Any]] = {
         level: dict(level=level, label=Level(level).label, people=0, up=0, same=0, down=0)
         for level in Level.values

@@ -141,9 +141,9 @@ def take_snapshot(month: dt.date, *, chunk_size: int = CHUNK) -> int:
     for low in range(1, top + 1, chunk_size):
         people = People(low=low, high=low + chunk_size)
         levels = dict(
-            EngagementLevel.objects.filter(people.q(), level__gt=0).values_list(
-                "person_id", "level"
-            )
+            EngagementLevel.objects.filter(
+                people.q(), level__gt=0, person__is_active=True
+            ).values_list("person_id", "level")
         )
         existing = dict(
             EngagementSnapshot.objects.filter(people.ids_q("person_id"), month=month).values_list(

@@ -29,7 +29,9 @@ TASK_BATCH = 1000  # ids per queued task
 
 
 class PendingRecompute:
-    """The on-commit callback of one transaction, carrying the ids changed in it."""
+    """The on-commit callback of one transaction, carrying the ids changed in it. Once it
+    has run it takes no more ids (tests that run callbacks inside one outer transaction
+    then get a fresh callback for the next change)."""
 
     def __init__(self) -> None:
         self.person_ids: set[int] = set()

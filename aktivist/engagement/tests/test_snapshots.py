@@ -6,12 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from aktivist.campaigns.models import Participation
 from aktivist.campaigns.tests.factories import ActionFactory
 from aktivist.core.schedule import jobs, run_due_jobs
 from aktivist.engagement import services, tasks
-from aktivist.engagement.models import EngagementSnapshot, Level, SnapshotMonth
+from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level, SnapshotMonth
 from aktivist.organisation.tests.factories import RoleFactory
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory
@@ -52,6 +53,14 @@ def test_taking_the_same_month_twice_gives_the_same_rows():
     services.recompute_all()
     services.take_snapshot(MARCH)
     assert snapshot() == {people[2].pk: Level.HOLDS_ROLE}
+
+
+def test_a_level_left_on_an_inactive_person_is_not_recorded():
+    person = PersonFactory()
+    EngagementLevel.objects.create(person=person, level=3, computed_at=timezone.now())
+    Person.objects.filter(pk=person.pk).update(is_active=False)  # not recomputed yet
+    services.take_snapshot(MARCH)
+    assert snapshot() == {}
 
 
 def test_other_months_are_left_alone():

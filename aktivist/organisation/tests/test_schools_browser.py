@@ -50,6 +50,6 @@ def test_a_district_sets_a_school_groups_contact_on_a_phone(
     assert_accessible(page)
     page.locator("#school form[method=post] button[type=submit]").click()
     page.wait_for_selector(".message--success")
-    assert page.locator("#school").get_by_text("Karin Lärare").is_visible()
+    assert page.locator("#school").get_by_role("link", name="Karin Lärare").is_visible()
     school.refresh_from_db()
     assert (school.school_name, school.contact_person_id) == ("Katedralskolan", teacher.pk)

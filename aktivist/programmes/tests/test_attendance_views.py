@@ -190,8 +190,10 @@ def test_a_walk_in_outside_scope_shows_only_what_was_typed(world, personas, clie
     assert reverse("people:detail", args=[outsider.pk]) not in html
     # The refreshed list does not name them either (nor does the page, nor a search).
     assert "Björn" not in html and "Berg" not in html
-    assert "Name not shown" in html
+    assert "1 checked in" in html  # counted, never named
     client = client_for(personas.coordinator_a1)
+    # Typing someone's address at the door is no reason to see them anywhere else either.
+    assert client.get(reverse("people:detail", args=[outsider.pk])).status_code == 404
     assert "Björn" not in client.get(_url(event)).content.decode()
     search = client.get(_url(event), {"q": "björn"}, HTTP_HX_TARGET="checkin-list", **HTMX)
     assert "Name not shown" not in search.content.decode()
@@ -308,4 +310,6 @@ def test_an_upload_does_not_name_people_outside_scope(world, personas, client_fo
     assert response.status_code == 302
     html = client_for(personas.coordinator_a1).get(response["Location"]).content.decode()
     assert "Hemlig" not in html
-    assert "Name not shown" in html
+    assert "1 checked in" in html  # counted, never named
+    page = client_for(personas.coordinator_a1).get(reverse("people:detail", args=[person.pk]))
+    assert page.status_code == 404
