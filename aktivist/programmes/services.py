@@ -276,7 +276,11 @@ def event_update(*, actor: Any, event: Event, data: Mapping[str, Any]) -> Event:
     _require_editable(actor, event)
     values = _event_values(data)
     # The row locked: seats are decided by one writer at a time (registering.py).
-    event = Event.objects.select_for_update().select_related("unit", "programme").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("unit", "programme")
+        .get(pk=event.pk)
+    )
     if event.is_cancelled:
         raise ApplicationError(_("A cancelled event cannot be changed."))
     if "slug" in values and not values["slug"]:
