@@ -199,12 +199,17 @@ class Consent(BaseModel):
     wording_hash = models.CharField(_("wording hash"), max_length=64, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
     # SMS consent is confirmed by a code sent to the mobile: only its hash is kept.
-    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # (database defaults too: the import's COPY path writes consents without these columns)
+    code_hash = models.CharField(
+        max_length=64, blank=True, editable=False, default="", db_default=""
+    )
     code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False, db_default=0)
     # A mobile given on a public form for a person who has none: it becomes theirs only
     # once the code sent to it is confirmed (proof that the signer owns it).
-    pending_mobile = models.CharField(max_length=20, blank=True, editable=False)
+    pending_mobile = models.CharField(
+        max_length=20, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         constraints = [
