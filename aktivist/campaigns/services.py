@@ -41,11 +41,11 @@ from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.campaigns.selectors import can_edit_campaign, participants_visible_to
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.lib.slugs import free_slug
 from aktivist.organisation.models import Unit
 from aktivist.organisation.services import require_unit_in_scope
 
 SLUG_MAX = 80
-SLUG_BASE_MAX = 70  # room for a "-12" suffix
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -443,19 +443,8 @@ def campaign_decline_elevation(*, actor: Any, campaign: Campaign) -> Campaign:
 
 
 def suggest_slug(text: str, *, exclude_pk: int | None = None) -> str:
-    """A free public address from a title or an old slug: "Frige Ahmed!" → "frige-ahmed",
-    then "frige-ahmed-2", "-3" … when taken (one query)."""
-    base = slugify(text)[:SLUG_BASE_MAX].strip("-_") or "aktion"
-    taken_qs = Action.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        taken_qs = taken_qs.exclude(pk=exclude_pk)
-    taken = set(taken_qs.values_list("slug", flat=True))
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    """A free public address /a/<slug>/ for an action, from its title or an old slug."""
+    return free_slug(text, Action.objects.all(), fallback="aktion", exclude_pk=exclude_pk)
 
 
 def _check_action(action: Action, *, slug_given: bool) -> None:

@@ -33,9 +33,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
-from aktivist.campaigns.services import SLUG_BASE_MAX
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.lib.slugs import free_slug
 from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person
 from aktivist.programmes import registering
@@ -182,20 +182,8 @@ def programme_update(*, actor: Any, programme: Programme, data: Mapping[str, Any
 
 
 def suggest_event_slug(text: str, *, exclude_pk: int | None = None) -> str:
-    """A free public address /e/<slug>/ from a title, as campaigns' suggest_slug does for
-    actions: "Kampanjutbildning i Malmö" → "kampanjutbildning-i-malmo", then "-2", "-3" …
-    when taken (one query)."""
-    base = slugify(text)[:SLUG_BASE_MAX].strip("-_") or "evenemang"
-    taken_qs = Event.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        taken_qs = taken_qs.exclude(pk=exclude_pk)
-    taken = set(taken_qs.values_list("slug", flat=True))
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    """A free public address /e/<slug>/ for an event, from its title."""
+    return free_slug(text, Event.objects.all(), fallback="evenemang", exclude_pk=exclude_pk)
 
 
 def _check_event(actor: Any, event: Event, *, slug_given: bool, unit_changed: bool) -> None:
