@@ -14,7 +14,6 @@ someone did in another district's local campaign.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,23 +26,16 @@ from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_t
 from aktivist.segments.registry import (
     Condition,
     SegmentError,
+    period_bounds,
     register_condition,
     require_choices,
     require_dict,
     require_ids,
+    require_period,
 )
 
 ZONE = ZoneInfo("Europe/Stockholm")
 FIELDS = ["actions", "campaigns", "kinds", "since", "until"]
-
-
-def _date(value: Any) -> dt.date:
-    if not isinstance(value, str):
-        raise SegmentError(_("Expected a date (YYYY-MM-DD)."))
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise SegmentError(_("Expected a date (YYYY-MM-DD).")) from None
 
 
 def validate_took_action(value: Any) -> dict[str, Any]:
@@ -55,19 +47,8 @@ def validate_took_action(value: Any) -> dict[str, Any]:
         out["campaigns"] = require_ids(value["campaigns"])
     if "kinds" in value:
         out["kinds"] = require_choices(value["kinds"], Action.Kind.values)
-    since = None if value.get("since") is None else _date(value["since"])
-    until = None if value.get("until") is None else _date(value["until"])
-    if since is not None and until is not None and since > until:
-        raise SegmentError(_("The period must not end before it starts."))
-    if since is not None:
-        out["since"] = since.isoformat()
-    if until is not None:
-        out["until"] = until.isoformat()
+    out.update(require_period(value))
     return out
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZONE)
 
 
 def took_action_q(value: dict[str, Any], viewer: Any) -> Q:
@@ -88,13 +69,11 @@ def took_action_q(value: dict[str, Any], viewer: Any) -> Q:
     participations = Participation.objects.filter(
         action_id__in=actions.values("pk"), person__isnull=False
     )
-    if "since" in value:
-        participations = participations.filter(
-            created_at__gte=_day_start(dt.date.fromisoformat(value["since"]))
-        )
-    if "until" in value:
-        end = dt.date.fromisoformat(value["until"]) + dt.timedelta(days=1)
-        participations = participations.filter(created_at__lt=_day_start(end))
+    start, end = period_bounds(value)
+    if start is not None:
+        participations = participations.filter(created_at__gte=start)
+    if end is not None:
+        participations = participations.filter(created_at__lt=end)
     return Q(pk__in=participations.values("person_id"))
 
 

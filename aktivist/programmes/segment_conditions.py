@@ -16,23 +16,23 @@ local event.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.campaigns.segment_conditions import _date, _day_start
 from aktivist.programmes.models import Programme, Registration
 from aktivist.programmes.selectors import events_visible_to
 from aktivist.segments.registry import (
     Condition,
     SegmentError,
+    period_bounds,
     register_condition,
     require_choices,
     require_dict,
     require_ids,
+    require_period,
 )
 
 FIELDS = ["events", "programmes", "kinds", "statuses", "since", "until"]
@@ -50,14 +50,7 @@ def validate_registered_for(value: Any) -> dict[str, Any]:
         out["kinds"] = require_choices(value["kinds"], Programme.Kind.values)
     if "statuses" in value:
         out["statuses"] = require_choices(value["statuses"], Registration.Status.values)
-    since = None if value.get("since") is None else _date(value["since"])
-    until = None if value.get("until") is None else _date(value["until"])
-    if since is not None and until is not None and since > until:
-        raise SegmentError(_("The period must not end before it starts."))
-    if since is not None:
-        out["since"] = since.isoformat()
-    if until is not None:
-        out["until"] = until.isoformat()
+    out.update(require_period(value))
     return out
 
 
@@ -76,11 +69,11 @@ def registered_for_q(value: dict[str, Any], viewer: Any) -> Q:
         events = events.filter(programme_id__in=wanted)
     if "kinds" in value:
         events = events.filter(programme__kind__in=value["kinds"])
-    if "since" in value:
-        events = events.filter(starts_at__gte=_day_start(dt.date.fromisoformat(value["since"])))
-    if "until" in value:
-        end = dt.date.fromisoformat(value["until"]) + dt.timedelta(days=1)
-        events = events.filter(starts_at__lt=_day_start(end))
+    start, end = period_bounds(value)
+    if start is not None:
+        events = events.filter(starts_at__gte=start)
+    if end is not None:
+        events = events.filter(starts_at__lt=end)
     # person_id is never null here: a NULL in the subquery would make NOT IN match nobody.
     registrations = Registration.objects.filter(
         event_id__in=events.values("pk"),

@@ -13,6 +13,7 @@ subqueries, never lists of person ids.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -110,3 +111,51 @@ def require_choices(value: Any, choices: Iterable[str]) -> list[str]:
             _("Choose at least one of: %(choices)s.") % {"choices": ", ".join(allowed)}
         )
     return sorted({require_choice(v, allowed) for v in value})
+
+
+# A period of whole local days: {"since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}, both optional
+# and inclusive, for conditions on when something happened.
+
+PERIOD_ZONE_NAME = "Europe/Stockholm"
+
+
+def _require_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise SegmentError(_("Expected a date (YYYY-MM-DD)."))
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise SegmentError(_("Expected a date (YYYY-MM-DD).")) from None
+
+
+def require_period(value: dict[str, Any]) -> dict[str, str]:
+    """The normal form of a condition's optional "since"/"until" dates."""
+    since = None if value.get("since") is None else _require_date(value["since"])
+    until = None if value.get("until") is None else _require_date(value["until"])
+    if since is not None and until is not None and since > until:
+        raise SegmentError(_("The period must not end before it starts."))
+    out: dict[str, str] = {}
+    if since is not None:
+        out["since"] = since.isoformat()
+    if until is not None:
+        out["until"] = until.isoformat()
+    return out
+
+
+def period_bounds(value: dict[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(start, end) datetimes of a validated period: from the start of "since" up to, not
+    including, the start of the day after "until", in local time."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(PERIOD_ZONE_NAME)
+
+    def day_start(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+    start = day_start(dt.date.fromisoformat(value["since"])) if "since" in value else None
+    end = (
+        day_start(dt.date.fromisoformat(value["until"]) + dt.timedelta(days=1))
+        if "until" in value
+        else None
+    )
+    return start, end
