@@ -346,6 +346,36 @@ def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[P
     return Person(pk=row[0], email=row[1], mobile=row[2]), False
 
 
+def request_consents(
+    sig: SignatureInput, *, person: Person, created: bool, source_label: str
+) -> list[Any]:
+    """Record the ticked consent choices of a public form as pending and send their
+    confirmations after commit. Call inside the signature's transaction.
+
+    The SMS code goes to the mobile typed in the form; that mobile becomes the person's only
+    when the code is confirmed and the person had none (a stranger's typing never does)."""
+    from aktivist.people.consents import consents_request
+    from aktivist.people.tasks import send_consent_confirmations
+
+    if not sig.consents:
+        return []
+    own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
+    adoptable = sig.mobile is not None and not person.mobile
+    pending = consents_request(
+        person=person,
+        choices=sorted(sig.consents),
+        language=sig.language,
+        source=source_label,
+        has_mobile=own_mobile or adoptable,
+        pending_mobile=(sig.mobile or "") if (adoptable and not created) else "",
+    )
+    if pending:
+        ids = [c.pk for c in pending]
+        language = sig.language
+        transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, language))
+    return pending
+
+
 def sign(
     *,
     action: Action,
@@ -383,9 +413,6 @@ def _sign_once(
     tracking_token: str,
     in_transaction: Callable[[], None] | None,
 ) -> SignResult:
-    from aktivist.people.consents import consents_request
-    from aktivist.people.tasks import send_consent_confirmations
-
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
@@ -403,23 +430,9 @@ def _sign_once(
             named=sig.named,
         )
         new_participation = hotpath.insert_unless_conflict(participation)
-        pending = []
-        if sig.consents:
-            # The SMS code goes to the mobile typed in the form; it becomes the person's
-            # mobile only when the code is confirmed and the person had none.
-            own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
-            adoptable = sig.mobile is not None and not person.mobile
-            pending = consents_request(
-                person=person,
-                choices=sorted(sig.consents),
-                language=sig.language,
-                source=f"action:{action.slug}",
-                has_mobile=own_mobile or adoptable,
-                pending_mobile=(sig.mobile or "") if (adoptable and not created) else "",
-            )
-        if pending:
-            ids = [c.pk for c in pending]
-            transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, sig.language))
+        pending = request_consents(
+            sig, person=person, created=created, source_label=f"action:{action.slug}"
+        )
     return SignResult(
         action_id=action.pk,
         postcode=sig.postcode,

@@ -18,7 +18,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aktivist.campaigns.signing import SignatureInput, match_or_create_person
+from aktivist.campaigns.signing import (
+    SignatureInput,
+    match_or_create_person,
+    request_consents,
+)
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import is_valid_email, normalise_email, normalise_phone
@@ -158,8 +162,6 @@ def _sign_up_once(
     guardian_contact: str,
     tracking_token: str,
 ) -> SignUpResult:
-    from aktivist.people.consents import consents_request
-    from aktivist.people.tasks import send_consent_confirmations
     from aktivist.programmes.tasks import send_registration_confirmation
 
     with transaction.atomic():
@@ -189,27 +191,15 @@ def _sign_up_once(
             registration.guardian_name = guardian_name
             registration.guardian_contact = guardian_contact
             registration.save()
-        pending = []
-        if sig.consents:
-            own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
-            adoptable = sig.mobile is not None and not person.mobile
-            pending = consents_request(
-                person=person,
-                choices=sorted(sig.consents),
-                language=sig.language,
-                source=f"event:{event.slug}",
-                has_mobile=own_mobile or adoptable,
-                pending_mobile=(sig.mobile or "") if (adoptable and not created) else "",
-            )
+        pending = request_consents(
+            sig, person=person, created=created, source_label=f"event:{event.slug}"
+        )
         registration_id = registration.pk
         language = sig.language
         if not repeat:
             transaction.on_commit(
                 lambda: send_registration_confirmation.enqueue(registration_id, language)
             )
-        if pending:
-            ids = [c.pk for c in pending]
-            transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, language))
     return SignUpResult(
         event_id=event.pk,
         status=registration.status,
