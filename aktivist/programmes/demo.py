@@ -663,6 +663,10 @@ class ProgrammeDemoLoader:
                 signed_up = set(people)
                 extra = self._candidates(replace(plan, size=max(0, round(len(people) * 0.05))))
                 walk_ins = [pk for pk in extra if pk not in signed_up]
+                if event.capacity is not None:
+                    # A full room takes no walk-ins: the door never seats more than capacity.
+                    seated = sum(1 for status, _ in statuses if status in Registration.SEATED)
+                    walk_ins = walk_ins[: max(0, event.capacity - seated)]
                 people += walk_ins
                 statuses += [(S.ATTENDED, "walk_in")] * len(walk_ins)
             for index, (pk, (status, source)) in enumerate(zip(people, statuses, strict=True)):
