@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -67,7 +68,9 @@ INSTALLED_APPS = [
     "aktivist.campaigns",
     "aktivist.programmes",
     "aktivist.engagement",
+    "aktivist.mobilization",
     "aktivist.public",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +206,46 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aktivist <noreply@example.or
 SMS_BACKEND = env_str("SMS_BACKEND", "aktivist.core.sms.ConsoleSmsTransport")
 if not PRODUCTION and EMAIL_HOST not in {"127.0.0.1", "localhost", "::1"}:
     raise RuntimeError("Outside production EMAIL_HOST must be on this machine (loopback).")
+
+# How email leaves: "smtp" (our own SMTP client: one reused connection per worker, to
+# EMAIL_HOST), "django" (whatever EMAIL_BACKEND names: an email service provider through
+# django-anymail, or the console in development) or "auto": smtp when EMAIL_BACKEND is
+# Django's SMTP backend, else django.
+EMAIL_TRANSPORT = env_str("EMAIL_TRANSPORT", "auto")
+# The envelope sender (Return-Path) of bulk email; bounces go there. Default: the From.
+EMAIL_RETURN_PATH = env_str("EMAIL_RETURN_PATH", "")
+# django-anymail: bounce and complaint webhooks authenticate with HTTP basic auth
+# ("user:password"). Without one set, a random secret nobody knows keeps them closed.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", "") or secrets.token_urlsafe(24),
+}
+for _name in env_list("ANYMAIL_SETTINGS", []):  # e.g. POSTMARK_SERVER_TOKEN
+    ANYMAIL[_name] = env_str(f"ANYMAIL_{_name}", "")
+
+
+def env_rates(name: str) -> dict[str, int]:
+    """ "gmail.com=600,hotmail.com=300" → {"gmail.com": 600, "hotmail.com": 300}."""
+    rates: dict[str, int] = {}
+    for item in env_list(name, []):
+        domain, _sep, count = item.partition("=")
+        rates[domain.strip().lower()] = int(count)
+    return rates
+
+
+# --- Mobilization (the outbox) --------------------------------------------------------
+# Sending to more people than this needs a second staff member's approval.
+MOBILIZATION_APPROVAL_THRESHOLD = env_int("MOBILIZATION_APPROVAL_THRESHOLD", 1000)
+MOBILIZATION_BATCH_SIZE = env_int("MOBILIZATION_BATCH_SIZE", 200)  # deliveries per claim
+# A claimed batch whose worker stops renewing its lease goes back to the queue.
+MOBILIZATION_LEASE_SECONDS = env_int("MOBILIZATION_LEASE_SECONDS", 120)
+MOBILIZATION_MAX_ATTEMPTS = env_int("MOBILIZATION_MAX_ATTEMPTS", 5)
+# Dispatch tasks enqueued when a mobilization starts (more workers share the batches).
+MOBILIZATION_PARALLEL_TASKS = env_int("MOBILIZATION_PARALLEL_TASKS", 4)
+# A dispatch task hands over to a fresh one after this long, so queues keep turning.
+MOBILIZATION_TASK_SECONDS = env_int("MOBILIZATION_TASK_SECONDS", 60)
+# Messages per minute to a receiving domain, for all workers together (counted in the
+# cache: set CACHE_URL to Redis when several workers send). Unlisted domains: no limit.
+EMAIL_DOMAIN_RATES = env_rates("EMAIL_DOMAIN_RATES")
 
 # --- Work outside the request ---------------------------------------------------------
 TASK_BACKEND = env_str("TASK_BACKEND", "db")

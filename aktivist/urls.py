@@ -19,6 +19,8 @@ urlpatterns = [
     path("programmes/", include("aktivist.programmes.urls_reports")),
     path("", include("aktivist.public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Bounce and complaint webhooks of email service providers (basic auth: ANYMAIL).
+    path("webhooks/email/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from aktivist.campaigns import hotpath
 from aktivist.campaigns.models import Action, Participation
+from aktivist.core import tracking
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import (
     clean_phone,
@@ -397,11 +398,15 @@ def sign(
     token = "".join(ch for ch in tracking_token[:TOKEN_MAX] if ch.isprintable())
     for attempt in range(3):
         try:
-            return _sign_once(action, signature, source, channel_id, token, in_transaction)
+            result = _sign_once(action, signature, source, channel_id, token, in_transaction)
         except IntegrityError:
             # A parallel signature created the same person: match again.
             if attempt == 2:
                 raise
+            continue
+        if token and result.new_participation:
+            tracking.responded(token)
+        return result
     raise AssertionError("unreachable")
 
 

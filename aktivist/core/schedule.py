@@ -1,6 +1,6 @@
 """Periodic work: a registry of jobs and the one small scheduler that enqueues them.
 
-Each job names a period ("daily", "hourly", "monthly"); a run is recorded as a
+Each job names a period ("minutely", "hourly", "daily", "monthly"); a run is recorded as a
 ``ScheduledRun(job, period_key)`` row whose unique constraint stops two schedulers from
 enqueueing the same run twice. Apps register their jobs in ``ready()``.
 """
@@ -21,6 +21,7 @@ from aktivist.core.models import ScheduledRun
 logger = logging.getLogger(__name__)
 
 PERIODS: dict[str, Callable[[dt.datetime], str]] = {
+    "minutely": lambda now: now.strftime("%Y-%m-%dT%H:%M"),
     "hourly": lambda now: now.strftime("%Y-%m-%dT%H"),
     "daily": lambda now: now.strftime("%Y-%m-%d"),
     "monthly": lambda now: now.strftime("%Y-%m"),
@@ -49,7 +50,7 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
     local = timezone.localtime(now or timezone.now())
     enqueued: list[str] = []
     for job in jobs.values():
-        if job.period != "hourly" and local.hour < job.not_before_hour:
+        if job.period not in ("minutely", "hourly") and local.hour < job.not_before_hour:
             continue
         key = PERIODS[job.period](local)
         try:

@@ -23,7 +23,7 @@ from aktivist.campaigns.signing import (
     match_or_create_person,
     request_consents,
 )
-from aktivist.core import audit
+from aktivist.core import audit, tracking
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import is_valid_email, normalise_email, normalise_phone
 from aktivist.people.models import Person
@@ -194,6 +194,8 @@ def _sign_up_once(
         pending = request_consents(
             sig, person=person, created=created, source_label=f"event:{event.slug}"
         )
+        if not repeat and tracking_token:
+            tracking.responded(tracking_token)
         registration_id = registration.pk
         language = sig.language
         if not repeat:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aktivist.public import api, views, views_events
+from aktivist.public import api, views, views_events, views_mail
 
 app_name = "public"
 
@@ -18,6 +18,16 @@ urlpatterns = [
     path("e/<slug:slug>/calendar.ics", views_events.event_ics, name="event_ics"),
     path("e/<slug:slug>/cancel/<str:token>/", views_events.event_cancel, name="event_cancel"),
     path("events/", views_events.calendar_page, name="calendar"),
+    # Links in bulk email (aktivist/public/views_mail.py).
+    path("r/<str:token>/", views_mail.personal_link, name="personal_link"),
+    path(
+        "r/<str:token>/event/",
+        views_mail.personal_link,
+        {"target": "event"},
+        name="personal_link_event",
+    ),
+    path("u/<str:token>/", views_mail.unsubscribe, name="unsubscribe"),
+    path("p/<str:token>/", views_mail.preference_centre, name="preferences"),
     # The channels' JSON signing endpoint (aktivist/public/api.py).
     path("api/v1/actions/<slug:slug>/signatures", api.sign_action, name="api_sign"),
 ]

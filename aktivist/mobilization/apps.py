@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class MobilizationConfig(AppConfig):
+    name = "aktivist.mobilization"
+    label = "mobilization"
+    verbose_name = "Mobilization"
+
+    def ready(self) -> None:
+        from aktivist.core import emails, tracking
+        from aktivist.core.schedule import Job, register_job
+        from aktivist.mobilization import registries, segment_conditions, webhooks
+        from aktivist.mobilization.suppressions import blocking_reason, record_refusal
+        from aktivist.mobilization.tasks import sweep
+        from aktivist.mobilization.tracking import record_response
+
+        registries.register()
+        segment_conditions.register()
+        webhooks.connect()
+        # Transactional mail never goes to an address that bounced or complained.
+        emails.register_recipient_check(blocking_reason)
+        emails.register_refusal_handler(record_refusal)
+        # A signature or sign-up through a personal link is attributed to its delivery.
+        tracking.register_response_handler(record_response)
+        register_job(Job(name="mobilization.sweep", period="minutely", task=sweep))

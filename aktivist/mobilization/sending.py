@@ -1,0 +1,470 @@
+"""The workers' side of the outbox: claim a batch, render each message for its recipient,
+send it over one reused connection and record it as sent the moment the server accepted it.
+
+A dispatch runs until nothing is due (or for ``MOBILIZATION_TASK_SECONDS``, after which it
+hands over to a fresh task so queues keep turning). Between messages it checks, about once
+a second, whether a mobilization was paused or cancelled (its unsent rows go back to the
+queue, or are cancelled) and renews its lease.
+
+Temporary failures retry later with back-off (a due time on the row); a permanent refusal
+of the address fails the row and suppresses the address (a hard bounce). When the server
+cannot be reached at all, the batch goes back to the queue for half a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from aktivist.core.transports import (
+    OutgoingEmail,
+    TransportError,
+    get_email_transport,
+    message_id_for,
+)
+from aktivist.mobilization import outbox, rates, rendering
+from aktivist.mobilization.models import Delivery, Mobilization, Suppression, message_language
+from aktivist.mobilization.suppressions import suppress, suppressed_addresses
+from aktivist.mobilization.tokens import delivery_token, preference_token
+from aktivist.organisation.models import Unit, UnitMembership
+from aktivist.people.models import Person
+
+logger = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 1.0
+SERVER_DOWN_DELAY = dt.timedelta(seconds=30)
+LOCAL_KINDS = (Unit.Kind.LOCAL_GROUP, Unit.Kind.SCHOOL_GROUP)
+
+
+@dataclass
+class Recipient:
+    delivery_id: int
+    mobilization_id: int
+    person_id: int | None
+    attempts: int
+    email: str
+    first_name: str
+    last_name: str
+    language: str
+    is_active: bool
+    local_group: str = ""
+
+
+# --- Compiled messages, kept per worker process -------------------------------------------------
+
+
+_compiled: dict[tuple[int, str], rendering.Compiled] = {}
+
+
+def compiled_for(mobilization: Mobilization, language: str) -> rendering.Compiled:
+    key = (mobilization.pk, language)
+    found = _compiled.get(key)
+    if found is None:
+        snapshot = mobilization.message_snapshot
+        suffix = "en" if language == "en" else "sv"
+        found = rendering.compile_message(
+            subject=snapshot[f"subject_{suffix}"],
+            body=snapshot[f"body_{suffix}"],
+            language=language,
+        )
+        if len(_compiled) > 64:
+            _compiled.clear()
+        _compiled[key] = found
+    return found
+
+
+def personal_values(recipient: Recipient, snapshot: dict[str, Any]) -> dict[str, str]:
+    site = settings.SITE_URL.rstrip("/")
+    token = delivery_token(recipient.delivery_id)
+    values = {
+        "first_name": recipient.first_name,
+        "last_name": recipient.last_name,
+        "full_name": f"{recipient.first_name} {recipient.last_name}".strip(),
+        "local_group": recipient.local_group,
+        "unsubscribe_link": f"{site}/u/{token}/",
+        "preferences_link": (
+            f"{site}/p/{preference_token(recipient.person_id)}/" if recipient.person_id else ""
+        ),
+    }
+    if snapshot.get("action_slug"):
+        values["action_link"] = f"{site}/r/{token}/"
+    if snapshot.get("event_slug"):
+        values["event_link"] = f"{site}/r/{token}/event/"
+    return values
+
+
+def render_email(mobilization: Mobilization, recipient: Recipient) -> OutgoingEmail:
+    snapshot = mobilization.message_snapshot
+    language = message_language(snapshot, recipient.language)
+    values = personal_values(recipient, snapshot)
+    subject, text, html = compiled_for(mobilization, language).fill(values)
+    return OutgoingEmail(
+        to=recipient.email,
+        subject=subject,
+        text=text,
+        html=html,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        envelope_from=settings.EMAIL_RETURN_PATH,
+        headers={
+            "List-Unsubscribe": f"<{values['unsubscribe_link']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        message_id=message_id_for(f"d{recipient.delivery_id}.m{mobilization.pk}"),
+        metadata={"delivery": str(recipient.delivery_id)},
+    )
+
+
+# --- Loading a batch ----------------------------------------------------------------------------
+
+
+def load_recipients(batch: outbox.Batch) -> list[Recipient]:
+    rows = (
+        Delivery.objects.filter(claim=batch.claim, status=Delivery.Status.SENDING)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "mobilization_id",
+            "person_id",
+            "attempts",
+            "person__email",
+            "person__first_name",
+            "person__last_name",
+            "person__language",
+            "person__is_active",
+            "person__home_unit__name",
+            "person__home_unit__kind",
+        )
+    )
+    recipients = []
+    home_groups: dict[int, str] = {}
+    for pk, mob, person_id, attempts, email, first, last, lang, active, home, kind in rows:
+        recipients.append(
+            Recipient(
+                delivery_id=pk,
+                mobilization_id=mob,
+                person_id=person_id,
+                attempts=attempts,
+                email=email or "",
+                first_name=first or "",
+                last_name=last or "",
+                language=lang or "sv",
+                is_active=bool(active),
+            )
+        )
+        if person_id and home and kind in LOCAL_KINDS:
+            home_groups[person_id] = home
+    person_ids = [r.person_id for r in recipients if r.person_id]
+    groups = dict(home_groups)
+    memberships = (
+        UnitMembership.objects.filter(
+            person_id__in=person_ids, ended_on__isnull=True, unit__kind__in=LOCAL_KINDS
+        )
+        .order_by("started_on", "pk")
+        .values_list("person_id", "unit__name")
+    )
+    seen: set[int] = set()
+    for person_id, name in memberships:
+        if person_id not in seen:  # a membership beats the home unit; the oldest wins
+            groups[person_id] = name
+            seen.add(person_id)
+    for recipient in recipients:
+        if recipient.person_id:
+            recipient.local_group = groups.get(recipient.person_id, "")
+    return recipients
+
+
+def _still_allowed(
+    recipients: list[Recipient], mobilizations: dict[int, Mobilization]
+) -> dict[int, str]:
+    """delivery id → skip reason for rows that may no longer be sent: the person was
+    erased or lost their address, withdrew the consent or was suppressed since the
+    snapshot."""
+    reasons: dict[int, str] = {}
+    by_mobilization: dict[int, list[Recipient]] = defaultdict(list)
+    for recipient in recipients:
+        if recipient.person_id is None or not recipient.is_active:
+            reasons[recipient.delivery_id] = Delivery.Reason.ERASED
+        elif not recipient.email:
+            reasons[recipient.delivery_id] = Delivery.Reason.NO_ADDRESS
+        else:
+            by_mobilization[recipient.mobilization_id].append(recipient)
+    for mobilization_id, group in by_mobilization.items():
+        purpose = mobilizations[mobilization_id].purpose
+        allowed = set(
+            Person.objects.filter(pk__in=[r.person_id for r in group])
+            .filter(outbox.consent_q(purpose))
+            .values_list("pk", flat=True)
+        )
+        suppressed = suppressed_addresses((r.email for r in group), purpose)
+        for recipient in group:
+            if recipient.email in suppressed:
+                reasons[recipient.delivery_id] = suppressed[recipient.email]
+            elif recipient.person_id not in allowed:
+                reasons[recipient.delivery_id] = Delivery.Reason.NO_CONSENT
+    return reasons
+
+
+# --- Recording results ---------------------------------------------------------------------------
+
+
+class Recorder:
+    """The per-message writes of the hot loop, as prepared SQL on one cursor. Each
+    statement commits on its own (autocommit): a message is recorded as sent before the
+    next one goes out."""
+
+    def __init__(self, claim: int) -> None:
+        self.claim = claim
+        self.table = Delivery._meta.db_table
+        self.cursor = connection.cursor()
+        self.sent_sql = (
+            f"UPDATE {self.table} SET status = 'sent', sent_at = %s, provider_id = %s, "  # noqa: S608
+            "attempts = attempts + 1, claim = NULL, lease_until = NULL, error = '' "
+            "WHERE id = %s AND claim = %s"
+        )
+
+    def _now(self) -> Any:
+        return Delivery._meta.get_field("sent_at").get_db_prep_value(timezone.now(), connection)
+
+    def sent(self, delivery_id: int, provider_id: str) -> bool:
+        self.cursor.execute(
+            self.sent_sql, [self._now(), provider_id[:200], delivery_id, self.claim]
+        )
+        return self.cursor.rowcount == 1
+
+    def close(self) -> None:
+        self.cursor.close()
+
+    def finished(self, delivery_id: int, *, status: str, reason: str, error: str = "") -> None:
+        Delivery.objects.filter(pk=delivery_id, claim=self.claim).update(
+            status=status,
+            reason=reason,
+            error=error[:200],
+            attempts=F("attempts") + 1,
+            claim=None,
+            lease_until=None,
+        )
+
+    def retry_later(self, delivery_id: int, *, attempts: int, error: str) -> None:
+        Delivery.objects.filter(pk=delivery_id, claim=self.claim).update(
+            status=Delivery.Status.PENDING,
+            attempts=attempts,
+            due_at=timezone.now() + outbox.backoff(attempts),
+            error=error[:200],
+            claim=None,
+            lease_until=None,
+        )
+
+    def defer(self, delivery_id: int, until: dt.datetime) -> None:
+        Delivery.objects.filter(pk=delivery_id, claim=self.claim).update(
+            status=Delivery.Status.PENDING, due_at=until, claim=None, lease_until=None
+        )
+
+    def skip_many(self, reasons: dict[int, str]) -> None:
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for delivery_id, reason in reasons.items():
+            by_reason[reason].append(delivery_id)
+        for reason, ids in by_reason.items():
+            Delivery.objects.filter(pk__in=ids, claim=self.claim).update(
+                status=Delivery.Status.SKIPPED, reason=reason, claim=None, lease_until=None
+            )
+
+    def cancel_rest(self, mobilization_id: int) -> None:
+        Delivery.objects.filter(
+            claim=self.claim, mobilization_id=mobilization_id, status=Delivery.Status.SENDING
+        ).update(status=Delivery.Status.CANCELLED, claim=None, lease_until=None)
+
+    def release_rest(
+        self, mobilization_id: int | None = None, *, delay: dt.timedelta | None = None
+    ) -> None:
+        rows = Delivery.objects.filter(claim=self.claim, status=Delivery.Status.SENDING)
+        if mobilization_id is not None:
+            rows = rows.filter(mobilization_id=mobilization_id)
+        rows.update(
+            status=Delivery.Status.PENDING,
+            claim=None,
+            lease_until=None,
+            due_at=timezone.now() + (delay or dt.timedelta(0)),
+        )
+
+
+# --- Sending a batch -----------------------------------------------------------------------------
+
+
+class ServerDown(Exception):
+    """The server cannot be reached: stop this dispatch, try again later."""
+
+
+def _statuses(ids: set[int]) -> dict[int, str]:
+    return dict(Mobilization.objects.filter(pk__in=ids).values_list("pk", "status"))
+
+
+def send_batch(batch: outbox.Batch, transport: Any) -> int:
+    """Send one claimed batch. Returns how many messages the server accepted."""
+    recipients = load_recipients(batch)
+    if not recipients:
+        return 0
+    mobilization_ids = {r.mobilization_id for r in recipients}
+    mobilizations = {m.pk: m for m in Mobilization.objects.filter(pk__in=mobilization_ids)}
+    recorder = Recorder(batch.claim)
+    try:
+        skips = _still_allowed(recipients, mobilizations)
+        if skips:
+            recorder.skip_many(skips)
+        return _send_all(
+            [r for r in recipients if r.delivery_id not in skips],
+            mobilizations,
+            batch,
+            transport,
+            recorder,
+        )
+    except ServerDown:
+        recorder.release_rest(delay=SERVER_DOWN_DELAY)
+        raise
+    finally:
+        recorder.release_rest()  # anything left unsent (a stop, an error) goes back
+        recorder.close()
+
+
+def _send_all(
+    recipients: list[Recipient],
+    mobilizations: dict[int, Mobilization],
+    batch: outbox.Batch,
+    transport: Any,
+    recorder: Recorder,
+) -> int:
+    sent = 0
+    stopped: set[int] = set()
+    first_sent: set[int] = {pk for pk, m in mobilizations.items() if m.first_sent_at is None}
+    next_check = time.monotonic() + CHECK_EVERY_SECONDS
+    renew_at = time.monotonic() + settings.MOBILIZATION_LEASE_SECONDS / 3
+    for recipient in recipients:
+        now_mono = time.monotonic()
+        if now_mono >= next_check:
+            next_check = now_mono + CHECK_EVERY_SECONDS
+            stopped |= _stop_changed(mobilizations, recorder)
+            if now_mono >= renew_at:
+                outbox.renew_lease(batch)
+                renew_at = now_mono + settings.MOBILIZATION_LEASE_SECONDS / 3
+        if recipient.mobilization_id in stopped:
+            continue
+        mobilization = mobilizations[recipient.mobilization_id]
+        wait_until = rates.take(rates.domain_of(recipient.email))
+        if wait_until is not None:
+            recorder.defer(recipient.delivery_id, wait_until)
+            continue
+        email = render_email(mobilization, recipient)
+        try:
+            provider_id = transport.send(email)
+        except TransportError as exc:
+            _failed(recipient, mobilization, exc, recorder)
+            if not exc.permanent and getattr(transport, "connection", True) is None:
+                try:
+                    transport.open()
+                except TransportError:
+                    raise ServerDown from None
+            continue
+        if not recorder.sent(recipient.delivery_id, provider_id):
+            # The lease ran out and someone else holds the row now: say so, carry on.
+            logger.warning("mobilization.delivery lost lease delivery=%s", recipient.delivery_id)
+        sent += 1
+        if recipient.mobilization_id in first_sent:
+            first_sent.discard(recipient.mobilization_id)
+            Mobilization.objects.filter(
+                pk=recipient.mobilization_id, first_sent_at__isnull=True
+            ).update(first_sent_at=timezone.now())
+    return sent
+
+
+def _stop_changed(mobilizations: dict[int, Mobilization], recorder: Recorder) -> set[int]:
+    """Mobilizations paused or cancelled meanwhile: their rows go back (or are cancelled)."""
+    stopped = set()
+    for pk, status in _statuses(set(mobilizations)).items():
+        if status == Mobilization.Status.CANCELLED:
+            recorder.cancel_rest(pk)
+            stopped.add(pk)
+        elif status != Mobilization.Status.SENDING:
+            recorder.release_rest(pk)
+            stopped.add(pk)
+    return stopped
+
+
+def _failed(
+    recipient: Recipient, mobilization: Mobilization, exc: TransportError, recorder: Recorder
+) -> None:
+    attempts = recipient.attempts + 1
+    if exc.permanent:
+        recorder.finished(
+            recipient.delivery_id,
+            status=Delivery.Status.FAILED,
+            reason=Delivery.Reason.REFUSED,
+            error=exc.code or str(exc),
+        )
+        if exc.recipient_refused:
+            suppress(
+                address=recipient.email,
+                reason=Suppression.Reason.BOUNCED,
+                mobilization=mobilization,
+                source=f"smtp {exc.code[:3]}".strip(),
+            )
+    elif attempts >= settings.MOBILIZATION_MAX_ATTEMPTS:
+        recorder.finished(
+            recipient.delivery_id,
+            status=Delivery.Status.FAILED,
+            reason=Delivery.Reason.GAVE_UP,
+            error=exc.code or str(exc),
+        )
+    else:
+        recorder.retry_later(recipient.delivery_id, attempts=attempts, error=exc.code or str(exc))
+    logger.info(
+        "mobilization.delivery failed delivery=%s permanent=%s code=%s",
+        recipient.delivery_id,
+        exc.permanent,
+        exc.code[:3],
+    )
+
+
+# --- Dispatch -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    batches: int = 0
+    more: bool = False  # stopped for time with work left
+
+
+def dispatch(
+    *, lane: str = "default", max_seconds: float | None = None, mobilization_id: int | None = None
+) -> DispatchResult:
+    """Claim and send batches until nothing is due or time is up."""
+    result = DispatchResult()
+    limit = settings.MOBILIZATION_TASK_SECONDS if max_seconds is None else max_seconds
+    deadline = time.monotonic() + limit
+    outbox.requeue_expired()
+    transport = get_email_transport()
+    try:
+        while True:
+            batch = outbox.claim_batch(lane=lane, mobilization_id=mobilization_id)
+            if batch is None:
+                break
+            result.batches += 1
+            try:
+                result.sent += send_batch(batch, transport)
+            except ServerDown:
+                logger.warning("mobilization.dispatch server unreachable, retry later")
+                break
+            if time.monotonic() >= deadline:
+                result.more = True
+                break
+    finally:
+        transport.close()
+    return result

@@ -1,0 +1,684 @@
+"""Writes on messages and mobilizations: validated, scoped and audited.
+
+The life of a mobilization::
+
+    draft ──request──▶ awaiting approval ──approve──▶ scheduled ──(time)──▶ starting
+      ▲                   │ decline                        │                   │ snapshot
+      └───────────────────┘                                └──(now)────────────▶ sending ⇄ paused
+                                                                                   │
+                                                          done ◀──(outbox empty)───┘
+    (cancel from any state before done)
+
+* Requesting a send freezes the segment's tree and the message's texts on the
+  mobilization: what is approved is what is sent, whatever is edited later.
+* The segment is evaluated in its author's scope. Sending to more people than
+  ``MOBILIZATION_APPROVAL_THRESHOLD`` needs a second staff member's approval, and the
+  approver's scope must hold the author's. The snapshot checks the size again.
+* Only the secretariat marks a mobilization urgent (the urgent lane goes ahead of every
+  bulk send).
+
+Every function takes ``actor`` (a staff account; None for tasks) and records one audit
+event. ``ValidationError`` carries messages per field; ``ApplicationError`` is a refusal
+whose message is safe to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktivist.accounts.access import scope_for
+from aktivist.campaigns.models import Action
+from aktivist.campaigns.selectors import actions_visible_to
+from aktivist.core import audit
+from aktivist.core.exceptions import ApplicationError
+from aktivist.core.transports import OutgoingEmail, TransportError, get_email_transport
+from aktivist.mobilization import outbox, rendering
+from aktivist.mobilization.models import Delivery, Message, Mobilization
+from aktivist.mobilization.selectors import (
+    access_message,
+    mobilizations_visible_to,
+    scope_covers,
+)
+from aktivist.organisation.models import Unit
+from aktivist.people.models import Person
+from aktivist.programmes.models import Event
+from aktivist.programmes.selectors import events_visible_to
+from aktivist.segments.compiler import filter_people
+from aktivist.segments.models import Segment
+from aktivist.segments.registry import SegmentError
+from aktivist.segments.selectors import segments_visible_to
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_FIELDS = (
+    "name",
+    "purpose",
+    "subject_sv",
+    "body_sv",
+    "subject_en",
+    "body_en",
+    "action",
+    "event",
+)
+TEXT_FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en")
+Status = Mobilization.Status
+
+
+def owner_unit(actor: Any) -> Unit | None:
+    """The secretariat's rows belong to no unit; a scoped author's to their first unit."""
+    scope = scope_for(actor)
+    if actor is None or scope.is_national:
+        return None
+    if not scope.unit_ids:
+        raise ApplicationError(_("Your account has no unit."))
+    return Unit.objects.get(pk=scope.unit_ids[0])
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+def message_problems(message: Message) -> dict[str, list[str]]:
+    """Merge-field problems per text field, and an English version that is half there."""
+    problems: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        found = rendering.check_text(
+            getattr(message, name) or "",
+            has_action=message.action_id is not None,
+            has_event=message.event_id is not None,
+        )
+        if found:
+            problems[name] = found
+    if bool(message.subject_en.strip()) != bool(message.body_en.strip()):
+        missing = "body_en" if message.subject_en.strip() else "subject_en"
+        problems.setdefault(missing, []).append(
+            _("The English version needs both a subject and a text (or neither).")
+        )
+    return problems
+
+
+def _check_links(actor: Any, message: Message) -> None:
+    if message.action_id and not actions_visible_to(actor).filter(pk=message.action_id).exists():
+        raise ValidationError({"action": _("Unknown action.")})
+    if message.event_id and not events_visible_to(actor).filter(pk=message.event_id).exists():
+        raise ValidationError({"event": _("Unknown event.")})
+
+
+def _validate_message(actor: Any, message: Message) -> None:
+    for name in ("name", *TEXT_FIELDS):
+        setattr(message, name, (getattr(message, name) or "").strip())
+    message.full_clean()
+    problems = message_problems(message)
+    if problems:
+        raise ValidationError(problems)
+    _check_links(actor, message)
+
+
+@transaction.atomic
+def message_create(*, actor: Any, **fields: Any) -> Message:
+    message = Message(
+        **{k: v for k, v in fields.items() if k in MESSAGE_FIELDS},
+        unit=owner_unit(actor),
+        created_by=actor,
+        updated_by=actor,
+    )
+    _validate_message(actor, message)
+    message.save()
+    audit.record(actor=actor, verb="message.create", obj=message, details={"name": message.name})
+    return message
+
+
+@transaction.atomic
+def message_update(*, actor: Any, message: Message, **fields: Any) -> Message:
+    for name, value in fields.items():
+        if name in MESSAGE_FIELDS:
+            setattr(message, name, value)
+    message.updated_by = actor
+    _validate_message(actor, message)
+    message.save()
+    audit.record(
+        actor=actor,
+        verb="message.update",
+        obj=message,
+        details={"fields": sorted(k for k in fields if k in MESSAGE_FIELDS)},
+    )
+    return message
+
+
+@transaction.atomic
+def message_archive(*, actor: Any, message: Message) -> Message:
+    message.is_archived = True
+    message.updated_by = actor
+    message.save(update_fields=["is_archived", "updated_by", "updated_at"])
+    audit.record(actor=actor, verb="message.archive", obj=message)
+    return message
+
+
+def message_snapshot(message: Message) -> dict[str, Any]:
+    """What a mobilization sends, frozen when sending is requested."""
+    action: Action | None = message.action
+    event: Event | None = message.event
+    return {
+        "message_id": message.pk,
+        "name": message.name,
+        "purpose": message.purpose,
+        "subject_sv": message.subject_sv,
+        "body_sv": message.body_sv,
+        "subject_en": message.subject_en,
+        "body_en": message.body_en,
+        "has_english": message.has_english,
+        "action_id": action.pk if action else None,
+        "action_slug": action.slug if action else "",
+        "event_id": event.pk if event else None,
+        "event_slug": event.slug if event else "",
+    }
+
+
+# --- Previews and test sends ------------------------------------------------------------------
+
+
+def sample_values(person: Person | None, *, name: str = "") -> dict[str, str]:
+    """Merge values for a preview: a real person's own, or made-up ones."""
+    site = settings.SITE_URL.rstrip("/")
+    values = {
+        "action_link": f"{site}/r/preview/",
+        "event_link": f"{site}/r/preview/event/",
+        "unsubscribe_link": f"{site}/u/preview/",
+        "preferences_link": f"{site}/p/preview/",
+        "local_group": "",
+    }
+    if person is None:
+        first, _sep, last = (name or "").partition(" ")
+        values.update(first_name=first, last_name=last, full_name=name)
+        return values
+    from aktivist.mobilization.sending import LOCAL_KINDS
+
+    group = (
+        person.unit_memberships.filter(ended_on__isnull=True, unit__kind__in=LOCAL_KINDS)
+        .order_by("started_on")
+        .values_list("unit__name", flat=True)
+        .first()
+    )
+    if group is None and person.home_unit is not None and person.home_unit.kind in LOCAL_KINDS:
+        group = person.home_unit.name
+    values.update(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        full_name=person.full_name,
+        local_group=group or "",
+    )
+    return values
+
+
+def render_preview(
+    message: Message, *, language: str, values: dict[str, str], layout: bool = True
+) -> tuple[str, str, str]:
+    """(subject, text, html) of one language version for these merge values."""
+    if language == "en" and message.has_english:
+        subject, body = message.subject_en, message.body_en
+    else:
+        subject, body = message.subject_sv, message.body_sv
+    compiled = rendering.compile_message(
+        subject=subject, body=body, language=language, layout=layout
+    )
+    return compiled.fill(values)
+
+
+def message_test_send(*, actor: Any, message: Message, language: str = "sv") -> None:
+    """Send the message to the actor's own address, filled with their own values, with
+    "[Test]" before the subject. Goes through the same transport as the real send."""
+    if not getattr(actor, "email", ""):
+        raise ApplicationError(_("Your account has no email address."))
+    problems = message_problems(message)
+    if problems:
+        raise ApplicationError(_("Correct the message before sending a test."))
+    person = getattr(actor, "person", None)
+    values = sample_values(person, name=actor.name or actor.email.split("@")[0])
+    subject, text, html = render_preview(message, language=language, values=values)
+    from aktivist.core.emails import _check_recipient
+
+    _check_recipient(actor.email)
+    email = OutgoingEmail(
+        to=actor.email,
+        subject=f"[{_('Test')}] {subject}",
+        text=text,
+        html=html,
+        envelope_from=settings.EMAIL_RETURN_PATH,
+        headers={
+            "List-Unsubscribe": f"<{values['unsubscribe_link']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    try:
+        with get_email_transport() as transport:
+            transport.send(email)
+    except TransportError as exc:
+        raise ApplicationError(
+            _("The test could not be sent (%(error)s). Try again later.")
+            % {"error": exc.code or exc}
+        ) from None
+    audit.record(actor=actor, verb="message.test_send", obj=message, details={"language": language})
+
+
+# --- Mobilizations: drafts ----------------------------------------------------------------------
+
+
+def _check_draft_parts(
+    actor: Any, *, message: Message, segment: Segment | None, urgent: bool
+) -> None:
+    access_message(actor, message.pk)  # 404 outside scope
+    if segment is not None and not segments_visible_to(actor).filter(pk=segment.pk).exists():
+        raise ValidationError({"segment": _("Unknown segment.")})
+    if urgent and not scope_for(actor).is_national:
+        raise ValidationError({"urgent": _("Only the secretariat sends in the urgent lane.")})
+
+
+@transaction.atomic
+def mobilization_create(
+    *,
+    actor: Any,
+    name: str,
+    message: Message,
+    segment: Segment | None,
+    urgent: bool = False,
+    send_at: dt.datetime | None = None,
+    follows: Mobilization | None = None,
+) -> Mobilization:
+    _check_draft_parts(actor, message=message, segment=segment, urgent=urgent)
+    mobilization = Mobilization(
+        name=name.strip(),
+        message=message,
+        segment=segment,
+        channel=message.channel,
+        urgent=urgent,
+        send_at=send_at,
+        follows=follows,
+        unit=owner_unit(actor),
+        created_by=actor,
+    )
+    mobilization.full_clean()
+    mobilization.save()
+    audit.record(
+        actor=actor,
+        verb="mobilization.create",
+        obj=mobilization,
+        details={"message": message.pk, "segment": segment.pk if segment else None},
+    )
+    return mobilization
+
+
+@transaction.atomic
+def mobilization_update(
+    *,
+    actor: Any,
+    mobilization: Mobilization,
+    name: str,
+    message: Message,
+    segment: Segment | None,
+    urgent: bool = False,
+    send_at: dt.datetime | None = None,
+) -> Mobilization:
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status not in Mobilization.EDITABLE:
+        raise ApplicationError(_("Only a draft can be changed."))
+    _check_draft_parts(actor, message=message, segment=segment, urgent=urgent)
+    mobilization.name = name.strip()
+    mobilization.message = message
+    mobilization.segment = segment
+    mobilization.channel = message.channel
+    mobilization.urgent = urgent
+    mobilization.send_at = send_at
+    mobilization.full_clean()
+    mobilization.save()
+    audit.record(actor=actor, verb="mobilization.update", obj=mobilization)
+    return mobilization
+
+
+def _locked(actor: Any, mobilization: Mobilization) -> Mobilization:
+    """The row, locked, if the actor may see it (404 otherwise)."""
+    qs = Mobilization.objects.select_for_update()
+    if actor is not None:
+        qs = qs.filter(pk__in=mobilizations_visible_to(actor).values("pk"))
+    found = qs.filter(pk=mobilization.pk).first()
+    if found is None:
+        from django.http import Http404
+
+        raise Http404
+    return found
+
+
+def recipients_of(mobilization: Mobilization, tree: Any | None = None) -> Any:
+    """The people the mobilization's segment names, in its author's scope."""
+    return filter_people(mobilization.created_by, tree or mobilization.segment_tree)
+
+
+def estimate(mobilization: Mobilization) -> int:
+    """How many people the segment names now (before skipping anyone)."""
+    if mobilization.segment is None:
+        return 0
+    return recipients_of(mobilization, mobilization.segment.tree).count()
+
+
+def needs_approval(count: int) -> bool:
+    return count > settings.MOBILIZATION_APPROVAL_THRESHOLD
+
+
+# --- Mobilizations: sending ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def mobilization_request_send(
+    *, actor: Any, mobilization: Mobilization, send_at: dt.datetime | None = None
+) -> Mobilization:
+    """Freeze the segment and the message and send now, at ``send_at``, or once a second
+    staff member has approved (large sends)."""
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status != Status.DRAFT:
+        raise ApplicationError(_("This mobilization has already been sent or requested."))
+    if mobilization.segment is None or mobilization.segment.is_archived:
+        raise ApplicationError(_("Choose a segment first."))
+    message = mobilization.message
+    if message.is_archived:
+        raise ApplicationError(_("The message has been archived: choose another."))
+    if message_problems(message):
+        raise ApplicationError(_("Correct the message before sending it."))
+    if send_at is not None and send_at < timezone.now() - dt.timedelta(minutes=5):
+        raise ApplicationError(_("The time to send is in the past."))
+    try:
+        count = recipients_of(mobilization, mobilization.segment.tree).count()
+    except SegmentError as exc:
+        raise ApplicationError(exc.message) from None
+    now = timezone.now()
+    mobilization.segment_tree = mobilization.segment.tree
+    mobilization.message_snapshot = message_snapshot(message)
+    mobilization.estimated_count = count
+    mobilization.requested_by = actor
+    mobilization.requested_at = now
+    mobilization.send_at = send_at
+    if needs_approval(count):
+        mobilization.status = Status.AWAITING_APPROVAL
+    else:
+        mobilization.status = Status.SCHEDULED
+    mobilization.save()
+    audit.record(
+        actor=actor,
+        verb="mobilization.request",
+        obj=mobilization,
+        details={"estimated": count, "send_at": send_at.isoformat() if send_at else None},
+    )
+    if mobilization.status == Status.SCHEDULED:
+        _start_if_due(mobilization)
+    return mobilization
+
+
+def can_approve(actor: Any, mobilization: Mobilization) -> bool:
+    if actor is None or mobilization.status != Status.AWAITING_APPROVAL:
+        return False
+    if actor.pk in (mobilization.created_by_id, mobilization.requested_by_id):
+        return False
+    author = mobilization.created_by
+    if author is None:
+        return False
+    return scope_covers(scope_for(actor), scope_for(author))
+
+
+@transaction.atomic
+def mobilization_approve(*, actor: Any, mobilization: Mobilization) -> Mobilization:
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status != Status.AWAITING_APPROVAL:
+        raise ApplicationError(_("This mobilization is not waiting for approval."))
+    if actor.pk in (mobilization.created_by_id, mobilization.requested_by_id):
+        raise ApplicationError(_("A second staff member must approve: not the one who asked."))
+    if not can_approve(actor, mobilization):
+        raise ApplicationError(
+            _(
+                "Your scope does not hold everyone this mobilization reaches: "
+                "ask someone whose does."
+            )
+        )
+    mobilization.approved_by = actor
+    mobilization.approved_at = timezone.now()
+    mobilization.status = Status.SCHEDULED
+    mobilization.save(update_fields=["approved_by", "approved_at", "status", "updated_at"])
+    audit.record(
+        actor=actor,
+        verb="mobilization.approve",
+        obj=mobilization,
+        details={"estimated": mobilization.estimated_count},
+    )
+    _start_if_due(mobilization)
+    return mobilization
+
+
+@transaction.atomic
+def mobilization_decline(*, actor: Any, mobilization: Mobilization, note: str = "") -> Mobilization:
+    """Back to draft: the approver declines, or the author withdraws the request."""
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status not in (Status.AWAITING_APPROVAL, Status.SCHEDULED):
+        raise ApplicationError(_("Only a mobilization that has not started can go back to draft."))
+    mobilization.status = Status.DRAFT
+    mobilization.approved_by = None
+    mobilization.approved_at = None
+    mobilization.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    audit.record(
+        actor=actor, verb="mobilization.decline", obj=mobilization, details={"note": note[:500]}
+    )
+    return mobilization
+
+
+def _start_if_due(mobilization: Mobilization) -> None:
+    """Scheduled and due: move to starting and let a worker take the snapshot."""
+    if mobilization.send_at is not None and mobilization.send_at > timezone.now():
+        return
+    updated = Mobilization.objects.filter(pk=mobilization.pk, status=Status.SCHEDULED).update(
+        status=Status.STARTING, updated_at=timezone.now()
+    )
+    if updated:
+        mobilization.status = Status.STARTING
+        from aktivist.mobilization.tasks import enqueue_start
+
+        pk, lane = mobilization.pk, mobilization.lane
+        transaction.on_commit(lambda: enqueue_start(pk, lane))
+
+
+@transaction.atomic
+def mobilization_pause(*, actor: Any, mobilization: Mobilization) -> Mobilization:
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status != Status.SENDING:
+        raise ApplicationError(_("Only a mobilization that is sending can be paused."))
+    mobilization.status = Status.PAUSED
+    mobilization.paused_at = timezone.now()
+    mobilization.save(update_fields=["status", "paused_at", "updated_at"])
+    audit.record(actor=actor, verb="mobilization.pause", obj=mobilization)
+    return mobilization
+
+
+@transaction.atomic
+def mobilization_resume(*, actor: Any, mobilization: Mobilization) -> Mobilization:
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status != Status.PAUSED:
+        raise ApplicationError(_("Only a paused mobilization can be resumed."))
+    mobilization.status = Status.SENDING
+    mobilization.paused_at = None
+    mobilization.save(update_fields=["status", "paused_at", "updated_at"])
+    audit.record(actor=actor, verb="mobilization.resume", obj=mobilization)
+    from aktivist.mobilization.tasks import enqueue_dispatch
+
+    lane = mobilization.lane
+    transaction.on_commit(
+        lambda: enqueue_dispatch(lane, count=settings.MOBILIZATION_PARALLEL_TASKS)
+    )
+    return mobilization
+
+
+CANCELLABLE = (
+    Status.DRAFT,
+    Status.AWAITING_APPROVAL,
+    Status.SCHEDULED,
+    Status.STARTING,
+    Status.SENDING,
+    Status.PAUSED,
+)
+
+
+@transaction.atomic
+def mobilization_cancel(*, actor: Any, mobilization: Mobilization) -> Mobilization:
+    """Nothing more is sent: pending rows are cancelled now, rows a worker holds as soon
+    as it notices (within about a second)."""
+    mobilization = _locked(actor, mobilization)
+    if mobilization.status not in CANCELLABLE:
+        raise ApplicationError(_("This mobilization has finished and cannot be cancelled."))
+    mobilization.status = Status.CANCELLED
+    mobilization.cancelled_at = timezone.now()
+    mobilization.save(update_fields=["status", "cancelled_at", "updated_at"])
+    cancelled = Delivery.objects.filter(
+        mobilization=mobilization, status=Delivery.Status.PENDING
+    ).update(status=Delivery.Status.CANCELLED)
+    audit.record(
+        actor=actor, verb="mobilization.cancel", obj=mobilization, details={"cancelled": cancelled}
+    )
+    return mobilization
+
+
+# --- The snapshot, and the end -----------------------------------------------------------------
+
+
+def mobilization_start(mobilization_id: int) -> bool:
+    """Snapshot the recipients into the outbox and open it to the workers. True when this
+    call started the sending (a second call, or a cancelled mobilization, does nothing)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        mobilization = Mobilization.objects.select_for_update().filter(pk=mobilization_id).first()
+        if mobilization is None or mobilization.status != Status.STARTING:
+            return False
+        people = recipients_of(mobilization)
+        with transaction.atomic():  # a savepoint: an unapproved oversized snapshot rolls back
+            try:
+                inserted = outbox.insert_deliveries(mobilization, people)
+            except SegmentError as exc:
+                logger.warning("mobilization.start refused mobilization=%s", mobilization.pk)
+                mobilization.status = Status.DRAFT
+                mobilization.save(update_fields=["status", "updated_at"])
+                audit.record(
+                    actor=None,
+                    verb="mobilization.start_refused",
+                    obj=mobilization,
+                    details={"error": exc.message},
+                )
+                return False
+            if needs_approval(inserted) and mobilization.approved_at is None:
+                transaction.set_rollback(True)
+        if needs_approval(inserted) and mobilization.approved_at is None:
+            mobilization.status = Status.AWAITING_APPROVAL
+            mobilization.estimated_count = inserted
+            mobilization.save(update_fields=["status", "estimated_count", "updated_at"])
+            audit.record(
+                actor=None,
+                verb="mobilization.held_for_approval",
+                obj=mobilization,
+                details={"recipients": inserted},
+            )
+            return False
+        counts = dict(
+            Delivery.objects.filter(mobilization=mobilization)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        mobilization.status = Status.SENDING
+        mobilization.started_at = timezone.now()
+        mobilization.recipients = inserted
+        mobilization.snapshot_seconds = round(time.monotonic() - started, 3)
+        mobilization.save(
+            update_fields=["status", "started_at", "recipients", "snapshot_seconds", "updated_at"]
+        )
+        audit.record(
+            actor=None,
+            verb="mobilization.start",
+            obj=mobilization,
+            details={
+                "recipients": inserted,
+                "pending": counts.get(Delivery.Status.PENDING, 0),
+                "skipped": counts.get(Delivery.Status.SKIPPED, 0),
+                "seconds": mobilization.snapshot_seconds,
+            },
+        )
+    logger.info(
+        "mobilization.start mobilization=%s recipients=%s seconds=%s",
+        mobilization.pk,
+        inserted,
+        mobilization.snapshot_seconds,
+    )
+    if not counts.get(Delivery.Status.PENDING):
+        finish_if_done(mobilization.pk)
+    return True
+
+
+def finish_if_done(mobilization_id: int) -> bool:
+    """Mark a sending mobilization done once its outbox holds nothing more to send."""
+    if outbox.has_open_work(mobilization_id):
+        return False
+    with transaction.atomic():
+        updated = Mobilization.objects.filter(pk=mobilization_id, status=Status.SENDING).update(
+            status=Status.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+        if not updated:
+            return False
+        counts = dict(
+            Delivery.objects.filter(mobilization_id=mobilization_id)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        audit.record(
+            actor=None,
+            verb="mobilization.finish",
+            object_type=Mobilization._meta.label_lower,
+            object_id=mobilization_id,
+            details={status: counts.get(status, 0) for status in Delivery.Status.values},
+        )
+    return True
+
+
+def sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """The minutely check: start what is due, put the rows of dead workers back, wake the
+    workers for retries that have come due, finish what is done."""
+    from aktivist.mobilization.tasks import enqueue_dispatch, enqueue_start
+
+    now = now or timezone.now()
+    summary = {"started": 0, "requeued": 0, "woken": 0, "finished": 0}
+    summary["requeued"] = outbox.requeue_expired(now)
+    due = Mobilization.objects.filter(status=Status.SCHEDULED).filter(
+        Q(send_at__isnull=True) | Q(send_at__lte=now)
+    )
+    for mobilization in due:
+        with transaction.atomic():
+            _start_if_due(mobilization)
+        summary["started"] += 1
+    # A start whose task was lost (a worker died while it waited in the queue).
+    stuck = Mobilization.objects.filter(
+        status=Status.STARTING, updated_at__lt=now - dt.timedelta(minutes=2)
+    )
+    for mobilization in stuck:
+        Mobilization.objects.filter(pk=mobilization.pk).update(updated_at=now)
+        enqueue_start(mobilization.pk, mobilization.lane)
+        summary["started"] += 1
+    lanes: set[str] = set()
+    for mobilization in Mobilization.objects.filter(status=Status.SENDING):
+        if outbox.has_due_work(mobilization.pk, now):
+            lanes.add(mobilization.lane)
+        elif finish_if_done(mobilization.pk):
+            summary["finished"] += 1
+    for lane in sorted(lanes):
+        enqueue_dispatch(lane, count=1)
+        summary["woken"] += 1
+    return summary

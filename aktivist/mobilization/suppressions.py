@@ -1,0 +1,226 @@
+"""Who must not get email: suppressions by address, and what unsubscribing changes.
+
+* A **bounce** (a permanent SMTP refusal of the address, or a provider's bounce webhook)
+  and a **complaint** (marked as spam) suppress the address for every email, transactional
+  mail included.
+* **Unsubscribing** from a message withdraws the consent its purpose needs (campaigns, the
+  rapid-response network); for member news, which needs no consent, it records an
+  unsubscribed suppression for that purpose. "Leave everything" withdraws every consent
+  and suppresses the address for all bulk email; transactional mail (confirmations,
+  reminders) still reaches the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from aktivist.core import audit
+from aktivist.lib.normalise import normalise_email
+from aktivist.mobilization.models import Channel, Mobilization, Purpose, Suppression, address_hash
+from aktivist.people.models import Consent, Person
+
+logger = logging.getLogger(__name__)
+
+# Reasons ranked: a stronger reason replaces a weaker one on the same row.
+STRENGTH = {
+    Suppression.Reason.UNSUBSCRIBED: 1,
+    Suppression.Reason.BOUNCED: 2,
+    Suppression.Reason.COMPLAINED: 3,
+}
+CONSENT_PURPOSES = {
+    Purpose.CAMPAIGNS: Consent.Purpose.CAMPAIGNS,
+    Purpose.RAPID_RESPONSE: Consent.Purpose.RAPID_RESPONSE,
+}
+
+
+def suppress(
+    *,
+    address: str,
+    reason: str,
+    channel: str = Channel.EMAIL,
+    purpose: str = "",
+    person: Person | None = None,
+    mobilization: Mobilization | None = None,
+    source: str = "",
+) -> Suppression | None:
+    """Record (or strengthen) a suppression. Idempotent; None for an empty address."""
+    address = (normalise_email(address) or "") if channel == Channel.EMAIL else address.strip()
+    if not address:
+        return None
+    if person is None:
+        person = Person.objects.filter(email=address).first()
+    digest = address_hash(address)
+    for _attempt in range(2):
+        existing = Suppression.objects.filter(
+            channel=channel, address_hash=digest, purpose=purpose
+        ).first()
+        if existing is not None:
+            if STRENGTH[reason] > STRENGTH[existing.reason]:  # type: ignore[index]
+                existing.reason = reason
+                existing.source = source[:100]
+                existing.save(update_fields=["reason", "source", "updated_at"])
+            return existing
+        try:
+            with transaction.atomic():
+                return Suppression.objects.create(
+                    channel=channel,
+                    address=address,
+                    address_hash=digest,
+                    reason=reason,
+                    purpose=purpose,
+                    person=person,
+                    mobilization=mobilization,
+                    source=source[:100],
+                )
+        except IntegrityError:
+            continue  # recorded in parallel: read it again
+    return None
+
+
+def blocking_reason(address: str) -> str:
+    """Why no email at all may go to this address ("" when it may): it bounced or its
+    owner complained. The transactional helper asks this before every message."""
+    address = normalise_email(address) or ""
+    if not address:
+        return ""
+    reason = (
+        Suppression.objects.filter(
+            channel=Channel.EMAIL,
+            address_hash=address_hash(address),
+            reason__in=Suppression.BLOCKS_ALL,
+        )
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return reason or ""
+
+
+def record_refusal(address: str, code: str) -> None:
+    """A server refused the address for good (the transactional helper's refusals)."""
+    suppress(address=address, reason=Suppression.Reason.BOUNCED, source=f"smtp {code[:3]}")
+
+
+def suppressed_addresses(addresses: Iterable[str], purpose: str) -> dict[str, str]:
+    """address → reason for those of the addresses that must not get a message of this
+    purpose (one query, by hash: rows whose address was erased still count)."""
+    by_hash = {address_hash(a): a for a in set(addresses) if a}
+    if not by_hash:
+        return {}
+    found: dict[str, str] = {}
+    rows = Suppression.objects.filter(
+        channel=Channel.EMAIL, address_hash__in=list(by_hash), purpose__in=["", purpose]
+    ).values_list("address_hash", "reason")
+    for digest, reason in rows:
+        address = by_hash[digest]
+        if STRENGTH.get(reason, 0) > STRENGTH.get(found.get(address, ""), 0):  # type: ignore[call-overload]
+            found[address] = reason
+    return found
+
+
+# --- Unsubscribing ----------------------------------------------------------------------------
+
+
+def _withdraw(person: Person, *, channels: Iterable[str], purposes: Iterable[str]) -> list[str]:
+    now = timezone.now()
+    withdrawn = []
+    for consent in Consent.objects.select_for_update().filter(
+        person=person, channel__in=list(channels), purpose__in=list(purposes)
+    ):
+        if consent.status == Consent.Status.WITHDRAWN:
+            continue
+        consent.status = Consent.Status.WITHDRAWN
+        consent.withdrawn_at = now
+        consent.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        withdrawn.append(f"{consent.channel}:{consent.purpose}")
+    return withdrawn
+
+
+@transaction.atomic
+def unsubscribe_from_purpose(
+    *, person: Person, purpose: str, mobilization: Mobilization | None, source: str
+) -> None:
+    """What one-click unsubscribe does: no more email of this message's purpose."""
+    consent_purpose = CONSENT_PURPOSES.get(purpose)  # type: ignore[call-overload]
+    if consent_purpose is not None:
+        changed = _withdraw(person, channels=[Channel.EMAIL], purposes=[consent_purpose])
+    else:
+        changed = ["email:member_news"]
+    if person.email:
+        # Member news has no consent to withdraw; campaigns get the row too, so that a
+        # consent given again later through a form is needed before anything is sent.
+        suppress(
+            address=person.email,
+            reason=Suppression.Reason.UNSUBSCRIBED,
+            purpose=purpose,
+            person=person,
+            mobilization=mobilization,
+            source=source,
+        )
+    audit.record(
+        actor=None,
+        verb="mobilization.unsubscribe",
+        obj=person,
+        details={
+            "purpose": purpose,
+            "mobilization": mobilization.pk if mobilization else None,
+            "changed": changed,
+            "source": source,
+        },
+    )
+
+
+@transaction.atomic
+def leave_everything(
+    *, person: Person, source: str, mobilization: Mobilization | None = None
+) -> None:
+    """Withdraw every consent and suppress the address for all bulk email."""
+    changed = _withdraw(person, channels=Consent.Channel.values, purposes=Consent.Purpose.values)
+    if person.email:
+        suppress(
+            address=person.email,
+            reason=Suppression.Reason.UNSUBSCRIBED,
+            purpose="",
+            person=person,
+            mobilization=mobilization,
+            source=source,
+        )
+    audit.record(
+        actor=None,
+        verb="mobilization.leave_everything",
+        obj=person,
+        details={"changed": changed, "source": source},
+    )
+
+
+def lift_unsubscribe(person: Person, purposes: Iterable[str]) -> None:
+    """A person who chooses a topic again in the preference centre: their own
+    unsubscribed rows for it (and the everything row) go; bounces and complaints stay."""
+    if not person.email:
+        return
+    Suppression.objects.filter(
+        channel=Channel.EMAIL,
+        address_hash=address_hash(person.email),
+        reason=Suppression.Reason.UNSUBSCRIBED,
+        purpose__in=["", *purposes],
+    ).delete()
+
+
+def is_unsubscribed(person: Person, purpose: str) -> bool:
+    if not person.email:
+        return False
+    return Suppression.objects.filter(
+        channel=Channel.EMAIL,
+        address_hash=address_hash(person.email),
+        purpose__in=["", purpose],
+    ).exists()
+
+
+def erase_suppressions(person: Any) -> None:
+    """Erasure: the rows stay (so the address is still held back when it comes again) but
+    keep only the address's hash and name nobody."""
+    Suppression.objects.filter(person=person).update(person=None, address="")
