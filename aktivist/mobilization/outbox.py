@@ -27,6 +27,7 @@ from django.db.models import (
     Case,
     CharField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -119,8 +120,8 @@ def insert_deliveries(mobilization: Mobilization, people: QuerySet[Person]) -> i
     now = timezone.now()
     reasons = (
         people.order_by()
-        .annotate(_reason=skip_reason_expression(mobilization.purpose))
-        .values_list("pk", "_reason")
+        .annotate(_pid=F("pk"), _reason=skip_reason_expression(mobilization.purpose))
+        .values_list("_pid", "_reason")
     )
     select_sql, params = reasons.query.sql_with_params()
     table = Delivery._meta.db_table
@@ -128,7 +129,7 @@ def insert_deliveries(mobilization: Mobilization, people: QuerySet[Person]) -> i
     sql = (
         f"INSERT INTO {table} "  # noqa: S608 - table and columns are ours; values are params
         "(mobilization_id, person_id, status, reason, attempts, due_at, provider_id, error) "
-        "SELECT %s, s.id, CASE WHEN s._reason = '' THEN 'pending' ELSE 'skipped' END, "
+        "SELECT %s, s._pid, CASE WHEN s._reason = '' THEN 'pending' ELSE 'skipped' END, "
         "s._reason, 0, %s, '', '' "
         f"FROM ({select_sql}) AS s"
     )

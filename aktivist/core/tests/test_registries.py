@@ -16,6 +16,7 @@ from aktivist.core.registries import (
 )
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
+from aktivist.mobilization.tests.factories import DeliveryFactory, SuppressionFactory
 from aktivist.organisation.models import Unit
 from aktivist.organisation.tests.factories import (
     RoleFactory,
@@ -73,6 +74,8 @@ def _fill(person):
     UnitFactory(kind=Unit.Kind.SCHOOL_GROUP, school_name="Katedralskolan", contact_person=person)
     EngagementLevel.objects.create(person=person, level=Level.ACTED, computed_at=timezone.now())
     EngagementSnapshot.objects.create(person=person, month=dt.date(2026, 1, 1), level=Level.ACTED)
+    DeliveryFactory(person=person)
+    SuppressionFactory(person=person, address=person.email)
     return tag
 
 
