@@ -475,9 +475,9 @@ def mobilization_decline(*, actor: Any, mobilization: Mobilization, note: str = 
     return mobilization
 
 
-def _start_if_due(mobilization: Mobilization) -> None:
+def _start_if_due(mobilization: Mobilization, now: dt.datetime | None = None) -> None:
     """Scheduled and due: move to starting and let a worker take the snapshot."""
-    if mobilization.send_at is not None and mobilization.send_at > timezone.now():
+    if mobilization.send_at is not None and mobilization.send_at > (now or timezone.now()):
         return
     updated = Mobilization.objects.filter(pk=mobilization.pk, status=Status.SCHEDULED).update(
         status=Status.STARTING, updated_at=timezone.now()
@@ -662,7 +662,7 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     )
     for mobilization in due:
         with transaction.atomic():
-            _start_if_due(mobilization)
+            _start_if_due(mobilization, now)
         summary["started"] += 1
     # A start whose task was lost (a worker died while it waited in the queue).
     stuck = Mobilization.objects.filter(

@@ -31,7 +31,14 @@ EVENTS = {
 }
 
 
+# Some providers report a soft (temporary) bounce as a bounce: never suppress for one.
+SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError"}  # Postmark's "Type"
+
+
 def reason_for(event: Any) -> str:
+    esp_event = getattr(event, "esp_event", None)
+    if isinstance(esp_event, dict) and esp_event.get("Type") in SOFT_BOUNCE_TYPES:
+        return ""
     if event.event_type == "rejected":
         return REJECT_REASONS.get(event.reject_reason or "", "")
     return EVENTS.get(event.event_type, "")
