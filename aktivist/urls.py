@@ -12,6 +12,8 @@ urlpatterns = [
     path("units/", include("aktivist.organisation.urls")),
     path("imports/", include("aktivist.imports.urls")),
     path("engagement/", include("aktivist.engagement.urls")),
+    path("segments/", include("aktivist.segments.urls")),
+    path("mobilizations/", include("aktivist.mobilization.urls")),
     path("campaigns/", include("aktivist.campaigns.urls")),
     path("campaigns/", include("aktivist.campaigns.urls_handover")),
     path("programmes/", include("aktivist.programmes.urls")),

@@ -7,12 +7,13 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
-        from aktivist.campaigns import panels, registries, segment_conditions
+        from aktivist.campaigns import panels, registries, segment_conditions, segment_forms
         from aktivist.campaigns.tasks import purge_idempotency_keys, send_letters
         from aktivist.core.schedule import Job, register_job
 
         registries.register()
         segment_conditions.register()
+        segment_forms.register()
         panels.register()
         # Letters go to their targets once a day, in office hours.
         register_job(

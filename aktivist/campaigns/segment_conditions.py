@@ -35,7 +35,7 @@ from aktivist.segments.registry import (
 )
 
 ZONE = ZoneInfo("Europe/Stockholm")
-FIELDS = ["actions", "campaigns", "kinds", "since", "until"]
+FIELDS = ["actions", "campaigns", "kinds", "since", "until", "within_days"]
 
 
 def validate_took_action(value: Any) -> dict[str, Any]:

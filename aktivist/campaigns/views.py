@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -35,6 +34,7 @@ from aktivist.campaigns.forms import (
 )
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import page_of
 
@@ -66,21 +66,6 @@ def _htmx_target(request: HttpRequest) -> str | None:
     if htmx is None or not htmx or htmx.history_restore_request:
         return None
     return htmx.target or ""
-
-
-def add_errors(form: forms.Form, exc: ValidationError | ApplicationError) -> None:
-    """A service's refusal on the form: per field where the field is on it."""
-    if isinstance(exc, ApplicationError):
-        form.add_error(None, exc.message)
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields and not form.fields[field].disabled else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for text in exc.messages:
-            form.add_error(None, text)
 
 
 def _progress(count: int, goal: int | None) -> int | None:

@@ -8,11 +8,18 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from aktivist.core.schedule import Job, register_job
-        from aktivist.engagement import panels, registries, segment_conditions, signals
+        from aktivist.engagement import (
+            panels,
+            registries,
+            segment_conditions,
+            segment_forms,
+            signals,
+        )
         from aktivist.engagement.tasks import monthly_snapshot, recompute_everyone
 
         registries.register()
         segment_conditions.register()
+        segment_forms.register()
         panels.register()
         signals.connect()
         # Everyone's level from the facts, at night; the monthly snapshot recomputes first

@@ -45,9 +45,10 @@ class OrganisationConfig(AppConfig):
             erase=null_out(Unit, "contact_person"),
             export_section="organisation.unit.contact_person",
         )
-        from aktivist.organisation import segment_conditions
+        from aktivist.organisation import segment_conditions, segment_forms
 
         segment_conditions.register()
+        segment_forms.register()
 
 
 def _merge_memberships(keep, drop):

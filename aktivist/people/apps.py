@@ -42,6 +42,7 @@ class PeopleConfig(AppConfig):
             export_columns=["kind", "status", "created_at"],
             erase=null_out(ReviewItem, "matched_person"),
         )
-        from aktivist.people import segment_conditions
+        from aktivist.people import segment_conditions, segment_forms
 
         segment_conditions.register()
+        segment_forms.register()

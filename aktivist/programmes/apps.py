@@ -14,8 +14,17 @@ class ProgrammesConfig(AppConfig):
             registries,
             scoping,
             segment_conditions,
+            segment_forms,
         )
 
         # Each module registers one kind of thing into the base's registries.
-        for module in (registries, scoping, segment_conditions, panels, jobs, next_steps):
+        for module in (
+            registries,
+            scoping,
+            segment_conditions,
+            segment_forms,
+            panels,
+            jobs,
+            next_steps,
+        ):
             module.register()

@@ -35,7 +35,7 @@ from aktivist.segments.registry import (
     require_period,
 )
 
-FIELDS = ["events", "programmes", "kinds", "statuses", "since", "until"]
+FIELDS = ["events", "programmes", "kinds", "statuses", "since", "until", "within_days"]
 SIGNED_UP = [s for s in Registration.Status.values if s != Registration.Status.CANCELLED]
 
 

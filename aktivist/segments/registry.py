@@ -114,7 +114,10 @@ def require_choices(value: Any, choices: Iterable[str]) -> list[str]:
 
 
 # A period of whole local days: {"since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}, both optional
-# and inclusive, for conditions on when something happened.
+# and inclusive, for conditions on when something happened; and/or {"within_days": N}, the
+# last N days counted back from now (what a saved segment usually wants: it never goes stale).
+
+PERIOD_FIELDS = ["since", "until", "within_days"]
 
 PERIOD_ZONE_NAME = "Europe/Stockholm"
 
@@ -128,17 +131,19 @@ def _require_date(value: Any) -> dt.date:
         raise SegmentError(_("Expected a date (YYYY-MM-DD).")) from None
 
 
-def require_period(value: dict[str, Any]) -> dict[str, str]:
+def require_period(value: dict[str, Any]) -> dict[str, Any]:
     """The normal form of a condition's optional "since"/"until" dates."""
     since = None if value.get("since") is None else _require_date(value["since"])
     until = None if value.get("until") is None else _require_date(value["until"])
     if since is not None and until is not None and since > until:
         raise SegmentError(_("The period must not end before it starts."))
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     if since is not None:
         out["since"] = since.isoformat()
     if until is not None:
         out["until"] = until.isoformat()
+    if value.get("within_days") is not None:
+        out["within_days"] = require_int(value["within_days"], minimum=1, maximum=36500)
     return out
 
 
@@ -158,4 +163,9 @@ def period_bounds(value: dict[str, Any]) -> tuple[dt.datetime | None, dt.datetim
         if "until" in value
         else None
     )
+    if "within_days" in value:
+        from django.utils import timezone
+
+        recent = timezone.now() - dt.timedelta(days=value["within_days"])
+        start = recent if start is None else max(start, recent)
     return start, end

@@ -51,9 +51,10 @@ def test_two_claims_never_take_the_same_rows(personas, settings):
     assert len(first.ids) == 3 and len(second.ids) == 2
     assert not set(first.ids) & set(second.ids)
     assert third is None
-    assert Delivery.objects.filter(
-        mobilization=mobilization, status=Delivery.Status.SENDING
-    ).count() == 5
+    assert (
+        Delivery.objects.filter(mobilization=mobilization, status=Delivery.Status.SENDING).count()
+        == 5
+    )
 
 
 def test_a_dead_workers_rows_go_back_when_the_lease_expires(personas, mailoutbox):
@@ -127,7 +128,7 @@ class PausingTransport(DjangoBackendTransport):
         self.mobilization = mobilization
         self.count = 0
 
-    def send(self, email):  # type: ignore[no-untyped-def]
+    def send(self, email):
         result = super().send(email)
         self.count += 1
         if self.count == 2:

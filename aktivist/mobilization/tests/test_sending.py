@@ -16,7 +16,7 @@ from aktivist.mobilization import services
 from aktivist.mobilization.models import Delivery, Mobilization, Suppression, address_hash
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
 from aktivist.mobilization.tokens import delivery_id_from
-from aktivist.people.models import Consent, Person
+from aktivist.people.models import Consent
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory, TagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,13 +29,13 @@ def audience() -> dict:
     return {"condition": "tag", "value": {"tags": [TagFactory(name=TAG).pk]}}
 
 
-def tagged(**fields) -> Person:
+def tagged(**fields):
     person = PersonFactory(**fields)
     person.tags.add(TagFactory(name=TAG))
     return person
 
 
-def consenting(**fields) -> Person:
+def consenting(**fields):
     person = tagged(**fields)
     ConsentFactory(person=person, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now())
     return person
@@ -108,7 +108,8 @@ def test_each_recipient_gets_their_own_language_name_and_personal_link(sink, per
     assert "Hello Amir!" in english
     assert "Hej vän!" in swedish  # the fallback, never the raw field
     links = {
-        to: re.search(r"\((https?://\S+/r/(\S+)/)\)", body_of(m, "plain")) for to, m in by_to.items()
+        to: re.search(r"\((https?://\S+/r/(\S+)/)\)", body_of(m, "plain"))
+        for to, m in by_to.items()
     }
     assert all(links.values())
     tokens = {to: match.group(2) for to, match in links.items() if match}
@@ -178,7 +179,9 @@ def test_a_temporary_refusal_is_retried_later_with_back_off(sink, personas):
 @pytest.fixture
 def sample_templates(settings):
     extra = Path(__file__).resolve().parents[2] / "core" / "tests" / "templates"
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], extra]}]
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], extra]}
+    ]
 
 
 def test_the_transactional_helper_holds_back_mail_to_a_bounced_address(sink, sample_templates):

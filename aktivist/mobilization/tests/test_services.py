@@ -37,9 +37,7 @@ def consented(world):
         world.home_b,
     ]
     for person in people:
-        ConsentFactory(
-            person=person, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now()
-        )
+        ConsentFactory(person=person, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now())
     return people
 
 
@@ -165,7 +163,9 @@ def test_a_send_that_grew_past_the_threshold_before_the_snapshot_is_held(
     settings.MOBILIZATION_APPROVAL_THRESHOLD = 10
     later = timezone.now() + dt.timedelta(hours=2)
     mobilization = draft(personas.staff, send_at=later)
-    services.mobilization_request_send(actor=personas.staff, mobilization=mobilization, send_at=later)
+    services.mobilization_request_send(
+        actor=personas.staff, mobilization=mobilization, send_at=later
+    )
     mobilization.refresh_from_db()
     assert mobilization.status == S.SCHEDULED
     settings.MOBILIZATION_APPROVAL_THRESHOLD = 3  # as if the segment had grown meanwhile
@@ -182,7 +182,9 @@ def test_send_later_starts_when_its_time_comes(
 ):
     later = timezone.now() + dt.timedelta(hours=2)
     mobilization = draft(personas.staff)
-    services.mobilization_request_send(actor=personas.staff, mobilization=mobilization, send_at=later)
+    services.mobilization_request_send(
+        actor=personas.staff, mobilization=mobilization, send_at=later
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.sweep(now=later - dt.timedelta(minutes=1))
     assert mailoutbox == []
