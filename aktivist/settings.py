@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",  # the rqworker command for TASK_BACKEND=rq
     "aktivist.core",
     "aktivist.accounts",
     "aktivist.organisation",

@@ -147,7 +147,7 @@ def segment_builder(request: HttpRequest) -> HttpResponse:
     builder.bind_forms(root, request.user, validate=False)
     context = _builder_context(request, root, segment=None, form=SegmentForm())
     response = render(request, "segments/_builder.html", context)
-    response["HX-Trigger"] = "segmentChanged"
+    response["HX-Trigger-After-Swap"] = "segmentChanged"
     return response
 
 
