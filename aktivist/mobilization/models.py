@@ -213,14 +213,23 @@ class Delivery(models.Model):
         REFUSED = "refused", _("Refused by the receiving server")
         GAVE_UP = "gave_up", _("Temporary failures, gave up")
 
+    # The outbox is written 100,000 rows at a time: no database-level foreign keys (their
+    # deferred checks would double the snapshot's time). Django still cascades and nulls
+    # on delete, and people are never deleted, only merged (the merge registry moves these
+    # rows first) or erased (a tombstone).
     mobilization = models.ForeignKey(
-        Mobilization, on_delete=models.CASCADE, related_name="deliveries"
+        Mobilization,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,
+        db_index=False,  # delivery_progress_idx starts with the mobilization
     )
     person = models.ForeignKey(
         "people.Person",
         null=True,
         on_delete=models.SET_NULL,
         related_name="deliveries",
+        db_constraint=False,
         db_index=False,  # the unique (person, mobilization) index serves lookups by person
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -36,7 +36,6 @@ from aktivist.mobilization.models import Delivery, Mobilization, Suppression, me
 from aktivist.mobilization.suppressions import suppress, suppressed_addresses
 from aktivist.mobilization.tokens import delivery_token, preference_token
 from aktivist.organisation.models import Unit, UnitMembership
-from aktivist.people.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ def render_email(mobilization: Mobilization, recipient: Recipient) -> OutgoingEm
 
 def load_recipients(batch: outbox.Batch) -> list[Recipient]:
     rows = (
-        Delivery.objects.filter(claim=batch.claim, status=Delivery.Status.SENDING)
+        outbox.batch_rows(batch)
         .order_by("pk")
         .values_list(
             "pk",
@@ -199,11 +198,7 @@ def _still_allowed(
             by_mobilization[recipient.mobilization_id].append(recipient)
     for mobilization_id, group in by_mobilization.items():
         purpose = mobilizations[mobilization_id].purpose
-        allowed = set(
-            Person.objects.filter(pk__in=[r.person_id for r in group])
-            .filter(outbox.consent_q(purpose))
-            .values_list("pk", flat=True)
-        )
+        allowed = outbox.contactable([r.person_id for r in group if r.person_id], purpose)
         suppressed = suppressed_addresses((r.email for r in group), purpose)
         for recipient in group:
             if recipient.email in suppressed:
@@ -221,8 +216,9 @@ class Recorder:
     statement commits on its own (autocommit): a message is recorded as sent before the
     next one goes out."""
 
-    def __init__(self, claim: int) -> None:
-        self.claim = claim
+    def __init__(self, batch: outbox.Batch) -> None:
+        self.batch = batch
+        self.claim = batch.claim
         self.table = Delivery._meta.db_table
         self.cursor = connection.cursor()
         self.sent_sql = (
@@ -278,14 +274,14 @@ class Recorder:
             )
 
     def cancel_rest(self, mobilization_id: int) -> None:
-        Delivery.objects.filter(
-            claim=self.claim, mobilization_id=mobilization_id, status=Delivery.Status.SENDING
-        ).update(status=Delivery.Status.CANCELLED, claim=None, lease_until=None)
+        outbox.batch_rows(self.batch).filter(mobilization_id=mobilization_id).update(
+            status=Delivery.Status.CANCELLED, claim=None, lease_until=None
+        )
 
     def release_rest(
         self, mobilization_id: int | None = None, *, delay: dt.timedelta | None = None
     ) -> None:
-        rows = Delivery.objects.filter(claim=self.claim, status=Delivery.Status.SENDING)
+        rows = outbox.batch_rows(self.batch)
         if mobilization_id is not None:
             rows = rows.filter(mobilization_id=mobilization_id)
         rows.update(
@@ -314,7 +310,7 @@ def send_batch(batch: outbox.Batch, transport: Any) -> int:
         return 0
     mobilization_ids = {r.mobilization_id for r in recipients}
     mobilizations = {m.pk: m for m in Mobilization.objects.filter(pk__in=mobilization_ids)}
-    recorder = Recorder(batch.claim)
+    recorder = Recorder(batch)
     try:
         skips = _still_allowed(recipients, mobilizations)
         if skips:

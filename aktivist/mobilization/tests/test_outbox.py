@@ -77,8 +77,8 @@ def test_a_worker_that_lost_its_lease_does_not_record_another_workers_row(person
     outbox.requeue_expired(now=slow.lease_until + dt.timedelta(seconds=1))
     fast = outbox.claim_batch()
     assert fast is not None and fast.ids == slow.ids
-    assert not sending.Recorder(slow.claim).sent(slow.ids[0], "late")
-    assert sending.Recorder(fast.claim).sent(fast.ids[0], "ok")
+    assert not sending.Recorder(slow).sent(slow.ids[0], "late")
+    assert sending.Recorder(fast).sent(fast.ids[0], "ok")
     assert Delivery.objects.get(pk=fast.ids[0]).provider_id == "ok"
 
 
