@@ -120,7 +120,9 @@ def test_build_a_segment_write_an_email_send_it_and_watch_it_finish(
     assert preferences_url is not None
     page.context.clear_cookies()
     message = next(m for m in mail.outbox if m.to == [world.member_a1.email])
-    unsubscribe = re.search(r"<https?://[^/]+(/u/[^>]+)>", message.extra_headers["List-Unsubscribe"])
+    unsubscribe = re.search(
+        r"<https?://[^/]+(/u/[^>]+)>", message.extra_headers["List-Unsubscribe"]
+    )
     assert unsubscribe is not None
     page.goto(unsubscribe.group(1) + "?lang=en")
     assert_accessible(page)

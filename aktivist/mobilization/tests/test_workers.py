@@ -235,10 +235,12 @@ def test_workers_killed_at_random_send_everything_once_give_or_take_one_per_kill
             workers[index] = start()
         # What the scheduler does each minute: rows of dead workers back, workers woken.
         done = wait_until(
-            lambda: services.sweep() is not None
-            and not Delivery.objects.filter(
-                mobilization=mobilization, status__in=["pending", "sending"]
-            ).exists(),
+            lambda: (
+                services.sweep() is not None
+                and not Delivery.objects.filter(
+                    mobilization=mobilization, status__in=["pending", "sending"]
+                ).exists()
+            ),
             timeout=240,
             every=1.0,
         )

@@ -40,8 +40,14 @@ def people_snapshot() -> list[tuple]:
 def wipe() -> None:
     """Back to an empty database (within the test's transaction)."""
     from aktivist.campaigns.models import Action, Campaign, Channel, Participation, Priority
+    from aktivist.mobilization.models import Delivery, Message, Mobilization
     from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
+    from aktivist.segments.models import Segment
 
+    Delivery.objects.all().delete()
+    Mobilization.objects.all().delete()
+    Message.objects.all().delete()
+    Segment.objects.all().delete()
     ProgrammeCompletion.objects.all().delete()
     Registration.objects.all().delete()
     Event.objects.all().delete()
@@ -233,3 +239,19 @@ def test_demo_logins_without_accounts_says_how_to_create_them(db):
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert "demo_data" in out.getvalue()
+
+
+def test_demo_mobilizations_show_a_sent_call_and_a_draft_to_reserved_addresses_only(demo):
+    from aktivist.mobilization.models import Delivery, Mobilization
+    from aktivist.mobilization.selectors import progress
+    from aktivist.segments.models import Segment
+
+    assert Segment.objects.count() >= 3
+    sent = Mobilization.objects.get(status=Mobilization.Status.DONE)
+    assert Mobilization.objects.filter(status=Mobilization.Status.DRAFT).count() == 1
+    figures = progress(sent)
+    assert figures.sent > 0 and 0 < figures.clicked < figures.sent and 0 < figures.acted <= figures.clicked
+    emails = Delivery.objects.filter(mobilization=sent, status="sent").values_list(
+        "person__email", flat=True
+    )
+    assert all(RESERVED_EMAIL.match(e) for e in emails)

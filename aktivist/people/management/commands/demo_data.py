@@ -104,6 +104,7 @@ class Command(BaseCommand):
             )
         self._programmes(registrations, options["seed"])
         self._engagement()
+        self._mobilization(options["seed"])
         self.stdout.write(
             f"Demo staff accounts use the password {DEMO_PASSWORD!r}; "
             "`manage.py demo_logins` prints them with their two-factor codes."
@@ -129,6 +130,13 @@ class Command(BaseCommand):
                 f"{summary.registrations:,} registrations ({statuses}), "
                 f"{summary.completions:,} completed programmes, {summary.schools:,} schools."
             )
+        )
+
+    def _mobilization(self, seed: int) -> None:
+        from aktivist.mobilization.demo import load_mobilization_demo
+
+        load_mobilization_demo(
+            seed=seed, out=lambda line: self.stdout.write(self.style.SUCCESS(line))
         )
 
     def _engagement(self) -> None:
