@@ -9,12 +9,19 @@ class MobilizationConfig(AppConfig):
     def ready(self) -> None:
         from aktivist.core import emails, tracking
         from aktivist.core.schedule import Job, register_job
-        from aktivist.mobilization import registries, segment_conditions, segment_forms, webhooks
+        from aktivist.mobilization import (
+            panels,
+            registries,
+            segment_conditions,
+            segment_forms,
+            webhooks,
+        )
         from aktivist.mobilization.suppressions import blocking_reason, record_refusal
         from aktivist.mobilization.tasks import sweep
         from aktivist.mobilization.tracking import record_response
 
         registries.register()
+        panels.register()
         segment_conditions.register()
         segment_forms.register()
         webhooks.connect()

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aktivist.core.models import BaseModel
 
@@ -103,7 +104,7 @@ class Mobilization(BaseModel):
         SENDING = "sending", _("Sending")
         PAUSED = "paused", _("Paused")
         DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("mobilization", "Cancelled")
 
     # Statuses in which the outbox may hold work for the workers.
     ACTIVE = (Status.SENDING,)
@@ -194,12 +195,12 @@ class Delivery(models.Model):
     """The outbox: one row per person per mobilization."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("delivery", "Pending")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("delivery", "Cancelled")
 
     class Reason(models.TextChoices):
         NONE = "", "—"

@@ -176,6 +176,7 @@ def send_invitations(event_id: int, person_ids: list[int]) -> int:
             send_transactional(
                 "organisation/alumni_invitation",
                 to=person.email or "",
+                person=person,
                 language=person.language,
                 context={
                     "first_name": person.first_name,

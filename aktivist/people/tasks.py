@@ -31,6 +31,7 @@ def send_consent_confirmations(consent_ids: list[int], language: str) -> None:
         emails.send_transactional(
             "people/confirm_email",
             to=person.email or "",
+            person=person,
             language=language,
             context={
                 "first_name": person.first_name,

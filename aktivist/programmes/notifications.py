@@ -106,6 +106,7 @@ def _send(registration: Registration, name: str, language: str, *, with_calendar
         language=language,
         context=_context(registration, language),
         attachments=attachments,
+        person=registration.person,
     )
 
 

@@ -89,6 +89,7 @@ def send_next_steps(completion_id: int) -> None:
     emails.send_transactional(
         "programmes/next_steps",
         to=person.email,
+        person=person,
         language=person.language,
         context=context,
     )

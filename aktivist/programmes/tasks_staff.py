@@ -39,6 +39,7 @@ def send_event_cancelled(event_id: int) -> None:
             emails.send_transactional(
                 "programmes/event_cancelled",
                 to=person.email or "",
+                person=person,
                 language=person.language or event.language,
                 context={
                     "first_name": person.first_name,
