@@ -265,7 +265,9 @@ def baseline(sink: SmtpSink, raw: bytes, count: int) -> float:
 # --- The app's own workers ---------------------------------------------------------------------
 
 
-def start_workers(url: str, sink: SmtpSink, workers: int, batch: int) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    url: str, sink: SmtpSink, workers: int, batch: int
+) -> list[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -294,8 +296,7 @@ def start_workers(url: str, sink: SmtpSink, workers: int, batch: int) -> list[su
         "0",
     ]
     return [
-        subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        for _ in range(workers)
+        subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True) for _ in range(workers)
     ]
 
 
@@ -334,8 +335,10 @@ def main() -> int:
     # The sink's dumps in memory when possible: a file per message on a disk measures the
     # disk's journal more than the sending.
     shm = "/dev/shm"  # noqa: S108 - our own private folder inside it
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dispatch-", dir=shm if os.path.isdir(shm) else None))
-    os.chmod(workdir, 0o755)
+    workdir = Path(
+        tempfile.mkdtemp(prefix="bench-dispatch-", dir=shm if os.path.isdir(shm) else None)
+    )
+    os.chmod(workdir, 0o755)  # noqa: S103 - smtp-sink runs as nobody and must reach its folder
     base_sink = SmtpSink(binary, workdir / "baseline")
     try:
         base_rate = baseline(base_sink, raw, count)
@@ -408,8 +411,9 @@ def main() -> int:
     print(f"Snapshot of the recipients: {snapshot_s:.3f} s (target ≤ {TARGET_SNAPSHOT_S} s)")
     print(f"Send → first message at the sink: {first_s:.3f} s (target ≤ {TARGET_FIRST_S} s)")
     print(
-        f"Send → last message: {seconds:.1f} s for {delivered:,} messages: {rate:,.0f} messages/s "
-        f"(target ≥ {TARGET_RATE:,.0f}); ratio to the baseline {ratio:.2f} (target ≥ {TARGET_RATIO})"
+        f"Send → last message: {seconds:.1f} s for {delivered:,} messages: "
+        f"{rate:,.0f} messages/s (target ≥ {TARGET_RATE:,.0f}); "
+        f"ratio to the baseline {ratio:.2f} (target ≥ {TARGET_RATIO})"
     )
     print(f"Counted from the sink's dumps: {missing} missing, {duplicates} duplicates")
     # Keep the bench database small: the outbox rows of this run go.

@@ -120,9 +120,7 @@ def segments() -> dict[str, dict[str, Any]]:
             "pk", flat=True
         )
     )
-    national = Action.objects.filter(campaign__scope="national").annotate(
-        n=Count("participations")
-    )
+    national = Action.objects.filter(campaign__scope="national").annotate(n=Count("participations"))
     a, b = list(national.order_by("-n").values_list("pk", flat=True)[:2])
     return {
         "1 young non-members in a district, acted in 90 days, email consent": {
@@ -156,7 +154,10 @@ def segments() -> dict[str, dict[str, Any]]:
         "5 level ≥ 3 in a district's local groups, English": {
             "all": [
                 {"condition": "engagement_level", "value": {"min": 3}},
-                {"condition": "unit_subtree", "value": {"unit": district.pk, "via": ["membership"]}},
+                {
+                    "condition": "unit_subtree",
+                    "value": {"unit": district.pk, "via": ["membership"]},
+                },
                 {"condition": "language", "value": "en"},
             ]
         },
@@ -208,8 +209,7 @@ def main() -> int:
     }
     print(
         f"{Person.objects.count():,} people, {Participation.objects.count():,} participations, "
-        f"{sent:,} sent in the last 30 days"
-        + (f" (loaded in {load_s:.0f} s)" if load_s else "")
+        f"{sent:,} sent in the last 30 days" + (f" (loaded in {load_s:.0f} s)" if load_s else "")
     )
     trees = segments()
     rows = []

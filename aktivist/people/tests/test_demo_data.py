@@ -250,7 +250,11 @@ def test_demo_mobilizations_show_a_sent_call_and_a_draft_to_reserved_addresses_o
     sent = Mobilization.objects.get(status=Mobilization.Status.DONE)
     assert Mobilization.objects.filter(status=Mobilization.Status.DRAFT).count() == 1
     figures = progress(sent)
-    assert figures.sent > 0 and 0 < figures.clicked < figures.sent and 0 < figures.acted <= figures.clicked
+    assert (
+        figures.sent > 0
+        and 0 < figures.clicked < figures.sent
+        and 0 < figures.acted <= figures.clicked
+    )
     emails = Delivery.objects.filter(mobilization=sent, status="sent").values_list(
         "person__email", flat=True
     )
