@@ -254,7 +254,11 @@ class Participation(BaseModel):
     person = models.ForeignKey(
         "people.Person", null=True, on_delete=models.SET_NULL, related_name="participations"
     )
-    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="participations")
+    # Indexed by participation_once (action, person): "who took this action" is an index
+    # range in person order (segment counts merge-join it with people).
+    action = models.ForeignKey(
+        Action, on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
@@ -270,10 +274,15 @@ class Participation(BaseModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "action"], name="participation_once"),
+            models.UniqueConstraint(fields=["action", "person"], name="participation_once"),
         ]
         indexes = [
-            models.Index(fields=["action", "created_at"], name="participation_action_idx"),
+            # "took an action in a period": the person comes from the index (PostgreSQL).
+            models.Index(
+                fields=["action", "created_at"],
+                include=["person"],
+                name="participation_action_idx",
+            ),
             models.Index(fields=["person", "created_at"], name="participation_person_idx"),
             models.Index(
                 fields=["action", "letter_sent_at"],

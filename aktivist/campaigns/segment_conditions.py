@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_to
 from aktivist.segments.registry import (
@@ -66,9 +67,13 @@ def took_action_q(value: dict[str, Any], viewer: Any) -> Q:
     if "kinds" in value:
         actions = actions.filter(kind__in=value["kinds"])
     # person_id is never null here: a NULL in the subquery would make NOT IN match nobody.
-    participations = Participation.objects.filter(
-        action_id__in=actions.values("pk"), person__isnull=False
-    )
+    participations = Participation.objects.filter(person__isnull=False)
+    if value.keys() & {"actions", "campaigns", "kinds"} or not scope_for(viewer).is_national:
+        # The actions as a list of ids (actions are few): the participations' index is then
+        # read directly, which PostgreSQL can share between parallel workers.
+        participations = participations.filter(
+            action_id__in=list(actions.values_list("pk", flat=True))
+        )
     start, end = period_bounds(value)
     if start is not None:
         participations = participations.filter(created_at__gte=start)

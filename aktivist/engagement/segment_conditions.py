@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,8 +41,8 @@ def engagement_level_q(value: dict[str, int], viewer: Any) -> Q:
     low, high = value["min"], value["max"]
     if low <= LOWEST:
         # Level 0 has no rows: everyone except those above the range.
-        above = EngagementLevel.objects.filter(level__gt=high).values("person_id")
-        return ~Q(pk__in=above)
+        above = EngagementLevel.objects.filter(level__gt=high, person_id=OuterRef("pk"))
+        return ~Q(Exists(above))  # NOT EXISTS: an anti-join (see segments/compiler.py)
     rows = EngagementLevel.objects.filter(level__gte=low, level__lte=high).values("person_id")
     return Q(pk__in=rows)
 

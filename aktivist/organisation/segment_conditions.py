@@ -56,14 +56,16 @@ def unit_subtree_q(value: dict[str, Any], viewer: Any) -> Q:
     """Home unit, current membership or current role in the unit's subtree."""
     units = subtree_units(viewer, value["unit"])
     parts = []
+    # Index conditions PostgreSQL can OR and AND with the rest (aktivist/lib/lookups.py):
+    # a subtree's members are a set of moderate size.
     if "home" in value["via"]:
-        parts.append(Q(home_unit_id__in=units))
+        parts.append(Q(home_unit_id__in_array=units))
     if "membership" in value["via"]:
         memberships = UnitMembership.objects.filter(unit_id__in=units, ended_on__isnull=True)
-        parts.append(Q(pk__in=memberships.values("person_id")))
+        parts.append(Q(pk__in_array=memberships.values("person_id")))
     if "role" in value["via"]:
         roles = Role.objects.filter(unit_id__in=units, ended_on__isnull=True)
-        parts.append(Q(pk__in=roles.values("person_id")))
+        parts.append(Q(pk__in_array=roles.values("person_id")))
     return reduce(or_, parts)
 
 

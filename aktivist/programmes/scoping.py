@@ -16,6 +16,8 @@ from aktivist.organisation.scoping import scope_unit_ids
 from aktivist.people.scoping import register_scope_provider
 
 SCOPED_ROLES = (User.AccessRole.COORDINATOR, User.AccessRole.DISTRICT)
+# Registration.Source values of sign-ups the person (or staff who saw them) made.
+SIGNED_UP_SOURCES = ("web", "staff", "api")
 
 
 def registration_provider(scope: Scope) -> Q | None:
@@ -23,14 +25,27 @@ def registration_provider(scope: Scope) -> Q | None:
 
     if scope.role not in SCOPED_ROLES:
         return None
-    registrations = (
-        Registration.objects.filter(
-            event__unit_id__in=scope_unit_ids(scope), person_id__isnull=False
-        )
-        .exclude(status=Registration.Status.CANCELLED)
-        .filter(_chosen_by_the_person())
+    from aktivist.programmes.models import Event
+
+    # The events as a list of ids (a scope holds few): registrations are then read through
+    # their event index, never scanned whole.
+    events = list(
+        Event.objects.filter(unit_id__in=scope_unit_ids(scope)).values_list("pk", flat=True)
     )
-    return Q(pk__in=registrations.values("person_id"))
+    if not events:
+        return None
+    registrations = Registration.objects.filter(
+        event_id__in=events, person_id__isnull=False
+    ).exclude(status=Registration.Status.CANCELLED)
+    # Two sets (each hashed once by PostgreSQL): sign-ups people made themselves, and the
+    # few walk-ins and uploads, whose check joins the person.
+    signed_up = registrations.filter(source__in=SIGNED_UP_SOURCES)
+    added_at_the_door = registrations.exclude(source__in=SIGNED_UP_SOURCES).filter(
+        _chosen_by_the_person()
+    )
+    return Q(pk__in_array=signed_up.values("person_id")) | Q(
+        pk__in_array=added_at_the_door.values("person_id")
+    )
 
 
 def _chosen_by_the_person() -> Q:
@@ -38,10 +53,9 @@ def _chosen_by_the_person() -> Q:
     staff who could already see them added them). A walk-in or an attendance upload names
     people by email or mobile: it only counts when it created the person, so typing
     someone's address at the door never reveals them."""
-    from aktivist.programmes.models import Registration
 
     return (
-        Q(source__in=[Registration.Source.WEB, Registration.Source.STAFF, Registration.Source.API])
+        Q(source__in=SIGNED_UP_SOURCES)
         | Q(person__source=Concat(Value("walk_in:"), F("event__slug")))
         | Q(person__source=Concat(Value("attendance:"), F("event__slug")))
     )

@@ -12,7 +12,7 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aktivist.people.models import Person
@@ -67,18 +67,37 @@ def _validate(node: Any, *, depth: int, leaves: list[int]) -> Tree:
     )
 
 
-def _to_q(node: Tree, viewer: Any) -> Q:
+def _to_q(node: Tree, viewer: Any, negate: bool = False) -> Q:
+    """The Q of a node. Negations are pushed down to the leaves (De Morgan), where a
+    membership test becomes NOT EXISTS: PostgreSQL runs that as an anti-join, whereas a
+    NOT IN it can only hash when the subquery fits in work_mem (else it runs once per
+    person: seconds on a million people)."""
     if "all" in node:
-        return reduce(and_, (_to_q(c, viewer) for c in node["all"]))
+        parts = (_to_q(c, viewer, negate) for c in node["all"])
+        return reduce(or_ if negate else and_, parts)
     if "any" in node:
-        return reduce(or_, (_to_q(c, viewer) for c in node["any"]))
+        parts = (_to_q(c, viewer, negate) for c in node["any"])
+        return reduce(and_ if negate else or_, parts)
     if "not" in node:
-        return ~_to_q(node["not"], viewer)
+        return _to_q(node["not"], viewer, not negate)
     condition = get_condition(node["condition"])
     try:
-        return condition.to_q(node["value"], viewer)
+        q = condition.to_q(node["value"], viewer)
     except SegmentError as exc:
         raise SegmentError(f"{condition.label}: {exc.message}") from None
+    return _negated(q) if negate else q
+
+
+def _negated(q: Q) -> Q:
+    """~q; a plain ``pk__in=<subquery of one column>`` becomes NOT EXISTS."""
+    if len(q.children) == 1 and not q.negated and isinstance(q.children[0], tuple):
+        lookup, value = q.children[0]
+        if lookup == "pk__in" and isinstance(value, QuerySet):
+            columns = list(value.query.values_select)
+            if len(columns) == 1:
+                rows = value.filter(**{columns[0]: OuterRef("pk")})
+                return ~Q(Exists(rows))
+    return ~q
 
 
 def compile_tree(tree: Any, viewer: Any) -> Q:
