@@ -295,6 +295,78 @@ PROGRAMME_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ),
 ]
 
+
+class MobilizationWorld:
+    """Segments, messages and mobilizations of the access matrix, created on first use for
+    a world: the secretariat's, district A's, group A1's, and group B1's that must never
+    leak."""
+
+    def __init__(self, w: Any) -> None:
+        from aktivist.mobilization.models import Mobilization
+        from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
+
+        def make(unit: Any, label: str) -> tuple[Any, Any, Any]:
+            segment = SegmentFactory(name=f"{label} segment", unit=unit)
+            message = MessageFactory(name=f"{label} utskick", unit=unit)
+            mobilization = Mobilization.objects.create(
+                name=f"{label} mobilisering", message=message, segment=segment, unit=unit
+            )
+            return segment, message, mobilization
+
+        self.national = make(None, "Riks")
+        self.district_a = make(w.district_a, "Skåne")
+        self.a1 = make(w.group_a1, "Malmö")
+        self.b1 = make(w.group_b1, "Umeås hemliga")
+
+    SECRET_NAMES = (
+        "Umeås hemliga segment",
+        "Umeås hemliga utskick",
+        "Umeås hemliga mobilisering",
+    )
+
+
+def mw(w: Any) -> MobilizationWorld:
+    if not hasattr(w, "_mobilization_world"):
+        w._mobilization_world = MobilizationWorld(w)
+    return w._mobilization_world
+
+
+def _mob_urls(
+    owner: str, expected: dict[str, str]
+) -> list[tuple[str, Callable[[Any], str], dict[str, str]]]:
+    def url(name: str, index: int) -> Callable[[Any], str]:
+        return lambda w: reverse(name, args=[getattr(mw(w), owner)[index].pk])
+
+    return [
+        (f"{owner} segment page", url("segments:detail", 0), expected),
+        (f"{owner} segment edit", url("segments:edit", 0), expected),
+        (f"{owner} message edit", url("mobilization:message_edit", 1), expected),
+        (f"{owner} mobilization page", url("mobilization:detail", 2), expected),
+        (f"{owner} mobilization edit", url("mobilization:edit", 2), expected),
+        (f"{owner} mobilization progress", url("mobilization:progress", 2), expected),
+        (f"{owner} mobilization reach", url("mobilization:reach", 2), expected),
+        (f"{owner} mobilization results", url("mobilization:conditions", 2), expected),
+    ]
+
+
+MOBILIZATION_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
+    ("segment list", lambda w: reverse("segments:list"), EVERY_STAFF_BUT_BOARD),
+    ("segment builder", lambda w: reverse("segments:create"), EVERY_STAFF_BUT_BOARD),
+    ("mobilization list", lambda w: reverse("mobilization:list"), EVERY_STAFF_BUT_BOARD),
+    ("new mobilization", lambda w: reverse("mobilization:create"), EVERY_STAFF_BUT_BOARD),
+    ("message list", lambda w: reverse("mobilization:message_list"), EVERY_STAFF_BUT_BOARD),
+    ("new message", lambda w: reverse("mobilization:message_create"), EVERY_STAFF_BUT_BOARD),
+    *_mob_urls("national", NATIONAL_ONLY),
+    *_mob_urls("district_a", SEES_DISTRICT_A_HOME),
+    *_mob_urls("a1", SEES_A1_PEOPLE),
+    *_mob_urls("b1", SEES_B1_PEOPLE),
+    (
+        "mobilization id that does not exist",
+        lambda w: reverse("mobilization:detail", args=[999999]),
+        NO_ONE,
+    ),
+]
+
 # (name, url builder from the world, expected outcome per persona)
 PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("start", lambda w: reverse("core:start"), EVERYONE_LOGGED_IN),
@@ -351,6 +423,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
     *CAMPAIGN_PAGES,
     *PROGRAMME_PAGES,
+    *MOBILIZATION_PAGES,
 ]
 
 
@@ -398,6 +471,23 @@ def test_events_outside_the_scope_are_never_named(
     body = response.content.decode()
     if response.status_code == 404 or persona not in ("admin", "staff", "coordinator_b1"):
         for name in (*EventWorld.SECRET_NAMES, "Björn Berg"):
+            assert name not in body, f"{persona} → {page} names {name}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("page", "url", "expected"), MOBILIZATION_PAGES, ids=[p[0] for p in MOBILIZATION_PAGES]
+)
+def test_mobilizations_outside_the_scope_are_never_named(
+    persona, page, url, expected, world, personas, client_for
+):
+    """Lists and pages show no segment, message or mobilization of group B1 to those
+    outside it; the 404 pages name nothing at all."""
+    client = client_for(personas.all()[persona])
+    response = client.get(url(world))
+    body = response.content.decode()
+    if response.status_code == 404 or persona not in ("admin", "staff", "coordinator_b1"):
+        for name in MobilizationWorld.SECRET_NAMES:
             assert name not in body, f"{persona} → {page} names {name}"
 
 
