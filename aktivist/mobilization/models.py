@@ -13,8 +13,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aktivist.core.models import BaseModel
 
@@ -344,6 +344,3 @@ def message_language(message_snapshot: dict, person_language: str | None) -> str
         return "en"
     return "sv"
 
-
-def current_language() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"

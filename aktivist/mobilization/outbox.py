@@ -123,13 +123,6 @@ def skip_reason_expression(purpose: str) -> Case:
     return Case(*whens, default=Value(Delivery.Reason.NO_CONSENT), output_field=CharField())
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    total: int
-    pending: int
-    seconds: float
-
-
 def insert_deliveries(mobilization: Mobilization, people: QuerySet[Person]) -> int:
     """One statement: a delivery row per person of the queryset. Returns rows inserted."""
     now = timezone.now()

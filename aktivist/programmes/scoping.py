@@ -27,15 +27,11 @@ def registration_provider(scope: Scope) -> Q | None:
         return None
     from aktivist.programmes.models import Event
 
-    # The events as a list of ids (a scope holds few): registrations are then read through
-    # their event index, never scanned whole.
-    events = list(
-        Event.objects.filter(unit_id__in=scope_unit_ids(scope)).values_list("pk", flat=True)
-    )
-    if not events:
-        return None
+    # The scope's events as an array (aktivist/lib/lookups.py): registrations are then read
+    # through their event index, never scanned whole.
+    events = Event.objects.filter(unit_id__in=scope_unit_ids(scope)).values("pk")
     registrations = Registration.objects.filter(
-        event_id__in=events, person_id__isnull=False
+        event_id__in_array=events, person_id__isnull=False
     ).exclude(status=Registration.Status.CANCELLED)
     # Two sets (each hashed once by PostgreSQL): sign-ups people made themselves, and the
     # few walk-ins and uploads, whose check joins the person.

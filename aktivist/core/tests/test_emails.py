@@ -19,7 +19,7 @@ def sample_templates(settings):
 
 
 def test_transactional_email_reaches_a_real_smtp_server_with_text_and_html(
-    smtp_server, sample_templates
+    smtp_server, sample_templates, db
 ):
     send_transactional(
         "core/sample", to="amir@example.org", context={"name": "Amir Öberg"}, language="sv"

@@ -21,6 +21,12 @@ from aktivist.core.registries import merge_registry, models_pointing_to
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.imports.duplicates import person_merge
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
+from aktivist.mobilization.models import Delivery
+from aktivist.mobilization.tests.factories import (
+    DeliveryFactory,
+    MobilizationFactory,
+    SuppressionFactory,
+)
 from aktivist.organisation.models import Role, Unit, UnitMembership
 from aktivist.organisation.tests.factories import (
     RoleFactory,
@@ -162,6 +168,14 @@ def two(world):
     EngagementSnapshot.objects.create(person=keep, month=month, level=Level.ACTED)
     EngagementSnapshot.objects.create(person=drop, month=month, level=Level.HOLDS_ROLE)
     EngagementSnapshot.objects.create(person=drop, month=dt.date(2025, 12, 1), level=Level.TRAINED)
+    # mobilization.Delivery: one per person and mobilization → the one that got further
+    # stays (drop's sent one); the other is kept for the counts, detached.
+    shared = MobilizationFactory(name="Gemensamt utskick")
+    DeliveryFactory(mobilization=shared, person=keep, status="pending", sent_at=None)
+    DeliveryFactory(mobilization=shared, person=drop, status="sent")
+    DeliveryFactory(person=drop, status="sent")
+    # mobilization.Suppression: moved to the kept person.
+    SuppressionFactory(person=drop, address=drop.email, reason="unsubscribed")
     return keep, drop, third, pair
 
 
@@ -177,6 +191,7 @@ COLLISIONS = {
     "programmes.ProgrammeCompletion": 1,
     "engagement.EngagementLevel": 1,
     "engagement.EngagementSnapshot": 1,
+    "mobilization.Delivery": 1,
 }
 # Rows the merge adds: its own record.
 ADDED = {"imports.PersonMerge": 1}
@@ -220,6 +235,10 @@ def test_merge_moves_every_related_row_and_loses_nothing(personas, two):
     completion = ProgrammeCompletion.objects.get(programme__name="Ledarskapsprogrammet")
     assert (completion.person, completion.completed_on) == (kept, EARLY)  # the earlier
     assert Unit.objects.get(school_name="Katedralskolan").contact_person == kept
+    shared_delivery = Delivery.objects.get(mobilization__name="Gemensamt utskick", person=kept)
+    assert shared_delivery.status == Delivery.Status.SENT  # what was sent is never forgotten
+    detached = Delivery.objects.get(mobilization__name="Gemensamt utskick", person=None)
+    assert detached.status == Delivery.Status.CANCELLED  # and it will not be sent again
     assert not DuplicateCandidate.objects.filter(pk=pair.pk).exists()
     moved = DuplicateCandidate.objects.get()
     assert {moved.person_a_id, moved.person_b_id} == {kept.pk, third.pk}
