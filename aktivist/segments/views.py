@@ -69,7 +69,7 @@ def _edit(request: HttpRequest, segment: Segment | None) -> HttpResponse:
     """New and edit share one page: builder buttons re-render it (htmx swaps only the
     builder), Save validates the whole tree and calls the service."""
     if request.method != "POST":
-        tree = segment.tree if segment else {}
+        tree = segment.tree if segment else _tree_from_people_filters(request)
         root = builder.from_tree(tree)
         if not root.children:
             root.children.append(builder.Node(kind="condition"))
@@ -123,6 +123,19 @@ def _edit(request: HttpRequest, segment: Segment | None) -> HttpResponse:
         form.add_error(None, problem)
     context = _builder_context(request, root, segment=segment, form=form)
     return render(request, "segments/segment_form.html", context, status=400)
+
+
+def _tree_from_people_filters(request: HttpRequest) -> dict[str, Any]:
+    """A new segment may start from the people list's filters ("Save the filters as a
+    segment"): the same parameters, the same tree."""
+    from aktivist.segments.forms import PeopleFilterForm
+
+    if not request.GET:
+        return {}
+    form = PeopleFilterForm(request.GET, viewer=request.user)
+    if not form.is_valid():
+        return {}
+    return form.to_tree() or {}
 
 
 @people_viewer_required

@@ -172,3 +172,15 @@ def test_a_person_changing_never_rebuilds_anything(client_for, personas, statuse
         "<strong>4</strong>"
         in staff.get(reverse("segments:detail", args=[segment.pk])).content.decode()
     )
+
+
+def test_the_people_lists_filters_can_become_a_segment(client_for, personas, statuses):  # noqa: F811
+    staff = client_for(personas.staff)
+    listing = staff.get(reverse("people:list"), {"status": "member", "language": "en"})
+    assert "Save the filters as a segment" in listing.content.decode()
+    page = staff.get(reverse("segments:create"), {"status": "member", "language": "en"})
+    html = page.content.decode()
+    assert 'value="membership_status" selected' in html
+    assert 'value="language" selected' in html
+    count = staff.post(reverse("segments:count"), members_in_english()).content.decode()
+    assert "<strong>2</strong>" in count
