@@ -343,4 +343,3 @@ def message_language(message_snapshot: dict, person_language: str | None) -> str
     if (person_language or "").startswith("en") and message_snapshot.get("has_english"):
         return "en"
     return "sv"
-
