@@ -391,7 +391,9 @@ class DjangoBackendTransport(_ContextManaged):
             raise _anymail_error(exc) from None
         status = getattr(message, "anymail_status", None)
         provider_id = getattr(status, "message_id", None) if status is not None else None
-        return str(provider_id or email.message_id or "")
+        if provider_id is None:
+            return email.message_id or ""
+        return str(provider_id)
 
 
 def _anymail_error(exc: Exception) -> TransportError:

@@ -178,3 +178,22 @@ def test_when_the_server_is_down_the_batch_waits_and_nothing_is_lost(personas, s
     rows = Delivery.objects.filter(mobilization=mobilization)
     assert set(rows.values_list("status", flat=True)) == {Delivery.Status.PENDING}
     assert all(d.due_at > timezone.now() for d in rows)
+
+
+def test_an_email_service_provider_through_anymail_gets_the_message_and_its_delivery(
+    personas, settings, mailoutbox
+):
+    """ "Any django-anymail provider by settings": anymail's own test backend stands in for
+    the provider's API; the provider's message id is recorded on the delivery, and the
+    delivery travels as metadata for the provider's webhooks."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mobilization = started(personas.staff, audience(2))
+    assert sending.dispatch().sent == 2
+    assert len(mailoutbox) == 2
+    deliveries = {d.pk: d for d in Delivery.objects.filter(mobilization=mobilization)}
+    for message in mailoutbox:
+        params = message.anymail_test_params
+        delivery = deliveries[int(params["metadata"]["delivery"])]
+        assert delivery.status == Delivery.Status.SENT
+        assert delivery.provider_id == str(message.anymail_status.message_id)
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

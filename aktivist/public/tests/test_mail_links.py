@@ -210,3 +210,28 @@ def test_an_erased_persons_links_lead_nowhere(client):
     page = client.get(reverse("public:unsubscribe", args=[delivery_token(delivery.pk)]))
     assert page.status_code == 200
     assert "<form" not in page.content.decode()
+
+
+def test_signing_up_for_an_event_through_a_personal_event_link_is_attributed(client):
+    from aktivist.programmes.models import Registration
+    from aktivist.programmes.tests.factories import EventFactory
+    from aktivist.public.tests.event_helpers import post_sign_up
+
+    event = EventFactory(slug="alumnkvall")
+    person = PersonFactory()
+    message = MessageFactory(event=event)
+    from aktivist.mobilization.services import message_snapshot
+
+    mobilization = MobilizationFactory(message=message, message_snapshot=message_snapshot(message))
+    delivery = DeliveryFactory(mobilization=mobilization, person=person)
+    token = delivery_token(delivery.pk)
+
+    response = client.get(reverse("public:personal_link_event", args=[token]))
+    assert response["Location"].startswith(f"/e/alumnkvall/?ref={token}")
+    event_url = reverse("public:event", args=[event.slug])
+    with_ref = client.get(f"{event_url}?ref={token}&lang=en").content.decode()
+    assert f'value="{token}"' in with_ref  # the form carries the reference
+    post_sign_up(client, event, ref=token)
+    assert Registration.objects.get(event=event).tracking_token == token
+    delivery.refresh_from_db()
+    assert delivery.clicked_at is not None and delivery.acted_at is not None
