@@ -3,10 +3,11 @@
 Value (every field optional; all that are given must hold)::
 
     {"actions": [ids], "campaigns": [ids], "kinds": ["petition", ...],
-     "since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}
+     "since": "YYYY-MM-DD", "until": "YYYY-MM-DD", "within_days": 90}
 
 ``{}`` is anyone who took any action. ``since``/``until`` bound the participation's time
-by whole days in Europe/Stockholm, both days included. An action or a campaign the
+by whole days in Europe/Stockholm, both days included; ``within_days`` is the last N days
+counted back from now (a saved segment that never goes stale). An action or a campaign the
 viewer cannot see is refused as unknown, exactly like one that does not exist; and only
 participations in actions the viewer can see count, so a filter never reveals what
 someone did in another district's local campaign.

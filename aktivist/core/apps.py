@@ -7,6 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from aktivist.core.schedule import Job, register_job
+        from aktivist.core.tasks import purge_scheduled_runs
         from aktivist.lib import lookups
 
         lookups.register()
+        register_job(
+            Job(name="core.purge_scheduled_runs", period="daily", task=purge_scheduled_runs)
+        )

@@ -64,3 +64,14 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
         enqueued.append(job.name)
         logger.info("scheduler enqueued job=%s period=%s", job.name, key)
     return enqueued
+
+
+RUN_HISTORY = dt.timedelta(days=30)
+
+
+def purge_old_runs(now: dt.datetime | None = None) -> int:
+    """Forget the records of runs older than a month (a minutely job leaves 1,440 a day);
+    a period that old is never due again."""
+    cutoff = (now or timezone.now()) - RUN_HISTORY
+    deleted, _ = ScheduledRun.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

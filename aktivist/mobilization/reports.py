@@ -28,7 +28,8 @@ def reach(mobilization: Mobilization, tree: Any, purpose: str) -> Reach:
     would not: the snapshot's own reasons, counted without writing anything."""
     people = filter_people(mobilization.created_by, tree).order_by()
     rows = (
-        people.annotate(_reason=outbox.skip_reason_expression(purpose))
+        outbox.with_consent(people, purpose)
+        .annotate(_reason=outbox.skip_reason_expression(purpose))
         .values("_reason")
         .annotate(n=Count("pk"))
     )

@@ -61,11 +61,12 @@ class Recipient:
 # --- Compiled messages, kept per worker process -------------------------------------------------
 
 
-_compiled: dict[tuple[int, str], rendering.Compiled] = {}
+_compiled: dict[tuple[int, str, object], rendering.Compiled] = {}
 
 
 def compiled_for(mobilization: Mobilization, language: str) -> rendering.Compiled:
-    key = (mobilization.pk, language)
+    # The start time tells two mobilizations apart even where ids are reused (tests).
+    key = (mobilization.pk, language, mobilization.started_at)
     found = _compiled.get(key)
     if found is None:
         snapshot = mobilization.message_snapshot

@@ -3,7 +3,8 @@
 Value (every field optional; all that are given must hold)::
 
     {"events": [ids], "programmes": [ids], "kinds": ["campaign_training", ...],
-     "statuses": ["attended", ...], "since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}
+     "statuses": ["attended", ...], "since": "YYYY-MM-DD", "until": "YYYY-MM-DD",
+     "within_days": 90}
 
 ``{}`` is anyone signed up for any event (any status but cancelled); ``{"statuses":
 ["attended"]}`` is anyone who came. ``kinds`` are programme kinds. ``since``/``until``

@@ -35,3 +35,20 @@ def test_a_daily_job_waits_for_its_hour_and_runs_again_the_next_day():
     assert "end_access_of_ended_roles" not in run_due_jobs(early)
     assert "end_access_of_ended_roles" in run_due_jobs(early + dt.timedelta(hours=2))
     assert "end_access_of_ended_roles" in run_due_jobs(early + dt.timedelta(days=1, hours=2))
+
+
+def test_records_of_old_runs_are_forgotten_after_a_month(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aktivist.core.models import ScheduledRun
+    from aktivist.core.schedule import purge_old_runs
+
+    old = ScheduledRun.objects.create(job="mobilization.sweep", period="2026-01-01T10:00")
+    ScheduledRun.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=31)
+    )
+    recent = ScheduledRun.objects.create(job="mobilization.sweep", period="2026-12-06T10:00")
+    assert purge_old_runs() == 1
+    assert list(ScheduledRun.objects.all()) == [recent]
