@@ -46,9 +46,7 @@ def test_records_of_old_runs_are_forgotten_after_a_month(db):
     from aktivist.core.schedule import purge_old_runs
 
     old = ScheduledRun.objects.create(job="mobilization.sweep", period="2026-01-01T10:00")
-    ScheduledRun.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=31)
-    )
+    ScheduledRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
     recent = ScheduledRun.objects.create(job="mobilization.sweep", period="2026-12-06T10:00")
     assert purge_old_runs() == 1
     assert list(ScheduledRun.objects.all()) == [recent]
