@@ -3,7 +3,7 @@ Only actions and campaigns the viewer can see are offered (the latest first)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy
 from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_to
 from aktivist.segments.builder import ConditionForm, PeriodMixin, register_condition_form
-
-OFFERED = 300  # the latest actions and campaigns in the lists
 
 
 class ActionChoice(forms.ModelMultipleChoiceField):
@@ -42,16 +40,8 @@ class TookActionForm(PeriodMixin, ConditionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        actions = actions_visible_to(self.viewer).order_by("-opens_at", "-id")
-        ids = list(actions.values_list("pk", flat=True)[:OFFERED])
-        cast(forms.ModelMultipleChoiceField, self.fields["actions"]).queryset = actions.filter(
-            pk__in=ids
-        )
-        campaigns = campaigns_visible_to(self.viewer).order_by("-created_at", "-id")
-        ids = list(campaigns.values_list("pk", flat=True)[:OFFERED])
-        cast(forms.ModelMultipleChoiceField, self.fields["campaigns"]).queryset = campaigns.filter(
-            pk__in=ids
-        )
+        self.offer("actions", actions_visible_to(self.viewer).order_by("-opens_at", "-id"))
+        self.offer("campaigns", campaigns_visible_to(self.viewer).order_by("-created_at", "-id"))
 
     def to_value(self) -> Any:
         value: dict[str, Any] = {}

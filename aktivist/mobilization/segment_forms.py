@@ -3,7 +3,7 @@ MobilizationConfig.ready()."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -34,9 +34,7 @@ class MessagedForm(ConditionForm):
         from aktivist.mobilization.selectors import mobilizations_visible_to
 
         sent = mobilizations_visible_to(self.viewer).exclude(started_at__isnull=True)
-        ids = list(sent.order_by("-started_at").values_list("pk", flat=True)[:OFFERED])
-        field = cast(forms.ModelMultipleChoiceField, self.fields["mobilizations"])
-        field.queryset = Mobilization.objects.filter(pk__in=ids).order_by("-started_at")
+        self.offer("mobilizations", sent.order_by("-started_at"), OFFERED)
 
     def to_value(self) -> Any:
         value: dict[str, Any] = {"days": self.cleaned_data["days"]}

@@ -49,7 +49,7 @@ from aktivist.mobilization.selectors import (
     mobilizations_visible_to,
     scope_covers,
 )
-from aktivist.organisation.models import Unit
+from aktivist.organisation.services import owner_unit
 from aktivist.people.models import Person
 from aktivist.programmes.models import Event
 from aktivist.programmes.selectors import events_visible_to
@@ -72,16 +72,6 @@ MESSAGE_FIELDS = (
 )
 TEXT_FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en")
 Status = Mobilization.Status
-
-
-def owner_unit(actor: Any) -> Unit | None:
-    """The secretariat's rows belong to no unit; a scoped author's to their first unit."""
-    scope = scope_for(actor)
-    if actor is None or scope.is_national:
-        return None
-    if not scope.unit_ids:
-        raise ApplicationError(_("Your account has no unit."))
-    return Unit.objects.get(pk=scope.unit_ids[0])
 
 
 # --- Messages ---------------------------------------------------------------------------------

@@ -26,6 +26,18 @@ def require_unit_in_scope(actor: Any, unit: Unit) -> None:
         raise ApplicationError(_("You can only change units within your own scope."))
 
 
+def owner_unit(actor: Any) -> Unit | None:
+    """The unit that owns what an account creates and shares with its scope (segments,
+    messages, mobilizations): none for the secretariat (and the system), the first scope
+    unit for district representatives and coordinators."""
+    scope = scope_for(actor)
+    if actor is None or scope.is_national:
+        return None
+    if not scope.unit_ids:
+        raise ApplicationError(_("Your account has no unit."))
+    return Unit.objects.get(pk=scope.unit_ids[0])
+
+
 def _check_date(value: dt.date, *, label: str) -> None:
     if value > timezone.localdate():
         raise ApplicationError(_("%(label)s cannot be in the future.") % {"label": label})

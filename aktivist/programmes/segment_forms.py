@@ -3,7 +3,7 @@ ProgrammesConfig.ready(). Only events the viewer can see are offered (the latest
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy
 from aktivist.programmes.models import Event, Programme, Registration
 from aktivist.programmes.selectors import events_visible_to
 from aktivist.segments.builder import ConditionForm, PeriodMixin, register_condition_form
-
-OFFERED = 300
 
 
 class EventChoice(forms.ModelMultipleChoiceField):
@@ -48,11 +46,7 @@ class RegisteredForForm(PeriodMixin, ConditionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        events = events_visible_to(self.viewer).order_by("-starts_at", "-id")
-        ids = list(events.values_list("pk", flat=True)[:OFFERED])
-        cast(forms.ModelMultipleChoiceField, self.fields["events"]).queryset = events.filter(
-            pk__in=ids
-        )
+        self.offer("events", events_visible_to(self.viewer).order_by("-starts_at", "-id"))
         self.fields["since"].label = gettext_lazy("Events from")
         self.fields["until"].label = gettext_lazy("Events to")
         self.fields["within_days"].label = gettext_lazy("Events in the last … days")

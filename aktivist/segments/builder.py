@@ -46,6 +46,13 @@ class ConditionForm(forms.Form):
         """Form initial data for a condition's JSON value."""
         return dict(value) if isinstance(value, dict) else {}
 
+    def offer(self, name: str, ordered: Any, limit: int = 300) -> None:
+        """Offer the first ``limit`` rows of an ordered (and scoped) queryset in a
+        choice field: the latest actions, events or mobilizations, not all of them."""
+        ids = list(ordered.values_list("pk", flat=True)[:limit])
+        field = self.fields[name]
+        field.queryset = ordered.filter(pk__in=ids)  # type: ignore[attr-defined]
+
     def to_value(self) -> Any:
         """The condition's JSON value from ``cleaned_data`` (after is_valid)."""
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}

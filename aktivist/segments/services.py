@@ -7,24 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from aktivist.accounts.access import scope_for
 from aktivist.core import audit
-from aktivist.core.exceptions import ApplicationError
-from aktivist.organisation.models import Unit
+from aktivist.organisation.services import owner_unit
 from aktivist.segments.compiler import compile_tree, validate_tree
 from aktivist.segments.models import Segment
-
-
-def _owner_unit(actor: Any) -> Unit | None:
-    """The secretariat's segments belong to no unit; a scoped author's to their first unit."""
-    scope = scope_for(actor)
-    if actor is None or scope.is_national:
-        return None
-    if not scope.unit_ids:
-        raise ApplicationError(_("Your account has no unit to keep segments in."))
-    return Unit.objects.get(pk=scope.unit_ids[0])
 
 
 def _checked_tree(actor: Any, tree: Any) -> dict[str, Any]:
@@ -40,7 +27,7 @@ def segment_create(*, actor: Any, name: str, tree: Any, description: str = "") -
         name=name.strip(),
         description=description.strip(),
         tree=_checked_tree(actor, tree),
-        unit=_owner_unit(actor),
+        unit=owner_unit(actor),
         created_by=actor,
         updated_by=actor,
     )
