@@ -323,3 +323,76 @@ def assert_accessible(page: Any) -> None:
         if v.get("impact") in ("serious", "critical")
     ]
     assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)
+
+
+# --- A fake SMS provider on loopback --------------------------------------------------------
+
+
+@dataclass
+class FakeSms:
+    port: int
+    log: Any
+    user: str = "elk-user"
+    password: str = "elk-password"  # noqa: S105 - the fake provider's, on loopback
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def messages(self) -> list[dict[str, Any]]:
+        import json
+
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def use(self, settings: Any, provider: str = "46elks") -> None:
+        """Point the SMS settings at this fake, as the provider named."""
+        settings.SMS_46ELKS_API_URL = f"{self.url}/a1"
+        settings.SMS_46ELKS_USERNAME, settings.SMS_46ELKS_PASSWORD = self.user, self.password
+        settings.SMS_TWILIO_API_URL = f"{self.url}/2010-04-01"
+        settings.SMS_TWILIO_ACCOUNT_SID = self.user
+        settings.SMS_TWILIO_AUTH_TOKEN = self.password
+        settings.SMS_BACKEND = {
+            "46elks": "aktivist.core.sms.FortySixElksTransport",
+            "twilio": "aktivist.core.sms.TwilioTransport",
+        }[provider]
+
+
+@pytest.fixture
+def fake_sms(tmp_path: Any) -> Any:
+    """The fake 46elks/Twilio API (aktivist/core/tests/fake_sms.py) in its own process."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fake = FakeSms(port=port, log=tmp_path / "sms.jsonl")
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "aktivist.core.tests.fake_sms",
+            str(port),
+            str(fake.log),
+            fake.user,
+            fake.password,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield fake
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

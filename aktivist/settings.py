@@ -212,7 +212,26 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aktivist <noreply@example.org>")
+# SMS: the console (development), aktivist.core.sms.FortySixElksTransport or
+# aktivist.core.sms.TwilioTransport. Outside production an HTTP transport only talks to a
+# server on this machine.
 SMS_BACKEND = env_str("SMS_BACKEND", "aktivist.core.sms.ConsoleSmsTransport")
+SMS_SENDER_ID = env_str("SMS_SENDER_ID", "Aktivist")  # up to 11 letters, or a number
+SMS_TIMEOUT = float(env_str("SMS_TIMEOUT", "10"))
+SMS_46ELKS_API_URL = env_str("SMS_46ELKS_API_URL", "https://api.46elks.com/a1")
+SMS_46ELKS_USERNAME = env_str("SMS_46ELKS_USERNAME", "")
+SMS_46ELKS_PASSWORD = env_str("SMS_46ELKS_PASSWORD", "")
+SMS_TWILIO_API_URL = env_str("SMS_TWILIO_API_URL", "https://api.twilio.com/2010-04-01")
+SMS_TWILIO_ACCOUNT_SID = env_str("SMS_TWILIO_ACCOUNT_SID", "")
+SMS_TWILIO_AUTH_TOKEN = env_str("SMS_TWILIO_AUTH_TOKEN", "")
+# 46elks signs nothing: its webhooks carry this secret in their address. Without one set,
+# a random value nobody knows keeps them closed.
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "") or secrets.token_urlsafe(24)
+# The price of one SMS segment, for the cost shown before sending.
+SMS_PRICE_PER_SEGMENT = env_str("SMS_PRICE_PER_SEGMENT", "0.35")
+SMS_PRICE_CURRENCY = env_str("SMS_PRICE_CURRENCY", "SEK")
+# No SMS that is not urgent between these local hours (from, to); it waits until morning.
+SMS_QUIET_HOURS = tuple(int(h) for h in env_list("SMS_QUIET_HOURS", ["21", "8"]))
 if not PRODUCTION and EMAIL_HOST not in {"127.0.0.1", "localhost", "::1"}:
     raise RuntimeError("Outside production EMAIL_HOST must be on this machine (loopback).")
 

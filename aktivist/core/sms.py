@@ -1,21 +1,102 @@
-"""The SMS helper. Until the SMS issue adds providers, the console transport only logs
-that a message was sent (never its recipient or body)."""
+"""The SMS helper and its transports.
+
+``send_sms(to=…, body=…)`` sends one message through the transport ``SMS_BACKEND`` names:
+
+* ``ConsoleSmsTransport`` (development and tests): keeps messages in memory and logs only
+  their length — never a number or a text;
+* ``FortySixElksTransport``: 46elks' REST API (``POST /a1/sms``, basic auth);
+* ``TwilioTransport``: Twilio's Messages resource (``POST /2010-04-01/Accounts/{sid}/
+  Messages.json``, basic auth).
+
+The HTTP transports use one ``httpx.Client`` (connection reuse) and raise ``TransportError``:
+``permanent`` when the provider refused the message (an invalid number, a number that
+opted out), not when it failed or did not answer. A request that may have reached the
+provider without an answer (a read timeout) is ``ambiguous``: sending it again could send
+it twice, so callers do not retry it. Outside production an HTTP transport only talks to a
+server on this machine (the tests' fake providers).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    """Sending failed. ``code`` is the provider's answer without the number;
+    ``recipient_refused``: the number itself was refused (opted out, not a mobile)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        recipient_refused: bool = False,
+        ambiguous: bool = False,
+        code: str = "",
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.recipient_refused = recipient_refused
+        self.ambiguous = ambiguous
+        self.code = code or message
+
+
+# --- Segments: what an SMS costs -------------------------------------------------------------
+
+# The GSM 03.38 default alphabet (one septet each) and its extension table (two septets:
+# an escape and the character).
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class Segments:
+    encoding: str  # "GSM-7" or "UCS-2"
+    length: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    count: int  # how many SMS the text is split into (and billed as)
+    per_segment: int  # characters per segment at this length
+
+    @property
+    def remaining(self) -> int:
+        """Characters left in the last segment."""
+        return self.count * self.per_segment - self.length
+
+
+def segments(text: str) -> Segments:
+    """How a text is split into SMS: GSM-7 fits 160 septets in one SMS and 153 in each
+    part of a longer one; any other character makes it UCS-2, 70 and 67."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        length = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        single, multi, encoding = 160, 153, "GSM-7"
+    else:
+        length = len(text.encode("utf-16-le")) // 2
+        single, multi, encoding = 70, 67, "UCS-2"
+    if length <= single:
+        return Segments(encoding, length, 1 if length else 0, single)
+    return Segments(encoding, length, math.ceil(length / multi), multi)
+
+
+# --- Transports --------------------------------------------------------------------------------
+
+
+class SmsTransport(Protocol):
+    def send(self, to: str, body: str, *, callback_url: str = "") -> str: ...
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -24,21 +105,155 @@ class ConsoleSmsTransport:
 
     outbox: list[tuple[str, str]] = field(default_factory=list)
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, *, callback_url: str = "") -> str:
         self.outbox.append((to, body))
         logger.info("sms.console sent chars=%d", len(body))
         return f"console-{len(self.outbox)}"
 
+    def close(self) -> None:
+        pass
 
-_transport: ConsoleSmsTransport | None = None
+
+class HttpSmsTransport:
+    """A provider's REST API over one reused httpx client."""
+
+    name = "http"
+
+    def __init__(self, base_url: str, auth: tuple[str, str], timeout: float | None = None) -> None:
+        import httpx
+
+        host = urlsplit(base_url).hostname or ""
+        if not settings.PRODUCTION and host not in LOOPBACK:
+            raise ImproperlyConfigured(
+                f"Outside production the {self.name} SMS transport only talks to this machine."
+            )
+        self.base_url = base_url.rstrip("/")
+        self.client = httpx.Client(
+            auth=auth,
+            timeout=httpx.Timeout(timeout or settings.SMS_TIMEOUT, connect=5.0),
+            headers={"User-Agent": "Aktivist"},
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _post(self, path: str, data: dict[str, str]) -> Any:
+        import httpx
+
+        try:
+            return self.client.post(self.base_url + path, data=data)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # Nothing reached the provider: safe to try again later.
+            raise TransportError(
+                f"{self.name}: cannot connect ({type(exc).__name__})", permanent=False
+            ) from None
+        except httpx.TimeoutException as exc:
+            # Sent, but no answer: the provider may have taken it. Never send it again.
+            raise TransportError(
+                f"{self.name}: no answer ({type(exc).__name__})",
+                permanent=True,
+                ambiguous=True,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{self.name}: {type(exc).__name__}", permanent=False) from None
+
+    @staticmethod
+    def temporary_status(status: int) -> bool:
+        """Worth trying again: the provider failed, was busy, or refused our credentials
+        (a setting to mend; the messages wait for it)."""
+        return status >= 500 or status in (401, 408, 429)
 
 
-def get_transport() -> ConsoleSmsTransport:
-    global _transport
-    if _transport is None:
-        _transport = import_string(settings.SMS_BACKEND)()
-    return _transport
+class FortySixElksTransport(HttpSmsTransport):
+    """46elks: ``POST https://api.46elks.com/a1/sms`` with ``from``, ``to``, ``message`` and
+    ``whendelivered`` (the delivery-report webhook) as form data and basic auth; the answer
+    is the SMS object as JSON with its ``id`` (https://46elks.com/docs/send-sms)."""
+
+    name = "46elks"
+
+    def __init__(self) -> None:
+        super().__init__(
+            settings.SMS_46ELKS_API_URL,
+            (settings.SMS_46ELKS_USERNAME, settings.SMS_46ELKS_PASSWORD),
+        )
+
+    def send(self, to: str, body: str, *, callback_url: str = "") -> str:
+        data = {"from": settings.SMS_SENDER_ID, "to": to, "message": body}
+        if callback_url:
+            data["whendelivered"] = callback_url
+        response = self._post("/sms", data)
+        if response.status_code // 100 == 2:
+            return str(response.json()["id"])
+        text = response.text.strip().splitlines()[0][:120] if response.text.strip() else ""
+        temporary = self.temporary_status(response.status_code)
+        raise TransportError(
+            f"46elks {response.status_code}",
+            permanent=not temporary,
+            recipient_refused=not temporary and "to" in text.lower(),
+            code=f"46elks {response.status_code} {text}".strip(),
+        )
+
+
+# Twilio error codes that refuse the number itself (https://www.twilio.com/docs/api/errors).
+TWILIO_NUMBER_REFUSED = {21211, 21610, 21612, 21614}
+TWILIO_OPTED_OUT = 21610
+
+
+class TwilioTransport(HttpSmsTransport):
+    """Twilio: ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` with ``To``, ``From``,
+    ``Body`` and ``StatusCallback`` as form data and basic auth (account SID and auth
+    token); the answer is the Message resource as JSON with its ``sid``; an error is JSON
+    with ``code``, ``message`` and ``status``
+    (https://www.twilio.com/docs/messaging/api/message-resource)."""
+
+    name = "Twilio"
+
+    def __init__(self) -> None:
+        super().__init__(
+            settings.SMS_TWILIO_API_URL,
+            (settings.SMS_TWILIO_ACCOUNT_SID, settings.SMS_TWILIO_AUTH_TOKEN),
+        )
+        self.path = f"/Accounts/{settings.SMS_TWILIO_ACCOUNT_SID}/Messages.json"
+
+    def send(self, to: str, body: str, *, callback_url: str = "") -> str:
+        data = {"To": to, "From": settings.SMS_SENDER_ID, "Body": body}
+        if callback_url:
+            data["StatusCallback"] = callback_url
+        response = self._post(self.path, data)
+        if response.status_code // 100 == 2:
+            return str(response.json()["sid"])
+        try:
+            error = response.json()
+        except ValueError:
+            error = {}
+        code = int(error.get("code") or 0)
+        temporary = self.temporary_status(response.status_code)
+        raise TransportError(
+            f"Twilio {response.status_code}",
+            permanent=not temporary,
+            recipient_refused=code in TWILIO_NUMBER_REFUSED,
+            code=f"Twilio {code or response.status_code}",
+        )
+
+
+_console: ConsoleSmsTransport | None = None
+
+
+def get_transport() -> Any:
+    """The console transport of this process (the tests read its outbox), or a new
+    transport of the configured provider."""
+    global _console
+    if settings.SMS_BACKEND.endswith("ConsoleSmsTransport"):
+        if _console is None:
+            _console = import_string(settings.SMS_BACKEND)()
+        return _console
+    return import_string(settings.SMS_BACKEND)()
 
 
 def send_sms(*, to: str, body: str) -> str:
-    return get_transport().send(to, body)
+    """One message (a confirmation code, a reminder); bulk sends go through the outbox."""
+    transport = get_transport()
+    try:
+        return str(transport.send(to, body))
+    finally:
+        transport.close()
