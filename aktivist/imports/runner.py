@@ -815,6 +815,7 @@ class Writer:
                     "source",
                     "created_at",
                     "updated_at",
+                    "confirmed_by",
                 ),
                 [
                     (
@@ -829,6 +830,7 @@ class Writer:
                         s.source,
                         now,
                         now,
+                        Consent.ConfirmedBy.IMPORT if s.confirmed else "",
                     )
                     for t, s in plan.consents_new
                 ],
@@ -838,6 +840,7 @@ class Writer:
             Consent.objects.filter(pk__in=ids, status=Consent.Status.PENDING).update(
                 status=Consent.Status.CONFIRMED,
                 confirmed_at=now,
+                confirmed_by=Consent.ConfirmedBy.IMPORT,
                 wording_version=spec.wording_version,
                 wording_hash=spec.wording_hash,
                 source=spec.source,

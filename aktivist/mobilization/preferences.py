@@ -193,6 +193,7 @@ def preferences_save(*, person: Person, wanted: set[str], language: str) -> list
             _text, digest = wording_for(topic.choice, language)
             consent.status = Consent.Status.CONFIRMED
             consent.confirmed_at = now
+            consent.confirmed_by = Consent.ConfirmedBy.PREFERENCE_CENTRE
             consent.withdrawn_at = None
             consent.wording_version = topic.choice.version
             consent.wording_hash = digest

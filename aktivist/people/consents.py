@@ -183,7 +183,8 @@ def consents_confirm_email(token: str) -> list[Consent]:
         if consent.status == Consent.Status.PENDING:
             consent.status = Consent.Status.CONFIRMED
             consent.confirmed_at = now
-            consent.save(update_fields=["status", "confirmed_at", "updated_at"])
+            consent.confirmed_by = Consent.ConfirmedBy.DOUBLE_OPT_IN
+            consent.save(update_fields=["status", "confirmed_at", "confirmed_by", "updated_at"])
             audit.record(
                 actor=None,
                 verb="consent.confirm_email",
@@ -266,11 +267,13 @@ def consents_confirm_sms(*, consent_ids: Iterable[int], code: str) -> bool:
             _adopt_pending_mobile(consent)
             consent.status = Consent.Status.CONFIRMED
             consent.confirmed_at = now
+            consent.confirmed_by = Consent.ConfirmedBy.SMS_CODE
             consent.code_hash = ""
             consent.save(
                 update_fields=[
                     "status",
                     "confirmed_at",
+                    "confirmed_by",
                     "code_hash",
                     "pending_mobile",
                     "updated_at",

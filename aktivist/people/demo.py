@@ -382,6 +382,7 @@ CONSENT_COLUMNS = (
     "wording_version",
     "wording_hash",
     "source",
+    "confirmed_by",
 )
 INTERACTION_COLUMNS = (
     "person_id",
@@ -745,6 +746,7 @@ class DemoLoader:
                                 WORDING_VERSION,
                                 hashes["email", "campaigns"],
                                 DEMO_SOURCE,
+                                "double_opt_in" if row[0] != "pending" else "",
                             )
                         )
                     if r() < 0.06:
@@ -759,6 +761,7 @@ class DemoLoader:
                                 WORDING_VERSION,
                                 hashes["email", "rapid_response"],
                                 DEMO_SOURCE,
+                                "double_opt_in",
                             )
                         )
                 if mobile is not None:
@@ -776,6 +779,7 @@ class DemoLoader:
                                 WORDING_VERSION,
                                 hashes["sms", "rapid_response"],
                                 DEMO_SOURCE,
+                                "sms_code" if confirmed else "",
                             )
                         )
 

@@ -192,6 +192,17 @@ class Consent(BaseModel):
         CONFIRMED = "confirmed", _("Confirmed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class ConfirmedBy(models.TextChoices):
+        UNKNOWN = "", _("Not recorded")
+        DOUBLE_OPT_IN = "double_opt_in", _("Link in an email to the address")
+        SMS_CODE = "sms_code", _("Code sent to the mobile")
+        INBOUND_SMS = "inbound_sms", _("SMS from the mobile (START)")
+        PREFERENCE_CENTRE = "preference_centre", _("Preference centre (link in an email)")
+        IMPORT = "import", _("Import, with its stated source")
+
+    # SMS goes only to mobiles whose owner proved them: a code, or an SMS from the number.
+    MOBILE_PROVED = (ConfirmedBy.SMS_CODE, ConfirmedBy.INBOUND_SMS)
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
@@ -199,6 +210,15 @@ class Consent(BaseModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # How the yes was confirmed (database default too: the bulk paths' COPY).
+    confirmed_by = models.CharField(
+        _("confirmed by"),
+        max_length=20,
+        choices=ConfirmedBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     wording_version = models.CharField(_("wording version"), max_length=40, blank=True)
     wording_hash = models.CharField(_("wording hash"), max_length=64, blank=True)

@@ -40,6 +40,7 @@ def test_opening_the_link_does_not_confirm_but_pressing_the_button_does(client):
     assert "Campaigns and news" in done.content.decode()
     consent.refresh_from_db()
     assert consent.status == Consent.Status.CONFIRMED
+    assert consent.confirmed_by == Consent.ConfirmedBy.DOUBLE_OPT_IN
     assert client.post(url).status_code == 200  # twice is harmless
 
 

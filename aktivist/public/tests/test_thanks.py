@@ -112,6 +112,7 @@ def test_an_sms_code_confirms_the_sms_consent(
     assert 'name="code"' not in html
     consent.refresh_from_db()
     assert consent.status == Consent.Status.CONFIRMED
+    assert consent.confirmed_by == Consent.ConfirmedBy.SMS_CODE  # SMS may go to it
     assert Person.objects.get().mobile == "+46701234567"
 
 
