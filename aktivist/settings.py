@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -225,8 +227,12 @@ SMS_TWILIO_API_URL = env_str("SMS_TWILIO_API_URL", "https://api.twilio.com/2010-
 SMS_TWILIO_ACCOUNT_SID = env_str("SMS_TWILIO_ACCOUNT_SID", "")
 SMS_TWILIO_AUTH_TOKEN = env_str("SMS_TWILIO_AUTH_TOKEN", "")
 # 46elks signs nothing: its webhooks carry this secret in their address. Without one set,
-# a random value nobody knows keeps them closed.
-SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "") or secrets.token_urlsafe(24)
+# it is derived from SECRET_KEY (every process must agree: a worker writes the address
+# into each message, the web process checks it).
+SMS_WEBHOOK_SECRET = (
+    env_str("SMS_WEBHOOK_SECRET", "")
+    or hmac.new(SECRET_KEY.encode(), b"aktivist.sms-webhook", hashlib.sha256).hexdigest()[:32]
+)
 # The price of one SMS segment, for the cost shown before sending.
 SMS_PRICE_PER_SEGMENT = env_str("SMS_PRICE_PER_SEGMENT", "0.35")
 SMS_PRICE_CURRENCY = env_str("SMS_PRICE_CURRENCY", "SEK")
@@ -330,5 +336,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per SMS request otherwise (the provider's address, never a number).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

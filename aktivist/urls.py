@@ -23,6 +23,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Bounce and complaint webhooks of email service providers (basic auth: ANYMAIL).
     path("webhooks/email/", include("anymail.urls")),
+    # Delivery receipts and replies of the SMS providers (a secret address, or signed).
+    path("webhooks/sms/", include("aktivist.mobilization.urls_sms")),
     path("admin/", admin.site.urls),
 ]
 

@@ -242,6 +242,7 @@ def sample_message(parts: dict[str, Any]) -> bytes:
         person_id=123456,
         attempts=0,
         email=f"RCPTADDRESSRCPT@{DOMAIN}",
+        mobile="",
         first_name="Namn123456",
         last_name="Benchsson",
         language="sv",

@@ -35,7 +35,9 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 class TransportError(Exception):
     """Sending failed. ``code`` is the provider's answer without the number;
-    ``recipient_refused``: the number itself was refused (opted out, not a mobile)."""
+    ``recipient_refused``: the number itself was refused (opted out, not a mobile);
+    ``opted_out``: refused because its owner told the provider to stop; ``unreachable``:
+    the provider could not be reached at all (nothing was sent)."""
 
     def __init__(
         self,
@@ -43,13 +45,17 @@ class TransportError(Exception):
         *,
         permanent: bool,
         recipient_refused: bool = False,
+        opted_out: bool = False,
         ambiguous: bool = False,
+        unreachable: bool = False,
         code: str = "",
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.recipient_refused = recipient_refused
+        self.opted_out = opted_out
         self.ambiguous = ambiguous
+        self.unreachable = unreachable
         self.code = code or message
 
 
@@ -145,7 +151,9 @@ class HttpSmsTransport:
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached the provider: safe to try again later.
             raise TransportError(
-                f"{self.name}: cannot connect ({type(exc).__name__})", permanent=False
+                f"{self.name}: cannot connect ({type(exc).__name__})",
+                permanent=False,
+                unreachable=True,
             ) from None
         except httpx.TimeoutException as exc:
             # Sent, but no answer: the provider may have taken it. Never send it again.
@@ -232,6 +240,7 @@ class TwilioTransport(HttpSmsTransport):
             f"Twilio {response.status_code}",
             permanent=not temporary,
             recipient_refused=code in TWILIO_NUMBER_REFUSED,
+            opted_out=code == TWILIO_OPTED_OUT,
             code=f"Twilio {code or response.status_code}",
         )
 

@@ -14,7 +14,7 @@ from aktivist.accounts.access import scope_for
 from aktivist.campaigns.forms import DateTimeInput, Form
 from aktivist.campaigns.models import Action
 from aktivist.campaigns.selectors import actions_visible_to
-from aktivist.mobilization.models import Message, Purpose
+from aktivist.mobilization.models import WRITABLE_PURPOSES, Channel, Message
 from aktivist.mobilization.rendering import MERGE_FIELDS
 from aktivist.mobilization.selectors import messages_visible_to
 from aktivist.programmes.models import Event
@@ -43,9 +43,16 @@ class MessageForm(Form):
     name = forms.CharField(
         label=_("Name"), max_length=200, help_text=_("For staff only, e.g. “Autumn call, week 41”.")
     )
+    channel = forms.ChoiceField(
+        label=_("Sent as"),
+        choices=Channel.choices,
+        initial=Channel.EMAIL,
+        required=False,  # email unless SMS is chosen
+        widget=forms.RadioSelect,
+    )
     purpose = forms.ChoiceField(
         label=_("What it is about"),
-        choices=Purpose.choices,
+        choices=WRITABLE_PURPOSES,
         help_text=_(
             "Campaigns and the rapid-response network go only to people who said yes to them; "
             "member news goes to members."
@@ -59,13 +66,19 @@ class MessageForm(Form):
         queryset=Event.objects.none(),
         required=False,
     )
-    subject_sv = forms.CharField(label=_("Subject (Swedish)"), max_length=200)
+    subject_sv = forms.CharField(
+        label=_("Subject (Swedish)"),
+        max_length=200,
+        required=False,
+        help_text=_("Email only."),
+    )
     body_sv = forms.CharField(
         label=_("Text (Swedish)"),
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_(
-            "Markdown: **bold**, *italic*, [link text](address), lists with “- ”. "
-            "A blank line starts a new paragraph."
+            "Email: Markdown — **bold**, *italic*, [link text](address), lists with “- ”; "
+            "a blank line starts a new paragraph. SMS: plain text; the preview counts its "
+            "parts as you type."
         ),
     )
     subject_en = forms.CharField(label=_("Subject (English)"), max_length=200, required=False)
@@ -91,7 +104,12 @@ class MessageForm(Form):
         cast(forms.ModelChoiceField, self.fields["event"]).queryset = events.filter(pk__in=ids)
         fields = merge_field_help()
         for name in ("subject_sv", "subject_en"):
-            self.fields[name].help_text = _("Merge fields: %(fields)s.") % {"fields": fields}
+            self.fields[name].help_text = _("Email only. Merge fields: %(fields)s.") % {
+                "fields": fields
+            }
+
+    def clean_channel(self) -> str:
+        return self.cleaned_data.get("channel") or Channel.EMAIL
 
     def message_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -99,6 +117,8 @@ class MessageForm(Form):
 
 class MessageChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Message) -> str:
+        if obj.is_sms:
+            return f"{obj.name} · SMS · {obj.body_sv[:40]}"
         return f"{obj.name} · {obj.subject_sv}"
 
 

@@ -21,6 +21,7 @@ from aktivist.core.models import BaseModel
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 class Purpose(models.TextChoices):
@@ -31,11 +32,21 @@ class Purpose(models.TextChoices):
     CAMPAIGNS = "campaigns", _("Campaigns and news")
     RAPID_RESPONSE = "rapid_response", _("Rapid-response network")
     MEMBER_NEWS = "member_news", _("Member news")
+    # News of an urgent case to the people who acted on it (the action is the basis: no
+    # consent row). Only the urgent-case pages write such messages.
+    CASE_UPDATES = "case_updates", _("Updates on a case to those who acted")
+
+
+# The purposes staff choose for a message they write themselves.
+WRITABLE_PURPOSES = [
+    (value, label) for value, label in Purpose.choices if value != Purpose.CASE_UPDATES
+]
 
 
 class Message(BaseModel):
-    """An email with a Swedish and (optionally) an English version, written in Markdown
-    with merge fields such as ``{{ first_name | vän }}``."""
+    """An email or an SMS with a Swedish and (optionally) an English version, with merge
+    fields such as ``{{ first_name | vän }}``. An email is written in Markdown and has a
+    subject; an SMS is plain text and has none."""
 
     name = models.CharField(_("name"), max_length=200, help_text=_("Only staff see this."))
     channel = models.CharField(
@@ -44,7 +55,7 @@ class Message(BaseModel):
     purpose = models.CharField(
         _("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.CAMPAIGNS
     )
-    subject_sv = models.CharField(_("subject (Swedish)"), max_length=200)
+    subject_sv = models.CharField(_("subject (Swedish)"), max_length=200, blank=True)
     body_sv = models.TextField(_("text (Swedish)"))
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
     body_en = models.TextField(_("text (English)"), blank=True)
@@ -90,7 +101,13 @@ class Message(BaseModel):
         return self.name
 
     @property
+    def is_sms(self) -> bool:
+        return self.channel == Channel.SMS
+
+    @property
     def has_english(self) -> bool:
+        if self.is_sms:
+            return bool(self.body_en.strip())
         return bool(self.subject_en.strip() and self.body_en.strip())
 
 
@@ -140,6 +157,8 @@ class Mobilization(BaseModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     send_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    # Who it goes to, in words, when no saved segment names them (an urgent case's sends).
+    audience = models.CharField(_("to"), max_length=200, blank=True, default="")
     unit = models.ForeignKey(
         "organisation.Unit",
         verbose_name=_("unit"),
@@ -212,6 +231,9 @@ class Delivery(models.Model):
         NOT_HERE = "not_here", _("Not a reserved test address (outside production)")
         REFUSED = "refused", _("Refused by the receiving server")
         GAVE_UP = "gave_up", _("Temporary failures, gave up")
+        UNPROVED = "unproved", _("Mobile not confirmed by a code")
+        NO_ANSWER = "no_answer", _("The provider did not answer (not sent again)")
+        UNDELIVERED = "undelivered", _("Not delivered to the phone")
 
     # The outbox is written 100,000 rows at a time: no database-level foreign keys (their
     # deferred checks would double the snapshot's time). Django still cascades and nulls
@@ -240,6 +262,8 @@ class Delivery(models.Model):
     claim = models.BigIntegerField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # An SMS provider's delivery receipt: the phone has the message.
+    delivered_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, blank=True, default="")
     # The server's answer when it failed (a code and a short text, never the address).
     error = models.CharField(max_length=200, blank=True, default="")

@@ -26,8 +26,10 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
+    Exists,
     F,
     FilteredRelation,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -35,6 +37,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from aktivist.campaigns.models import Participation
 from aktivist.core.emails import RESERVED_DOMAINS
 from aktivist.mobilization.models import Channel, Delivery, Mobilization, Purpose, Suppression
 from aktivist.people.models import Consent, Person
@@ -56,15 +59,43 @@ def backoff(attempts: int) -> dt.timedelta:
 # --- Who may get a message ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Audience:
+    """What decides who may get a mobilization's messages: the purpose (which consent),
+    the channel (which address) and, for case updates, the action taken."""
+
+    purpose: str
+    channel: str = Channel.EMAIL
+    action_id: int | None = None
+    urgent: bool = False
+
+    @classmethod
+    def of(cls, mobilization: Mobilization) -> Audience:
+        snapshot = mobilization.message_snapshot or {}
+        action_id = snapshot.get("action_id") if snapshot else mobilization.message.action_id
+        return cls(
+            purpose=mobilization.purpose,
+            channel=mobilization.channel,
+            action_id=action_id,
+            urgent=mobilization.urgent,
+        )
+
+    @property
+    def is_sms(self) -> bool:
+        return self.channel == Channel.SMS
+
+    @property
+    def address_field(self) -> str:
+        return "mobile" if self.is_sms else "email"
+
+
 def consent_purpose_for(purpose: str) -> str:
     """The consent a message of this purpose needs (member news: the news consent, for
     those who are not members)."""
     return Consent.Purpose.CAMPAIGNS if purpose == Purpose.MEMBER_NEWS else purpose
 
 
-def with_consent(
-    people: QuerySet[Person], purpose: str, channel: str = Channel.EMAIL
-) -> QuerySet[Person]:
+def with_consent(people: QuerySet[Person], audience: Audience) -> QuerySet[Person]:
     """The people with their confirmed consent for the channel and purpose LEFT JOINed as
     ``_consent`` (at most one row: one consent per person, channel and purpose). A join lets
     PostgreSQL pick an index lookup per person for a small segment and a hash join for a
@@ -73,38 +104,56 @@ def with_consent(
         _consent=FilteredRelation(
             "consents",
             condition=Q(
-                consents__channel=channel,
-                consents__purpose=consent_purpose_for(purpose),
+                consents__channel=audience.channel,
+                consents__purpose=consent_purpose_for(audience.purpose),
                 consents__status=Consent.Status.CONFIRMED,
             ),
         )
     )
 
 
-def consent_q(purpose: str) -> Q:
+def _took_the_action(action_id: int | None) -> Q:
+    return Q(
+        Exists(Participation.objects.filter(person_id=OuterRef("pk"), action_id=action_id or 0))
+    )
+
+
+def consent_q(audience: Audience) -> Q:
     """On ``with_consent`` people: who may get a message of this purpose — a confirmed
-    consent, or for member news a current membership (the lawful basis, no consent)."""
+    consent (for SMS, confirmed by a code or an SMS from the mobile), for member news by
+    email a current membership (the lawful basis, no consent), for a case update having
+    taken the case's action."""
+    if audience.purpose == Purpose.CASE_UPDATES:
+        return _took_the_action(audience.action_id)
+    if audience.is_sms:
+        return Q(_consent__confirmed_by__in=Consent.MOBILE_PROVED)
     consented = Q(_consent__isnull=False)
-    if purpose == Purpose.MEMBER_NEWS:
+    if audience.purpose == Purpose.MEMBER_NEWS:
         return Q(membership_status=Person.MembershipStatus.MEMBER) | consented
     return consented
 
 
-def contactable(person_ids: list[int], purpose: str, channel: str = Channel.EMAIL) -> set[int]:
+def contactable(person_ids: list[int], audience: Audience) -> set[int]:
     """Of these people, those who may get a message of this purpose now (the send-time
     check of ``consent_q``, as plain index lookups for a batch)."""
     if not person_ids:
         return set()
-    consent_purpose = consent_purpose_for(purpose)
-    allowed = set(
-        Consent.objects.filter(
-            person_id__in=person_ids,
-            channel=channel,
-            purpose=consent_purpose,
-            status=Consent.Status.CONFIRMED,
-        ).values_list("person_id", flat=True)
+    if audience.purpose == Purpose.CASE_UPDATES:
+        return set(
+            Participation.objects.filter(
+                person_id__in=person_ids, action_id=audience.action_id or 0
+            ).values_list("person_id", flat=True)
+        )
+    consents = Consent.objects.filter(
+        person_id__in=person_ids,
+        channel=audience.channel,
+        purpose=consent_purpose_for(audience.purpose),
+        status=Consent.Status.CONFIRMED,
     )
-    if purpose == Purpose.MEMBER_NEWS:
+    if audience.is_sms:
+        consents = consents.filter(confirmed_by__in=Consent.MOBILE_PROVED)
+    allowed = set(consents.values_list("person_id", flat=True))
+    if audience.purpose == Purpose.MEMBER_NEWS and not audience.is_sms:
         allowed |= set(
             Person.objects.filter(
                 pk__in=person_ids, membership_status=Person.MembershipStatus.MEMBER
@@ -120,19 +169,21 @@ def reserved_address_q() -> Q:
     return q
 
 
-def skip_reason_expression(purpose: str) -> Case:
+def skip_reason_expression(audience: Audience) -> Case:
     """SQL for why a person gets no message ("" when they get one), on ``with_consent``
     people. Each suppression reason is an ``IN (subquery)`` test, which PostgreSQL hashes
     once (the snapshot gives it the memory to)."""
+    field = audience.address_field
 
     def suppressed(reason: str) -> Q:
         addresses = Suppression.objects.filter(
-            channel=Channel.EMAIL, reason=reason, purpose__in=["", purpose]
+            channel=audience.channel, reason=reason, purpose__in=["", audience.purpose]
         ).values("address")
-        return Q(email__in=addresses)
+        return Q(**{f"{field}__in": addresses})
 
-    whens = [When(Q(email__isnull=True) | Q(email=""), then=Value(Delivery.Reason.NO_ADDRESS))]
-    if not settings.PRODUCTION:
+    no_address = Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+    whens = [When(no_address, then=Value(Delivery.Reason.NO_ADDRESS))]
+    if not settings.PRODUCTION and not audience.is_sms:
         whens.append(When(~reserved_address_q(), then=Value(Delivery.Reason.NOT_HERE)))
     for reason in (
         Suppression.Reason.BOUNCED,
@@ -140,16 +191,25 @@ def skip_reason_expression(purpose: str) -> Case:
         Suppression.Reason.UNSUBSCRIBED,
     ):
         whens.append(When(suppressed(reason), then=Value(reason)))
-    whens.append(When(consent_q(purpose), then=Value("")))
+    whens.append(When(consent_q(audience), then=Value("")))
+    if audience.is_sms and audience.purpose != Purpose.CASE_UPDATES:
+        # A yes to SMS whose mobile nobody proved (typed by staff, imported).
+        whens.append(When(_consent__isnull=False, then=Value(Delivery.Reason.UNPROVED)))
     return Case(*whens, default=Value(Delivery.Reason.NO_CONSENT), output_field=CharField())
 
 
 def insert_deliveries(mobilization: Mobilization, people: QuerySet[Person]) -> int:
-    """One statement: a delivery row per person of the queryset. Returns rows inserted."""
+    """One statement: a delivery row per person of the queryset. Returns rows inserted.
+    SMS that are not urgent are due after the quiet hours."""
+    audience = Audience.of(mobilization)
     now = timezone.now()
+    if audience.is_sms:
+        from aktivist.mobilization.texting import due_time
+
+        now = due_time(urgent=audience.urgent, now=now)
     reasons = (
-        with_consent(people.order_by(), mobilization.purpose)
-        .annotate(_pid=F("pk"), _reason=skip_reason_expression(mobilization.purpose))
+        with_consent(people.order_by(), audience)
+        .annotate(_pid=F("pk"), _reason=skip_reason_expression(audience))
         .values_list("_pid", "_reason")
     )
     select_sql, params = reasons.query.sql_with_params()

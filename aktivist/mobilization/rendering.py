@@ -77,17 +77,22 @@ MERGE_FIELDS: dict[str, MergeField] = {
 }
 
 
-def check_text(text: str, *, has_action: bool, has_event: bool) -> list[str]:
+def check_text(
+    text: str, *, has_action: bool, has_event: bool, extra_fields: tuple[str, ...] = ()
+) -> list[str]:
     """Problems with a subject or body: unknown merge fields, fields whose link is missing,
-    braces that are not a merge field. Empty when the text is fine."""
+    braces that are not a merge field. Empty when the text is fine. ``extra_fields`` are
+    known too (an urgent template's case fields, filled in before the message is sent)."""
     problems: list[str] = []
     for match in MERGE_RE.finditer(text):
         key = match.group(1)
         merge_field = MERGE_FIELDS.get(key)
+        if merge_field is None and key in extra_fields:
+            continue
         if merge_field is None:
             problems.append(
                 _("Unknown merge field “%(field)s”. Known fields: %(known)s.")
-                % {"field": key, "known": ", ".join(MERGE_FIELDS)}
+                % {"field": key, "known": ", ".join([*MERGE_FIELDS, *extra_fields])}
             )
         elif merge_field.needs == "action" and not has_action:
             problems.append(_("{{ action_link }} needs an action: choose one for the message."))

@@ -3,12 +3,15 @@ and which of the segment's conditions worked (after)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 
-from aktivist.mobilization import outbox
+from aktivist.mobilization import outbox, texting
 from aktivist.mobilization.models import Delivery, Mobilization
 from aktivist.people.models import Person
 from aktivist.segments.builder import describe_leaf, leaves
@@ -23,13 +26,14 @@ class Reach:
     skipped: list[tuple[str, str, int]]  # (reason, label, count)
 
 
-def reach(mobilization: Mobilization, tree: Any, purpose: str) -> Reach:
+def reach(mobilization: Mobilization, tree: Any) -> Reach:
     """How many of the segment's people would get the message now, and why the others
     would not: the snapshot's own reasons, counted without writing anything."""
     people = filter_people(mobilization.created_by, tree).order_by()
+    audience = outbox.Audience.of(mobilization)
     rows = (
-        outbox.with_consent(people, purpose)
-        .annotate(_reason=outbox.skip_reason_expression(purpose))
+        outbox.with_consent(people, audience)
+        .annotate(_reason=outbox.skip_reason_expression(audience))
         .values("_reason")
         .annotate(n=Count("pk"))
     )
@@ -40,6 +44,39 @@ def reach(mobilization: Mobilization, tree: Any, purpose: str) -> Reach:
         key=lambda r: -r[2],
     )
     return Reach(total=sum(counts.values()), reachable=counts.get("", 0), skipped=skipped)
+
+
+@dataclass(frozen=True)
+class SmsCost:
+    recipients: int
+    parts: int  # per message, the longer language version at typical lengths
+    price: Decimal  # per part
+    total: Decimal
+    currency: str
+    quiet_until: dt.datetime | None  # not urgent and in quiet hours: it waits until then
+
+
+def sms_cost(mobilization: Mobilization, recipients: int) -> SmsCost:
+    """What sending the SMS costs: parts × recipients × the price per part."""
+    snapshot = mobilization.message_snapshot or {}
+    message = mobilization.message
+    bodies = [
+        (snapshot.get("body_sv", message.body_sv), "sv"),
+        (snapshot.get("body_en", message.body_en), "en"),
+    ]
+    parts = max(
+        (texting.preview(body, language=lang).segments.count for body, lang in bodies if body),
+        default=0,
+    )
+    price = Decimal(settings.SMS_PRICE_PER_SEGMENT)
+    return SmsCost(
+        recipients=recipients,
+        parts=parts,
+        price=price,
+        total=(price * parts * recipients).quantize(Decimal("0.01")),
+        currency=texting.currency(),
+        quiet_until=None if mobilization.urgent else texting.quiet_until(),
+    )
 
 
 @dataclass(frozen=True)

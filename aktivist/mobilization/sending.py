@@ -1,5 +1,6 @@
 """The workers' side of the outbox: claim a batch, render each message for its recipient,
-send it over one reused connection and record it as sent the moment the server accepted it.
+send it over one reused connection (SMTP, or the SMS provider's HTTP API) and record it as
+sent the moment the server accepted it.
 
 A dispatch runs until nothing is due (or for ``MOBILIZATION_TASK_SECONDS``, after which it
 hands over to a fresh task so queues keep turning). Between messages it checks, about once
@@ -7,8 +8,11 @@ a second, whether a mobilization was paused or cancelled (its unsent rows go bac
 queue, or are cancelled) and renews its lease.
 
 Temporary failures retry later with back-off (a due time on the row); a permanent refusal
-of the address fails the row and suppresses the address (a hard bounce). When the server
-cannot be reached at all, the batch goes back to the queue for half a minute.
+of the address fails the row and suppresses the address (a hard bounce; for SMS a number
+the provider refused or that opted out there). An SMS request the provider may have taken
+without answering (a read timeout) fails as "no answer" and is never sent again: a second
+copy would be worse than none. When the server cannot be reached at all, the batch goes
+back to the queue for half a minute. SMS that are not urgent wait out the quiet hours.
 """
 
 from __future__ import annotations
@@ -25,14 +29,21 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from aktivist.core import sms as core_sms
 from aktivist.core.transports import (
     OutgoingEmail,
     TransportError,
     get_email_transport,
     message_id_for,
 )
-from aktivist.mobilization import outbox, rates, rendering
-from aktivist.mobilization.models import Delivery, Mobilization, Suppression, message_language
+from aktivist.mobilization import outbox, rates, rendering, texting
+from aktivist.mobilization.models import (
+    Channel,
+    Delivery,
+    Mobilization,
+    Suppression,
+    message_language,
+)
 from aktivist.mobilization.suppressions import suppress, suppressed_addresses
 from aktivist.mobilization.tokens import delivery_token, preference_token
 from aktivist.organisation.models import Unit, UnitMembership
@@ -51,6 +62,7 @@ class Recipient:
     person_id: int | None
     attempts: int
     email: str
+    mobile: str
     first_name: str
     last_name: str
     language: str
@@ -71,11 +83,14 @@ def compiled_for(mobilization: Mobilization, language: str) -> rendering.Compile
     if found is None:
         snapshot = mobilization.message_snapshot
         suffix = "en" if language == "en" else "sv"
-        found = rendering.compile_message(
-            subject=snapshot[f"subject_{suffix}"],
-            body=snapshot[f"body_{suffix}"],
-            language=language,
-        )
+        if mobilization.channel == Channel.SMS:
+            found = texting.compile_sms(body=snapshot[f"body_{suffix}"], language=language)
+        else:
+            found = rendering.compile_message(
+                subject=snapshot[f"subject_{suffix}"],
+                body=snapshot[f"body_{suffix}"],
+                language=language,
+            )
         if len(_compiled) > 64:
             _compiled.clear()
         _compiled[key] = found
@@ -123,6 +138,19 @@ def render_email(mobilization: Mobilization, recipient: Recipient) -> OutgoingEm
     )
 
 
+def render_sms(mobilization: Mobilization, recipient: Recipient) -> str:
+    snapshot = mobilization.message_snapshot
+    language = message_language(snapshot, recipient.language)
+    _subject, text, _html = compiled_for(mobilization, language).fill(
+        personal_values(recipient, snapshot)
+    )
+    return text
+
+
+def address_of(recipient: Recipient, mobilization: Mobilization) -> str:
+    return recipient.mobile if mobilization.channel == Channel.SMS else recipient.email
+
+
 # --- Loading a batch ----------------------------------------------------------------------------
 
 
@@ -136,6 +164,7 @@ def load_recipients(batch: outbox.Batch) -> list[Recipient]:
             "person_id",
             "attempts",
             "person__email",
+            "person__mobile",
             "person__first_name",
             "person__last_name",
             "person__language",
@@ -146,7 +175,7 @@ def load_recipients(batch: outbox.Batch) -> list[Recipient]:
     )
     recipients = []
     home_groups: dict[int, str] = {}
-    for pk, mob, person_id, attempts, email, first, last, lang, active, home, kind in rows:
+    for pk, mob, person_id, attempts, email, mobile, first, last, lang, active, home, kind in rows:
         recipients.append(
             Recipient(
                 delivery_id=pk,
@@ -154,6 +183,7 @@ def load_recipients(batch: outbox.Batch) -> list[Recipient]:
                 person_id=person_id,
                 attempts=attempts,
                 email=email or "",
+                mobile=mobile or "",
                 first_name=first or "",
                 last_name=last or "",
                 language=lang or "sv",
@@ -191,19 +221,25 @@ def _still_allowed(
     reasons: dict[int, str] = {}
     by_mobilization: dict[int, list[Recipient]] = defaultdict(list)
     for recipient in recipients:
+        mobilization = mobilizations[recipient.mobilization_id]
         if recipient.person_id is None or not recipient.is_active:
             reasons[recipient.delivery_id] = Delivery.Reason.ERASED
-        elif not recipient.email:
+        elif not address_of(recipient, mobilization):
             reasons[recipient.delivery_id] = Delivery.Reason.NO_ADDRESS
         else:
             by_mobilization[recipient.mobilization_id].append(recipient)
     for mobilization_id, group in by_mobilization.items():
-        purpose = mobilizations[mobilization_id].purpose
-        allowed = outbox.contactable([r.person_id for r in group if r.person_id], purpose)
-        suppressed = suppressed_addresses((r.email for r in group), purpose)
+        mobilization = mobilizations[mobilization_id]
+        audience = outbox.Audience.of(mobilization)
+        allowed = outbox.contactable([r.person_id for r in group if r.person_id], audience)
+        addresses = {r.delivery_id: address_of(r, mobilization) for r in group}
+        suppressed = suppressed_addresses(
+            addresses.values(), audience.purpose, channel=audience.channel
+        )
         for recipient in group:
-            if recipient.email in suppressed:
-                reasons[recipient.delivery_id] = suppressed[recipient.email]
+            address = addresses[recipient.delivery_id]
+            if address in suppressed:
+                reasons[recipient.delivery_id] = suppressed[address]
             elif recipient.person_id not in allowed:
                 reasons[recipient.delivery_id] = Delivery.Reason.NO_CONSENT
     return reasons
@@ -300,12 +336,40 @@ class ServerDown(Exception):
     """The server cannot be reached: stop this dispatch, try again later."""
 
 
+class Transports:
+    """The dispatch's connections: one SMTP (or provider) transport for email and one SMS
+    transport, each opened when first needed and closed at the end."""
+
+    def __init__(self, email: Any = None, sms: Any = None) -> None:
+        self._email = email
+        self._sms = sms
+
+    @property
+    def email(self) -> Any:
+        if self._email is None:
+            self._email = get_email_transport()
+        return self._email
+
+    @property
+    def sms(self) -> Any:
+        if self._sms is None:
+            self._sms = core_sms.get_transport()
+        return self._sms
+
+    def close(self) -> None:
+        for transport in (self._email, self._sms):
+            if transport is not None:
+                transport.close()
+
+
 def _statuses(ids: set[int]) -> dict[int, str]:
     return dict(Mobilization.objects.filter(pk__in=ids).values_list("pk", "status"))
 
 
-def send_batch(batch: outbox.Batch, transport: Any) -> int:
+def send_batch(batch: outbox.Batch, transports: Transports | Any) -> int:
     """Send one claimed batch. Returns how many messages the server accepted."""
+    if not isinstance(transports, Transports):
+        transports = Transports(email=transports)  # an email transport alone
     recipients = load_recipients(batch)
     if not recipients:
         return 0
@@ -320,7 +384,7 @@ def send_batch(batch: outbox.Batch, transport: Any) -> int:
             [r for r in recipients if r.delivery_id not in skips],
             mobilizations,
             batch,
-            transport,
+            transports,
             recorder,
         )
     except ServerDown:
@@ -331,11 +395,59 @@ def send_batch(batch: outbox.Batch, transport: Any) -> int:
         recorder.close()
 
 
+def _send_email(
+    mobilization: Mobilization, recipient: Recipient, transports: Transports, recorder: Recorder
+) -> str | None:
+    """Send one email: the server's id, or None when it did not go (recorded)."""
+    wait_until = rates.take(rates.domain_of(recipient.email))
+    if wait_until is not None:
+        recorder.defer(recipient.delivery_id, wait_until)
+        return None
+    transport = transports.email
+    try:
+        return str(transport.send(render_email(mobilization, recipient)))
+    except TransportError as exc:
+        _failed(recipient, mobilization, exc, recorder)
+        if not exc.permanent and getattr(transport, "connection", True) is None:
+            try:
+                transport.open()
+            except TransportError:
+                raise ServerDown from None
+        return None
+
+
+def _send_sms(
+    mobilization: Mobilization,
+    recipient: Recipient,
+    transports: Transports,
+    recorder: Recorder,
+    quiet_until: dt.datetime | None,
+) -> str | None:
+    """Send one SMS: the provider's id, or None when it did not go (recorded)."""
+    if quiet_until is not None and not mobilization.urgent:
+        recorder.defer(recipient.delivery_id, quiet_until)
+        return None
+    transport = transports.sms
+    try:
+        return str(
+            transport.send(
+                recipient.mobile,
+                render_sms(mobilization, recipient),
+                callback_url=texting.status_callback(transport, recipient.delivery_id),
+            )
+        )
+    except core_sms.TransportError as exc:
+        _failed(recipient, mobilization, exc, recorder)
+        if exc.unreachable:
+            raise ServerDown from None
+        return None
+
+
 def _send_all(
     recipients: list[Recipient],
     mobilizations: dict[int, Mobilization],
     batch: outbox.Batch,
-    transport: Any,
+    transports: Transports,
     recorder: Recorder,
 ) -> int:
     sent = 0
@@ -343,31 +455,24 @@ def _send_all(
     first_sent: set[int] = {pk for pk, m in mobilizations.items() if m.first_sent_at is None}
     next_check = time.monotonic() + CHECK_EVERY_SECONDS
     renew_at = time.monotonic() + settings.MOBILIZATION_LEASE_SECONDS / 3
+    quiet_until = texting.quiet_until()
     for recipient in recipients:
         now_mono = time.monotonic()
         if now_mono >= next_check:
             next_check = now_mono + CHECK_EVERY_SECONDS
             stopped |= _stop_changed(mobilizations, recorder)
+            quiet_until = texting.quiet_until()
             if now_mono >= renew_at:
                 outbox.renew_lease(batch)
                 renew_at = now_mono + settings.MOBILIZATION_LEASE_SECONDS / 3
         if recipient.mobilization_id in stopped:
             continue
         mobilization = mobilizations[recipient.mobilization_id]
-        wait_until = rates.take(rates.domain_of(recipient.email))
-        if wait_until is not None:
-            recorder.defer(recipient.delivery_id, wait_until)
-            continue
-        email = render_email(mobilization, recipient)
-        try:
-            provider_id = transport.send(email)
-        except TransportError as exc:
-            _failed(recipient, mobilization, exc, recorder)
-            if not exc.permanent and getattr(transport, "connection", True) is None:
-                try:
-                    transport.open()
-                except TransportError:
-                    raise ServerDown from None
+        if mobilization.channel == Channel.SMS:
+            provider_id = _send_sms(mobilization, recipient, transports, recorder, quiet_until)
+        else:
+            provider_id = _send_email(mobilization, recipient, transports, recorder)
+        if provider_id is None:
             continue
         if not recorder.sent(recipient.delivery_id, provider_id):
             # The lease ran out and someone else holds the row now: say so, carry on.
@@ -394,11 +499,42 @@ def _stop_changed(mobilizations: dict[int, Mobilization], recorder: Recorder) ->
     return stopped
 
 
+def _suppress_refused(
+    recipient: Recipient, mobilization: Mobilization, exc: TransportError | core_sms.TransportError
+) -> None:
+    if mobilization.channel == Channel.SMS:
+        opted_out = getattr(exc, "opted_out", False)
+        suppress(
+            address=recipient.mobile,
+            channel=Channel.SMS,
+            reason=Suppression.Reason.UNSUBSCRIBED if opted_out else Suppression.Reason.BOUNCED,
+            mobilization=mobilization,
+            source=exc.code[:100],
+        )
+    else:
+        suppress(
+            address=recipient.email,
+            reason=Suppression.Reason.BOUNCED,
+            mobilization=mobilization,
+            source=f"smtp {exc.code[:3]}".strip(),
+        )
+
+
 def _failed(
-    recipient: Recipient, mobilization: Mobilization, exc: TransportError, recorder: Recorder
+    recipient: Recipient,
+    mobilization: Mobilization,
+    exc: TransportError | core_sms.TransportError,
+    recorder: Recorder,
 ) -> None:
     attempts = recipient.attempts + 1
-    if exc.permanent:
+    if getattr(exc, "ambiguous", False):
+        recorder.finished(
+            recipient.delivery_id,
+            status=Delivery.Status.FAILED,
+            reason=Delivery.Reason.NO_ANSWER,
+            error=exc.code or str(exc),
+        )
+    elif exc.permanent:
         recorder.finished(
             recipient.delivery_id,
             status=Delivery.Status.FAILED,
@@ -406,12 +542,7 @@ def _failed(
             error=exc.code or str(exc),
         )
         if exc.recipient_refused:
-            suppress(
-                address=recipient.email,
-                reason=Suppression.Reason.BOUNCED,
-                mobilization=mobilization,
-                source=f"smtp {exc.code[:3]}".strip(),
-            )
+            _suppress_refused(recipient, mobilization, exc)
     elif attempts >= settings.MOBILIZATION_MAX_ATTEMPTS:
         recorder.finished(
             recipient.delivery_id,
@@ -422,10 +553,11 @@ def _failed(
     else:
         recorder.retry_later(recipient.delivery_id, attempts=attempts, error=exc.code or str(exc))
     logger.info(
-        "mobilization.delivery failed delivery=%s permanent=%s code=%s",
+        "mobilization.delivery failed delivery=%s channel=%s permanent=%s code=%s",
         recipient.delivery_id,
+        mobilization.channel,
         exc.permanent,
-        exc.code[:3],
+        exc.code[:12] if mobilization.channel == Channel.SMS else exc.code[:3],
     )
 
 
@@ -447,7 +579,7 @@ def dispatch(
     limit = settings.MOBILIZATION_TASK_SECONDS if max_seconds is None else max_seconds
     deadline = time.monotonic() + limit
     outbox.requeue_expired()
-    transport = get_email_transport()
+    transports = Transports()
     try:
         while True:
             batch = outbox.claim_batch(lane=lane, mobilization_id=mobilization_id)
@@ -455,7 +587,7 @@ def dispatch(
                 break
             result.batches += 1
             try:
-                result.sent += send_batch(batch, transport)
+                result.sent += send_batch(batch, transports)
             except ServerDown:
                 logger.warning("mobilization.dispatch server unreachable, retry later")
                 break
@@ -463,5 +595,5 @@ def dispatch(
                 result.more = True
                 break
     finally:
-        transport.close()
+        transports.close()
     return result

@@ -40,10 +40,11 @@ from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action
 from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.core import audit
+from aktivist.core import sms as core_sms
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.transports import OutgoingEmail, TransportError, get_email_transport
-from aktivist.mobilization import outbox, rendering
-from aktivist.mobilization.models import Delivery, Message, Mobilization
+from aktivist.mobilization import outbox, rendering, texting
+from aktivist.mobilization.models import Delivery, Message, Mobilization, Purpose
 from aktivist.mobilization.selectors import (
     access_message,
     mobilizations_visible_to,
@@ -62,6 +63,7 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_FIELDS = (
     "name",
+    "channel",
     "purpose",
     "subject_sv",
     "body_sv",
@@ -77,17 +79,38 @@ Status = Mobilization.Status
 # --- Messages ---------------------------------------------------------------------------------
 
 
-def message_problems(message: Message) -> dict[str, list[str]]:
-    """Merge-field problems per text field, and an English version that is half there."""
+SMS_MAX_SEGMENTS = 6
+
+
+def message_problems(
+    message: Message, *, extra_fields: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """Merge-field problems per text field, and an English version that is half there.
+    An email needs a subject; an SMS has none and may be at most six parts long."""
     problems: dict[str, list[str]] = {}
-    for name in TEXT_FIELDS:
+    names = ("body_sv", "body_en") if message.is_sms else TEXT_FIELDS
+    for name in names:
         found = rendering.check_text(
             getattr(message, name) or "",
             has_action=message.action_id is not None,
             has_event=message.event_id is not None,
+            extra_fields=extra_fields,
         )
         if found:
             problems[name] = found
+    if message.is_sms:
+        for name, language in (("body_sv", "sv"), ("body_en", "en")):
+            text = (getattr(message, name) or "").strip()
+            if text and name not in problems:
+                parts = texting.preview(text, language=language).segments.count
+                if parts > SMS_MAX_SEGMENTS:
+                    problems.setdefault(name, []).append(
+                        _("An SMS may be at most %(max)s parts long; this one is %(count)s.")
+                        % {"max": SMS_MAX_SEGMENTS, "count": parts}
+                    )
+        return problems
+    if not message.subject_sv.strip():
+        problems.setdefault("subject_sv", []).append(_("An email needs a subject."))
     if bool(message.subject_en.strip()) != bool(message.body_en.strip()):
         missing = "body_en" if message.subject_en.strip() else "subject_en"
         problems.setdefault(missing, []).append(
@@ -106,6 +129,10 @@ def _check_links(actor: Any, message: Message) -> None:
 def _validate_message(actor: Any, message: Message) -> None:
     for name in ("name", *TEXT_FIELDS):
         setattr(message, name, (getattr(message, name) or "").strip())
+    if message.is_sms:
+        message.subject_sv = message.subject_en = ""
+    if message.purpose == Purpose.CASE_UPDATES:
+        raise ValidationError({"purpose": _("Case updates are written on the case's page.")})
     message.full_clean()
     problems = message_problems(message)
     if problems:
@@ -160,6 +187,7 @@ def message_snapshot(message: Message) -> dict[str, Any]:
     return {
         "message_id": message.pk,
         "name": message.name,
+        "channel": message.channel,
         "purpose": message.purpose,
         "subject_sv": message.subject_sv,
         "body_sv": message.body_sv,
@@ -212,11 +240,15 @@ def sample_values(person: Person | None, *, name: str = "") -> dict[str, str]:
 def render_preview(
     message: Message, *, language: str, values: dict[str, str], layout: bool = True
 ) -> tuple[str, str, str]:
-    """(subject, text, html) of one language version for these merge values."""
+    """(subject, text, html) of one language version for these merge values (an SMS: no
+    subject, no HTML)."""
     if language == "en" and message.has_english:
         subject, body = message.subject_en, message.body_en
     else:
         subject, body = message.subject_sv, message.body_sv
+        language = "sv" if message.is_sms else language
+    if message.is_sms:
+        return "", texting.preview(body, language=language, values=values).text, ""
     compiled = rendering.compile_message(
         subject=subject, body=body, language=language, layout=layout
     )
@@ -224,8 +256,12 @@ def render_preview(
 
 
 def message_test_send(*, actor: Any, message: Message, language: str = "sv") -> None:
-    """Send the message to the actor's own address, filled with their own values, with
-    "[Test]" before the subject. Goes through the same transport as the real send."""
+    """Send the message to the actor's own address (an SMS: their own mobile), filled with
+    their own values, with "[Test]" before the subject. Goes through the same transport as
+    the real send."""
+    if message.is_sms:
+        _sms_test_send(actor, message, language)
+        return
     if not getattr(actor, "email", ""):
         raise ApplicationError(_("Your account has no email address."))
     problems = message_problems(message)
@@ -257,6 +293,31 @@ def message_test_send(*, actor: Any, message: Message, language: str = "sv") -> 
             % {"error": exc.code or exc}
         ) from None
     audit.record(actor=actor, verb="message.test_send", obj=message, details={"language": language})
+
+
+def _sms_test_send(actor: Any, message: Message, language: str) -> None:
+    person = getattr(actor, "person", None)
+    mobile = getattr(person, "mobile", "") if person is not None else ""
+    if not mobile:
+        raise ApplicationError(
+            _("Your account's person has no mobile number: add one to get a test SMS.")
+        )
+    if message_problems(message):
+        raise ApplicationError(_("Correct the message before sending a test."))
+    values = texting.example_values() | sample_values(person)
+    _subject, text, _html = render_preview(message, language=language, values=values)
+    try:
+        core_sms.send_sms(to=mobile, body=f"[{_('Test')}] {text}")
+    except core_sms.TransportError as exc:
+        raise ApplicationError(
+            _("The test could not be sent (%(error)s). Try again later.") % {"error": exc.code}
+        ) from None
+    audit.record(
+        actor=actor,
+        verb="message.test_send",
+        obj=message,
+        details={"language": language, "channel": "sms"},
+    )
 
 
 # --- Mobilizations: drafts ----------------------------------------------------------------------
@@ -390,6 +451,7 @@ def mobilization_request_send(
     now = timezone.now()
     mobilization.segment_tree = mobilization.segment.tree
     mobilization.message_snapshot = message_snapshot(message)
+    mobilization.channel = message.channel
     mobilization.estimated_count = count
     mobilization.requested_by = actor
     mobilization.requested_at = now

@@ -53,7 +53,8 @@ def suppress(
     if not address:
         return None
     if person is None:
-        person = Person.objects.filter(email=address).first()
+        by = {"email": address} if channel == Channel.EMAIL else {"mobile": address}
+        person = Person.objects.filter(**by).first()
     digest = address_hash(address)
     for _attempt in range(2):
         existing = Suppression.objects.filter(
@@ -105,7 +106,9 @@ def record_refusal(address: str, code: str) -> None:
     suppress(address=address, reason=Suppression.Reason.BOUNCED, source=f"smtp {code[:3]}")
 
 
-def suppressed_addresses(addresses: Iterable[str], purpose: str) -> dict[str, str]:
+def suppressed_addresses(
+    addresses: Iterable[str], purpose: str, channel: str = Channel.EMAIL
+) -> dict[str, str]:
     """address → reason for those of the addresses that must not get a message of this
     purpose (one query, by hash: rows whose address was erased still count)."""
     by_hash = {address_hash(a): a for a in set(addresses) if a}
@@ -113,7 +116,7 @@ def suppressed_addresses(addresses: Iterable[str], purpose: str) -> dict[str, st
         return {}
     found: dict[str, str] = {}
     rows = Suppression.objects.filter(
-        channel=Channel.EMAIL, address_hash__in=list(by_hash), purpose__in=["", purpose]
+        channel=channel, address_hash__in=list(by_hash), purpose__in=["", purpose]
     ).values_list("address_hash", "reason")
     for digest, reason in rows:
         address = by_hash[digest]

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,9 +20,9 @@ from django.views.decorators.http import require_POST
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
-from aktivist.mobilization import reports, services
+from aktivist.mobilization import reports, services, texting
 from aktivist.mobilization.forms import MessageForm, MobilizationForm, SendForm
-from aktivist.mobilization.models import Message, Mobilization
+from aktivist.mobilization.models import Channel, Message, Mobilization
 from aktivist.mobilization.rendering import MERGE_FIELDS
 from aktivist.mobilization.selectors import (
     access_message,
@@ -133,11 +134,17 @@ def _snapshot_preview(mobilization: Mobilization, language: str) -> tuple[str, s
     if language == "en" and not snapshot.get("has_english"):
         return None
     message = Message(
+        channel=snapshot.get("channel") or mobilization.channel,
         subject_sv=snapshot["subject_sv"],
         body_sv=snapshot["body_sv"],
         subject_en=snapshot["subject_en"],
         body_en=snapshot["body_en"],
     )
+    if message.is_sms:
+        text = texting.preview(
+            message.body_en if language == "en" else message.body_sv, language=language
+        ).text
+        return "", str(linebreaksbr(text, autoescape=True))
     values = services.sample_values(None, name="Amir Karimi")
     subject, _text, html = services.render_preview(
         message, language=language, values=values, layout=False
@@ -177,11 +184,12 @@ def mobilization_reach(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = _("Choose a segment first.")
     else:
         try:
-            context["reach"] = reports.reach(
-                mobilization, mobilization.segment.tree, mobilization.message.purpose
-            )
+            context["reach"] = reports.reach(mobilization, mobilization.segment.tree)
         except SegmentError as exc:
             context["error"] = exc.message
+        else:
+            if mobilization.channel == Channel.SMS:
+                context["sms_cost"] = reports.sms_cost(mobilization, context["reach"].reachable)
     context["threshold"] = settings.MOBILIZATION_APPROVAL_THRESHOLD
     return render(request, "mobilization/_reach.html", context)
 
@@ -292,6 +300,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 def _message_initial(message: Message) -> dict[str, Any]:
     return {
         "name": message.name,
+        "channel": message.channel,
         "purpose": message.purpose,
         "action": message.action_id,
         "event": message.event_id,
@@ -303,7 +312,11 @@ def _message_initial(message: Message) -> dict[str, Any]:
 
 
 def _message_page(request: HttpRequest, message: Message | None) -> HttpResponse:
-    initial = _message_initial(message) if message else {"purpose": "campaigns"}
+    initial = (
+        _message_initial(message)
+        if message
+        else {"purpose": "campaigns", "channel": request.GET.get("channel", "email")}
+    )
     form = MessageForm(_posted(request), initial=initial, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -350,7 +363,10 @@ def message_preview(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = {k: request.POST.get(k, "") for k in services.TEXT_FIELDS}
     cleaned = getattr(form, "cleaned_data", {})
-    message = Message(**data, action=cleaned.get("action"), event=cleaned.get("event"))
+    channel = Channel.SMS if request.POST.get("channel") == Channel.SMS else Channel.EMAIL
+    message = Message(
+        **data, channel=channel, action=cleaned.get("action"), event=cleaned.get("event")
+    )
     problems = services.message_problems(message)
     query = request.POST.get("preview_as", "").strip()[:200]
     person = people_search(request.user, query).first() if query else None
@@ -363,6 +379,16 @@ def message_preview(request: HttpRequest) -> HttpResponse:
         "language": language,
         "has_english": message.has_english,
     }
+    if message.is_sms:
+        if message.body_sv or (language == "en" and message.body_en):
+            body = message.body_en if language == "en" and message.has_english else message.body_sv
+            sms = texting.preview(
+                body,
+                language=language if message.has_english else "sv",
+                values=texting.example_values() | {k: v for k, v in values.items() if v},
+            )
+            context.update(sms=sms, currency=texting.currency())
+        return render(request, "mobilization/_sms_preview.html", context)
     if message.subject_sv or message.body_sv:
         subject, text, html = services.render_preview(
             message, language=language, values=values, layout=False

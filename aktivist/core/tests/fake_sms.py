@@ -2,7 +2,8 @@
 
 Run as its own process: ``python -m aktivist.core.tests.fake_sms PORT LOGFILE USER PASSWORD``.
 Every accepted message is appended to LOGFILE as one JSON line (provider, to, from, body,
-id, time). Built from the providers' published documentation:
+id, callback — the delivery-report address it was given —, time). Built from the
+providers' published documentation:
 
 46elks — https://46elks.com/docs/send-sms and https://46elks.se/docs/show-sms-id
     "POST https://api.46elks.com/a1/sms", parameters ``from`` ("Either a text sender ID or a
@@ -84,7 +85,9 @@ class Handler(BaseHTTPRequestHandler):
             return "slow"
         return "ok"
 
-    def _record(self, provider: str, to: str, sender: str, body: str, message_id: str) -> None:
+    def _record(
+        self, provider: str, to: str, sender: str, body: str, message_id: str, callback: str
+    ) -> None:
         line = json.dumps(
             {
                 "provider": provider,
@@ -92,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
                 "from": sender,
                 "body": body,
                 "id": message_id,
+                "callback": callback,
                 "time": time.time(),
             }
         )
@@ -109,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(500, b"Internal server error", "text/plain")
             return
         message_id = "s" + secrets.token_hex(16)
-        self._record("46elks", to, sender, body, message_id)
+        self._record("46elks", to, sender, body, message_id, form.get("whendelivered", ""))
         answer = {
             "status": "created",
             "direction": "outgoing",
@@ -146,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(status, json.dumps(error).encode())
             return
         sid = "SM" + secrets.token_hex(16)
-        self._record("twilio", to, sender, body, sid)
+        self._record("twilio", to, sender, body, sid, form.get("StatusCallback", ""))
         answer = {
             "sid": sid,
             "status": "queued",
