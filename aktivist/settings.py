@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "aktivist.programmes",
     "aktivist.engagement",
     "aktivist.mobilization",
+    "aktivist.urgent",
     "aktivist.public",
     "anymail",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("engagement/", include("aktivist.engagement.urls")),
     path("segments/", include("aktivist.segments.urls")),
     path("mobilizations/", include("aktivist.mobilization.urls")),
+    path("urgent/", include("aktivist.urgent.urls")),
     path("campaigns/", include("aktivist.campaigns.urls")),
     path("campaigns/", include("aktivist.campaigns.urls_handover")),
     path("programmes/", include("aktivist.programmes.urls")),

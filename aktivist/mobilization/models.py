@@ -135,6 +135,7 @@ class Mobilization(BaseModel):
         "segments.Segment",
         verbose_name=_("segment"),
         null=True,
+        blank=True,  # an urgent case's sends freeze their own tree (``audience`` says whom)
         on_delete=models.SET_NULL,
         related_name="mobilizations",
     )

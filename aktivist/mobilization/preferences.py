@@ -3,10 +3,12 @@ no login), which topics they get by which channel, or leaves everything.
 
 Email topics can be switched on and off here: the link came to the address, which proves
 the person holds it, so a "yes" is confirmed at once and recorded with the exact words
-shown. SMS topics can only be switched off here (a new SMS consent is confirmed by a code
-sent to the mobile). Member news is for members, on the basis of their membership: a
-member switches it off and on again. Transactional messages (confirmations, reminders of
-events they signed up for) are not topics and keep coming.
+shown. SMS topics are switched off here; the one SMS topic that can be switched on here is
+the rapid-response network, and only by a code sent to the mobile (the person's own
+mobile, or for a person without one the number they type, which becomes theirs once the
+code proves it). Member news is for members, on the basis of their membership: a member
+switches it off and on again. Transactional messages (confirmations, reminders of events
+they signed up for) are not topics and keep coming.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktivist.core import audit
+from aktivist.core.exceptions import ApplicationError
+from aktivist.lib.normalise import is_mobile, normalise_phone
 from aktivist.mobilization.models import Purpose, Suppression, address_hash
 from aktivist.mobilization.suppressions import (
     leave_everything,
     lift_unsubscribe,
     suppress,
 )
-from aktivist.people.consents import ConsentChoice, wording_for
+from aktivist.people.consents import ConsentChoice, consents_confirm_sms, wording_for
 from aktivist.people.models import Consent, Person
 
 SOURCE = "preference centre"
@@ -217,3 +222,99 @@ def preferences_save(*, person: Person, wanted: set[str], language: str) -> list
 
 def preferences_leave_everything(*, person: Person) -> None:
     leave_everything(person=person, source=SOURCE)
+
+
+# --- Joining the rapid-response network by SMS ------------------------------------------------
+
+NETWORK_SMS = ConsentChoice(
+    key="pref_sms_rapid_response",
+    purpose=Consent.Purpose.RAPID_RESPONSE,
+    channels=(Consent.Channel.SMS,),
+    version="2026-12-preferences-sms-rapid-1",
+    label=gettext_lazy(
+        "Yes, send me an SMS when someone is at risk and quick action can help (the "
+        "rapid-response network). I can reply STOPP at any time."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NetworkSms:
+    joined: bool  # a confirmed SMS consent to the network, the mobile proved
+    waiting_for_code: bool  # asked to join: a code is (or is being) sent
+    mobile_ending: str  # the last digits of the person's own mobile ("" without one)
+
+
+def _network_consent(person: Person) -> Consent | None:
+    return Consent.objects.filter(
+        person=person, channel=Consent.Channel.SMS, purpose=Consent.Purpose.RAPID_RESPONSE
+    ).first()
+
+
+def network_sms_of(person: Person) -> NetworkSms:
+    consent = _network_consent(person)
+    joined = (
+        consent is not None
+        and consent.status == Consent.Status.CONFIRMED
+        and consent.confirmed_by in Consent.MOBILE_PROVED
+    )
+    waiting = consent is not None and consent.status == Consent.Status.PENDING
+    return NetworkSms(
+        joined=joined, waiting_for_code=waiting, mobile_ending=(person.mobile or "")[-2:]
+    )
+
+
+@transaction.atomic
+def network_sms_request(*, person: Person, mobile: str, language: str) -> Consent:
+    """Record the wish to join by SMS (pending, with the exact words shown) and send a code
+    to the mobile once this commits. The person's own mobile is used when they have one."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if network_sms_of(person).joined:
+        raise ApplicationError(_("You are already in the rapid-response network by SMS."))
+    typed = ""
+    if not person.mobile:
+        typed = normalise_phone(mobile) or ""
+        if not typed or not is_mobile(typed):
+            raise ApplicationError(_("Enter a valid mobile number."))
+    _text, digest = wording_for(NETWORK_SMS, language)
+    consent, _created = Consent.objects.select_for_update().get_or_create(
+        person=person,
+        channel=Consent.Channel.SMS,
+        purpose=Consent.Purpose.RAPID_RESPONSE,
+        defaults={"status": Consent.Status.PENDING},
+    )
+    consent.status = Consent.Status.PENDING
+    consent.withdrawn_at = None
+    consent.wording_version = NETWORK_SMS.version
+    consent.wording_hash = digest
+    consent.source = SOURCE
+    consent.pending_mobile = typed
+    consent.save()
+    audit.record(
+        actor=None,
+        verb="preferences.network_sms_request",
+        obj=person,
+        details={"source": SOURCE},
+    )
+    from aktivist.people.tasks import send_consent_confirmations
+
+    consent_id = consent.pk
+    transaction.on_commit(lambda: send_consent_confirmations.enqueue([consent_id], language))
+    return consent
+
+
+def network_sms_confirm(*, person: Person, code: str) -> bool:
+    """True when the code confirms the person's pending SMS consent to the network."""
+    consent = _network_consent(person)
+    if consent is None or consent.status != Consent.Status.PENDING:
+        return False
+    confirmed = consents_confirm_sms(consent_ids=[consent.pk], code=code)
+    if confirmed:
+        mobile = Person.objects.filter(pk=person.pk).values_list("mobile", flat=True).first()
+        if mobile:
+            Suppression.objects.filter(
+                channel=Consent.Channel.SMS,
+                address_hash=address_hash(mobile),
+                reason=Suppression.Reason.UNSUBSCRIBED,
+            ).delete()
+    return confirmed

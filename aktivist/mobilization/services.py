@@ -54,7 +54,7 @@ from aktivist.organisation.services import owner_unit
 from aktivist.people.models import Person
 from aktivist.programmes.models import Event
 from aktivist.programmes.selectors import events_visible_to
-from aktivist.segments.compiler import filter_people
+from aktivist.segments.compiler import filter_people, validate_tree
 from aktivist.segments.models import Segment
 from aktivist.segments.registry import SegmentError
 from aktivist.segments.selectors import segments_visible_to
@@ -126,12 +126,12 @@ def _check_links(actor: Any, message: Message) -> None:
         raise ValidationError({"event": _("Unknown event.")})
 
 
-def _validate_message(actor: Any, message: Message) -> None:
+def _validate_message(actor: Any, message: Message, *, case_update: bool = False) -> None:
     for name in ("name", *TEXT_FIELDS):
         setattr(message, name, (getattr(message, name) or "").strip())
     if message.is_sms:
         message.subject_sv = message.subject_en = ""
-    if message.purpose == Purpose.CASE_UPDATES:
+    if (message.purpose == Purpose.CASE_UPDATES) != case_update:
         raise ValidationError({"purpose": _("Case updates are written on the case's page.")})
     message.full_clean()
     problems = message_problems(message)
@@ -141,14 +141,16 @@ def _validate_message(actor: Any, message: Message) -> None:
 
 
 @transaction.atomic
-def message_create(*, actor: Any, **fields: Any) -> Message:
+def message_create(*, actor: Any, case_update: bool = False, **fields: Any) -> Message:
+    """A message from the fields of MESSAGE_FIELDS. ``case_update``: the urgent-case page
+    writes an update to those who acted (purpose CASE_UPDATES, which nothing else may use)."""
     message = Message(
         **{k: v for k, v in fields.items() if k in MESSAGE_FIELDS},
         unit=owner_unit(actor),
         created_by=actor,
         updated_by=actor,
     )
-    _validate_message(actor, message)
+    _validate_message(actor, message, case_update=case_update)
     message.save()
     audit.record(actor=actor, verb="message.create", obj=message, details={"name": message.name})
     return message
@@ -469,6 +471,65 @@ def mobilization_request_send(
     )
     if mobilization.status == Status.SCHEDULED:
         _start_if_due(mobilization)
+    return mobilization
+
+
+@transaction.atomic
+def mobilization_send_preapproved(
+    *,
+    actor: Any,
+    name: str,
+    message: Message,
+    tree: Any,
+    audience: str,
+    basis: str,
+    urgent: bool = False,
+    approved_by: Any = None,
+    send_at: dt.datetime | None = None,
+    follows: Mobilization | None = None,
+) -> Mobilization:
+    """Send without asking for a second approval, because it was given before: a message
+    from an urgent template a second staff member approved when it was written, or a case
+    update (it goes only to those who acted). ``basis`` says which, for the audit trail.
+    The tree is frozen as given (no saved segment); ``audience`` says in words who it is."""
+    _check_draft_parts(actor, message=message, segment=None, urgent=urgent)
+    try:
+        tree = validate_tree(tree)
+    except SegmentError as exc:
+        raise ApplicationError(exc.message) from None
+    now = timezone.now()
+    mobilization = Mobilization(
+        name=name.strip()[:200],
+        message=message,
+        segment=None,
+        segment_tree=tree,
+        message_snapshot=message_snapshot(message),
+        channel=message.channel,
+        urgent=urgent,
+        follows=follows,
+        audience=audience[:200],
+        send_at=send_at,
+        unit=owner_unit(actor),
+        created_by=actor,
+        requested_by=actor,
+        requested_at=now,
+        approved_by=approved_by,
+        approved_at=now,
+        status=Status.SCHEDULED,
+    )
+    mobilization.full_clean()
+    mobilization.save()
+    audit.record(
+        actor=actor,
+        verb="mobilization.send_preapproved",
+        obj=mobilization,
+        details={
+            "basis": basis,
+            "approved_by": approved_by.pk if approved_by else None,
+            "send_at": send_at.isoformat() if send_at else None,
+        },
+    )
+    _start_if_due(mobilization)
     return mobilization
 
 

@@ -30,25 +30,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    CharField,
     Count,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
 from django.db.models.functions import ExtractYear, TruncDate
-from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import User
-from aktivist.organisation.models import Role, Unit
-from aktivist.organisation.scoping import subtree_q
+from aktivist.organisation.districts import (
+    district_names,
+    district_of_home_unit,
+    districts_in_sight,
+)
+from aktivist.organisation.models import Role
 from aktivist.people.models import Person
 from aktivist.programmes.models import Programme, ProgrammeCompletion, Registration
 
@@ -142,21 +142,6 @@ def _went_on(**programme: Any) -> Q:
     return Q(Exists(attended)) | Q(Exists(completed))
 
 
-def _district_of_home_unit() -> Subquery:
-    """The id of the district the person's home unit lies in (nearest first)."""
-    return Subquery(
-        Unit.objects.filter(
-            StartsWith(
-                ExpressionWrapper(OuterRef("home_unit__path"), output_field=CharField()),
-                F("path"),
-            ),
-            kind=Unit.Kind.DISTRICT,
-        )
-        .order_by("-depth")
-        .values("pk")[:1]
-    )
-
-
 def _people(start: dt.date, end: dt.date) -> QuerySet[Person]:
     meetings = _meetings(start, end)
     first_meeting = (
@@ -167,25 +152,13 @@ def _people(start: dt.date, end: dt.date) -> QuerySet[Person]:
     return (
         Person.objects.filter(pk__in=meetings.values("person_id"))
         .annotate(first_at=Subquery(first_meeting))
-        .annotate(first_on=TruncDate("first_at"), district=_district_of_home_unit())
-    )
-
-
-def _district_scope(viewer: Any) -> list[int] | None:
-    """None: every district (and the no-district row); else the districts in sight."""
-    scope = scope_for(viewer)
-    if scope.is_national or scope.role == User.AccessRole.BOARD:
-        return None
-    if scope.role != User.AccessRole.DISTRICT or not scope.unit_paths:
-        return []
-    return list(
-        Unit.objects.filter(subtree_q(scope), kind=Unit.Kind.DISTRICT).values_list("pk", flat=True)
+        .annotate(first_on=TruncDate("first_at"), district=district_of_home_unit())
     )
 
 
 def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
     """The report for the viewer (who must pass ``can_see_red_thread``)."""
-    districts = _district_scope(viewer)
+    districts = districts_in_sight(viewer)
     people = _people(start, end)
     if districts is not None:
         # ``district`` is an annotation of _people() (django-stubs cannot see it).
@@ -221,15 +194,7 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
             role=values["n_role"],
         )
     # Every district in sight gets a row (a district with nobody is a finding too).
-    district_units = Unit.objects.filter(kind=Unit.Kind.DISTRICT, is_active=True)
-    if districts is not None:
-        district_units = district_units.filter(pk__in=districts)
-    names = dict(district_units.values_list("pk", "name"))
-    names.update(
-        Unit.objects.filter(pk__in=[k for k in by_district if k and k not in names]).values_list(
-            "pk", "name"
-        )
-    )
+    names = district_names(districts, list(by_district))
     rows = [
         by_district.get(pk) or RedThreadRow(district_id=pk, name="")
         for pk in sorted(names, key=lambda pk: names[pk].casefold())

@@ -85,3 +85,17 @@ def sms_code_by_ip(request: HttpRequest) -> Limited | None:
     """SMS code attempts: each code has few attempts of its own; this stops hammering."""
     rate = f"{settings.PUBLIC_SIGNATURES_PER_IP_PER_MINUTE}/m"
     return _hit(request, group="public.sms-code.ip", value=client_ip(request), rate=rate)
+
+
+SMS_CODES_PER_PERSON_PER_HOUR = 5
+
+
+def sms_code_sent_to_person(request: HttpRequest, person_id: int) -> Limited | None:
+    """Codes asked for from a preference centre: a few an hour per person (each costs an
+    SMS and lands on someone's phone)."""
+    return _hit(
+        request,
+        group="public.sms-code.person",
+        value=_hashed("person", str(person_id)),
+        rate=f"{SMS_CODES_PER_PERSON_PER_HOUR}/h",
+    )

@@ -12,12 +12,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aktivist.core.exceptions import ApplicationError
 from aktivist.mobilization import preferences, tracking
 from aktivist.mobilization.models import Delivery, Purpose
 from aktivist.mobilization.suppressions import unsubscribe_from_purpose
 from aktivist.mobilization.tokens import delivery_id_from, person_id_from, preference_token
 from aktivist.people.models import Person
-from aktivist.public.views import public_view, render_public, with_params
+from aktivist.public import limits
+from aktivist.public.forms import SmsCodeForm
+from aktivist.public.views import public_view, render_public, too_many, with_params
 
 
 @public_view()
@@ -102,7 +105,18 @@ def preference_centre(request: HttpRequest, token: str, *, embed: bool = False) 
     person = _person(token)
     language = translation.get_language() or "sv"
     notice = ""
-    if request.method == "POST":
+    network_error = ""
+    network_step = request.POST.get("network", "") if request.method == "POST" else ""
+    if network_step:
+        limited = (
+            limits.sms_code_sent_to_person(request, person.pk)
+            if network_step == "join"
+            else limits.sms_code_by_ip(request)
+        )
+        if limited:
+            return too_many(request, limited.retry_after, embed=embed)
+        notice, network_error = _network_step(request, person, network_step, language)
+    elif request.method == "POST":
         if request.POST.get("leave") == "everything":
             preferences.preferences_leave_everything(person=person)
             notice = _(
@@ -115,7 +129,32 @@ def preference_centre(request: HttpRequest, token: str, *, embed: bool = False) 
             notice = _("Your choices are saved.") if changed else _("Nothing was changed.")
     context = {
         "preferences": preferences.preferences_of(person),
+        "network": preferences.network_sms_of(person),
+        "network_label": preferences.NETWORK_SMS.label,
+        "network_error": network_error,
+        "code_form": SmsCodeForm(),
         "notice": notice,
         "form_url": with_params(request.path, lang=language),
     }
     return render_public(request, "public/preferences.html", context, embed=embed)
+
+
+def _network_step(
+    request: HttpRequest, person: Person, step: str, language: str
+) -> tuple[str, str]:
+    """Join the rapid-response network by SMS: ask for a code, then give it. Returns
+    (notice, error)."""
+    if step == "join":
+        try:
+            preferences.network_sms_request(
+                person=person, mobile=request.POST.get("mobile", ""), language=language
+            )
+        except ApplicationError as exc:
+            return "", exc.message
+        return _("We have sent you a code by SMS. Enter it below."), ""
+    form = SmsCodeForm(request.POST)
+    if form.is_valid() and preferences.network_sms_confirm(
+        person=person, code=form.cleaned_data["code"]
+    ):
+        return _("Welcome to the rapid-response network! We will text you when it counts."), ""
+    return "", _("That code is wrong or has expired.")

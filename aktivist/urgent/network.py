@@ -1,0 +1,182 @@
+"""The rapid-response network in figures: how many are in it by district and channel, and
+how it has grown month by month. Aggregates only (the board may see them); a district
+representative sees their districts.
+
+A person is in the network by email with a confirmed rapid-response consent for email, and
+by SMS with one for SMS whose mobile was proved (a code, or an SMS from the number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from aktivist.campaigns.charts import BarChart, Bucket, bar_chart
+from aktivist.organisation.districts import (
+    district_names,
+    district_of_home_unit,
+    districts_in_sight,
+)
+from aktivist.people.models import Consent
+
+MONTHS = 12
+
+
+@dataclass
+class NetworkRow:
+    district_id: int | None
+    name: str
+    email: int = 0
+    sms: int = 0
+    either: int = 0
+
+
+@dataclass
+class Month:
+    start: dt.date
+    joined: int  # people whose first confirmation fell in the month
+    size: int  # people in the network at the month's end (or now)
+
+
+@dataclass
+class NetworkReport:
+    rows: list[NetworkRow] = field(default_factory=list)
+    total: NetworkRow = field(default_factory=lambda: NetworkRow(None, ""))
+    months: list[Month] = field(default_factory=list)
+    chart: BarChart | None = None
+    all_districts: bool = True
+
+
+def network_q() -> Q:
+    return Q(purpose=Consent.Purpose.RAPID_RESPONSE) & (
+        Q(channel=Consent.Channel.EMAIL)
+        | Q(channel=Consent.Channel.SMS, confirmed_by__in=Consent.MOBILE_PROVED)
+    )
+
+
+def _consents(districts: list[int] | None) -> QuerySet[Consent]:
+    qs = Consent.objects.filter(network_q(), person__is_active=True)
+    if districts is not None:
+        qs = qs.alias(district=district_of_home_unit("person__")).filter(district__in=districts)
+    return qs
+
+
+def _by_district(districts: list[int] | None) -> list[NetworkRow]:
+    counts = (
+        _consents(districts)
+        .filter(status=Consent.Status.CONFIRMED)
+        .annotate(district=district_of_home_unit("person__"))
+        .values("district")
+        .annotate(
+            email=Count("person", filter=Q(channel=Consent.Channel.EMAIL), distinct=True),
+            sms=Count("person", filter=Q(channel=Consent.Channel.SMS), distinct=True),
+            either=Count("person", distinct=True),
+        )
+        .order_by()
+    )
+    found = {
+        c["district"]: NetworkRow(c["district"], "", c["email"], c["sms"], c["either"])
+        for c in counts
+    }
+    names = district_names(districts, list(found))
+    rows = [
+        found.get(pk) or NetworkRow(pk, "")
+        for pk in sorted(names, key=lambda pk: names[pk].casefold())
+    ]
+    for row in rows:
+        row.name = names[row.district_id] if row.district_id is not None else ""
+    if districts is None:
+        rows.append(found.get(None) or NetworkRow(None, ""))
+        rows[-1].name = _("No district")
+    return rows
+
+
+def _month_starts(today: dt.date) -> list[dt.date]:
+    first = today.replace(day=1)
+    starts = []
+    for back in range(MONTHS - 1, -1, -1):
+        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
+        starts.append(dt.date(year, month + 1, 1))
+    return starts
+
+
+def _growth(districts: list[int] | None, now: dt.datetime) -> list[Month]:
+    zone = timezone.get_current_timezone()
+    consents = _consents(districts).exclude(status=Consent.Status.PENDING)
+    months = []
+    starts = _month_starts(timezone.localdate(now))
+    for index, start in enumerate(starts):
+        following = starts[index + 1] if index + 1 < len(starts) else None
+        end = (
+            dt.datetime.combine(following, dt.time(), tzinfo=zone) if following is not None else now
+        )
+        begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+        in_network = consents.filter(confirmed_at__lt=end).filter(
+            Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
+        )
+        earlier = consents.filter(confirmed_at__lt=begin).values("person_id")
+        months.append(
+            Month(
+                start=start,
+                size=in_network.values("person_id").distinct().count(),
+                joined=consents.filter(confirmed_at__gte=begin, confirmed_at__lt=end)
+                .exclude(person_id__in=earlier)
+                .values("person_id")
+                .distinct()
+                .count(),
+            )
+        )
+    return months
+
+
+def network_report(viewer: Any, *, now: dt.datetime | None = None) -> NetworkReport:
+    now = now or timezone.now()
+    districts = districts_in_sight(viewer)
+    report = NetworkReport(all_districts=districts is None)
+    report.rows = _by_district(districts)
+    for row in report.rows:
+        report.total.email += row.email
+        report.total.sms += row.sms
+        report.total.either += row.either
+    report.total.name = _("Total")
+    report.months = _growth(districts, now)
+    buckets = [
+        Bucket(
+            start=dt.datetime.combine(m.start, dt.time(), tzinfo=timezone.get_current_timezone()),
+            label=formats.date_format(m.start, "M y"),
+            long_label=formats.date_format(m.start, "F Y"),
+            count=m.size,
+        )
+        for m in report.months
+    ]
+    title = _("People in the network at each month's end")
+    last = report.months[-1].size if report.months else 0
+    report.chart = bar_chart(
+        buckets,
+        chart_id="network-growth",
+        title=title,
+        description=_("%(title)s: %(first)s twelve months ago, %(last)s now.")
+        % {
+            "title": title,
+            "first": formats.number_format(report.months[0].size if report.months else 0, 0),
+            "last": formats.number_format(last, 0),
+        },
+    )
+    return report
+
+
+def can_see_network(viewer: Any) -> bool:
+    from aktivist.accounts.access import scope_for
+    from aktivist.accounts.models import User
+
+    scope = scope_for(viewer)
+    return bool(
+        scope.is_national
+        or scope.role == User.AccessRole.BOARD
+        or (scope.role == User.AccessRole.DISTRICT and scope.sees_people)
+    )
