@@ -121,18 +121,21 @@ class SmtpSink:
     def count(self) -> int:
         return sum(1 for _ in os.scandir(self.directory))
 
-    def recipients(self) -> tuple[Counter[str], float]:
-        """Every envelope recipient counted (from the dumps' X-Rcpt-Args), and when the
-        last message arrived (the newest file's time)."""
+    def recipients(self, domain: str = "") -> tuple[Counter[str], float]:
+        """Every envelope recipient (at ``domain`` when given) counted from the dumps'
+        X-Rcpt-Args, and when the last of their messages arrived (its file's time)."""
         counts: Counter[str] = Counter()
         last = 0.0
+        suffix = f"@{domain}".lower()
         for entry in self.files():
-            last = max(last, entry.stat().st_mtime)
             with open(entry.path, "rb") as f:
                 head = f.read(2048)
             for line in head.split(b"\n"):
                 if line.startswith(b"X-Rcpt-Args:"):
-                    counts[line.split(b":", 1)[1].strip().strip(b"<>").decode().lower()] += 1
+                    address = line.split(b":", 1)[1].strip().strip(b"<>").decode().lower()
+                    if address.endswith(suffix):
+                        counts[address] += 1
+                        last = max(last, entry.stat().st_mtime)
                 elif not line.strip():
                     break
         return counts, last

@@ -243,15 +243,18 @@ class Batch:
     lease_until: dt.datetime
 
 
-def _active_mobilizations(lane: str) -> list[list[int]]:
-    """Groups of mobilization ids to claim from, in order: the urgent lane first."""
+def _active_mobilizations(lane: str) -> list[int]:
+    """The mobilizations to claim from, in order: every urgent one before any bulk one,
+    and within each lane in a random order. So the workers share themselves between
+    mobilizations of equal rank (an urgent action's SMS goes out alongside its email,
+    not after it; one district's large send does not hold another's back)."""
     rows = list(
         Mobilization.objects.filter(status__in=Mobilization.ACTIVE).values_list("pk", "urgent")
     )
+    shuffle = random.SystemRandom().sample
     urgent = [pk for pk, is_urgent in rows if is_urgent]
-    bulk = [pk for pk, is_urgent in rows if not is_urgent]
-    groups = [urgent] if lane == "urgent" else [urgent, bulk]
-    return [g for g in groups if g]
+    bulk = [pk for pk, is_urgent in rows if not is_urgent] if lane != "urgent" else []
+    return shuffle(urgent, len(urgent)) + shuffle(bulk, len(bulk))
 
 
 def new_claim() -> int:
@@ -265,11 +268,11 @@ def lease_length() -> dt.timedelta:
 def claim_batch(
     *, lane: str = "default", size: int | None = None, mobilization_id: int | None = None
 ) -> Batch | None:
-    """Claim up to ``size`` due pending deliveries (urgent mobilizations first) for this
-    worker. None when nothing is due."""
+    """Claim up to ``size`` due pending deliveries of one mobilization (urgent ones first)
+    for this worker. None when nothing is due."""
     size = size or settings.MOBILIZATION_BATCH_SIZE
-    groups = [[mobilization_id]] if mobilization_id else _active_mobilizations(lane)
-    for mobilization_ids in groups:
+    candidates = [mobilization_id] if mobilization_id else _active_mobilizations(lane)
+    for candidate in candidates:
         now = timezone.now()
         claim = new_claim()
         lease_until = now + lease_length()
@@ -277,7 +280,7 @@ def claim_batch(
             ids = list(
                 Delivery.objects.select_for_update(skip_locked=True)
                 .filter(
-                    mobilization_id__in=mobilization_ids,
+                    mobilization_id=candidate,
                     status=Delivery.Status.PENDING,
                     due_at__lte=now,
                 )

@@ -95,6 +95,21 @@ def test_urgent_work_is_claimed_before_bulk_work(personas):
     assert bulk.pk
 
 
+def test_workers_share_themselves_between_mobilizations_of_the_same_lane(personas):
+    # An urgent action's email and SMS go out side by side, not one after the other.
+    first = started(personas.staff, audience(25, tag="First"), urgent=True)
+    second = started(personas.staff, audience(25, tag="Second"), urgent=True)
+    claimed: list[int] = []
+    for _ in range(20):
+        batch = outbox.claim_batch(size=1)
+        assert batch is not None
+        claimed += Delivery.objects.filter(pk__in=batch.ids).values_list(
+            "mobilization_id", flat=True
+        )
+    # Either alone would be 20 of 25 (a chance of one in half a million).
+    assert set(claimed) == {first.pk, second.pk}
+
+
 def test_a_domain_gets_no_more_than_its_rate_a_minute(personas, settings, mailoutbox):
     settings.EMAIL_DOMAIN_RATES = {"example.net": 2}
     started(personas.staff, audience(5, tag="Net", domain="example.net"))

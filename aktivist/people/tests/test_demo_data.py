@@ -43,7 +43,10 @@ def wipe() -> None:
     from aktivist.mobilization.models import Delivery, Message, Mobilization
     from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
     from aktivist.segments.models import Segment
+    from aktivist.urgent.models import UrgentCase, UrgentTemplate
 
+    UrgentCase.objects.all().delete()
+    UrgentTemplate.objects.all().delete()
     Delivery.objects.all().delete()
     Mobilization.objects.all().delete()
     Message.objects.all().delete()
@@ -259,3 +262,29 @@ def test_demo_mobilizations_show_a_sent_call_and_a_draft_to_reserved_addresses_o
         "person__email", flat=True
     )
     assert all(RESERVED_EMAIL.match(e) for e in emails)
+
+
+def test_a_duty_officer_can_send_an_urgent_action_from_the_demo_at_once(demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aktivist.urgent.models import UrgentTemplate
+    from aktivist.urgent.services import CaseText, case_open_and_send
+
+    approved = UrgentTemplate.objects.get(status=UrgentTemplate.Status.APPROVED)
+    assert UrgentTemplate.objects.filter(status=UrgentTemplate.Status.AWAITING_APPROVAL).exists()
+    staff = User.objects.get(email=demo_account("staff").email)
+    case = case_open_and_send(
+        actor=staff,
+        template=approved,
+        case=CaseText(
+            title_sv="Frige Leyla",
+            title_en="",
+            summary_sv="Leyla greps i natt.",
+            summary_en="",
+            deadline=timezone.now() + dt.timedelta(days=2),
+        ),
+    )
+    assert case.email_mobilization is not None and case.email_mobilization.urgent
+    assert case.email_mobilization.status != "awaiting_approval"

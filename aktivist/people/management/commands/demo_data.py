@@ -138,6 +138,9 @@ class Command(BaseCommand):
         load_mobilization_demo(
             seed=seed, out=lambda line: self.stdout.write(self.style.SUCCESS(line))
         )
+        from aktivist.urgent.demo import load_urgent_demo
+
+        load_urgent_demo(out=lambda line: self.stdout.write(self.style.SUCCESS(line)))
 
     def _engagement(self) -> None:
         """Everyone's level on the ladder: the demo's bulk writes send no signals."""
