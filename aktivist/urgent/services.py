@@ -278,6 +278,19 @@ def case_messages(template: UrgentTemplate, case: CaseText, action: Action | Non
     return CaseMessages(email=email, sms=sms, follow_up=follow_up)
 
 
+def case_preview_messages(
+    template: UrgentTemplate, case: CaseText, action: Action | None
+) -> CaseMessages:
+    """The case's messages for the preview. Without an existing action the page is made
+    when the case is sent, so the link fields count as having their action."""
+    drafts = case_messages(template, case, action)
+    if action is None:
+        for message in (drafts.email, drafts.sms, drafts.follow_up):
+            if message is not None:
+                message.action_id = 0  # never saved: the page to come
+    return drafts
+
+
 def case_message_problems(messages: CaseMessages) -> list[str]:
     """What would stop the messages (an SMS too long once the summary is in it)."""
     found: list[str] = []

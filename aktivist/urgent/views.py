@@ -130,7 +130,9 @@ def case_preview(request: HttpRequest) -> HttpResponse:
         summary_en=request.POST.get("summary_en", "").strip(),
         deadline=deadline if isinstance(deadline, dt.datetime) else default_deadline(),
     )
-    drafts = services.case_messages(template, case, None)
+    existing = form.cleaned_data.get("action") if hasattr(form, "cleaned_data") else None
+    chosen = existing if request.POST.get("action_choice") == "existing" else None
+    drafts = services.case_preview_messages(template, case, chosen)
     values = texting.example_values()
     subject, _text, html = mobilization_services.render_preview(
         drafts.email, language="sv", values=values, layout=False

@@ -83,6 +83,8 @@ def test_the_preview_fills_the_template_with_the_case_and_counts_the_sms(client_
     assert "1 part (GSM-7)" in html
     assert "for 1 person" in html
     assert "Follow-up SMS after 4 hours" in html
+    # The action page is made when the case is sent: its link is no problem before that.
+    assert 'role="alert"' not in html
 
 
 def test_sending_from_the_one_screen_leads_to_the_case_page(
