@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -118,12 +119,19 @@ def due_time(*, urgent: bool, now: dt.datetime | None = None) -> dt.datetime:
 
 def status_callback(transport: Any, delivery_id: int) -> str:
     """The address the provider reports the delivery to ("" for the console)."""
-    site = settings.SITE_URL.rstrip("/")
-    name = getattr(transport, "name", "")
+    base = _callback_base(
+        getattr(transport, "name", ""), settings.SITE_URL, settings.SMS_WEBHOOK_SECRET
+    )
+    return f"{base}?d={delivery_id}" if base else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _callback_base(name: str, site: str, secret: str) -> str:
+    """Resolved once, not for every message of a send."""
     if name == "46elks":
-        path = reverse("sms_webhooks:elks_delivery", args=[settings.SMS_WEBHOOK_SECRET])
+        path = reverse("sms_webhooks:elks_delivery", args=[secret])
     elif name == "Twilio":
         path = reverse("sms_webhooks:twilio_status")
     else:
         return ""
-    return f"{site}{path}?d={delivery_id}"
+    return f"{site.rstrip('/')}{path}"

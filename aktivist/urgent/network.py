@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -106,32 +106,36 @@ def _month_starts(today: dt.date) -> list[dt.date]:
 
 
 def _growth(districts: list[int] | None, now: dt.datetime) -> list[Month]:
+    """Each month's size at its end and who joined in it: two queries, one count per
+    month in each."""
     zone = timezone.get_current_timezone()
     consents = _consents(districts).exclude(status=Consent.Status.PENDING)
-    months = []
     starts = _month_starts(timezone.localdate(now))
-    for index, start in enumerate(starts):
-        following = starts[index + 1] if index + 1 < len(starts) else None
-        end = (
-            dt.datetime.combine(following, dt.time(), tzinfo=zone) if following is not None else now
-        )
-        begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
-        in_network = consents.filter(confirmed_at__lt=end).filter(
-            Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
-        )
-        earlier = consents.filter(confirmed_at__lt=begin).values("person_id")
-        months.append(
-            Month(
-                start=start,
-                size=in_network.values("person_id").distinct().count(),
-                joined=consents.filter(confirmed_at__gte=begin, confirmed_at__lt=end)
-                .exclude(person_id__in=earlier)
-                .values("person_id")
-                .distinct()
-                .count(),
+    begins = [dt.datetime.combine(start, dt.time(), tzinfo=zone) for start in starts]
+    ends = [*begins[1:], now]
+    sizes = consents.aggregate(
+        **{
+            f"m{i}": Count(
+                "person",
+                distinct=True,
+                filter=Q(confirmed_at__lt=end)
+                & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)),
             )
-        )
-    return months
+            for i, end in enumerate(ends)
+        }
+    )
+    # A person joins in the month of their first confirmation.
+    firsts = consents.values("person_id").annotate(first=Min("confirmed_at")).order_by()
+    joined = firsts.aggregate(
+        **{
+            f"m{i}": Count("person_id", filter=Q(first__gte=begin, first__lt=end))
+            for i, (begin, end) in enumerate(zip(begins, ends, strict=True))
+        }
+    )
+    return [
+        Month(start=start, size=sizes[f"m{i}"], joined=joined[f"m{i}"])
+        for i, start in enumerate(starts)
+    ]
 
 
 def network_report(viewer: Any, *, now: dt.datetime | None = None) -> NetworkReport:

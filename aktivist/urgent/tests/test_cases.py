@@ -258,3 +258,36 @@ def test_a_template_with_an_unknown_field_is_refused(personas):
             sms_sv="x",
             follow_up_hours=4,
         )
+
+
+def test_the_network_grows_month_by_month_counting_each_person_once(personas):
+    from aktivist.people.models import Consent
+    from aktivist.urgent.network import network_report
+
+    zone = timezone.get_current_timezone()
+    now = dt.datetime(2026, 12, 6, 12, tzinfo=zone)
+
+    def on(month: int, day: int = 10) -> dt.datetime:
+        return dt.datetime(2026, month, day, 12, tzinfo=zone)
+
+    # Email in October, SMS in November: joined in October, counted once since.
+    both = network_member(email="both@example.org", mobile="+46701000051")
+    both.consents.filter(channel=Consent.Channel.EMAIL).update(confirmed_at=on(10))
+    both.consents.filter(channel=Consent.Channel.SMS).update(confirmed_at=on(11))
+    # Joined in November, left in December.
+    left = network_member(email="left@example.org")
+    left.consents.update(
+        confirmed_at=on(11), status=Consent.Status.WITHDRAWN, withdrawn_at=on(12, 2)
+    )
+    # Joined this month; an unproved mobile alone is not in the network.
+    network_member(email="new@example.org").consents.update(confirmed_at=on(12, 1))
+    network_member(mobile="+46701000052", proved=False).consents.update(confirmed_at=on(11))
+
+    months = {m.start.month: m for m in network_report(personas.staff, now=now).months}
+    assert [(months[m].joined, months[m].size) for m in (9, 10, 11, 12)] == [
+        (0, 0),
+        (1, 1),
+        (1, 2),
+        (1, 2),
+    ]
+    assert len(months) == 12
