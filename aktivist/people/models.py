@@ -235,6 +235,16 @@ class Consent(BaseModel):
     pending_mobile = models.CharField(
         max_length=20, blank=True, editable=False, default="", db_default=""
     )
+    # A pending mobile typed for a person who already existed is adopted only when both the
+    # code sent to it and a link sent to the person's own inbox confirm it: a stranger who
+    # typed someone's email and their own mobile proves only the mobile.
+    pending_mobile_code_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_mobile_inbox_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The thank-you page's code form names the consents it confirms by a random ticket (only
+    # its hash is kept), never by their ids: its URL says nothing about the signer.
+    code_ticket = models.CharField(
+        max_length=64, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         constraints = [
@@ -250,7 +260,12 @@ class Consent(BaseModel):
         indexes = [
             models.Index(
                 fields=["channel", "purpose", "status", "person"], name="consent_lookup_idx"
-            )
+            ),
+            models.Index(
+                fields=["code_ticket"],
+                condition=~models.Q(code_ticket=""),
+                name="consent_code_ticket_idx",
+            ),
         ]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
@@ -345,6 +360,8 @@ class ReviewItem(BaseModel):
         PERSON_CREATE = "person_create", _("New person matches someone outside scope")
         PERSON_UPDATE = "person_update", _("Edit matches someone outside scope")
         IMPORT_ROW = "import_row", _("Imported row matches someone outside scope")
+        WALK_IN = "walk_in", _("Walk-in matches someone outside scope")
+        ATTENDANCE_ROW = "attendance_row", _("Attendance upload row matches someone outside scope")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

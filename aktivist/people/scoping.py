@@ -1,8 +1,13 @@
 """How a viewer's scope becomes a filter on people.
 
-Each app that gives a reason to see a person registers a provider: people (home unit),
-organisation (memberships, roles), later programmes (registrations for a group's events).
-A provider takes the scope and returns a Q over Person, or None when it adds nothing.
+Sight of a person comes only from DESIGN.md's table ("Who may see what"): a district
+representative sees people whose home unit, or a membership or role (current or past),
+lies in their district's subtree; a group coordinator those with a current membership or
+role in their groups. The organisation app registers those providers. Nothing a public
+form, an import of someone else's data or a check-in records is a reason: a registration
+for an event is what the registrant typed, not a door to the person behind it
+(docs/architecture.md, "Sight of a person"). A provider takes the scope and returns a Q
+over Person, or None when it adds nothing.
 """
 
 from __future__ import annotations

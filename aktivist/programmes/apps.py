@@ -12,7 +12,6 @@ class ProgrammesConfig(AppConfig):
             next_steps,
             panels,
             registries,
-            scoping,
             segment_conditions,
             segment_forms,
         )
@@ -20,7 +19,6 @@ class ProgrammesConfig(AppConfig):
         # Each module registers one kind of thing into the base's registries.
         for module in (
             registries,
-            scoping,
             segment_conditions,
             segment_forms,
             panels,

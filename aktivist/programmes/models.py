@@ -167,6 +167,13 @@ class Registration(BaseModel):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
     guardian_contact = models.CharField(_("guardian's phone or email"), max_length=254, blank=True)
+    # What was typed into the sign-up form, at the door or in the attendance upload: the
+    # event's lists show these, never the person record behind them (a registration is no
+    # reason to see a person). Empty on registrations made before they were kept.
+    typed_first_name = models.CharField(_("first name (as typed)"), max_length=100, blank=True)
+    typed_last_name = models.CharField(_("last name (as typed)"), max_length=100, blank=True)
+    typed_email = models.CharField(_("email (as typed)"), max_length=254, blank=True)
+    typed_mobile = models.CharField(_("mobile (as typed)"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -182,6 +189,19 @@ class Registration(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{self.person_id} {self.status}"
+
+    @property
+    def typed_name(self) -> str:
+        return f"{self.typed_first_name} {self.typed_last_name}".strip()
+
+    def set_typed(
+        self, *, first_name: str = "", last_name: str = "", email: str | None, mobile: str | None
+    ) -> None:
+        """Keep what was typed (normalised addresses, names as given)."""
+        self.typed_first_name = (first_name or "")[:100]
+        self.typed_last_name = (last_name or "")[:100]
+        self.typed_email = (email or "")[:254]
+        self.typed_mobile = (mobile or "")[:20]
 
 
 class ProgrammeCompletion(BaseModel):

@@ -190,6 +190,13 @@ def _sign_up_once(
             registration.tracking_token = tracking_token
             registration.guardian_name = guardian_name
             registration.guardian_contact = guardian_contact
+            # What the signer typed: all the event's lists show of them.
+            registration.set_typed(
+                first_name=sig.first_name,
+                last_name=sig.last_name,
+                email=sig.email,
+                mobile=sig.mobile,
+            )
             registration.save()
         pending = request_consents(
             sig, person=person, created=created, source_label=f"event:{event.slug}"
@@ -222,6 +229,11 @@ def register_person(
         if registration is not None and registration.status != Registration.Status.CANCELLED:
             return registration
         registration = registration or Registration(person=person, event=locked, source=source)
+        # Staff who add someone can see them: the lists show the name they chose (not the
+        # person's contact details, which the event's other organisers may not see).
+        registration.set_typed(
+            first_name=person.first_name, last_name=person.last_name, email=None, mobile=None
+        )
         registration.status = _place(locked)
         registration.waitlisted_at = (
             timezone.now() if registration.status == Registration.Status.WAITLISTED else None
