@@ -189,6 +189,8 @@ USE_TZ = True
 PHONE_DEFAULT_REGION = "SE"
 # "Young people" in every count and report: this age or younger.
 YOUTH_MAX_AGE = env_int("YOUTH_MAX_AGE", 25)
+# Messages an event's organisers may send its registrants in 24 hours (a guard against misuse).
+EVENT_MESSAGES_PER_DAY = env_int("EVENT_MESSAGES_PER_DAY", 5)
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -315,6 +317,20 @@ SILENCED_SYSTEM_CHECKS = [] if CACHE_URL else ["django_ratelimit.E003", "django_
 # Public forms: a school class signs together from one address, so per-IP limits are wide.
 PUBLIC_SIGNATURES_PER_IP_PER_MINUTE = env_int("PUBLIC_SIGNATURES_PER_IP_PER_MINUTE", 60)
 PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR = env_int("PUBLIC_SIGNATURES_PER_ADDRESS_PER_HOUR", 20)
+# Public pages show the number of people who took an action as it stood at the start of
+# the current interval of this many seconds (and rounded down), never right after a
+# signature: signing with someone's email must not tell whether they had signed.
+PUBLIC_COUNT_INTERVAL_SECONDS = env_int("PUBLIC_COUNT_INTERVAL_SECONDS", 300)
+# Public event pages say "few places left" at this many free places or fewer (never the
+# exact number: signing someone up must not tell whether they were signed up already).
+PUBLIC_FEW_SEATS = env_int("PUBLIC_FEW_SEATS", 5)
+# An account (not national) whose requests were held for review this many times within
+# HOLD_ALERT_WINDOW_HOURS may be probing the register: the secretariat is alerted once per
+# window, by email to HOLD_ALERT_EMAILS or, if none are set, to every active secretariat
+# admin and staff account.
+HOLD_ALERT_THRESHOLD = env_int("HOLD_ALERT_THRESHOLD", 25)
+HOLD_ALERT_WINDOW_HOURS = env_int("HOLD_ALERT_WINDOW_HOURS", 24)
+HOLD_ALERT_EMAILS = env_list("HOLD_ALERT_EMAILS", [])
 # Behind a proxy the client's address is the last X-Forwarded-For hop the proxy added.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
 # Origins that may show the embeddable action pages in a frame, besides channels' own.

@@ -26,6 +26,7 @@ from aktivist.accounts.access import forget_scope
 from aktivist.accounts.models import AccessScope, User
 from aktivist.core import audit
 from aktivist.core.emails import send_transactional
+from aktivist.people import follow_ups
 
 if TYPE_CHECKING:
     from aktivist.organisation.models import Role, Unit
@@ -299,6 +300,9 @@ def user_update_access(
             "ends_with_role": ends_with_role,
         },
     )
+    if after != before:
+        # Follow-ups about people this account no longer sees pass on (after commit).
+        follow_ups.pass_on_after_commit(owner_ids=[user.pk])
     return user
 
 

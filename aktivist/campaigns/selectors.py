@@ -8,8 +8,10 @@ come in the reports issue) and get 404s like anyone outside scope.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
@@ -18,11 +20,12 @@ from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
+from aktivist.lib.figures import public_floor
 from aktivist.organisation.scoping import subtree_q
 from aktivist.people.models import YOUNG_MAX_AGE
 from aktivist.people.selectors import people_visible_to
 
-COUNT_CACHE_SECONDS = 5  # live counts on public pages: at most this stale
+COUNT_CACHE_SECONDS = 5  # live counts on staff pages: at most this stale
 
 
 def _campaign_q(viewer: Any, prefix: str = "") -> Q | None:
@@ -260,8 +263,9 @@ def public_action(slug: str) -> Action:
 
 
 def participation_count(action: Action, *, fresh: bool = False) -> int:
-    """Everyone who took the action (erased people included: counts never go down).
-    Cached for a few seconds: public pages are read far more often than signed."""
+    """Everyone who took the action (erased people included: counts never go down), for
+    staff pages. Cached for a few seconds. Anonymous visitors see
+    ``public_participation_figure`` instead, never this."""
     key = f"campaigns:action-count:{action.pk}"
     if not fresh:
         cached = cache.get(key)
@@ -274,3 +278,41 @@ def participation_count(action: Action, *, fresh: bool = False) -> int:
 
 def forget_participation_count(action_id: int) -> None:
     cache.delete(f"campaigns:action-count:{action_id}")
+
+
+# --- The figure anonymous visitors see ---------------------------------------------------
+
+
+def _count_interval() -> int:
+    return max(1, int(settings.PUBLIC_COUNT_INTERVAL_SECONDS))
+
+
+def public_count_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """The start of the current interval: the public figure counts what came before it."""
+    interval = _count_interval()
+    seconds = int((now or timezone.now()).timestamp())
+    return dt.datetime.fromtimestamp(seconds - seconds % interval, tz=dt.UTC)
+
+
+def seconds_until_recount(now: dt.datetime | None = None) -> int:
+    """How long the public figure stays as it is (for Cache-Control)."""
+    interval = _count_interval()
+    return interval - int((now or timezone.now()).timestamp()) % interval
+
+
+def public_participation_figure(action: Action) -> int:
+    """The number of people who took the action as anonymous visitors see it: counted up to
+    the start of the current interval (``PUBLIC_COUNT_INTERVAL_SECONDS``, aligned to the
+    clock) and rounded down (``aktivist.lib.figures.public_floor``).
+
+    A signature shows only from the next interval on, whoever reads the figure and in
+    whichever process, so signing with someone's email and reading the figure right after
+    never tells whether they had signed before. The count per interval is cached with the
+    interval in its key; each process computes it at most once per interval."""
+    cutoff = public_count_cutoff()
+    key = f"campaigns:public-count:{action.pk}:{int(cutoff.timestamp())}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = Participation.objects.filter(action=action, created_at__lt=cutoff).count()
+        cache.set(key, cached, _count_interval())
+    return public_floor(int(cached))

@@ -1,10 +1,11 @@
 """Public signing: the bulk path behind action pages, embeds and channels' JSON endpoint.
 
 A signature is validated with the same normalisers as everywhere else, matched to an
-existing person by normalised email or mobile, or creates a non-member whose home unit
-follows from the postcode. A person is never changed by a public form (an email or mobile
-typed by a stranger must not overwrite anyone's data); only new pending consents are
-added, and those wait for the owner of the address to confirm them.
+existing person by normalised email only (a typed mobile never selects anyone), or creates
+a non-member whose home unit follows from the postcode. A person is never changed by a
+public form (an email or mobile typed by a stranger must not overwrite anyone's data);
+only new pending consents are added, and those wait for the owner of the address to
+confirm them.
 
 Signing twice is one participation, and the result a caller sees is the same for a first
 and a repeated signature and for a known and an unknown person.
@@ -74,8 +75,8 @@ class SignResult:
     """What a caller may know: never whether the person or the signature existed."""
 
     action_id: int
-    postcode: str
-    sms_consent_ids: tuple[int, ...]
+    unit_id: int | None  # the unit covering the typed postcode (the thank-you page's group)
+    ticket: str  # the SMS code form's ticket ("" without an SMS choice and a mobile)
     # Internal, for tests and logs of ids (never shown to the signer):
     person_id: int
     new_participation: bool
@@ -311,19 +312,27 @@ def _match_by_email_or_mobile() -> tuple[Any, list[Any]]:
     return qs[:2], [_EMAIL_MARK, _MOBILE_MARK]
 
 
-def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[Person, bool]:
-    """The person a public form's signer is: created as a non-member in the unit covering
-    the postcode when nobody holds the email or mobile, else matched by normalised email,
-    then mobile. A matched person is never changed. Call inside a transaction; an
-    IntegrityError means the match vanished in between (erased or merged): retry.
+# How the mobile typed on a public form may be used for the signer's SMS consents.
+MOBILE_OWN = "own"  # the person's own mobile (a new person's, or equal to the stored one)
+MOBILE_ADOPTABLE = "adoptable"  # a known person without a mobile; nobody holds this one
+MOBILE_UNUSABLE = ""  # none typed, or someone else's: never used for this person
 
-    Most signers are new, so the insert comes first and the match is read only when it
-    meets a unique email or mobile (one statement for a new signer instead of two)."""
+
+@dataclass(frozen=True)
+class Signer:
+    """The person a public form's signer is taken for, and what their typed mobile may do."""
+
+    person: Person
+    created: bool
+    mobile_use: str  # MOBILE_OWN, MOBILE_ADOPTABLE or MOBILE_UNUSABLE
+
+
+def _new_person(sig: SignatureInput, source_label: str, *, with_mobile: bool) -> Person:
     person = Person(
         first_name=sig.first_name,
         last_name=sig.last_name,
         email=sig.email,
-        mobile=sig.mobile,
+        mobile=sig.mobile if with_mobile else None,
         postcode=sig.postcode,
         birth_year=sig.birth_year,
         language=sig.language,
@@ -332,49 +341,105 @@ def match_or_create_person(sig: SignatureInput, *, source_label: str) -> tuple[P
         source=source_label[:200],
     )
     person.normalise()  # what Person.save() does before it writes
+    return person
+
+
+def _known(row: tuple[Any, ...], sig: SignatureInput, mobile_held: bool) -> Signer:
+    """The person holding the typed email: never changed by the form."""
+    # Only the id and the identity keys are needed: nothing about the person changes.
+    person = Person(pk=row[0], email=row[1], mobile=row[2])
+    if not sig.mobile:
+        use = MOBILE_UNUSABLE
+    elif person.mobile == sig.mobile:
+        use = MOBILE_OWN
+    elif not person.mobile and not mobile_held:
+        use = MOBILE_ADOPTABLE
+    else:
+        use = MOBILE_UNUSABLE
+    return Signer(person=person, created=False, mobile_use=use)
+
+
+def match_or_create_person(sig: SignatureInput, *, source_label: str) -> Signer:
+    """The person a public form's signer is. A public form matches by normalised email
+    only: the typed mobile never selects anyone.
+
+    * Email and mobile unknown: a new non-member (in the unit covering the postcode) with
+      both.
+    * Email unknown, mobile held by someone: a new non-member with the email and no mobile
+      (the typed email is never dropped, the mobile's holder is never touched).
+    * Email known: that person, never changed. The typed mobile is theirs when it is
+      their stored one, adoptable when they have none and nobody holds it (it becomes
+      theirs only when both a code to it and their own inbox confirm it), else unusable.
+
+    Call inside a transaction; an IntegrityError means the match vanished in between
+    (erased or merged): retry. Most signers are new, so the insert comes first and the
+    match is read only when it meets a unique email or mobile (one statement for a new
+    signer; one SELECT more for a known one, and an INSERT more for a new email whose
+    mobile is held)."""
+    person = _new_person(sig, source_label, with_mobile=True)
     if hotpath.insert_unless_conflict(person):
-        return person, True
+        return Signer(person=person, created=True, mobile_use=MOBILE_OWN if sig.mobile else "")
     if sig.mobile:
         rows = hotpath.fetch(
             hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
         )
     else:
         rows = hotpath.fetch(hotpath.select_sql("match_email", _match_by_email), [sig.email])
-    row = next((r for r in rows if r[1] == sig.email), rows[0] if rows else None)
-    if row is None:
+    by_email = next((r for r in rows if r[1] == sig.email), None)
+    if by_email is not None:
+        held = any(r[2] == sig.mobile for r in rows if r is not by_email)
+        return _known(by_email, sig, held)
+    if not rows:
         raise IntegrityError("the person holding this email or mobile is gone: retry")
-    # Only the id and the identity keys are needed: nothing about the person changes.
-    return Person(pk=row[0], email=row[1], mobile=row[2]), False
+    # Nobody holds the email, someone else the mobile: a new person without the mobile.
+    person = _new_person(sig, source_label, with_mobile=False)
+    if hotpath.insert_unless_conflict(person):
+        return Signer(person=person, created=True, mobile_use=MOBILE_UNUSABLE)
+    rows = hotpath.fetch(hotpath.select_sql("match_email", _match_by_email), [sig.email])
+    if not rows:
+        raise IntegrityError("the person holding this email is gone: retry")
+    return _known(rows[0], sig, mobile_held=True)
 
 
-def request_consents(
-    sig: SignatureInput, *, person: Person, created: bool, source_label: str
-) -> list[Any]:
+SMS_CHOICES = frozenset(("sms", "rapid_response"))
+
+
+def wants_sms(sig: SignatureInput) -> bool:
+    """The signer gave a mobile and ticked an SMS choice: the thank-you page shows the
+    code form (whatever was recorded: the answer never tells)."""
+    return bool(sig.mobile) and bool(SMS_CHOICES & sig.consents)
+
+
+def request_consents(sig: SignatureInput, *, signer: Signer, source_label: str) -> str:
     """Record the ticked consent choices of a public form as pending and send their
-    confirmations after commit. Call inside the signature's transaction.
+    confirmations after commit. Call inside the signature's transaction. Returns the
+    code form's ticket: a random value for every signature that ticked an SMS choice with
+    a mobile ("" otherwise), whose hash names the pending SMS consents it may confirm.
 
-    The SMS code goes to the mobile typed in the form; that mobile becomes the person's only
-    when the code is confirmed and the person had none (a stranger's typing never does)."""
-    from aktivist.people.consents import consents_request
+    SMS consents are recorded only for the person's own mobile (the code confirms them)
+    or an adoptable one (pending_mobile: it becomes the person's only when both the code
+    sent to it and a link sent to their own inbox confirm it; a stranger's typing never
+    does)."""
+    from aktivist.people.consents import consents_request, new_code_ticket
     from aktivist.people.tasks import send_consent_confirmations
 
+    ticket, ticket_hash = new_code_ticket() if wants_sms(sig) else ("", "")
     if not sig.consents:
-        return []
-    own_mobile = sig.mobile is not None and (created or person.mobile == sig.mobile)
-    adoptable = sig.mobile is not None and not person.mobile
+        return ticket
     pending = consents_request(
-        person=person,
+        person=signer.person,
         choices=sorted(sig.consents),
         language=sig.language,
         source=source_label,
-        has_mobile=own_mobile or adoptable,
-        pending_mobile=(sig.mobile or "") if (adoptable and not created) else "",
+        has_mobile=signer.mobile_use in (MOBILE_OWN, MOBILE_ADOPTABLE),
+        pending_mobile=(sig.mobile or "") if signer.mobile_use == MOBILE_ADOPTABLE else "",
+        code_ticket=ticket_hash,
     )
     if pending:
         ids = [c.pk for c in pending]
         language = sig.language
         transaction.on_commit(lambda: send_consent_confirmations.enqueue(ids, language))
-    return pending
+    return ticket
 
 
 def sign(
@@ -421,11 +486,11 @@ def _sign_once(
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        person, created = match_or_create_person(sig, source_label=f"action:{action.slug}")
+        signer = match_or_create_person(sig, source_label=f"action:{action.slug}")
         # A repeat is one participation: the unique (person, action) constraint turns the
         # insert into nothing, also for two racing repeats.
         participation = Participation(
-            person_id=person.pk,
+            person_id=signer.person.pk,
             action_id=action.pk,
             source=source,
             channel_id=channel_id,
@@ -435,13 +500,11 @@ def _sign_once(
             named=sig.named,
         )
         new_participation = hotpath.insert_unless_conflict(participation)
-        pending = request_consents(
-            sig, person=person, created=created, source_label=f"action:{action.slug}"
-        )
+        ticket = request_consents(sig, signer=signer, source_label=f"action:{action.slug}")
     return SignResult(
         action_id=action.pk,
-        postcode=sig.postcode,
-        sms_consent_ids=tuple(c.pk for c in pending if c.channel == "sms"),
-        person_id=person.pk,
+        unit_id=_home_unit_id(sig.postcode),
+        ticket=ticket,
+        person_id=signer.person.pk,
         new_participation=new_participation,
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from aktivist.accounts.access import scope_for
+from aktivist.people.follow_ups import secretariat_follow_ups
 from aktivist.people.models import Interaction, Person
 from aktivist.people.selectors import people_visible_to
 
@@ -29,6 +31,14 @@ def my_open_follow_ups(viewer: Any, *, limit: int = FOLLOW_UP_LIMIT) -> list[Int
         .order_by("follow_up_due", "pk")
     )
     return list(qs[:limit])
+
+
+def secretariat_open_follow_ups(viewer: Any, *, limit: int = FOLLOW_UP_LIMIT) -> list[Interaction]:
+    """The secretariat's pool (open follow-ups with no owner, soonest due first), for
+    national staff only; scoped viewers never see it."""
+    if not scope_for(viewer).is_national:
+        return []
+    return list(secretariat_follow_ups().filter(person__in=people_visible_to(viewer))[:limit])
 
 
 def recent_interactions(viewer: Any, *, limit: int = RECENT_LIMIT) -> QuerySet[Interaction]:

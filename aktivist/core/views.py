@@ -45,6 +45,8 @@ def national_required(view: View) -> View:
 def follow_ups_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "follow_ups": selectors.my_open_follow_ups(request.user),
+        "show_secretariat_pool": scope_for(request.user).is_national,
+        "secretariat_follow_ups": selectors.secretariat_open_follow_ups(request.user),
         "follow_up_limit": selectors.FOLLOW_UP_LIMIT,
         "today": timezone.localdate(),
     }

@@ -11,7 +11,8 @@ Per row the outcome is one ``Decision``:
 * ``update`` — one person; ``changes`` fills stored fields that are empty (a membership
   register sync also sets the membership fields, the register being authoritative for them);
 * ``unchanged`` — one person and nothing to change;
-* ``conflict`` — the keys point to different people: refused;
+* ``conflict`` — the keys point to different people, or only the mobile found someone
+  whose name and email both differ from the row's (aktivist.people.matching): refused;
 * ``held`` — the person is outside the importer's scope: the secretariat reviews it, and the
   importer learns nothing about the match;
 * ``refused`` — the row could not be cleaned, has no key at all (member number, email,
@@ -35,6 +36,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person
 from aktivist.people.services import EDITABLE_FIELDS
 
@@ -55,6 +57,10 @@ def _HELD_REASON() -> str:  # noqa: N802 - a message, named like the constants b
 
 def _CONFLICT_REASON() -> str:  # noqa: N802
     return _("The member number, email and mobile in this row belong to different people.")
+
+
+def _MOBILE_CONFLICT_REASON() -> str:  # noqa: N802
+    return _("The mobile number belongs to someone with another name and email: check the row.")
 
 
 NO_KEY = gettext_lazy(
@@ -138,6 +144,23 @@ def _same(field_name: str, stored: Any, value: Any) -> bool:
     if isinstance(stored, dt.date) and isinstance(value, str):
         return stored.isoformat() == value
     return False
+
+
+def _same_by_mobile(values: dict[str, Any], target: Target) -> bool:
+    """Whether a row that found ``target`` only by its mobile may be taken as that person
+    (aktivist.people.matching). A person an earlier chunk of a dry run would create keeps
+    only a fingerprint: it is taken as found (the real run compares its stored values)."""
+    stored = target.values
+    if stored is None:
+        return True
+    return same_person_by_mobile(
+        typed_first_name=values.get("first_name") or "",
+        typed_last_name=values.get("last_name") or "",
+        typed_email=values.get("email"),
+        stored_first_name=stored.get("first_name") or "",
+        stored_last_name=stored.get("last_name") or "",
+        stored_email=stored.get("email"),
+    )
 
 
 def fingerprint(values: dict[str, Any]) -> int:
@@ -458,6 +481,7 @@ class Matcher:
             return Decision(REFUSED, row, reason=str(NO_KEY))
         first: Target | None = None
         second: Target | None = None
+        first_kind = ""
         for key in (
             ("member_number", number) if number else None,
             ("email", email) if email else None,
@@ -469,7 +493,7 @@ class Matcher:
             if owner is None or owner is first or owner is second:
                 continue
             if first is None:
-                first = owner
+                first, first_kind = owner, key[0]
             elif second is None:
                 second = owner
             if not owner.visible:
@@ -484,6 +508,8 @@ class Matcher:
             return self._create(row, owners, index)
         if not first.visible:
             return Decision(HELD, row, target=first, reason=_HELD_REASON())
+        if first_kind == "mobile" and not _same_by_mobile(values, first):
+            return Decision(CONFLICT, row, reason=_MOBILE_CONFLICT_REASON())
         return self._update(row, first, owners)
 
     def _create(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:

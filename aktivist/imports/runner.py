@@ -24,7 +24,10 @@ write are taken from the people's values when a chunk is planned, so a later chu
 never leak into an earlier chunk's transaction. The cyclic garbage collector is paused
 during a run (millions of short-lived objects, no cycles).
 
-One audit event records the whole batch (counts only).
+One audit event records the whole batch (counts only). A row held for the secretariat (it
+matched someone outside the importer's scope) is queued for review and audited on its own,
+in the dry run too, and unusual numbers of holds alert the secretariat
+(``aktivist.people.holds``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aktivist.core import audit
+from aktivist.core.models import AuditEvent
 from aktivist.imports import matcher
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.matcher import (
@@ -69,6 +73,7 @@ from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.lib.normalise import normalise_name, normalise_phone_fast
 from aktivist.organisation.models import UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
+from aktivist.people.holds import holds_recorded
 from aktivist.people.models import Consent, Person, ReviewItem, Tag, Tagging
 
 logger = logging.getLogger(__name__)
@@ -559,6 +564,93 @@ def _text(value: Any) -> str:
 # --- Writing -------------------------------------------------------------------------------
 
 
+HELD_VERB = "review.held"
+
+
+def write_holds(
+    *,
+    batch_id: int,
+    actor: Any,
+    unit_id: int | None,
+    held: list[Decision],
+    now: dt.datetime,
+    dry_run: bool,
+) -> int:
+    """For rows that matched someone outside the importer's scope: a review item for the
+    secretariat (unless the same actor's same values for the same person already wait
+    there, from a dry run or an earlier run) and an audit event for every row, each in one
+    bulk statement. A dry run's holds are written too: otherwise an importer could probe the
+    register by dry-running addresses without a trace. The audit events name the matched
+    person, the batch and the line, never the row's values. Returns how many review items
+    were created (for ``holds_recorded``)."""
+    if not held:
+        return 0
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    pks = {d.target.pk for d in held if d.target is not None}
+    open_items: dict[tuple[int | None, str], int] = {
+        (pid, json.dumps(payload.get("values", {}), sort_keys=True)): pk
+        for pk, pid, payload in ReviewItem.objects.filter(
+            kind=ReviewItem.Kind.IMPORT_ROW,
+            status=ReviewItem.Status.OPEN,
+            submitted_by=user,
+            matched_person_id__in=pks,
+        ).values_list("pk", "matched_person_id", "payload")
+        if isinstance(payload, dict)
+    }
+    items: list[ReviewItem] = []
+    rows: list[tuple[Decision, tuple[int | None, str]]] = []
+    new: dict[tuple[int | None, str], ReviewItem] = {}
+    for d in held:
+        assert d.target is not None  # noqa: S101 - a held row names whom it matched
+        values = {k: _text(v) if isinstance(v, dt.date) else v for k, v in d.row.values.items()}
+        signature = (d.target.pk, json.dumps(values, sort_keys=True))
+        rows.append((d, signature))
+        if signature in open_items or signature in new:
+            continue  # the same row is already waiting for the secretariat
+        payload: dict[str, Any] = {
+            **values,
+            "values": values,
+            "import_batch": batch_id,
+            "line": d.row.line,
+        }
+        if dry_run:
+            payload["dry_run"] = True
+        item = ReviewItem(
+            kind=ReviewItem.Kind.IMPORT_ROW,
+            submitted_by=user,
+            unit_id=unit_id,
+            matched_person_id=d.target.pk,
+            # review_apply reads the person fields; the rest says where it came from.
+            payload=payload,
+            created_at=now,
+            updated_at=now,
+        )
+        new[signature] = item
+        items.append(item)
+    ReviewItem.objects.bulk_create(items, batch_size=1000)
+    events = []
+    for d, signature in rows:
+        found = new.get(signature)
+        item_id = found.pk if found is not None else open_items.get(signature)
+        events.append(
+            AuditEvent(
+                actor=user,
+                verb=HELD_VERB,
+                object_type=ReviewItem._meta.label_lower,
+                object_id=str(item_id or ""),
+                person_id=signature[0],
+                details={
+                    "kind": ReviewItem.Kind.IMPORT_ROW.value,
+                    "import_batch": batch_id,
+                    "line": d.row.line,
+                    "dry_run": dry_run,
+                },
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(items)
+
+
 class Writer:
     """Writes a chunk's plan: COPY on PostgreSQL, bulk statements elsewhere."""
 
@@ -848,46 +940,15 @@ class Writer:
             )
 
     def _held(self, held: list[Decision], now: dt.datetime) -> None:
-        if not held:
-            return
-        actor = self.options.actor
-        pks = {d.target.pk for d in held if d.target is not None}
-        open_items: set[tuple[int | None, str]] = {
-            (pid, json.dumps(payload.get("values", {}), sort_keys=True))
-            for pid, payload in ReviewItem.objects.filter(
-                kind=ReviewItem.Kind.IMPORT_ROW,
-                status=ReviewItem.Status.OPEN,
-                submitted_by=actor,
-                matched_person_id__in=pks,
-            ).values_list("matched_person_id", "payload")
-            if isinstance(payload, dict)
-        }
-        items = []
-        for d in held:
-            assert d.target is not None  # noqa: S101 - a held row names whom it matched
-            values = {k: _text(v) if isinstance(v, dt.date) else v for k, v in d.row.values.items()}
-            signature = (d.target.pk, json.dumps(values, sort_keys=True))
-            if signature in open_items:
-                continue  # the same row is already waiting for the secretariat
-            open_items.add(signature)
-            items.append(
-                ReviewItem(
-                    kind=ReviewItem.Kind.IMPORT_ROW,
-                    submitted_by=actor,
-                    unit_id=self.options.unit_id,
-                    matched_person_id=d.target.pk,
-                    # review_apply reads the person fields; the rest says where it came from.
-                    payload={
-                        **values,
-                        "values": values,
-                        "import_batch": self.batch.pk,
-                        "line": d.row.line,
-                    },
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        ReviewItem.objects.bulk_create(items, batch_size=1000)
+        written = write_holds(
+            batch_id=self.batch.pk,
+            actor=self.options.actor,
+            unit_id=self.options.unit_id,
+            held=held,
+            now=now,
+            dry_run=False,
+        )
+        holds_recorded(actor=self.options.actor, count=written)
 
     def _issues(self, issues: list[tuple[Decision, str, str, dict[str, Any]]]) -> None:
         if not issues:
@@ -922,9 +983,11 @@ class Writer:
 
 
 def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
-    """What the real run would do, writing nothing: counts, and the first rows of each kind
-    of issue (refused, conflict, held, differs) with their line and reason. For a register
-    sync also the members who would become former."""
+    """What the real run would do, writing nothing but its holds: counts, and the first
+    rows of each kind of issue (refused, conflict, held, differs) with their line and
+    reason. For a register sync also the members who would become former. A row held for
+    the secretariat is queued for review and audited as in the real run (``write_holds``;
+    the real run of the same file then adds no second review item)."""
     options = Options.of(batch)
     if actor is not None and batch.created_by_id is None:
         options.actor = actor
@@ -959,6 +1022,18 @@ def _dry_run(
         for chunk in chunked(iter_rows(batch), CHUNK):
             plan = plan_chunk(match.match(chunk), options)
             counts.add(plan.counts)
+            if plan.held:
+                # Nothing else is written, but a hold is: see write_holds.
+                with transaction.atomic():
+                    written = write_holds(
+                        batch_id=batch.pk,
+                        actor=options.actor,
+                        unit_id=options.unit_id,
+                        held=plan.held,
+                        now=timezone.now(),
+                        dry_run=True,
+                    )
+                    holds_recorded(actor=options.actor, count=written)
             for d, kind, reason, extra in plan.issues:
                 issue_counts[kind] += 1
                 if len(shown) < DRY_RUN_ISSUES:

@@ -395,11 +395,14 @@ def mapping_save(*, actor: Any, name: str, mapping: dict[str, str]) -> ColumnMap
 
 
 def batch_dry_run(*, actor: Any, batch: ImportBatch) -> ImportBatch:
-    """Analyse the whole file without writing anything but the batch's summary: counts of
-    what would be created, updated, unchanged, refused, held (and, for a register sync, made
-    former), and the first 500 refused / conflicting / held / differing rows with their line
-    and reason. Status ANALYSED. Runs in the caller's process; ``batch_dry_run_start`` runs
-    it as a background task for large files."""
+    """Analyse the whole file without writing anything but the batch's summary and its
+    holds: counts of what would be created, updated, unchanged, refused, held (and, for a
+    register sync, made former), and the first 500 refused / conflicting / held / differing
+    rows with their line and reason (never whom a held row matched). A held row is queued
+    for the secretariat's review and audited as in the real run, so that dry runs cannot
+    probe the register unseen (``runner.write_holds``). Status ANALYSED. Runs in the
+    caller's process; ``batch_dry_run_start`` runs it as a background task for large
+    files."""
     from aktivist.imports import runner
 
     _require_batch(actor, batch)

@@ -289,6 +289,11 @@ def network_sms_request(*, person: Person, mobile: str, language: str) -> Consen
     consent.wording_hash = digest
     consent.source = SOURCE
     consent.pending_mobile = typed
+    # The link came to the person's inbox: the inbox step of adopting the typed mobile is
+    # done; the code sent to it completes the adoption (never when someone else holds it).
+    consent.pending_mobile_inbox_at = timezone.now() if typed else None
+    consent.pending_mobile_code_at = None
+    consent.code_ticket = ""
     consent.save()
     audit.record(
         actor=None,
@@ -304,11 +309,13 @@ def network_sms_request(*, person: Person, mobile: str, language: str) -> Consen
 
 
 def network_sms_confirm(*, person: Person, code: str) -> bool:
-    """True when the code confirms the person's pending SMS consent to the network."""
+    """True when the code confirms the person's pending SMS consent to the network (a
+    typed mobile someone else holds is not adopted: the consent is not confirmed)."""
     consent = _network_consent(person)
     if consent is None or consent.status != Consent.Status.PENDING:
         return False
     confirmed = consents_confirm_sms(consent_ids=[consent.pk], code=code)
+    confirmed = confirmed and network_sms_of(person).joined
     if confirmed:
         mobile = Person.objects.filter(pk=person.pk).values_list("mobile", flat=True).first()
         if mobile:

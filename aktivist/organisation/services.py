@@ -14,6 +14,7 @@ from aktivist.accounts.models import AccessScope
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.organisation.models import Role, RoleType, Unit, UnitMembership
+from aktivist.people import follow_ups
 from aktivist.people.models import Person
 
 
@@ -88,6 +89,8 @@ def membership_end(
         person_id=membership.person_id,
         details={"unit": membership.unit_id},
     )
+    # Follow-ups about this person whose owners no longer see them pass on (after commit).
+    follow_ups.pass_on_after_commit(person_id=membership.person_id)
     return membership
 
 
@@ -149,6 +152,10 @@ def role_end(*, actor: Any, role: Role, ended_on: dt.date | None = None) -> Role
             "role_type": role.role_type.slug,
             "access_scopes_ended": [list(s) for s in ended_scopes],
         },
+    )
+    # Follow-ups about the holder, and those of accounts whose access ended, may pass on.
+    follow_ups.pass_on_after_commit(
+        person_id=role.person_id, owner_ids=[user_id for user_id, _unit in ended_scopes]
     )
     return role
 

@@ -42,7 +42,8 @@ class PeopleConfig(AppConfig):
             export_columns=["kind", "status", "created_at"],
             erase=null_out(ReviewItem, "matched_person"),
         )
-        from aktivist.people import segment_conditions, segment_forms
+        from aktivist.people import jobs, segment_conditions, segment_forms
 
         segment_conditions.register()
         segment_forms.register()
+        jobs.register()

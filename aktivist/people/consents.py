@@ -3,10 +3,17 @@
 Email consent is confirmed by double opt-in (a signed link sent by the core email helper),
 SMS consent by a code sent to the mobile (the core SMS helper). Nothing is sent to an
 address whose consent is not confirmed, except these confirmation messages themselves.
+
+A mobile typed on a public form for a known person who has none (``pending_mobile``)
+becomes theirs only when both the code sent to it and a link sent to the person's own
+inbox confirm it, in either order: whoever typed the email proves only the mobile. The
+thank-you page's code form names its consents by a random ticket whose hash is kept on
+them (``code_ticket``), never by their ids.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import secrets
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -112,10 +120,16 @@ def consents_request(
     source: str,
     has_mobile: bool,
     pending_mobile: str = "",
+    code_ticket: str = "",
 ) -> list[Consent]:
     """Record the ticked choices as pending consents (a confirmed one stays confirmed; a
     withdrawn one becomes pending again: a new "yes" must be confirmed anew). Returns the
-    consents that wait for confirmation."""
+    consents that wait for confirmation.
+
+    ``pending_mobile``: a mobile for a person who has none, adopted only when both the code
+    sent to it and a link sent to the person's inbox confirm it (a new request starts both
+    proofs afresh). ``code_ticket``: the hash of the code form's ticket (new_code_ticket)
+    kept on the pending SMS consents."""
     wanted: list[tuple[ConsentChoice, str]] = []
     for key in choices:
         choice = CHOICES[key]
@@ -144,6 +158,9 @@ def consents_request(
         consent.withdrawn_at = None
         if channel == Consent.Channel.SMS:
             consent.pending_mobile = pending_mobile
+            consent.pending_mobile_code_at = None
+            consent.pending_mobile_inbox_at = None
+            consent.code_ticket = code_ticket
         consent.save()
         pending.append(consent)
     return pending
@@ -156,23 +173,56 @@ def email_confirmation_token(consent_ids: Iterable[int]) -> str:
     return signing.dumps(sorted(consent_ids), salt=EMAIL_TOKEN_SALT, compress=True)
 
 
+def _mobile_digest(mobile: str) -> str:
+    """Names a pending mobile in a link without showing it (signed tokens are readable)."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"pending-mobile:{mobile}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def mobile_inbox_token(consents: Iterable[Consent]) -> str:
+    """The link to the person's inbox that confirms the inbox step of SMS consents waiting
+    to adopt a mobile: it names the consents and the mobile they waited for (a later
+    request with another mobile is not confirmed by this link)."""
+    items = sorted([c.pk, _mobile_digest(c.pending_mobile)] for c in consents)
+    return signing.dumps({"m": items}, salt=EMAIL_TOKEN_SALT, compress=True)
+
+
 class ConfirmationInvalid(ApplicationError):
     pass
 
 
-@transaction.atomic
-def consents_confirm_email(token: str) -> list[Consent]:
-    """Confirm the email consents a double opt-in link names. Confirming twice is harmless."""
+def _read_confirmation_token(token: str) -> tuple[list[int], dict[int, str]]:
+    """The email consent ids and the SMS consents' pending-mobile digests a link names."""
     try:
-        ids = signing.loads(token, salt=EMAIL_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
+        value = signing.loads(token, salt=EMAIL_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
     except signing.BadSignature:
         raise ConfirmationInvalid(
             gettext(
                 "This confirmation link is not valid or has expired. Sign again to get a new one."
             )
         ) from None
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise ConfirmationInvalid(gettext("This confirmation link is not valid."))
+    if isinstance(value, list) and all(isinstance(i, int) for i in value):
+        return value, {}
+    items = value.get("m") if isinstance(value, dict) else None
+    if isinstance(items, list) and all(
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], int)
+        and isinstance(item[1], str)
+        for item in items
+    ):
+        return [], {item[0]: item[1] for item in items}
+    raise ConfirmationInvalid(gettext("This confirmation link is not valid."))
+
+
+@transaction.atomic
+def consents_confirm_email(token: str) -> list[Consent]:
+    """Confirm the email consents a double opt-in link names, or the inbox step of the SMS
+    consents a mobile link names (mobile_inbox_token). Confirming twice is harmless.
+    Returns the consents the link confirmed (now or before)."""
+    ids, mobiles = _read_confirmation_token(token)
+    if mobiles:
+        return _confirm_inbox_step(mobiles)
     consents = list(
         Consent.objects.select_for_update()
         .filter(pk__in=ids, channel=Consent.Channel.EMAIL, person__is_active=True)
@@ -215,35 +265,42 @@ def sms_code_issue(consents: list[Consent]) -> str:
     return code
 
 
-SMS_TOKEN_SALT = "aktivist.people.consent-sms"  # noqa: S105 (a salt, not a secret)
+def ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(f"aktivist.code-ticket:{ticket}".encode()).hexdigest()
 
 
-def sms_confirmation_token(consent_ids: Iterable[int]) -> str:
-    """Names the SMS consents a code form confirms (carried by the thank-you page)."""
-    return signing.dumps(sorted(consent_ids), salt=SMS_TOKEN_SALT, compress=True)
+def new_code_ticket() -> tuple[str, str]:
+    """A random ticket for a thank-you page's code form and the hash kept on the pending
+    SMS consents it names: the page's URL carries the ticket, never a record's id."""
+    ticket = secrets.token_urlsafe(24)
+    return ticket, ticket_hash(ticket)
 
 
-def sms_consent_ids(token: str) -> list[int]:
-    try:
-        ids = signing.loads(token, salt=SMS_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        return []
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        return []
-    return ids
+def consents_confirm_sms(
+    *, code: str, consent_ids: Iterable[int] | None = None, ticket: str = ""
+) -> bool:
+    """True when the code is right for the pending SMS consents named by ``ticket`` (a
+    thank-you page's code form) or by their ids: the mobile is proved. Each wrong code
+    counts against a small number of attempts; an expired or exhausted code confirms
+    nothing.
 
-
-def consents_confirm_sms(*, consent_ids: Iterable[int], code: str) -> bool:
-    """True when the code confirms the consents. Each wrong code counts against a small
-    number of attempts; an expired or exhausted code confirms nothing."""
+    A consent for the person's own mobile is confirmed. One that waits to adopt a mobile
+    (pending_mobile) records the proof, and is confirmed, with the mobile adopted, once the
+    person's inbox has confirmed too (in either order)."""
     code = "".join(ch for ch in code if ch.isdigit())
+    if consent_ids is not None:
+        named = Q(pk__in=list(consent_ids))
+    elif ticket:
+        named = Q(code_ticket=ticket_hash(ticket))
+    else:
+        return False
     now = timezone.now()
     with transaction.atomic():
         consents = list(
             Consent.objects.select_for_update()
             .select_related("person")
             .filter(
-                pk__in=list(consent_ids),
+                named,
                 channel=Consent.Channel.SMS,
                 status=Consent.Status.PENDING,
                 person__is_active=True,
@@ -264,44 +321,146 @@ def consents_confirm_sms(*, consent_ids: Iterable[int], code: str) -> bool:
                 consent.save(update_fields=["code_attempts", "updated_at"])
             return False
         for consent in right:
-            _adopt_pending_mobile(consent)
-            consent.status = Consent.Status.CONFIRMED
-            consent.confirmed_at = now
-            consent.confirmed_by = Consent.ConfirmedBy.SMS_CODE
             consent.code_hash = ""
-            consent.save(
-                update_fields=[
-                    "status",
-                    "confirmed_at",
-                    "confirmed_by",
-                    "code_hash",
-                    "pending_mobile",
-                    "updated_at",
-                ]
-            )
+            if not consent.pending_mobile:
+                _confirm_sms(consent, now, adopted=False)
+                continue
+            consent.pending_mobile_code_at = now
+            if consent.pending_mobile_inbox_at is None:
+                # The mobile is proved; the person's inbox has not answered yet.
+                consent.save(update_fields=["code_hash", "pending_mobile_code_at", "updated_at"])
+                audit.record(
+                    actor=None,
+                    verb="consent.mobile_code",
+                    obj=consent,
+                    person_id=consent.person_id,
+                    details={"purpose": consent.purpose},
+                )
+                continue
+            _adopt_and_confirm(consent, now)
+    return True
+
+
+def _confirm_inbox_step(mobiles: dict[int, str]) -> list[Consent]:
+    """The person's inbox confirms the SMS consents waiting to adopt a mobile (the link
+    names the mobile each waited for); with the code already confirmed, the mobile is
+    adopted. Call inside a transaction."""
+    consents = list(
+        Consent.objects.select_for_update()
+        .select_related("person")
+        .filter(pk__in=list(mobiles), channel=Consent.Channel.SMS, person__is_active=True)
+        .exclude(status=Consent.Status.WITHDRAWN)
+    )
+    now = timezone.now()
+    answered: list[Consent] = []
+    for consent in consents:
+        if consent.status == Consent.Status.CONFIRMED:
+            answered.append(consent)  # confirmed before: twice is harmless
+            continue
+        if not consent.pending_mobile or not hmac.compare_digest(
+            mobiles[consent.pk], _mobile_digest(consent.pending_mobile)
+        ):
+            continue  # a later request waits for another mobile: this link is not for it
+        answered.append(consent)
+        if consent.pending_mobile_inbox_at is not None:
+            continue
+        consent.pending_mobile_inbox_at = now
+        if consent.pending_mobile_code_at is None:
+            consent.save(update_fields=["pending_mobile_inbox_at", "updated_at"])
             audit.record(
                 actor=None,
-                verb="consent.confirm_sms",
+                verb="consent.mobile_inbox",
                 obj=consent,
                 person_id=consent.person_id,
                 details={"purpose": consent.purpose},
             )
-    return True
+            continue
+        _adopt_and_confirm(consent, now)
+    return answered
 
 
-def _adopt_pending_mobile(consent: Consent) -> None:
-    """The code proved the signer owns the mobile: it becomes the person's mobile when they
-    had none and nobody else holds it."""
+def _adopt_and_confirm(consent: Consent, now: datetime.datetime) -> None:
+    """Both the code and the person's inbox confirmed the pending mobile: it becomes the
+    person's mobile when they still have none and nobody else holds it, and the consent is
+    confirmed. Otherwise the mobile is dropped and the consent stays pending (nothing is
+    sent to a mobile that is not the person's)."""
     mobile = consent.pending_mobile
+    person = Person.objects.select_for_update().get(pk=consent.person_id)
+    adopted = person.mobile == mobile
+    if not person.mobile and not Person.objects.filter(mobile=mobile).exists():
+        person.mobile = mobile
+        try:
+            with transaction.atomic():
+                person.save(update_fields=["mobile", "updated_at"])
+        except IntegrityError:
+            person.mobile = None  # taken by someone else in the meantime
+        else:
+            adopted = True
+    if adopted:
+        _confirm_sms(consent, now, adopted=True)
+        return
     consent.pending_mobile = ""
-    person = consent.person
-    if not mobile or person.mobile:
-        return
-    if Person.objects.filter(mobile=mobile).exists():
-        return
-    person.mobile = mobile
-    person.save(update_fields=["mobile", "updated_at"])
+    consent.pending_mobile_code_at = None
+    consent.pending_mobile_inbox_at = None
+    consent.code_ticket = ""
+    consent.save(
+        update_fields=[
+            "code_hash",
+            "pending_mobile",
+            "pending_mobile_code_at",
+            "pending_mobile_inbox_at",
+            "code_ticket",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        actor=None,
+        verb="consent.mobile_not_adopted",
+        obj=consent,
+        person_id=consent.person_id,
+        details={"purpose": consent.purpose},
+    )
+
+
+def _confirm_sms(consent: Consent, now: datetime.datetime, *, adopted: bool) -> None:
+    consent.status = Consent.Status.CONFIRMED
+    consent.confirmed_at = now
+    consent.confirmed_by = Consent.ConfirmedBy.SMS_CODE
+    consent.code_hash = ""
+    consent.code_ticket = ""
+    consent.pending_mobile = ""
+    consent.pending_mobile_code_at = None
+    consent.pending_mobile_inbox_at = None
+    consent.save(
+        update_fields=[
+            "status",
+            "confirmed_at",
+            "confirmed_by",
+            "code_hash",
+            "code_ticket",
+            "pending_mobile",
+            "pending_mobile_code_at",
+            "pending_mobile_inbox_at",
+            "updated_at",
+        ]
+    )
+    details: dict[str, object] = {"purpose": consent.purpose}
+    if adopted:
+        details["mobile_adopted"] = True
+    audit.record(
+        actor=None,
+        verb="consent.confirm_sms",
+        obj=consent,
+        person_id=consent.person_id,
+        details=details,
+    )
 
 
 def sms_consent_mobile(consent: Consent) -> str | None:
-    return consent.person.mobile or consent.pending_mobile or None
+    """Where the code goes: the mobile waiting to be adopted, else the person's own."""
+    return consent.pending_mobile or consent.person.mobile or None
+
+
+def mobile_ending(mobile: str) -> str:
+    """The last two digits: enough for the owner to know their number, and no more."""
+    return mobile[-2:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,8 @@ def _serialisable(data: dict[str, Any]) -> dict[str, Any]:
 def _hold_for_review(
     *, actor: Any, kind: str, matched: Person, cleaned: dict[str, Any], unit: Unit | None
 ) -> ReviewItem:
+    from aktivist.people.holds import holds_recorded
+
     # Committed on its own: the request must reach the secretariat although nothing else is saved.
     with transaction.atomic():
         item = ReviewItem.objects.create(
@@ -118,7 +121,10 @@ def _hold_for_review(
             matched_person=matched,
             payload=_serialisable(cleaned),
         )
-        audit.record(actor=actor, verb="review.held", obj=item, person_id=matched.pk)
+        audit.record(
+            actor=actor, verb="review.held", obj=item, person_id=matched.pk, details={"kind": kind}
+        )
+    holds_recorded(actor=actor, count=1)
     return item
 
 
@@ -265,16 +271,40 @@ def follow_up_complete(*, actor: Any, interaction: Interaction) -> Interaction:
     return interaction
 
 
+# Kinds of held request whose "apply" another app decides (a held walk-in links the
+# attendance it recorded: aktivist/programmes/reviews.py). The applier returns what changed.
+ReviewApplier = Callable[..., list[str]]
+review_appliers: dict[str, ReviewApplier] = {}
+
+
+def register_review_applier(kind: str, applier: ReviewApplier) -> None:
+    review_appliers[kind] = applier
+
+
 @transaction.atomic
 def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
     """Accept a held request: the matched person joins the requester's unit and gets the
-    values they lacked (empty fields only: existing data is never overwritten)."""
+    values they lacked (empty fields only: existing data is never overwritten) — or, for
+    kinds another app registered, what that app's applier does."""
     from aktivist.organisation.models import UnitMembership
     from aktivist.organisation.services import membership_start
 
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
     if item.status != ReviewItem.Status.OPEN or item.matched_person is None:
         raise ApplicationError(_("This request has already been handled."))
     person = item.matched_person
+    applier = review_appliers.get(item.kind)
+    if applier is not None:
+        changed = applier(actor=actor, item=item)
+        _resolve(actor, item, ReviewItem.Status.APPLIED)
+        audit.record(
+            actor=actor,
+            verb="review.apply",
+            obj=item,
+            person_id=person.pk,
+            details={"kind": item.kind, "changed": changed},
+        )
+        return item
     try:
         cleaned = clean_person_data(item.payload)
     except ValidationError:
@@ -295,23 +325,25 @@ def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
         ).exists()
     ):
         membership_start(actor=None, person=person, unit=item.unit)
-    item.status = ReviewItem.Status.APPLIED
-    item.resolved_by = actor
-    item.resolved_at = timezone.now()
-    item.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+    _resolve(actor, item, ReviewItem.Status.APPLIED)
     audit.record(
         actor=actor, verb="review.apply", obj=item, person_id=person.pk, details={"filled": filled}
     )
     return item
 
 
-@transaction.atomic
-def review_dismiss(*, actor: Any, item: ReviewItem) -> ReviewItem:
-    if item.status != ReviewItem.Status.OPEN:
-        raise ApplicationError(_("This request has already been handled."))
-    item.status = ReviewItem.Status.DISMISSED
-    item.resolved_by = actor
+def _resolve(actor: Any, item: ReviewItem, status: str) -> None:
+    item.status = status
+    item.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
     item.resolved_at = timezone.now()
     item.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+
+@transaction.atomic
+def review_dismiss(*, actor: Any, item: ReviewItem) -> ReviewItem:
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ReviewItem.Status.OPEN:
+        raise ApplicationError(_("This request has already been handled."))
+    _resolve(actor, item, ReviewItem.Status.DISMISSED)
     audit.record(actor=actor, verb="review.dismiss", obj=item, person_id=item.matched_person_id)
     return item

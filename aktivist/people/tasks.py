@@ -49,4 +49,30 @@ def send_consent_confirmations(consent_ids: list[int], language: str) -> None:
             with translation.override(language):
                 body = gettext("Your Aktivist code: %(code)s") % {"code": code}
             sms.send_sms(to=mobile, body=body)
-    logger.info("consent confirmations sent email=%d sms=%d", len(by_email), len(by_sms))
+    # A mobile typed for a known person who has none: their own inbox must confirm it too.
+    by_inbox = [
+        c
+        for c in by_sms
+        if c.pending_mobile and c.pending_mobile_inbox_at is None and c.person.email
+    ]
+    if by_inbox:
+        person = by_inbox[0].person
+        token = consents.mobile_inbox_token(by_inbox)
+        emails.send_transactional(
+            "people/confirm_mobile",
+            to=person.email or "",
+            person=person,
+            language=language,
+            context={
+                "first_name": person.first_name,
+                "mobile_ending": consents.mobile_ending(by_inbox[0].pending_mobile),
+                "purposes": sorted({c.get_purpose_display() for c in by_inbox}),
+                "confirm_path": reverse("public:confirm_email", args=[token]) + f"?lang={language}",
+            },
+        )
+    logger.info(
+        "consent confirmations sent email=%d sms=%d inbox=%d",
+        len(by_email),
+        len(by_sms),
+        len(by_inbox),
+    )

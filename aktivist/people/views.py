@@ -36,6 +36,7 @@ from aktivist.people.forms import (
     TagForm,
     add_service_errors,
 )
+from aktivist.people.holds import unusual_hold_volumes
 from aktivist.people.models import Interaction, Person, ReviewItem, Tag
 from aktivist.people.panels import panels_for
 from aktivist.people.selectors import (
@@ -528,18 +529,35 @@ def role_end(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
 
 
 def _payload_rows(payload: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The person values a held request carries (what was typed), labelled; the request's
+    own references (batch, line, registration …) are not person values."""
     rows = []
     for field, value in payload.items():
-        if value in (None, ""):
+        if value in (None, "") or isinstance(value, dict | list | bool):
             continue
         try:
             label = str(getattr(Person._meta.get_field(field), "verbose_name", field))
         except FieldDoesNotExist:
-            label = field
+            continue
         if field in ("mobile", "other_phone"):
             value = format_phone(value)
         rows.append((label.capitalize(), value))
     return rows
+
+
+def _held_event_titles(items: list[ReviewItem]) -> dict[int, str]:
+    """The events of held walk-ins and attendance rows, by id (one query)."""
+    from django.apps import apps
+
+    ids = {
+        item.payload.get("event")
+        for item in items
+        if isinstance(item.payload, dict) and isinstance(item.payload.get("event"), int)
+    }
+    if not ids or not apps.is_installed("aktivist.programmes"):
+        return {}
+    event_model = apps.get_model("programmes", "Event")
+    return dict(event_model.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
 @national_required
@@ -549,14 +567,17 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
     page = _page_number(request)
     items, has_next = page_of(qs, page=page, per_page=PER_PAGE)  # type: ignore[arg-type]
+    titles = _held_event_titles(items)
     for item in items:
         item.values = _payload_rows(item.payload)  # type: ignore[attr-defined]
+        item.event_title = titles.get(item.payload.get("event"), "")  # type: ignore[attr-defined]
     return render(
         request,
         "people/review_list.html",
         {
             "nav": "review",
             "items": items,
+            "hold_volumes": unusual_hold_volumes(),  # accounts that may be probing
             "page": page,
             "has_next": has_next,
             "has_previous": page > 1,

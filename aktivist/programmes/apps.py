@@ -12,6 +12,7 @@ class ProgrammesConfig(AppConfig):
             next_steps,
             panels,
             registries,
+            reviews,
             segment_conditions,
             segment_forms,
         )
@@ -19,6 +20,7 @@ class ProgrammesConfig(AppConfig):
         # Each module registers one kind of thing into the base's registries.
         for module in (
             registries,
+            reviews,
             segment_conditions,
             segment_forms,
             panels,

@@ -1,21 +1,21 @@
 """Attendance at the door: the check-in list, one tap per person, walk-ins, no-shows.
 
 Who keeps the door: staff who may see the event (aktivist/programmes/selectors.py). The
-list shows the registrations whose person they may see; others are only counted. Marking
-"the rest" as no-show touches every registration, so it is for those who may change the
-event (its organising unit's staff and the secretariat).
+event's organisers (the secretariat and staff whose scope holds its unit) see every
+registration on the list as the registrant typed it; others see only the registrations of
+people they may see, and the rest are counted. Nobody is shown the person record behind a
+registration unless they may see that person anyway. Marking "the rest" as no-show
+touches every registration, so it is for the event's organisers.
 
-Walk-ins: a name and an email and/or mobile, matched on the spot by the normalised
-address (email first, then mobile) or created as a non-member. An existing person's data
-is never changed. When the match is someone outside the viewer's scope, the attendance
-is still recorded against that person, the audit trail says so, and the viewer is shown
-only what they typed — the answer is the same as for someone new.
-
-A person matched that way becomes someone the viewer may see as a registrant of their
-event (aktivist/programmes/scoping.py), so the check-in list itself keeps the promise: a
-registration whose person was matched outside the scope of whoever recorded it (the
-audit trail says which) is shown to scoped viewers without a name, is left out of the
-search, and a second walk-in for it is answered as the first.
+Walk-ins: a name and an email and/or mobile. A registration of the event with that typed
+email or mobile is that registrant arriving. Otherwise the walk-in is matched by the
+normalised email, then the mobile — but a mobile whose owner has another name and email
+is not that owner (aktivist/people/matching.py): the walk-in becomes a new person with the
+typed email. A match the checker may see is checked in on that person. A match outside
+their scope is never written onto that person: the attendance is recorded on a
+registration that keeps only what was typed, and a review item asks the secretariat to
+link it (aktivist/programmes/reviews.py). The checker is told the same in every case: the
+name they typed is checked in. An existing person's data is never changed.
 
 Attendance beats capacity: someone who came is recorded as attended whether or not a
 seat was free (a walk-in, or someone from the waiting list who turned up). Seats matter
@@ -33,29 +33,34 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.models import AuditEvent
 from aktivist.engagement.signals import schedule_recompute
-from aktivist.people.models import Person
-from aktivist.people.selectors import can_see_person, people_visible_to, search_q
+from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
+from aktivist.people.matching import same_person_by_mobile
+from aktivist.people.models import Person, ReviewItem
+from aktivist.people.selectors import can_see_person
 from aktivist.people.services import clean_person_data
 from aktivist.programmes import progression
 from aktivist.programmes.models import Event, Registration
 from aktivist.programmes.selectors import (
     access_event,
+    access_registration,
     can_edit_event,
+    is_organiser,
+    registration_rows,
     registrations_visible_to,
 )
 
 Status = Registration.Status
 ON_THE_LIST = [Status.REGISTERED, Status.WAITLISTED, Status.ATTENDED, Status.NO_SHOW]
 NAME_MAX = 100
+WALK_IN_VERB = "registration.walk_in"
+_PHONE_CHARS = set("0123456789+-() ")
 
 
 # --- Reads -------------------------------------------------------------------------------
@@ -66,67 +71,56 @@ def access_checkin_event(viewer: Any, pk: Any) -> Event:
     return access_event(viewer, pk)
 
 
-WALK_IN_VERB = "registration.walk_in"
-UPLOAD_VERB = "event.attendance_upload"
-
-
-def concealed_ids(viewer: Any, event: Event) -> set[int]:
-    """Registrations of the event whose person was matched outside the scope of the staff
-    member who recorded them (a walk-in or an upload row): their names are not shown to
-    scoped viewers. One query on the event's audit trail."""
-    if viewer is not None and scope_for(viewer).is_national:
-        return set()
-    ids: set[int] = set()
-    rows = AuditEvent.objects.filter(
-        Q(verb=WALK_IN_VERB, details__event=event.pk, details__outside_scope=True)
-        | Q(verb=UPLOAD_VERB, object_type="programmes.event", object_id=str(event.pk))
-    ).values_list("verb", "object_id", "details")
-    for verb, object_id, details in rows:
-        if verb == WALK_IN_VERB:
-            ids.add(int(object_id))
-        else:
-            ids.update(int(pk) for pk in details.get("outside_scope", []))
-    return ids
+def _matches(registration: Registration, query: str) -> bool:
+    """The check-in search on what the viewer is shown: the typed name, email or mobile
+    (and the visible person's own, for registrations older than typed values)."""
+    text = " ".join(query.split())
+    person = getattr(registration, "visible_person", None)
+    if "@" in text:
+        wanted = normalise_email(text) or ""
+        emails = [registration.typed_email, person.email if person else ""]
+        return any(e and e.startswith(wanted) for e in emails)
+    if set(text) <= _PHONE_CHARS and any(ch.isdigit() for ch in text):
+        phone = normalise_phone(text)
+        phones = [registration.typed_mobile, person.mobile if person else ""]
+        return bool(phone) and phone in phones
+    names = [getattr(registration, "shown_name", "")]
+    if person is not None:
+        names.append(person.full_name)
+    tokens = normalise_name(text).split(" ")
+    for name in names:
+        words = normalise_name(name).split(" ")
+        if all(any(word.startswith(token) for word in words) for token in tokens if token):
+            return True
+    return False
 
 
 def checkin_rows(viewer: Any, event: Event, query: str = "") -> list[Registration]:
-    """The registrations on the list whose person the viewer may see, by first name, each
-    with ``concealed`` (show no name); the search (name, email, phone) looks only among
-    the named ones. Two queries."""
-    qs = registrations_visible_to(viewer, event).filter(status__in=ON_THE_LIST)
-    concealed = concealed_ids(viewer, event)
-    q = search_q(query[:100]) if query else None
-    if q is not None:
-        qs = qs.filter(person__in=Person.objects.filter(q)).exclude(pk__in=concealed)
-    rows = list(qs.order_by("person__first_name_key", "person__last_name_key", "id"))
-    for row in rows:
-        row.concealed = row.pk in concealed  # type: ignore[attr-defined]
+    """The registrations on the list the viewer may see, by the name shown, each with
+    ``visible_person`` and ``shown_name``; the search (name, email, phone) looks only at
+    what the viewer is shown. Two queries."""
+    rows = [r for r in registration_rows(viewer, event) if r.status in ON_THE_LIST]
+    query = query[:100].strip()
+    if query:
+        rows = [r for r in rows if _matches(r, query)]
     return rows
 
 
 def hidden_count(viewer: Any, event: Event) -> int:
-    """Registrations on the list whose person the viewer may not see (counted, not
-    shown)."""
-    if scope_for(viewer).is_national:
+    """Registrations on the list the viewer may not see (counted, not shown): none for the
+    event's organisers."""
+    if is_organiser(viewer, event):
         return 0
-    return (
-        Registration.objects.filter(event=event, status__in=ON_THE_LIST, person__isnull=False)
-        .exclude(person__in=people_visible_to(viewer))
-        .count()
+    shown = registrations_visible_to(viewer, event).filter(status__in=ON_THE_LIST).count()
+    on_the_list = Registration.objects.filter(event=event, status__in=ON_THE_LIST).exclude(
+        person__isnull=True, typed_first_name="", typed_email="", typed_mobile=""
     )
+    return max(on_the_list.count() - shown, 0)
 
 
 def access_checkin_registration(viewer: Any, event: Event, pk: Any) -> Registration:
-    """A registration on the event's list whose person the viewer may see, else 404."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    registration = registrations_visible_to(viewer, event).filter(pk=pk).first()
-    if registration is None:
-        raise Http404
-    registration.concealed = pk in concealed_ids(viewer, event)  # type: ignore[attr-defined]
-    return registration
+    """A registration on the event's list the viewer may see, else 404."""
+    return access_registration(viewer, event, pk)
 
 
 def can_mark_no_shows(viewer: Any, event: Event, now: Any = None) -> bool:
@@ -243,7 +237,7 @@ class WalkInResult:
     registration_id: int
     name: str  # what the viewer typed: all they are told about the person
     # The person is one the viewer could see before (a link to them tells nothing new);
-    # False both for someone new and for someone outside the viewer's scope.
+    # False for someone new, a registrant who came, and anyone outside the viewer's scope.
     known: bool
     person_id: int | None  # only when known
 
@@ -293,26 +287,51 @@ def clean_walk_in(data: dict[str, Any]) -> WalkIn:
     )
 
 
-def match_person(email: str | None, mobile: str | None) -> Person | None:
-    """The person with this normalised email, else this mobile."""
+@dataclass(frozen=True)
+class Match:
+    """Whom typed contact details name: ``person`` (by email, or by a mobile whose owner
+    may be them), or nobody; ``mobile_taken`` when the mobile belongs to someone else
+    (another name and email): a new person then gets the email, not the mobile."""
+
+    person: Person | None
+    mobile_taken: bool = False
+
+
+def match_person(
+    *, first_name: str, last_name: str, email: str | None, mobile: str | None
+) -> Match:
+    """The person with this normalised email; else the owner of this mobile when they may
+    be the same human (aktivist/people/matching.py)."""
     q = Q(pk__in=[])
     if email:
         q |= Q(email=email)
     if mobile:
         q |= Q(mobile=mobile)
-    candidates = list(Person.objects.filter(q).order_by("-is_active", "pk")[:2])
+    candidates = list(Person.objects.filter(q, is_active=True).order_by("pk")[:2])
     by_email = [p for p in candidates if email and p.email == email]
     if by_email:
-        return by_email[0]
-    return candidates[0] if candidates else None
+        return Match(person=by_email[0])
+    owner = next((p for p in candidates if mobile and p.mobile == mobile), None)
+    if owner is None:
+        return Match(person=None)
+    if same_person_by_mobile(
+        typed_first_name=first_name,
+        typed_last_name=last_name,
+        typed_email=email,
+        stored_first_name=owner.first_name,
+        stored_last_name=owner.last_name,
+        stored_email=owner.email,
+    ):
+        return Match(person=owner)
+    return Match(person=None, mobile_taken=True)
 
 
-def _create_walk_in_person(actor: Any, event: Event, walk_in: WalkIn) -> Person:
+def _create_walk_in_person(actor: Any, event: Event, walk_in: WalkIn, *, mobile: bool) -> Person:
     person = Person(
         first_name=walk_in.first_name,
         last_name=walk_in.last_name,
         email=walk_in.email,
-        mobile=walk_in.mobile,
+        mobile=walk_in.mobile if mobile else None,
         language=event.language,
         membership_status=Person.MembershipStatus.NON_MEMBER,
         source=f"walk_in:{event.slug}"[:200],
@@ -324,68 +343,124 @@ def _create_walk_in_person(actor: Any, event: Event, walk_in: WalkIn) -> Person:
     return person
 
 
+def typed_registration(
+    event: Event, *, email: str | None, mobile: str | None
+) -> Registration | None:
+    """A registration of the event whose typed email (or, failing that, mobile) is this
+    one: the registrant has come. Call with the event locked."""
+    q = Q(pk__in=[])
+    if email:
+        q |= Q(typed_email=email)
+    if mobile:
+        q |= Q(typed_mobile=mobile)
+    found = list(Registration.objects.select_for_update().filter(q, event=event).order_by("pk"))
+    by_email = [r for r in found if email and r.typed_email == email]
+    return (by_email or found or [None])[0]
+
+
 def walk_in(*, actor: Any, event: Event, data: dict[str, Any]) -> WalkInResult:
     """Record someone who came without signing up (or whose sign-up cannot be found):
-    matched or created, registered as attended. Raises ValidationError per field or
+    their registration is marked attended. Raises ValidationError per field or
     ApplicationError."""
     _require_open(event)
     cleaned = clean_walk_in(data)
     for attempt in range(2):
         try:
-            return _walk_in_once(actor, event, cleaned)
+            result, held = _walk_in_once(actor, event, cleaned)
         except IntegrityError:
             # Someone else created the same person a moment ago: match again.
             if attempt == 1:
                 raise
+            continue
+        if held:
+            from aktivist.people.holds import holds_recorded
+
+            holds_recorded(actor=actor, count=1)
+        return result
     raise AssertionError("unreachable")
 
 
-def _walk_in_once(actor: Any, event: Event, walk_in: WalkIn) -> WalkInResult:
+def _sees(actor: Any, person: Person) -> bool:
+    return actor is None or scope_for(actor).is_national or can_see_person(actor, person.pk)
+
+
+def _walk_in_once(actor: Any, event: Event, walk_in: WalkIn) -> tuple[WalkInResult, bool]:
+    from aktivist.programmes.reviews import hold_attendance
+
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
-        person = match_person(walk_in.email, walk_in.mobile)
-        matched = person is not None
-        if person is None:
-            person = _create_walk_in_person(actor, locked, walk_in)
-        registration = (
-            Registration.objects.select_for_update().filter(person=person, event=locked).first()
-        )
-        visible = matched and (
-            actor is None
-            or (
-                can_see_person(actor, person.pk)
-                # Seen only because an earlier walk-in matched them outside the scope.
-                and not (registration and registration.pk in concealed_ids(actor, locked))
-            )
-        )
-        now = timezone.now()
+        registration = typed_registration(locked, email=walk_in.email, mobile=walk_in.mobile)
+        held = False
+        how = "registrant"
         if registration is None:
-            registration = Registration(
-                person=person, event=locked, source=Registration.Source.WALK_IN
+            match = match_person(
+                first_name=walk_in.first_name,
+                last_name=walk_in.last_name,
+                email=walk_in.email,
+                mobile=walk_in.mobile,
             )
+            person = match.person
+            if person is not None and _sees(actor, person):
+                how = "matched"
+                registration = (
+                    Registration.objects.select_for_update()
+                    .filter(person=person, event=locked)
+                    .first()
+                )
+            elif person is not None:
+                how, held = "held", True
+            else:
+                how = "created"
+                person = _create_walk_in_person(
+                    actor, locked, walk_in, mobile=not match.mobile_taken
+                )
+            if registration is None:
+                registration = Registration(
+                    person=None if held else person,
+                    event=locked,
+                    source=Registration.Source.WALK_IN,
+                )
+            if not registration.typed_name:
+                registration.set_typed(
+                    first_name=walk_in.first_name,
+                    last_name=walk_in.last_name,
+                    email=walk_in.email,
+                    mobile=walk_in.mobile,
+                )
+        now = timezone.now()
         registration.status = Status.ATTENDED
         registration.attended_at = registration.attended_at or now
         registration.waitlisted_at = None
         registration.cancelled_at = None
         registration.full_clean(validate_unique=False)
         registration.save()
+        if held:
+            assert person is not None  # noqa: S101 - a hold names whom it matched
+            hold_attendance(
+                actor=actor,
+                kind=ReviewItem.Kind.WALK_IN,
+                registrations=[(registration, person.pk)],
+            )
         audit.record(
             actor=actor,
             verb=WALK_IN_VERB,
             obj=registration,
-            person_id=person.pk,
-            details={
-                "event": locked.pk,
-                "matched": matched,
-                "outside_scope": matched and not visible,
-            },
+            person_id=registration.person_id,
+            details={"event": locked.pk, "how": how},
         )
-        progression.sync_completions(
-            actor=actor, person_ids=[person.pk], programme_ids=[locked.programme_id]
-        )
-    return WalkInResult(
-        registration_id=registration.pk,
-        name=walk_in.name,
-        known=visible,
-        person_id=person.pk if visible else None,
+        if registration.person_id is not None:
+            progression.sync_completions(
+                actor=actor,
+                person_ids=[registration.person_id],
+                programme_ids=[locked.programme_id],
+            )
+        visible = how == "matched"
+    return (
+        WalkInResult(
+            registration_id=registration.pk,
+            name=walk_in.name,
+            known=visible,
+            person_id=registration.person_id if visible else None,
+        ),
+        held,
     )

@@ -7,12 +7,13 @@ people uploads as attendance. Every row names a first name and an email or a mob
 
 All or nothing: every row is checked first. One malformed row refuses the whole file
 with the refused rows listed (line numbers as the spreadsheet shows them, and why), and
-nothing changes. A clean file marks each row's person attended — matched by normalised
-email, then mobile, or created as a non-member; an existing person's data is never
-changed; registrations are created where there were none (source: attendance upload) —
-audited once per upload with counts. People outside the uploader's scope are recorded
-like everyone else and never named back: the answer gives counts only, and the check-in
-list does not name them (the audit event lists their registrations).
+nothing changes. A clean file marks each row attended, matched the way a walk-in is
+(aktivist/programmes/attendance.py): a registration of the event with the row's typed
+email or mobile; else a person by normalised email, then by a mobile whose owner may be
+them; else a new non-member. A match outside the uploader's scope is never written onto
+that person: the row's attendance goes on a registration that keeps only what was typed,
+and a review item asks the secretariat to link it. An existing person's data is never
+changed. Audited once per upload with counts; the answer gives counts only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,12 +41,14 @@ from aktivist.lib.normalise import (
     normalise_email,
     se_mobile_fast,
 )
-from aktivist.people.models import Person
+from aktivist.people.matching import same_person_by_mobile
+from aktivist.people.models import Person, ReviewItem
 from aktivist.people.selectors import people_visible_to
 from aktivist.programmes import progression
 from aktivist.programmes.models import Event, Registration
 from aktivist.programmes.selectors import can_edit_event
 
+UPLOAD_VERB = "event.attendance_upload"
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 NAME_MAX = 100
@@ -190,32 +194,86 @@ def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-def _match(rows: list[_Row]) -> tuple[dict[str, int], dict[str, int]]:
+@dataclass(frozen=True)
+class _Known:
+    pk: int
+    first_name: str
+    last_name: str
+    email: str | None
+    mobile: str | None
+
+
+def _match(rows: list[_Row]) -> tuple[dict[str, _Known], dict[str, _Known]]:
     """Known people by email and by mobile: one query per chunk of addresses."""
     emails = sorted({r.email for r in rows if r.email})
     mobiles = sorted({r.mobile for r in rows if r.mobile})
-    by_email: dict[str, int] = {}
-    by_mobile: dict[str, int] = {}
+    by_email: dict[str, _Known] = {}
+    by_mobile: dict[str, _Known] = {}
+    columns = ("pk", "first_name", "last_name", "email", "mobile")
+    active = Person.objects.filter(is_active=True)
     for chunk in _chunks(emails):
-        for email, pk in Person.objects.filter(email__in=chunk).values_list("email", "pk"):
-            by_email[str(email)] = pk
+        for values in active.filter(email__in=chunk).values_list(*columns):
+            known = _Known(*values)
+            by_email[str(known.email)] = known
     for chunk in _chunks(mobiles):
-        for mobile, pk in Person.objects.filter(mobile__in=chunk).values_list("mobile", "pk"):
-            by_mobile[str(mobile)] = pk
+        for values in active.filter(mobile__in=chunk).values_list(*columns):
+            known = _Known(*values)
+            by_mobile[str(known.mobile)] = known
     return by_email, by_mobile
 
 
-def _outside_scope(actor: Any, person_ids: set[int]) -> set[int]:
-    """The matched people the uploader may not see (none for the secretariat)."""
+def _typed_on_the_list(event: Event, rows: list[_Row]) -> tuple[dict[str, int], dict[str, int]]:
+    """The event's registrations by typed email and by typed mobile (the registrant came)."""
+    emails = {r.email for r in rows if r.email}
+    mobiles = {r.mobile for r in rows if r.mobile}
+    by_email: dict[str, int] = {}
+    by_mobile: dict[str, int] = {}
+    for pk, email, mobile in (
+        Registration.objects.filter(event=event)
+        .filter(Q(typed_email__in=emails) | Q(typed_mobile__in=mobiles))
+        .order_by("pk")
+        .values_list("pk", "typed_email", "typed_mobile")
+    ):
+        if email in emails:
+            by_email.setdefault(email, pk)
+        if mobile in mobiles:
+            by_mobile.setdefault(mobile, pk)
+    return by_email, by_mobile
+
+
+def _visible(actor: Any, person_ids: set[int]) -> set[int]:
+    """The matched people the uploader may see (all of them for the secretariat)."""
     if actor is None or not person_ids or scope_for(actor).is_national:
-        return set()
+        return set(person_ids)
     visible: set[int] = set()
     ids = sorted(person_ids)
     for i in range(0, len(ids), CHUNK):
         visible.update(
             people_visible_to(actor).filter(pk__in=ids[i : i + CHUNK]).values_list("pk", flat=True)
         )
-    return person_ids - visible
+    return visible
+
+
+def _person_of(
+    row: _Row, by_email: dict[str, _Known], by_mobile: dict[str, _Known]
+) -> _Known | str:
+    """The known person the row names, or why not: "new", or "mobile_taken" (the mobile's
+    owner has another name and email: a new person gets the row's email only)."""
+    if row.email and row.email in by_email:
+        return by_email[row.email]
+    owner = by_mobile.get(row.mobile) if row.mobile else None
+    if owner is None:
+        return "new"
+    if same_person_by_mobile(
+        typed_first_name=row.first_name,
+        typed_last_name=row.last_name,
+        typed_email=row.email,
+        stored_first_name=owner.first_name,
+        stored_last_name=owner.last_name,
+        stored_email=owner.email,
+    ):
+        return owner
+    return "mobile_taken"
 
 
 def upload_attendance(
@@ -245,52 +303,92 @@ def upload_attendance(
         ) from None
 
 
+def _typed(registration: Registration, row: _Row) -> Registration:
+    registration.set_typed(
+        first_name=row.first_name, last_name=row.last_name, email=row.email, mobile=row.mobile
+    )
+    return registration
+
+
 def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
+    from aktivist.programmes.reviews import hold_attendance
+
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
+        listed_email, listed_mobile = _typed_on_the_list(locked, rows)
         by_email, by_mobile = _match(rows)
-        person_of_row: dict[int, int] = {}
-        new_people: dict[str, Person] = {}  # by the row's first identity key
+        matched = {
+            found.pk
+            for row in rows
+            if isinstance(found := _person_of(row, by_email, by_mobile), _Known)
+        }
+        visible = _visible(actor, matched)
+        now = timezone.now()
+
+        registration_of_row: dict[int, int] = {}  # line -> an existing registration id
+        person_of_row: dict[int, int] = {}  # line -> a visible person's id
+        held_rows: dict[int, tuple[_Row, int]] = {}  # a hidden person -> their first row
+        new_people: dict[str, Person] = {}  # by the row's identity keys
         pending: list[tuple[_Row, Person]] = []
         for row in rows:
-            known = (by_email.get(row.email) if row.email else None) or (
-                by_mobile.get(row.mobile) if row.mobile else None
+            listed = (listed_email.get(row.email) if row.email else None) or (
+                listed_mobile.get(row.mobile) if row.mobile else None
             )
-            if known is not None:
-                person_of_row[row.line] = known
+            if listed is not None:
+                registration_of_row[row.line] = listed
                 continue
-            key = f"e:{row.email}" if row.email else f"m:{row.mobile}"
-            other = f"m:{row.mobile}" if row.email and row.mobile else ""
-            person = new_people.get(key) or (new_people.get(other) if other else None)
+            found = _person_of(row, by_email, by_mobile)
+            if isinstance(found, _Known):
+                if found.pk in visible:
+                    person_of_row[row.line] = found.pk
+                else:
+                    held_rows.setdefault(found.pk, (row, found.pk))
+                continue
+            mobile = row.mobile if found == "new" else None
+            keys = [
+                k
+                for k in (f"e:{row.email}" if row.email else "", f"m:{mobile}" if mobile else "")
+                if k
+            ]
+            person = next((new_people[k] for k in keys if k in new_people), None)
             if person is None:
                 person = Person(
                     first_name=row.first_name,
                     last_name=row.last_name,
                     email=row.email,
-                    mobile=row.mobile,
+                    mobile=mobile,
                     language=locked.language,
                     membership_status=Person.MembershipStatus.NON_MEMBER,
                     source=f"attendance:{locked.slug}"[:200],
                 )
                 person.normalise()
-                new_people[key] = person
-                if other:
-                    new_people.setdefault(other, person)
+            for key in keys:
+                new_people.setdefault(key, person)
             pending.append((row, person))
-        hidden = _outside_scope(actor, set(person_of_row.values()))
         created = list({id(p): p for p in new_people.values()}.values())
         Person.objects.bulk_create(created)
+        first_row_of: dict[int, _Row] = {}
         for row, person in pending:
             person_of_row[row.line] = person.pk
+            first_row_of.setdefault(person.pk, row)
+        for row in rows:
+            pk = person_of_row.get(row.line)
+            if pk is not None:
+                first_row_of.setdefault(pk, row)
         person_ids = sorted(set(person_of_row.values()))
-        now = timezone.now()
         existing = {
             r.person_id: r
             for r in Registration.objects.select_for_update().filter(
                 event=locked, person_id__in=person_ids
             )
         }
-        to_update = [r for r in existing.values() if r.status != Status.ATTENDED]
+        listed_ids = set(registration_of_row.values())
+        touched = {
+            r.pk: r for r in Registration.objects.select_for_update().filter(pk__in=listed_ids)
+        }
+        for registration in existing.values():
+            touched.setdefault(registration.pk, registration)
+        to_update = [r for r in touched.values() if r.status != Status.ATTENDED]
         signed_up = sum(1 for r in to_update if r.status != Status.CANCELLED)
         for registration in to_update:
             registration.status = Status.ATTENDED
@@ -302,36 +400,60 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
             to_update, ["status", "attended_at", "waitlisted_at", "cancelled_at", "updated_at"]
         )
         new_registrations = [
-            Registration(
-                person_id=pk,
-                event=locked,
-                status=Status.ATTENDED,
-                source=Registration.Source.IMPORT,
-                attended_at=now,
+            _typed(
+                Registration(
+                    person_id=pk,
+                    event=locked,
+                    status=Status.ATTENDED,
+                    source=Registration.Source.IMPORT,
+                    attended_at=now,
+                ),
+                first_row_of[pk],
             )
             for pk in person_ids
             if pk not in existing
         ]
-        Registration.objects.bulk_create(new_registrations)
+        stand_ins = [
+            (
+                _typed(
+                    Registration(
+                        person=None,
+                        event=locked,
+                        status=Status.ATTENDED,
+                        source=Registration.Source.IMPORT,
+                        attended_at=now,
+                    ),
+                    row,
+                ),
+                person_id,
+            )
+            for row, person_id in held_rows.values()
+        ]
+        Registration.objects.bulk_create(new_registrations + [r for r, _pk in stand_ins])
+        hold_attendance(actor=actor, kind=ReviewItem.Kind.ATTENDANCE_ROW, registrations=stand_ins)
+        attended_people = sorted(
+            {*person_ids, *(r.person_id for r in touched.values() if r.person_id is not None)}
+        )
         # Bulk writes send no signals: the engagement ladder is told here.
-        schedule_recompute(person_ids)
+        schedule_recompute(attended_people)
         sync = progression.sync_completions(
             actor=actor,
-            person_ids=person_ids,
+            person_ids=attended_people,
             programme_ids=[locked.programme_id],
             audit_each=False,
         )
-        marked = len(to_update) + len(new_registrations)
+        registrations = len(touched) + len(new_registrations) + len(stand_ins)
+        marked = len(to_update) + len(new_registrations) + len(stand_ins)
         result = UploadResult(
             rows=len(rows),
-            people=len(person_ids),
+            people=registrations,
             marked=marked,
-            already=len(person_ids) - marked,
+            already=registrations - marked,
             signed_up=signed_up,
         )
         audit.record(
             actor=actor,
-            verb="event.attendance_upload",
+            verb=UPLOAD_VERB,
             obj=locked,
             details={
                 "rows": result.rows,
@@ -340,13 +462,13 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
                 "already": result.already,
                 "new_people": len(created),
                 "new_registrations": len(new_registrations),
+                "held": len(stand_ins),
                 "completions": len(sync.created),
                 "completions_withdrawn": sync.removed,
-                # Registrations whose person the uploader may not see: never named to them
-                # on the check-in list (aktivist/programmes/attendance.py).
-                "outside_scope": sorted(
-                    r.pk for r in [*existing.values(), *new_registrations] if r.person_id in hidden
-                ),
             },
         )
+    if stand_ins:
+        from aktivist.people.holds import holds_recorded
+
+        holds_recorded(actor=actor, count=len(stand_ins))
     return result

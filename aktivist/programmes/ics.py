@@ -30,12 +30,10 @@ def _host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "aktivist.invalid"
 
 
-def registration_uid(registration_id: int) -> str:
-    """One calendar entry per registration: a later file (a promotion) replaces it."""
-    return f"registration-{registration_id}@{_host()}"
-
-
 def event_uid(event_id: int) -> str:
+    """One calendar entry per event: the confirmation's file, a promotion's and the
+    thank-you page's download share it, so a later file replaces the entry instead of
+    adding one (and the page's link needs no registration's id)."""
     return f"event-{event_id}@{_host()}"
 
 

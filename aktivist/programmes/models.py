@@ -151,8 +151,14 @@ class Registration(BaseModel):
         IMPORT = "import", _("Attendance upload")
         API = "api", _("Channel (API)")
 
+    # None for an erased person, and for attendance held for review (a walk-in or an
+    # upload row that matched someone outside the checker's scope: programmes/reviews.py).
     person = models.ForeignKey(
-        "people.Person", null=True, on_delete=models.SET_NULL, related_name="registrations"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
     )
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(
@@ -169,11 +175,20 @@ class Registration(BaseModel):
     guardian_contact = models.CharField(_("guardian's phone or email"), max_length=254, blank=True)
     # What was typed into the sign-up form, at the door or in the attendance upload: the
     # event's lists show these, never the person record behind them (a registration is no
-    # reason to see a person). Empty on registrations made before they were kept.
-    typed_first_name = models.CharField(_("first name (as typed)"), max_length=100, blank=True)
-    typed_last_name = models.CharField(_("last name (as typed)"), max_length=100, blank=True)
-    typed_email = models.CharField(_("email (as typed)"), max_length=254, blank=True)
-    typed_mobile = models.CharField(_("mobile (as typed)"), max_length=20, blank=True)
+    # reason to see a person). Empty on registrations made before they were kept (database
+    # defaults too: the demo's and benches' bulk paths write rows without these columns).
+    typed_first_name = models.CharField(
+        _("first name (as typed)"), max_length=100, blank=True, default="", db_default=""
+    )
+    typed_last_name = models.CharField(
+        _("last name (as typed)"), max_length=100, blank=True, default="", db_default=""
+    )
+    typed_email = models.CharField(
+        _("email (as typed)"), max_length=254, blank=True, default="", db_default=""
+    )
+    typed_mobile = models.CharField(
+        _("mobile (as typed)"), max_length=20, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,5 +1,5 @@
 """Next steps on an action's thank-you page: upcoming recruitment meetings and trainings
-near the signer (the unit covering the postcode and the units above it) and national
+near the signer (the unit covering their postcode and the units above it) and national
 ones, soonest first. Registered in ProgrammesConfig.ready()."""
 
 from __future__ import annotations
@@ -33,23 +33,21 @@ def open_for_sign_up(now: dt.datetime | None = None) -> QuerySet[Event]:
     )
 
 
-def _units_near(postcode: str) -> list[int]:
-    """The unit covering the postcode and every unit above it."""
-    from aktivist.organisation.selectors import home_unit_for_postcode
-
-    unit = home_unit_for_postcode(postcode) if postcode else None
+def _units_near(unit: Unit | None) -> list[int]:
+    """The unit (covering the signer's postcode) and every unit above it."""
     if unit is None:
         return []
     return [int(part) for part in unit.path.strip("/").split("/") if part]
 
 
-def events_to_take_part_in(postcode: str, *, limit: int = NEXT_STEPS_LIMIT) -> list[Event]:
-    """Recruitment meetings and trainings open for sign-up near the postcode or national."""
+def events_to_take_part_in(unit: Unit | None, *, limit: int = NEXT_STEPS_LIMIT) -> list[Event]:
+    """Recruitment meetings and trainings open for sign-up in or above the unit covering
+    the signer's postcode, or national."""
     first_steps = Q(programme__kind=Programme.Kind.RECRUITMENT_MEETING) | Q(
         programme__counts_as_training=True, programme__is_active=True
     )
     where = Q(unit__kind=Unit.Kind.NATIONAL)
-    near = _units_near(postcode)
+    near = _units_near(unit)
     if near:
         where |= Q(unit_id__in=near)
     return list(
@@ -61,8 +59,9 @@ def events_to_take_part_in(postcode: str, *, limit: int = NEXT_STEPS_LIMIT) -> l
     )
 
 
-def upcoming_trainings(action: Any, postcode: str) -> list[Any]:
-    """The next-step provider: nothing here depends on who signed, only on the postcode."""
+def upcoming_trainings(action: Any, unit: Unit | None) -> list[Any]:
+    """The next-step provider: nothing here depends on who signed, only on the unit
+    covering the postcode they typed."""
     from aktivist.public.next_steps import NextStep
 
     lang = translation.get_language() or "sv"
@@ -73,7 +72,7 @@ def upcoming_trainings(action: Any, postcode: str) -> list[Any]:
             when=event.starts_at,
             place=event.place or (_("Online") if event.online_url else ""),
         )
-        for event in events_to_take_part_in(postcode)
+        for event in events_to_take_part_in(unit)
     ]
 
 

@@ -97,7 +97,7 @@ def _send(registration: Registration, name: str, language: str, *, with_calendar
     attachments: list[tuple[str, bytes | str, str]] = []
     if with_calendar:
         content = ics.event_calendar(
-            registration.event, uid=ics.registration_uid(registration.pk), language=language
+            registration.event, uid=ics.event_uid(registration.event_id), language=language
         )
         attachments.append((ics.FILENAME, content, ics.MIMETYPE))
     emails.send_transactional(

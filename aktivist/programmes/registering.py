@@ -43,7 +43,7 @@ class SignUpResult:
     registration_id: int
     person_id: int
     new: bool  # internal (tests, counters); never shown to the signer
-    sms_consent_ids: tuple[int, ...] = ()
+    ticket: str = ""  # the SMS code form's ticket ("" without an SMS choice and a mobile)
 
 
 def sign_up_closed_reason(event: Event, now: Any = None) -> str | None:
@@ -133,8 +133,9 @@ def sign_up(
     tracking_token: str = "",
 ) -> SignUpResult:
     """Sign a person up from a public form (or a channel). Raises SignUpClosed or
-    ValidationError (a missing guardian's name or contact); a repeat answers as the first
-    did. A guardian's details are kept only when the event asks for them."""
+    ValidationError (a missing guardian's name or contact); a repeat answers as a new
+    sign-up would now, and changes nothing. A guardian's details are kept only when the
+    event asks for them."""
     reason = sign_up_closed_reason(event)
     if reason:
         raise SignUpClosed(reason)
@@ -169,15 +170,19 @@ def _sign_up_once(
         reason = sign_up_closed_reason(locked)  # cancelled while this request waited
         if reason:
             raise SignUpClosed(reason)
-        person, created = match_or_create_person(sig, source_label=f"event:{event.slug}")
+        signer = match_or_create_person(sig, source_label=f"event:{event.slug}")
+        person, created = signer.person, signer.created
         registration = (
             None
             if created
             else Registration.objects.filter(person_id=person.pk, event=locked).first()
         )
         new = registration is None
-        # Signed up already: the same answer as the first time; only new choices count.
+        # Signed up already: nothing about the registration changes (only new choices
+        # count), and the answer is what a new sign-up would get now; a repeat's "you have
+        # a place" on a full event would tell a visitor that this person had one.
         repeat = registration is not None and registration.status != Registration.Status.CANCELLED
+        shown = _place(locked) if repeat else ""
         if registration is None:
             registration = Registration(person_id=person.pk, event=locked, source=source)
         if not repeat:
@@ -198,24 +203,23 @@ def _sign_up_once(
                 mobile=sig.mobile,
             )
             registration.save()
-        pending = request_consents(
-            sig, person=person, created=created, source_label=f"event:{event.slug}"
-        )
+        ticket = request_consents(sig, signer=signer, source_label=f"event:{event.slug}")
         if not repeat and tracking_token:
             tracking.responded(tracking_token)
         registration_id = registration.pk
         language = sig.language
-        if not repeat:
-            transaction.on_commit(
-                lambda: send_registration_confirmation.enqueue(registration_id, language)
-            )
+        # A repeat gets the confirmation again, with its true status: it goes to the
+        # person's own inbox.
+        transaction.on_commit(
+            lambda: send_registration_confirmation.enqueue(registration_id, language)
+        )
     return SignUpResult(
         event_id=event.pk,
-        status=registration.status,
+        status=shown or registration.status,
         registration_id=registration.pk,
         person_id=person.pk,
         new=new,
-        sms_consent_ids=tuple(c.pk for c in pending if c.channel == "sms"),
+        ticket=ticket,
     )
 
 

@@ -1,9 +1,11 @@
 """Reads on programmes, events and registrations, scoped by the viewer.
 
 National events (owned by the national unit) are visible to all staff; district and local
-ones follow the owning unit, like campaigns (DESIGN.md). Registrations are people: a
-viewer sees only those whose person they may see (a group coordinator sees everyone
-registered for their groups' events: aktivist/programmes/scoping.py). Counts of seats,
+ones follow the owning unit, like campaigns (DESIGN.md). A registration is what the
+registrant typed (or staff typed at the door) and its status: the event's organisers see
+every registration of it, others only those whose person they may see. The person record
+behind a registration is shown only to viewers who may see that person anyway — a
+registration is never a reason to see someone (docs/architecture.md). Counts of seats,
 waiting lists and young people are numbers, not people: they count every registration.
 Board viewers see none of these pages and get 404s like anyone outside scope.
 """
@@ -19,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
+from aktivist.lib.normalise import format_phone
 from aktivist.organisation.models import Unit
 from aktivist.organisation.scoping import subtree_q
 from aktivist.people.models import Person
@@ -222,21 +225,73 @@ STATUS_ORDER = (
 )
 
 
+def is_organiser(viewer: Any, event: Event) -> bool:
+    """Whether the viewer organises the event: the secretariat, and staff whose scope holds
+    its unit. Organisers see every registration of the event — what the registrant typed
+    and its status — but the person behind it only if they may see that person anyway."""
+    return can_edit_event(viewer, event)
+
+
 def registrations_visible_to(viewer: Any, event: Event) -> QuerySet[Registration]:
-    """The event's registrations whose person the viewer may see (erased people, whose
-    registration no longer names anyone, are left out), with the person loaded."""
-    return (
-        Registration.objects.filter(event=event, person__in=people_visible_to(viewer))
-        .select_related("person", "person__home_unit")
-        .order_by("person__last_name_key", "person__first_name_key", "id")
+    """The event's registrations the viewer may see: all of them for its organisers, else
+    only those whose person the viewer may see (a national event's list shows a group's
+    coordinator their own people). Registrations of erased people that name no one and
+    keep nothing typed are left out. The person is NOT loaded: use ``with_people``."""
+    qs = Registration.objects.filter(event=event).exclude(
+        person__isnull=True, typed_first_name="", typed_email="", typed_mobile=""
     )
+    if not is_organiser(viewer, event):
+        qs = qs.filter(person__in=people_visible_to(viewer))
+    return qs.order_by("created_at", "id")
+
+
+def with_people(viewer: Any, registrations: list[Registration]) -> list[Registration]:
+    """Give each registration ``visible_person`` (its person when the viewer may see them,
+    else None) and ``shown_name`` (what was typed; for an older registration without it,
+    the person's name when visible, else empty: "name not recorded"). One query; nothing
+    about a person the viewer may not see is ever read."""
+    ids = {r.person_id for r in registrations if r.person_id is not None}
+    people = (
+        {p.pk: p for p in people_visible_to(viewer).select_related("home_unit").filter(pk__in=ids)}
+        if ids
+        else {}
+    )
+    for registration in registrations:
+        person = people.get(registration.person_id) if registration.person_id else None
+        registration.visible_person = person  # type: ignore[attr-defined]
+        registration.shown_name = registration.typed_name or (  # type: ignore[attr-defined]
+            person.full_name if person is not None else ""
+        )
+        registration.typed_mobile_display = (  # type: ignore[attr-defined]
+            format_phone(registration.typed_mobile) if registration.typed_mobile else ""
+        )
+    return registrations
+
+
+def _name_order(registration: Registration) -> tuple[int, str, str, int]:
+    """By the name shown (last name, then the whole name), unnamed rows last — never by a
+    hidden person's name, whose place in the list would tell it."""
+    shown: str = getattr(registration, "shown_name", "")
+    person = getattr(registration, "visible_person", None)
+    if registration.typed_name:
+        last = registration.typed_last_name
+    else:
+        last = person.last_name if person is not None else ""
+    return (0 if shown else 1, last.casefold(), shown.casefold(), registration.pk)
+
+
+def registration_rows(viewer: Any, event: Event) -> list[Registration]:
+    """The registrations the viewer may see, with their visible people, by name."""
+    rows = with_people(viewer, list(registrations_visible_to(viewer, event)))
+    rows.sort(key=_name_order)
+    return rows
 
 
 def registrations_by_status(viewer: Any, event: Event) -> list[tuple[str, str, list[Any]]]:
     """(status, label, registrations) in the page's order, the waiting list in its serving
-    order; statuses without anyone are left out. One query."""
+    order; statuses without anyone are left out. Two queries."""
     groups: dict[str, list[Registration]] = {status: [] for status in STATUS_ORDER}
-    for registration in registrations_visible_to(viewer, event):
+    for registration in registration_rows(viewer, event):
         groups[registration.status].append(registration)
     groups[Registration.Status.WAITLISTED].sort(
         key=lambda r: (r.waitlisted_at or r.created_at, r.pk)
@@ -246,11 +301,12 @@ def registrations_by_status(viewer: Any, event: Event) -> list[tuple[str, str, l
 
 
 def access_registration(viewer: Any, event: Event, pk: Any) -> Registration:
-    """A registration of the event whose person the viewer may see, else 404."""
+    """A registration of the event the viewer may see (with ``visible_person`` and
+    ``shown_name``), else 404."""
     registration = registrations_visible_to(viewer, event).filter(pk=_int(pk)).first()
     if registration is None:
         raise Http404
-    return registration
+    return with_people(viewer, [registration])[0]
 
 
 def people_to_add(viewer: Any, event: Event, query: str, *, limit: int = 10) -> list[Person]:

@@ -408,11 +408,24 @@ def registration_add(
     return AddResult(registration=registration, already=False)
 
 
-def registration_cancel(*, actor: Any, registration: Registration) -> Registration | None:
-    """Cancel a registration for the person; returns whoever got the seat from the waiting
-    list (they are told by email), if anyone."""
+def _require_registration_in_reach(actor: Any, registration: Registration) -> None:
+    """The actor may see this registration: they organise its event, or may see its
+    person (aktivist/programmes/selectors.py); anything else is answered as not found."""
+    from aktivist.programmes.selectors import registrations_visible_to
+
+    if actor is None:
+        return
     event = registration.event
-    _require_visible(actor, event, registration.person_id)
+    if not events_visible_to(actor).filter(pk=event.pk).exists():
+        raise ApplicationError(_("No such event."))
+    if not registrations_visible_to(actor, event).filter(pk=registration.pk).exists():
+        raise ApplicationError(_("No such registration."))
+
+
+def registration_cancel(*, actor: Any, registration: Registration) -> Registration | None:
+    """Cancel a registration; returns whoever got the seat from the waiting list (they are
+    told by email), if anyone."""
+    _require_registration_in_reach(actor, registration)
     if registration.status in (Registration.Status.ATTENDED, Registration.Status.NO_SHOW):
         raise ApplicationError(
             _("Attendance is recorded for this person: change it on the check-in list.")
@@ -429,7 +442,7 @@ def registration_give_seat(*, actor: Any, registration: Registration) -> Registr
     They are told by email."""
     from aktivist.programmes.tasks import send_waitlist_promotion
 
-    _require_visible(actor, registration.event, registration.person_id)
+    _require_registration_in_reach(actor, registration)
     event = Event.objects.select_for_update().get(pk=registration.event_id)
     current = Registration.objects.select_for_update().get(pk=registration.pk)
     if current.status != Registration.Status.WAITLISTED:

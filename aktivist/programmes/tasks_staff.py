@@ -61,3 +61,60 @@ def send_event_cancelled(event_id: int) -> None:
         else:
             sent += 1
     logger.info("event cancellation emails event=%s sent=%d failed=%d", event.pk, sent, failed)
+
+
+@task()
+def send_registrants_message(
+    event_id: int, registration_ids: list[int], subject: str, body: str, sender: str
+) -> None:
+    """The organisers' message to the registrants named (aktivist/programmes/
+    registrant_messages.py): to each typed address, else the person's own; in the event's
+    language. One failed address does not stop the others."""
+    event = Event.objects.select_related("unit").filter(pk=event_id).first()
+    if event is None:
+        return
+    registrations = (
+        Registration.objects.filter(pk__in=registration_ids, event=event)
+        .select_related("person")
+        .order_by("id")
+    )
+    sent = held = failed = 0
+    for registration in registrations.iterator(chunk_size=500):
+        person = registration.person
+        to = registration.typed_email or (person.email if person is not None else "") or ""
+        if not to:
+            held += 1
+            continue
+        first_name = registration.typed_first_name or (person.first_name if person else "")
+        language = (person.language if person is not None else "") or event.language
+        try:
+            delivered = emails.send_transactional(
+                "programmes/registrants_message",
+                to=to,
+                person=person,
+                language=language,
+                headers={"Reply-To": event.unit.email} if event.unit.email else None,
+                context={
+                    "first_name": first_name,
+                    "subject": subject,
+                    "body": body,
+                    "sender": sender,
+                    "title": event.title,
+                    "starts_at": event.starts_at,
+                    "place": event.place,
+                    "organiser": event.unit.name,
+                },
+            )
+        except Exception as exc:  # one bad address must not stop the rest
+            failed += 1
+            logger.warning(
+                "registrants message failed event=%s error=%s", event.pk, type(exc).__name__
+            )
+        else:
+            if delivered:
+                sent += 1
+            else:
+                held += 1
+    logger.info(
+        "registrants message event=%s sent=%d held=%d failed=%d", event.pk, sent, held, failed
+    )

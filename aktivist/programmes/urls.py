@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aktivist.programmes import views
+from aktivist.programmes import views, views_registrants
 
 app_name = "programmes"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("events/<int:pk>/edit/", views.event_edit, name="event_edit"),
     path("events/<int:pk>/cancel/", views.event_cancel, name="event_cancel"),
     path("events/<int:pk>/add/", views.registration_add, name="registration_add"),
+    path("events/<int:pk>/message/", views_registrants.event_message, name="event_message"),
+    path(
+        "events/<int:pk>/registrations.csv",
+        views_registrants.registrations_csv,
+        name="registrations_csv",
+    ),
     path(
         "events/<int:pk>/registrations/<int:registration_pk>/cancel/",
         views.registration_cancel,

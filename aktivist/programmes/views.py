@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required, people_viewer_required
-from aktivist.people.selectors import access_person, can_see_person
+from aktivist.people.selectors import access_person
 from aktivist.programmes import selectors, services
 from aktivist.programmes.forms import AddPersonForm, EventFilterForm, EventForm, ProgrammeForm
 from aktivist.programmes.models import Event, Registration
@@ -252,6 +252,7 @@ def _registrations_context(
         "event": event,
         "counts": counts,
         "groups": selectors.registrations_by_status(request.user, event),
+        "organiser": selectors.is_organiser(request.user, event),
         "can_give_seat": bool(counts.waitlisted)
         and not event.is_cancelled
         and (counts.seats_free is None or counts.seats_free > 0),
@@ -347,15 +348,15 @@ def _refusal(request: HttpRequest, event: Event, exc: ApplicationError) -> HttpR
 def registration_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
     event = selectors.access_event(request.user, pk)
     registration = selectors.access_registration(request.user, event, registration_pk)
-    name = registration.person.full_name if registration.person else ""
+    name = registration.shown_name or _("the registrant")  # type: ignore[attr-defined]
     try:
         promoted = services.registration_cancel(actor=request.user, registration=registration)
     except ApplicationError as exc:
         return _refusal(request, event, exc)
     notice = _("%(name)s's registration is cancelled.") % {"name": name}
     if promoted is not None:
-        if promoted.person_id and can_see_person(request.user, promoted.person_id):
-            promoted_name = promoted.person.full_name  # type: ignore[union-attr]
+        promoted_name = selectors.with_people(request.user, [promoted])[0].shown_name  # type: ignore[attr-defined]
+        if promoted_name:
             notice += " " + _(
                 "%(name)s got the seat from the waiting list and is told by email."
             ) % {"name": promoted_name}
@@ -373,7 +374,7 @@ def registration_give_seat(request: HttpRequest, pk: int, registration_pk: int) 
         services.registration_give_seat(actor=request.user, registration=registration)
     except ApplicationError as exc:
         return _refusal(request, event, exc)
-    name = registration.person.full_name if registration.person else ""
+    name = registration.shown_name or _("The registrant")  # type: ignore[attr-defined]
     return _after_change(
         request, event, _("%(name)s has a seat now and is told by email.") % {"name": name}
     )

@@ -6,16 +6,11 @@ service (``clean_signature``), whose errors are put next to the fields they conc
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -66,45 +61,36 @@ def form_token_valid(token: Any, action_id: int | str) -> bool:
 
 @dataclass(frozen=True)
 class Thanks:
-    postcode: str
-    sms_token: str  # consents.sms_confirmation_token of the SMS consents to confirm
-    wants_sms: bool  # gave a mobile and ticked an SMS choice: the code form is shown
+    """Nothing here identifies the signer: no postcode, no record's id."""
+
+    unit_id: int | None  # the unit covering the typed postcode: "your local group"
+    ticket: str  # names the SMS consents the code form confirms ("" without an SMS choice)
+
+    @property
+    def wants_sms(self) -> bool:
+        """Gave a mobile and ticked an SMS choice: the code form is shown."""
+        return bool(self.ticket)
 
 
-def _keystream(nonce: bytes, length: int) -> bytes:
-    key = hashlib.sha256(f"{THANKS_TOKEN_SALT}.seal:{settings.SECRET_KEY}".encode()).digest()
-    blocks = (length + 31) // 32
-    stream = b"".join(
-        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(blocks)
+TICKET_MAX = 64
+
+
+def thanks_payload_values(unit_id: int | None, ticket: str) -> dict[str, Any]:
+    return {"u": unit_id, "k": ticket}
+
+
+def thanks_from_payload(payload: dict[str, Any]) -> Thanks:
+    unit_id, ticket = payload.get("u"), payload.get("k")
+    return Thanks(
+        unit_id=unit_id if isinstance(unit_id, int) and not isinstance(unit_id, bool) else None,
+        ticket=ticket if isinstance(ticket, str) and len(ticket) <= TICKET_MAX else "",
     )
-    return stream[:length]
 
 
-def seal(text: str) -> str:
-    """Hide a value inside a signed token (signed tokens are readable): consent ids must
-    not hint whether the signer was known before."""
-    if not text:
-        return ""
-    nonce = secrets.token_bytes(12)
-    data = text.encode()
-    mixed = bytes(a ^ b for a, b in zip(data, _keystream(nonce, len(data)), strict=True))
-    return base64.urlsafe_b64encode(nonce + mixed).decode()
-
-
-def unseal(sealed: str) -> str:
-    if not sealed:
-        return ""
-    raw = base64.urlsafe_b64decode(sealed.encode())
-    nonce, mixed = raw[:12], raw[12:]
-    return bytes(a ^ b for a, b in zip(mixed, _keystream(nonce, len(mixed)), strict=True)).decode()
-
-
-def thanks_token(
-    *, action_id: int, postcode: str, sms_consent_ids: tuple[int, ...], wants_sms: bool
-) -> str:
-    sms_token = consents.sms_confirmation_token(sms_consent_ids) if sms_consent_ids else ""
-    payload = {"a": action_id, "p": postcode, "s": seal(sms_token), "m": wants_sms}
-    return signing.dumps(payload, salt=THANKS_TOKEN_SALT, compress=True)
+def thanks_token(*, action_id: int, unit_id: int | None, ticket: str) -> str:
+    """Uncompressed: its length depends on nothing that tells one signer from another."""
+    payload = {"a": action_id, **thanks_payload_values(unit_id, ticket)}
+    return signing.dumps(payload, salt=THANKS_TOKEN_SALT)
 
 
 def read_thanks_token(token: Any, action_id: int) -> Thanks | None:
@@ -112,15 +98,11 @@ def read_thanks_token(token: Any, action_id: int) -> Thanks | None:
         return None
     try:
         payload = signing.loads(token, salt=THANKS_TOKEN_SALT, max_age=THANKS_TOKEN_MAX_AGE)
-        if not isinstance(payload, dict) or payload.get("a") != action_id:
-            return None
-        return Thanks(
-            postcode=str(payload.get("p") or "")[:12],
-            sms_token=unseal(str(payload.get("s") or "")),
-            wants_sms=bool(payload.get("m")),
-        )
     except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    if not isinstance(payload, dict) or payload.get("a") != action_id:
+        return None
+    return thanks_from_payload(payload)
 
 
 # --- The signing form --------------------------------------------------------------------

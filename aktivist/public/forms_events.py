@@ -15,14 +15,12 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from aktivist.people import consents
 from aktivist.programmes.models import Event, Registration
 from aktivist.public.forms import (
     THANKS_TOKEN_MAX_AGE,
     SignatureForm,
     Thanks,
-    seal,
-    unseal,
+    thanks_from_payload,
 )
 
 EVENT_THANKS_SALT = "aktivist.public.event-thanks"  # noqa: S105 (a salt, not a secret)
@@ -34,36 +32,23 @@ def event_form_key(event_id: int) -> str:
     return f"event:{event_id}"
 
 
-# --- The thank-you token: the answer to show, and what the .ics link may name -------------
+# --- The thank-you token: the answer to show and the SMS code step ----------------------
 
 
 @dataclass(frozen=True)
 class EventThanks:
+    """What the thank-you page may know: the status the signer is told and the SMS code
+    step. Nothing identifies the signer or their registration (the calendar file's UID is
+    the event's)."""
+
     status: str  # registered or waitlisted
-    registration_id: int | None  # for the calendar file's UID; None for a robot
-    thanks: Thanks  # postcode and the SMS code step, as on action pages
+    thanks: Thanks  # the SMS code step, as on action pages (no unit: the page shows none)
 
 
-def event_thanks_token(
-    *,
-    event_id: int,
-    status: str,
-    registration_id: int | None,
-    postcode: str,
-    sms_consent_ids: tuple[int, ...],
-    wants_sms: bool,
-) -> str:
-    sms_token = consents.sms_confirmation_token(sms_consent_ids) if sms_consent_ids else ""
-    payload = {
-        "e": event_id,
-        "st": status,
-        # Sealed: a readable registration id would tell an earlier sign-up from a new one.
-        "r": seal(str(registration_id)) if registration_id else "",
-        "p": postcode,
-        "s": seal(sms_token),
-        "m": wants_sms,
-    }
-    return signing.dumps(payload, salt=EVENT_THANKS_SALT, compress=True)
+def event_thanks_token(*, event_id: int, status: str, ticket: str) -> str:
+    """Uncompressed: its length depends on nothing that tells one signer from another."""
+    payload = {"e": event_id, "st": status, "k": ticket}
+    return signing.dumps(payload, salt=EVENT_THANKS_SALT)
 
 
 def read_event_thanks_token(token: Any, event_id: int) -> EventThanks | None:
@@ -71,23 +56,14 @@ def read_event_thanks_token(token: Any, event_id: int) -> EventThanks | None:
         return None
     try:
         payload = signing.loads(token, salt=EVENT_THANKS_SALT, max_age=THANKS_TOKEN_MAX_AGE)
-        if not isinstance(payload, dict) or payload.get("e") != event_id:
-            return None
-        status = payload.get("st")
-        if status not in STATUSES:
-            return None
-        registration = unseal(str(payload.get("r") or ""))
-        return EventThanks(
-            status=str(status),
-            registration_id=int(registration) if registration.isdigit() else None,
-            thanks=Thanks(
-                postcode=str(payload.get("p") or "")[:12],
-                sms_token=unseal(str(payload.get("s") or "")),
-                wants_sms=bool(payload.get("m")),
-            ),
-        )
     except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    if not isinstance(payload, dict) or payload.get("e") != event_id:
+        return None
+    status = payload.get("st")
+    if status not in STATUSES:
+        return None
+    return EventThanks(status=str(status), thanks=thanks_from_payload(payload))
 
 
 # --- The form --------------------------------------------------------------------------

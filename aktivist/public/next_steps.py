@@ -16,8 +16,10 @@ class NextStep:
     place: str = ""
 
 
-# (action, postcode) -> next steps; a provider must not reveal anything about the signer.
-Provider = Callable[[Any, str], list[NextStep]]
+# (action, unit) -> next steps. ``unit`` is the unit covering the postcode the signer typed
+# (an organisation Unit, or None): the thank-you page knows no more of the signer, and a
+# provider must not reveal anything about them.
+Provider = Callable[[Any, Any], list[NextStep]]
 _providers: list[Provider] = []
 
 
@@ -26,8 +28,8 @@ def register_next_step_provider(provider: Provider) -> None:
         _providers.append(provider)
 
 
-def next_steps(action: Any, postcode: str, *, limit: int = 5) -> list[NextStep]:
+def next_steps(action: Any, unit: Any, *, limit: int = 5) -> list[NextStep]:
     steps: list[NextStep] = []
     for provider in _providers:
-        steps.extend(provider(action, postcode))
+        steps.extend(provider(action, unit))
     return steps[:limit]

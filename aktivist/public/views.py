@@ -38,7 +38,8 @@ from aktivist.campaigns import selectors
 from aktivist.campaigns.models import Action, Channel, Participation
 from aktivist.campaigns.signing import ActionClosed, sign
 from aktivist.core.middleware import CSP
-from aktivist.organisation.selectors import home_unit_for_postcode
+from aktivist.lib.figures import PUBLIC_MIN_STEP
+from aktivist.organisation.models import Unit
 from aktivist.people import consents
 from aktivist.public import limits
 from aktivist.public.forms import (
@@ -174,7 +175,7 @@ def public_view(
 # --- Next steps: other open actions of the same campaign -------------------------------------
 
 
-def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
+def other_actions_of_campaign(action: Action, unit: Unit | None) -> list[NextStep]:
     now = timezone.now()
     others = (
         Action.objects.filter(campaign_id=action.campaign_id, is_published=True, opens_at__lte=now)
@@ -196,16 +197,20 @@ def other_actions_of_campaign(action: Action, postcode: str) -> list[NextStep]:
 # --- The action page ---------------------------------------------------------------------
 
 
-def _count_context(action: Action, *, fresh: bool = False) -> dict[str, Any]:
-    count = selectors.participation_count(action, fresh=fresh)
+def _count_context(action: Action) -> dict[str, Any]:
+    """The figure anonymous visitors see: as it stood at the start of the current interval
+    and rounded down (``selectors.public_participation_figure``), the same right after a
+    signature as before it. The exact count never reaches a public template."""
+    figure = selectors.public_participation_figure(action)
     goal = action.goal or action.campaign.goal
     return {
-        "count": count,
-        "count_display": number_format(count, force_grouping=True),
+        "figure": figure,
+        "figure_display": number_format(figure, force_grouping=True),
+        "fewer_than_display": number_format(PUBLIC_MIN_STEP, force_grouping=True),
         "goal": goal,
         "goal_display": number_format(goal, force_grouping=True) if goal else "",
-        "progress": min(count, goal) if goal else None,
-        "percent": min(100, count * 100 // goal) if goal else None,
+        "progress": min(figure, goal) if goal else None,
+        "percent": min(100, figure * 100 // goal) if goal else None,
     }
 
 
@@ -320,7 +325,7 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     form = SignatureForm(request.POST, action=action, language=lang)
     if form.honeypot_filled:
         # A robot: answer exactly as to a person, store nothing.
-        return _to_thanks(action, embed=embed, postcode="", sms_consent_ids=(), wants_sms=False)
+        return _to_thanks(action, embed=embed, unit_id=None, ticket="")
     valid = form.is_valid()
     if form.under_age is not None:
         context = {"action": action, "message": str(form.under_age.message), "back_url": ""}
@@ -345,30 +350,13 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     except ActionClosed:
         notice = _("This action is closed, so nothing was saved.")
         return _page(request, action, embed=embed, form=None, notice=notice)
-    wants_sms = bool(signature.mobile) and bool({"sms", "rapid_response"} & signature.consents)
-    return _to_thanks(
-        action,
-        embed=embed,
-        postcode=result.postcode,
-        sms_consent_ids=result.sms_consent_ids,
-        wants_sms=wants_sms,
-    )
+    return _to_thanks(action, embed=embed, unit_id=result.unit_id, ticket=result.ticket)
 
 
-def _to_thanks(
-    action: Action,
-    *,
-    embed: bool,
-    postcode: str,
-    sms_consent_ids: tuple[int, ...],
-    wants_sms: bool,
-) -> HttpResponse:
-    token = thanks_token(
-        action_id=action.pk,
-        postcode=postcode,
-        sms_consent_ids=sms_consent_ids,
-        wants_sms=wants_sms,
-    )
+def _to_thanks(action: Action, *, embed: bool, unit_id: int | None, ticket: str) -> HttpResponse:
+    """The thank-you page's URL names nothing about the signer: the unit covering the typed
+    postcode and a random ticket for the SMS code form."""
+    token = thanks_token(action_id=action.pk, unit_id=unit_id, ticket=ticket)
     name = "action_embed_thanks" if embed else "action_thanks"
     lang = translation.get_language() or "sv"
     return HttpResponseSeeOther(
@@ -411,7 +399,7 @@ class SmsStep:
 
 
 def sms_code_step(request: HttpRequest, thanks: Thanks | None) -> SmsStep:
-    """Show the code form, or check a posted code against the consents the token names."""
+    """Show the code form, or check a posted code against the consents the ticket names."""
     step = SmsStep()
     if thanks is None or not thanks.wants_sms:
         return step
@@ -425,13 +413,16 @@ def sms_code_step(request: HttpRequest, thanks: Thanks | None) -> SmsStep:
     if not posted.is_valid():
         step.form = posted
         return step
-    ids = consents.sms_consent_ids(thanks.sms_token) if thanks.sms_token else []
-    ok = bool(ids) and consents.consents_confirm_sms(
-        consent_ids=ids, code=posted.cleaned_data["code"]
-    )
+    ok = consents.consents_confirm_sms(ticket=thanks.ticket, code=posted.cleaned_data["code"])
     step.result = "confirmed" if ok else "wrong"
     step.form = None if ok else SmsCodeForm()
     return step
+
+
+def _unit(unit_id: int | None) -> Unit | None:
+    if unit_id is None:
+        return None
+    return Unit.objects.filter(pk=unit_id, is_active=True).first()
 
 
 def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
@@ -441,7 +432,7 @@ def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpRespons
     sms = sms_code_step(request, thanks)
     if sms.limited:
         return too_many(request, sms.limited.retry_after, embed=embed)
-    postcode = thanks.postcode if thanks else ""
+    unit = _unit(thanks.unit_id) if thanks else None
     title = action.title(lang)
     name = "action_embed_thanks" if embed else "action_thanks"
     context = {
@@ -453,11 +444,11 @@ def _thanks_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpRespons
             _action_path(action, embed=embed, name=name), t=request.GET.get("t", ""), lang=lang
         ),
         "sms_result": sms.result,
-        "unit": home_unit_for_postcode(postcode) if postcode else None,
-        "next_steps": next_steps(action, postcode),
+        "unit": unit,
+        "next_steps": next_steps(action, unit),
         "share_links": share_links(reverse("public:action", args=[action.slug]), title),
         "action_url": with_params(_action_path(action, embed=embed), lang=lang),
-        **_count_context(action, fresh=True),
+        **_count_context(action),
     }
     return render_public(request, "public/thanks.html", context, embed=embed)
 
@@ -472,7 +463,8 @@ def action_count(request: HttpRequest, slug: str, *, embed: bool = False) -> Htt
     action = selectors.public_action(slug)
     context = {"action": action, **_count_context(action)}
     response = render_public(request, "public/_count.html", context, embed=embed)
-    response["Cache-Control"] = f"public, max-age={selectors.COUNT_CACHE_SECONDS}"
+    # The figure stays the same until the next interval starts.
+    response["Cache-Control"] = f"public, max-age={selectors.seconds_until_recount()}"
     return response
 
 

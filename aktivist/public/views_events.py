@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -73,10 +74,17 @@ def _seats_taken(event: Event) -> int:
 
 
 def _seat_facts(capacity: int | None, taken: int) -> dict[str, Any]:
+    """What a public page says about places: full, few left (``PUBLIC_FEW_SEATS`` or
+    fewer) or available — never how many, so that signing someone up does not tell whether
+    they were signed up already. ``limited``: the event has a capacity."""
     if capacity is None:
-        return {"seats_left": None, "full": False}
+        return {"limited": False, "full": False, "few_seats": False}
     left = max(0, capacity - taken)
-    return {"seats_left": left, "full": left == 0}
+    return {
+        "limited": True,
+        "full": left == 0,
+        "few_seats": 0 < left <= settings.PUBLIC_FEW_SEATS,
+    }
 
 
 def _event_context(event: Event) -> dict[str, Any]:
@@ -163,7 +171,7 @@ def _sign_up(request: HttpRequest, event: Event) -> HttpResponse:
         # A robot: answer exactly as to a person, store nothing.
         full = _seat_facts(event.capacity, _seats_taken(event))["full"]
         status = Registration.Status.WAITLISTED if full else Registration.Status.REGISTERED
-        return _to_thanks(event, status=status, registration_id=None, postcode="", sms=((), False))
+        return _to_thanks(event, status=status, ticket="")
     valid = form.is_valid()
     if form.under_age is not None:
         context = {**_event_context(event), "message": str(form.under_age.message)}
@@ -189,39 +197,17 @@ def _sign_up(request: HttpRequest, event: Event) -> HttpResponse:
             for name, messages in e.message_dict.items():
                 form.add_error(name if name in form.fields else None, messages)
         else:
-            wants_sms = bool(signature.mobile) and bool(
-                {"sms", "rapid_response"} & signature.consents
-            )
-            return _to_thanks(
-                event,
-                status=result.status,
-                registration_id=result.registration_id,
-                postcode=signature.postcode,
-                sms=(result.sms_consent_ids, wants_sms),
-            )
+            return _to_thanks(event, status=result.status, ticket=result.ticket)
     data = request.POST.copy()
     data["form_token"] = form_token(key)
     form.data = data
     return _page(request, event, form=form)
 
 
-def _to_thanks(
-    event: Event,
-    *,
-    status: str,
-    registration_id: int | None,
-    postcode: str,
-    sms: tuple[tuple[int, ...], bool],
-) -> HttpResponse:
-    sms_consent_ids, wants_sms = sms
-    token = event_thanks_token(
-        event_id=event.pk,
-        status=status,
-        registration_id=registration_id,
-        postcode=postcode,
-        sms_consent_ids=sms_consent_ids,
-        wants_sms=wants_sms,
-    )
+def _to_thanks(event: Event, *, status: str, ticket: str) -> HttpResponse:
+    """The thank-you page's URL names the status the signer is told and a random ticket for
+    the SMS code form: no registration, person or consent id, no postcode."""
+    token = event_thanks_token(event_id=event.pk, status=status, ticket=ticket)
     path = reverse("public:event_thanks", args=[event.slug])
     return HttpResponseSeeOther(with_params(path, t=token, lang=_lang()))
 
@@ -257,15 +243,14 @@ def event_thanks(request: HttpRequest, slug: str, *, embed: bool = False) -> Htt
 
 @public_view(not_found=NOT_FOUND)
 def event_ics(request: HttpRequest, slug: str, *, embed: bool = False) -> HttpResponse:
-    """The event as a calendar file. With the thank-you page's token the entry has the
-    same UID as the confirmation email's file, so a calendar keeps one entry."""
+    """The event as a calendar file, with the same UID as the confirmation email's file
+    (one per event), so a calendar keeps one entry. The thank-you page's token opens a
+    draft's file to those who signed up before it was unpublished."""
     event = _public_event(slug)
     answer = read_event_thanks_token(request.GET.get("t", ""), event.pk)
     if answer is None and not event.is_published:
         raise Http404
-    registration_id = answer.registration_id if answer else None
-    uid = ics.registration_uid(registration_id) if registration_id else ics.event_uid(event.pk)
-    content = ics.event_calendar(event, uid=uid, language=_lang())
+    content = ics.event_calendar(event, uid=ics.event_uid(event.pk), language=_lang())
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     response["Cache-Control"] = "private, no-store"

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from aktivist.campaigns.models import Participation
 from aktivist.campaigns.signing import ActionClosed, UnderAge, clean_signature, sign
 from aktivist.campaigns.tests.factories import ActionFactory
-from aktivist.people.consents import CHOICES
+from aktivist.people.consents import CHOICES, ticket_hash
 from aktivist.people.models import Consent, ConsentWording, Person
 from aktivist.people.tests.factories import PersonFactory
 
@@ -50,10 +50,10 @@ def test_signing_twice_is_one_participation_and_the_same_answer():
     first = _sign(action)
     second = _sign(action, email="amir.haddad@example.org", mobile="")
     assert Participation.objects.filter(action=action).count() == 1
-    assert (first.action_id, first.postcode, first.sms_consent_ids) == (
+    assert (first.action_id, first.unit_id, first.ticket) == (
         second.action_id,
-        second.postcode,
-        second.sms_consent_ids,
+        second.unit_id,
+        second.ticket,
     )
     assert second.new_participation is False
 
@@ -70,14 +70,16 @@ def test_a_known_email_never_overwrites_the_person():
     assert Person.objects.count() == 1
 
 
-def test_a_known_mobile_matches_the_person_who_owns_it():
+def test_a_known_mobile_selects_nobody_the_email_becomes_a_new_person_without_it():
     owner = PersonFactory(email=None, mobile="+46701234567")
     action = ActionFactory()
     _sign(action, email="new-address@example.org")
-    assert Person.objects.count() == 1
-    assert owner.participations.count() == 1
+    assert Person.objects.count() == 2
+    assert owner.participations.count() == 0
     owner.refresh_from_db()
     assert owner.email is None  # a typed email does not become anyone's address
+    new = Person.objects.get(email="new-address@example.org")
+    assert new.mobile is None and new.participations.filter(action=action).exists()
 
 
 def test_consents_are_pending_with_the_wording_shown_and_confirmations_are_sent(
@@ -100,7 +102,9 @@ def test_consents_are_pending_with_the_wording_shown_and_confirmations_are_sent(
     assert wording.language == "sv"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["amir.haddad@example.org"]
     assert len(sms_outbox) == 1 and sms_outbox[0][0] == "+46701234567"
-    assert result.sms_consent_ids == (consents[("sms", "rapid_response")].pk,)
+    assert result.ticket  # names the SMS consent by a random value, never by its id
+    assert consents[("sms", "rapid_response")].code_ticket == ticket_hash(result.ticket)
+    assert consents[("email", "rapid_response")].code_ticket == ""
 
 
 def test_under_13_stores_nothing():

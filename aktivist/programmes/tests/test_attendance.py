@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.people.models import Person
+from aktivist.people.models import Person, ReviewItem
+from aktivist.people.selectors import can_see_person
+from aktivist.people.services import review_apply, review_dismiss
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes import attendance
 from aktivist.programmes.models import Registration
@@ -134,27 +136,59 @@ def test_the_list_shows_people_in_scope_and_only_counts_the_others(world, person
 
     rows = attendance.checkin_rows(personas.coordinator_a1, event)
 
-    assert [r.person for r in rows] == [world.member_a1]
+    assert [r.visible_person for r in rows] == [world.member_a1]
     assert attendance.hidden_count(personas.coordinator_a1, event) == 1
     assert attendance.hidden_count(personas.staff, event) == 0
-    assert {r.person for r in attendance.checkin_rows(personas.staff, event)} == {
+    assert {r.visible_person for r in attendance.checkin_rows(personas.staff, event)} == {
         world.member_a1,
         world.member_b1,
     }
 
 
-def test_the_search_looks_only_among_people_in_scope(world, personas):
+def test_the_organisers_list_shows_what_was_typed_never_the_person_behind_it(world, personas):
+    event = EventFactory(unit=world.group_a1)
+    RegistrationFactory(
+        event=event,
+        person=world.member_b1,
+        typed_first_name="Bjössa",
+        typed_last_name="B",
+        typed_email="typed@example.org",
+    )
+    old = RegistrationFactory(event=event, person=world.home_b)  # from before typed values
+    RegistrationFactory(event=event, person=world.member_a1)
+
+    rows = attendance.checkin_rows(personas.coordinator_a1, event)
+
+    shown = {r.pk: (r.shown_name, r.visible_person) for r in rows}
+    assert len(rows) == 3
+    assert ("Bjössa B", None) in shown.values()
+    assert shown[old.pk] == ("", None)  # "name not recorded"
+    assert ("Märta Malm", world.member_a1) in shown.values()
+    assert attendance.hidden_count(personas.coordinator_a1, event) == 0
+
+
+def test_the_search_looks_only_at_what_the_viewer_is_shown(world, personas):
     event = EventFactory(unit=world.national)
     RegistrationFactory(event=event, person=world.member_a1)  # Märta Malm
     RegistrationFactory(event=event, person=world.member_b1)  # Björn Berg
 
-    assert [r.person for r in attendance.checkin_rows(personas.coordinator_a1, event, "mär")] == [
-        world.member_a1
-    ]
+    assert [
+        r.visible_person for r in attendance.checkin_rows(personas.coordinator_a1, event, "mär")
+    ] == [world.member_a1]
     assert attendance.checkin_rows(personas.coordinator_a1, event, "björn") == []
-    assert [r.person for r in attendance.checkin_rows(personas.staff, event, "björn")] == [
+    assert [r.visible_person for r in attendance.checkin_rows(personas.staff, event, "björn")] == [
         world.member_b1
     ]
+
+
+def test_the_search_never_finds_a_hidden_person_by_their_own_details(world, personas):
+    event = EventFactory(unit=world.group_a1)
+    RegistrationFactory(event=event, person=world.member_b1, typed_first_name="Anon")
+
+    coordinator = personas.coordinator_a1
+    assert attendance.checkin_rows(coordinator, event, "björn") == []
+    assert attendance.checkin_rows(coordinator, event, world.member_b1.email) == []
+    assert len(attendance.checkin_rows(coordinator, event, "anon")) == 1
 
 
 # --- No-shows ---------------------------------------------------------------------------------
@@ -270,7 +304,7 @@ def test_email_wins_over_mobile_when_they_name_two_people(world, personas):
     assert Registration.objects.get(pk=result.registration_id).person == by_email
 
 
-def test_a_walk_in_outside_the_viewers_scope_is_recorded_but_not_revealed(world, personas):
+def test_a_walk_in_outside_the_viewers_scope_is_held_and_never_written_onto_them(world, personas):
     event = _started_event(world.group_a1)
     outsider = world.member_b1  # district B: outside coordinator A1's scope
 
@@ -280,17 +314,123 @@ def test_a_walk_in_outside_the_viewers_scope_is_recorded_but_not_revealed(world,
         data={"first_name": "Typed", "last_name": "Name", "email": outsider.email},
     )
 
+    # The attendance is recorded on a stand-in that keeps only what was typed.
     registration = Registration.objects.get(pk=result.registration_id)
-    assert registration.person == outsider
+    assert registration.person is None
     assert registration.status == S.ATTENDED
+    assert (registration.typed_name, registration.typed_email) == ("Typed Name", outsider.email)
+    assert not Registration.objects.filter(person=outsider).exists()
     # The viewer is told what they typed, exactly as for someone new.
     assert result.name == "Typed Name"
     assert result.known is False and result.person_id is None
     outsider.refresh_from_db()
     assert outsider.first_name == "Björn"
-    audit = AuditEvent.objects.get(verb="registration.walk_in")
-    assert audit.person_id == outsider.pk
-    assert audit.details["outside_scope"] is True
+    # The secretariat is asked to link it; the audit trail names whom it matched.
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.WALK_IN)
+    assert item.matched_person == outsider
+    assert item.submitted_by == personas.coordinator_a1
+    assert item.payload["registration"] == registration.pk
+    held = AuditEvent.objects.get(verb="review.held")
+    assert held.person_id == outsider.pk
+    assert AuditEvent.objects.get(verb="registration.walk_in").details["how"] == "held"
+
+
+def test_the_secretariat_links_a_held_walk_in_to_the_person(world, personas):
+    event = _started_event(world.group_a1)
+    outsider = world.member_b1
+    result = attendance.walk_in(
+        actor=personas.coordinator_a1,
+        event=event,
+        data={"first_name": "Björn", "email": outsider.email},
+    )
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.WALK_IN)
+
+    review_apply(actor=personas.staff, item=item)
+
+    registration = Registration.objects.get(pk=result.registration_id)
+    assert registration.person == outsider
+    assert registration.status == S.ATTENDED
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.APPLIED
+    # Linking gives the coordinator no sight of him.
+    assert not can_see_person(personas.coordinator_a1, outsider.pk)
+
+
+def test_a_held_walk_in_of_someone_signed_up_marks_their_own_registration(world, personas):
+    event = _started_event(world.group_a1)
+    outsider = world.member_b1
+    theirs = RegistrationFactory(event=event, person=outsider, status=S.REGISTERED)
+    attendance.walk_in(
+        actor=personas.coordinator_a1,
+        event=event,
+        data={"first_name": "Björn", "email": outsider.email},
+    )
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.WALK_IN)
+
+    review_apply(actor=personas.staff, item=item)
+
+    theirs.refresh_from_db()
+    assert theirs.status == S.ATTENDED
+    assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_a_dismissed_walk_in_keeps_the_attendance_without_a_person(world, personas):
+    event = _started_event(world.group_a1)
+    result = attendance.walk_in(
+        actor=personas.coordinator_a1,
+        event=event,
+        data={"first_name": "Typed", "email": world.member_b1.email},
+    )
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.WALK_IN)
+
+    review_dismiss(actor=personas.staff, item=item)
+
+    registration = Registration.objects.get(pk=result.registration_id)
+    assert registration.person is None and registration.status == S.ATTENDED
+
+
+def test_a_mobile_whose_owner_has_another_name_and_email_is_not_that_owner(world, personas):
+    event = _started_event(world.group_a1)
+    owner = world.member_a1
+    owner.mobile = "+46701234567"
+    owner.save()
+
+    result = attendance.walk_in(
+        actor=personas.coordinator_a1,
+        event=event,
+        data={
+            "first_name": "Stina",
+            "last_name": "Svensson",
+            "email": "stina@example.org",
+            "mobile": "0701234567",
+        },
+    )
+
+    registration = Registration.objects.get(pk=result.registration_id)
+    assert registration.person != owner
+    stina = Person.objects.get(email="stina@example.org")
+    assert registration.person == stina
+    assert stina.mobile is None  # the number is someone else's
+    assert registration.typed_mobile == "+46701234567"
+    assert not Registration.objects.filter(person=owner).exists()
+
+
+def test_a_registrant_who_comes_is_found_by_what_they_typed(world, personas):
+    event = _started_event(world.group_a1)
+    outsider = world.member_b1
+    signed_up = RegistrationFactory(event=event, person=outsider, typed_email=outsider.email)
+
+    result = attendance.walk_in(
+        actor=personas.coordinator_a1,
+        event=event,
+        data={"first_name": "Björn", "email": outsider.email},
+    )
+
+    assert result.registration_id == signed_up.pk
+    signed_up.refresh_from_db()
+    assert signed_up.status == S.ATTENDED
+    assert not ReviewItem.objects.exists()
+    assert result.known is False
 
 
 def test_walk_ins_get_in_when_the_event_is_full(world, personas):

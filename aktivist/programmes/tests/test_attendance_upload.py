@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.people.models import Person
+from aktivist.people.models import Person, ReviewItem
+from aktivist.people.services import review_apply
 from aktivist.programmes.attendance_upload import upload_attendance
 from aktivist.programmes.models import ProgrammeCompletion, Registration
 from aktivist.programmes.tests.factories import (
@@ -40,13 +41,13 @@ def _file(tmp_path, text: str, encoding: str = "utf-8", name: str = "närvaro.cs
 
 def test_a_swedish_excel_file_marks_everyone_attended(world, personas, event, tmp_path):
     signed_up = RegistrationFactory(event=event, person=world.member_a1)
-    world.member_a2.mobile = "+46701112233"
-    world.member_a2.save()
+    world.role_a1.mobile = "+46701112233"
+    world.role_a1.save()
     path = _file(
         tmp_path,
         "Förnamn;Efternamn;E-post;Mobil\r\n"
         f"Märta;Malm;{world.member_a1.email.upper()};\r\n"
-        "Åke;Ek;;701112233\r\n"  # Excel dropped the leading zero
+        "Rut;Roos;;701112233\r\n"  # Excel dropped the leading zero
         "Örjan;Ödmark;orjan@example.org;\r\n",
         encoding="cp1252",
     )
@@ -57,13 +58,15 @@ def test_a_swedish_excel_file_marks_everyone_attended(world, personas, event, tm
     assert (result.rows, result.people, result.marked, result.signed_up) == (3, 3, 3, 1)
     signed_up.refresh_from_db()
     assert signed_up.status == S.ATTENDED
-    assert Registration.objects.get(event=event, person=world.member_a2).source == "import"
+    rut = Registration.objects.get(event=event, person=world.role_a1)
+    assert rut.source == "import"
+    assert (rut.typed_name, rut.typed_mobile) == ("Rut Roos", "+46701112233")
     new = Person.objects.get(email="orjan@example.org")
     assert (new.first_name, new.last_name) == ("Örjan", "Ödmark")
     assert new.membership_status == Person.MembershipStatus.NON_MEMBER
     assert Registration.objects.get(event=event, person=new).status == S.ATTENDED
-    world.member_a2.refresh_from_db()
-    assert world.member_a2.first_name == "Åke"
+    world.role_a1.refresh_from_db()
+    assert world.role_a1.first_name == "Rut"
     audits = AuditEvent.objects.filter(verb="event.attendance_upload")
     assert audits.count() == 1
     assert audits[0].details["marked"] == 3
@@ -157,14 +160,54 @@ def test_a_file_without_the_needed_columns_is_refused(personas, event, tmp_path,
     assert not Registration.objects.filter(event=event).exists()
 
 
-def test_people_outside_scope_are_recorded_and_only_counted(world, personas, event, tmp_path):
+def test_people_outside_scope_are_held_for_review_and_only_counted(
+    world, personas, event, tmp_path
+):
     outsider = world.member_b1
     path = _file(tmp_path, f"Förnamn;E-post\nNågon;{outsider.email}\n")
     result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
     assert result.ok and result.marked == 1
-    assert Registration.objects.get(event=event, person=outsider).status == S.ATTENDED
+    # Nothing is written onto him: the row's attendance waits for the secretariat.
+    assert not Registration.objects.filter(person=outsider).exists()
+    stand_in = Registration.objects.get(event=event, person__isnull=True)
+    assert (stand_in.status, stand_in.typed_name) == (S.ATTENDED, "Någon")
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.ATTENDANCE_ROW)
+    assert item.matched_person == outsider
+    assert item.payload["registration"] == stand_in.pk
+    assert AuditEvent.objects.filter(verb="review.held", person_id=outsider.pk).count() == 1
     outsider.refresh_from_db()
     assert outsider.first_name == "Björn"
+
+    review_apply(actor=personas.staff, item=item)
+    assert Registration.objects.get(event=event, person=outsider).status == S.ATTENDED
+
+
+def test_an_upload_row_with_someone_elses_mobile_makes_a_new_person(
+    world, personas, event, tmp_path
+):
+    owner = world.member_a1
+    owner.mobile = "+46701234567"
+    owner.save()
+    path = _file(
+        tmp_path, "Förnamn;Efternamn;E-post;Mobil\nStina;Svensson;stina@example.org;0701234567\n"
+    )
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert result.ok
+    assert not Registration.objects.filter(person=owner).exists()
+    stina = Person.objects.get(email="stina@example.org")
+    assert stina.mobile is None
+    assert Registration.objects.get(event=event, person=stina).status == S.ATTENDED
+
+
+def test_a_registrant_in_the_file_is_found_by_what_they_typed(world, personas, event, tmp_path):
+    outsider = world.member_b1
+    theirs = RegistrationFactory(event=event, person=outsider, typed_email="bjorn@example.net")
+    path = _file(tmp_path, "Förnamn;E-post\nBjörn;bjorn@example.net\n")
+    result = upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
+    assert result.ok and result.marked == 1 and result.signed_up == 1
+    theirs.refresh_from_db()
+    assert theirs.status == S.ATTENDED
+    assert not ReviewItem.objects.exists()
 
 
 def test_only_organisers_upload_and_only_after_the_start(world, personas, tmp_path):

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from aktivist.people.models import Person
+from aktivist.people.models import Person, ReviewItem
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes.models import Registration
 from aktivist.programmes.tests.factories import EventFactory, RegistrationFactory
@@ -59,17 +59,29 @@ def test_anonymous_visitors_are_sent_to_log_in(client, event):
     assert client.get(_url(event)).status_code == 302
 
 
-def test_the_coordinator_sees_everyone_signed_up_for_the_groups_event(
+def test_the_coordinator_sees_every_registration_of_the_groups_event_as_typed(
     world, personas, client_for, event
 ):
-    RegistrationFactory(event=event, person=world.member_a1)
-    RegistrationFactory(event=event, person=world.member_b1, status=S.WAITLISTED)
+    RegistrationFactory(
+        event=event, person=world.member_a1, typed_first_name="Märta", typed_last_name="Malm"
+    )
+    RegistrationFactory(
+        event=event,
+        person=world.member_b1,
+        status=S.WAITLISTED,
+        typed_first_name="Bjössa",
+        typed_email="typed-by-him@example.org",
+    )
+    RegistrationFactory(event=event, person=world.home_b)  # older: nothing typed kept
     RegistrationFactory(event=event, person=world.home_a, status=S.CANCELLED)
 
     html = client_for(personas.coordinator_a1).get(_url(event)).content.decode()
 
     assert "Märta Malm" in html
-    assert "Björn Berg" in html  # signed up for the coordinator's event
+    assert "Bjössa" in html  # what he typed into the coordinator's event
+    assert "Björn" not in html and "Berg" not in html  # never the record behind it
+    assert "Name not recorded" in html  # Ylva, registered before typed values were kept
+    assert "Ylva" not in html
     assert "Waiting list" in html
     assert "Hanna Holm" not in html  # cancelled
     assert 'aria-pressed="false"' in html
@@ -188,23 +200,27 @@ def test_a_walk_in_outside_scope_shows_only_what_was_typed(world, personas, clie
     html = response.content.decode()
     assert "Typed is checked in." in html
     assert reverse("people:detail", args=[outsider.pk]) not in html
-    # The refreshed list does not name them either (nor does the page, nor a search).
+    # The refreshed list shows what was typed, never the person it matched.
     assert "Björn" not in html and "Berg" not in html
-    assert "1 checked in" in html  # counted, never named
+    assert "1 checked in" in html
     client = client_for(personas.coordinator_a1)
     # Typing someone's address at the door is no reason to see them anywhere else either.
     assert client.get(reverse("people:detail", args=[outsider.pk])).status_code == 404
     assert "Björn" not in client.get(_url(event)).content.decode()
     search = client.get(_url(event), {"q": "björn"}, HTTP_HX_TARGET="checkin-list", **HTMX)
-    assert "Name not shown" not in search.content.decode()
-    # Typing them again answers as the first time.
+    assert "Björn" not in search.content.decode()
+    assert "No one on the list matches" in search.content.decode()
+    # Typing them again answers as the first time, and holds nothing more.
     again = client.post(
         _url(event, "walk_in"), {"first_name": "Typed", "email": outsider.email}, **HTMX
     )
     assert reverse("people:detail", args=[outsider.pk]) not in again.content.decode()
-    assert Registration.objects.get(event=event, person=outsider).status == S.ATTENDED
-    # The secretariat sees who it is.
-    assert "Björn Berg" in client_for(personas.staff).get(_url(event)).content.decode()
+    assert "Typed is checked in." in again.content.decode()
+    assert not Registration.objects.filter(person=outsider).exists()
+    assert ReviewItem.objects.filter(kind=ReviewItem.Kind.WALK_IN).count() == 1
+    # The secretariat's review queue names him.
+    review = client_for(personas.staff).get(reverse("people:review_list")).content.decode()
+    assert "Björn Berg" in review
 
 
 def test_a_walk_in_already_known_links_to_their_page(world, personas, client_for, event):

@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from aktivist.organisation.tests.factories import UnitFactory
-from aktivist.programmes.ics import event_calendar, event_uid, registration_uid
+from aktivist.programmes.ics import event_calendar, event_uid
 from aktivist.programmes.tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +37,14 @@ def _lines(raw: bytes) -> list[str]:
 
 
 def test_the_file_publishes_one_event_in_utc(event):
-    raw = event_calendar(event, uid=registration_uid(7), language="sv")
+    raw = event_calendar(event, uid=event_uid(7), language="sv")
     lines = _lines(raw)
     assert lines[0] == "BEGIN:VCALENDAR"
     assert "VERSION:2.0" in lines
     assert "METHOD:PUBLISH" in lines
     assert "DTSTART:20310610T160000Z" in lines
     assert "DTEND:20310610T183000Z" in lines
-    assert "UID:registration-7@aktivist.example.org" in lines
+    assert "UID:event-7@aktivist.example.org" in lines
     assert "URL:https://aktivist.example.org/e/sommarmote/" in lines
     assert "STATUS:CONFIRMED" in lines
     assert any(line.startswith("DTSTAMP:") and line.endswith("Z") for line in lines)
@@ -66,13 +66,13 @@ def test_text_is_escaped_and_long_lines_are_folded(event):
     assert parsed["ORGANIZER"].params["CN"] == "Grupp Malmö"
 
 
-def test_the_uid_is_stable_per_registration_and_the_stamp_follows_now(event):
+def test_the_uid_is_stable_per_event_and_the_stamp_follows_now(event):
     now = dt.datetime(2031, 1, 1, 12, 0, tzinfo=dt.UTC)
-    first = event_calendar(event, uid=registration_uid(7), now=now)
-    second = event_calendar(event, uid=registration_uid(7), now=now)
+    first = event_calendar(event, uid=event_uid(7), now=now)
+    second = event_calendar(event, uid=event_uid(7), now=now)
     assert first == second
     assert "DTSTAMP:20310101T120000Z" in _lines(first)
-    assert registration_uid(7) != registration_uid(8) != event_uid(7)
+    assert event_uid(7) != event_uid(8)
 
 
 def test_an_online_event_has_its_link_as_location_and_a_cancelled_one_says_so(event):

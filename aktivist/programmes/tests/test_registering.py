@@ -20,7 +20,7 @@ from icalendar import Calendar
 from aktivist.campaigns.signing import SignatureInput
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes import registering
-from aktivist.programmes.ics import registration_uid
+from aktivist.programmes.ics import event_uid
 from aktivist.programmes.models import Registration
 from aktivist.programmes.notifications import read_cancel_token, send_confirmation
 from aktivist.programmes.tests.factories import EventFactory, RegistrationFactory
@@ -63,17 +63,32 @@ def test_no_capacity_means_everyone_gets_a_seat():
     assert {sign_up(event, signature(n)).status for n in range(5)} == {"registered"}
 
 
-def test_a_repeat_is_one_registration_with_the_same_answer():
-    event = EventFactory(capacity=1)
+def test_a_repeat_is_one_registration_and_changes_nothing():
+    event = EventFactory(capacity=2)
     first = sign_up(event, signature(1))
+    before = Registration.objects.filter(pk=first.registration_id).values().get()
     again = sign_up(event, signature(1, first_name="Other"))
     assert (again.status, again.registration_id, again.person_id) == (
-        first.status,
+        "registered",  # a seat is free: what a new sign-up would be told too
         first.registration_id,
         first.person_id,
     )
     assert Registration.objects.filter(event=event).count() == 1
-    assert len(mail.outbox) == 1
+    assert Registration.objects.filter(pk=first.registration_id).values().get() == before
+
+
+def test_a_repeat_on_a_full_event_answers_waitlisted_like_a_newcomer_and_gets_the_mail_again():
+    event = EventFactory(capacity=1, title="Campaign training")
+    first = sign_up(event, signature(1))
+    before = Registration.objects.filter(pk=first.registration_id).values().get()
+    newcomer = sign_up(event, signature(2))
+    again = sign_up(event, signature(1, first_name="Other"))
+    assert first.status == "registered"
+    assert again.status == newcomer.status == "waitlisted"  # the seat stays untold
+    assert Registration.objects.filter(pk=first.registration_id).values().get() == before
+    # The person's own inbox hears the truth again: they have a place.
+    to_signer = [m.subject for m in mail.outbox if m.to == ["signer1@example.org"]]
+    assert to_signer == ["You have a place: Campaign training"] * 2
 
 
 def test_signing_up_again_after_cancelling_takes_a_place_anew():
@@ -170,7 +185,7 @@ def test_the_confirmation_has_the_ics_file_and_a_cancel_link(settings):
     assert mimetype.startswith("text/calendar")
     raw = content.encode() if isinstance(content, str) else content
     entry = Calendar.from_ical(raw).walk("VEVENT")[0]
-    assert str(entry["UID"]) == registration_uid(result.registration_id)
+    assert str(entry["UID"]) == event_uid(event.pk)  # the thank-you page's file has it too
     mime = message.message()
     parts = [p for p in mime.walk() if p.get_content_type() == "text/calendar"]
     assert parts[0].get_param("method") == "PUBLISH"

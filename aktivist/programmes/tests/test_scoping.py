@@ -1,4 +1,6 @@
-"""Programmes' reason to see a person: registered for an event of the viewer's units."""
+"""A registration is never a reason to see a person (DESIGN.md, "Who may see what"):
+sight comes only from a home unit, a membership or a role — whatever anyone typed into an
+event's sign-up form, at its door or into its attendance file."""
 
 from __future__ import annotations
 
@@ -18,57 +20,53 @@ def names(qs):
 
 @pytest.fixture
 def guest(world):
-    """Someone with no membership, role or home unit anywhere: seen only by registering."""
+    """Someone with no membership, role or home unit anywhere."""
     return PersonFactory(first_name="Gästen", last_name="Gäst")
 
 
-def test_coordinator_sees_people_registered_for_their_groups_events(world, personas, guest):
-    RegistrationFactory(person=guest, event=EventFactory(unit=world.group_a1))
-    assert "Gästen" in names(people_visible_to(personas.coordinator_a1))
-    assert "Gästen" not in names(people_visible_to(personas.coordinator_b1))
-
-
-def test_waitlisted_and_attended_count_cancelled_does_not(world, personas, guest):
-    event = EventFactory(unit=world.group_a1)
-    registration = RegistrationFactory(person=guest, event=event, status="waitlisted")
-    assert "Gästen" in names(people_visible_to(personas.coordinator_a1))
-    Registration.objects.filter(pk=registration.pk).update(status="attended")
-    assert "Gästen" in names(people_visible_to(personas.coordinator_a1))
-    Registration.objects.filter(pk=registration.pk).update(status="cancelled")
-    assert "Gästen" not in names(people_visible_to(personas.coordinator_a1))
-
-
-def test_district_representative_sees_registrants_of_events_in_the_district(world, personas, guest):
-    RegistrationFactory(person=guest, event=EventFactory(unit=world.group_a2))
-    assert "Gästen" in names(people_visible_to(personas.district_a))
-    # A coordinator of another group in the district does not.
-    assert "Gästen" not in names(people_visible_to(personas.coordinator_a1))
-
-
-def test_a_national_event_is_no_reason_to_see_anyone(world, personas, guest):
-    RegistrationFactory(person=world.member_b1, event=EventFactory(unit=world.national))
-    RegistrationFactory(person=guest, event=EventFactory(unit=world.national))
-    for persona in (personas.district_a, personas.coordinator_a1):
-        seen = names(people_visible_to(persona))
-        assert "Gästen" not in seen and "Björn" not in seen
-
-
-def test_a_group_event_shows_its_registrants_but_nothing_else_about_other_districts(
-    world, personas
+@pytest.mark.parametrize("status", Registration.Status.values)
+@pytest.mark.parametrize("source", Registration.Source.values)
+def test_no_registration_for_a_groups_event_lets_its_coordinator_see_the_person(
+    world, personas, guest, status, source
 ):
-    """Björn (district B) signs up for Malmö's event: the coordinator of Malmö now sees
-    him; his own district's people stay hidden."""
+    RegistrationFactory(
+        person=guest, event=EventFactory(unit=world.group_a1), status=status, source=source
+    )
+    assert "Gästen" not in names(people_visible_to(personas.coordinator_a1))
+
+
+def test_no_registration_for_a_district_event_lets_its_representative_see_the_person(
+    world, personas, guest
+):
+    RegistrationFactory(person=guest, event=EventFactory(unit=world.group_a2))
+    RegistrationFactory(person=guest, event=EventFactory(unit=world.district_a))
+    assert "Gästen" not in names(people_visible_to(personas.district_a))
+
+
+def test_a_member_of_another_district_signed_up_for_a_groups_event_stays_hidden(world, personas):
+    """Björn (group B1) signs up for Malmö's event — or someone signs him up: neither
+    Malmö's coordinator nor district A's representative sees him."""
     RegistrationFactory(person=world.member_b1, event=EventFactory(unit=world.group_a1))
-    assert names(people_visible_to(personas.coordinator_a1)) == {"Märta", "Rut", "Björn"}
-    assert "Ylva" not in names(people_visible_to(personas.district_a))
+    assert names(people_visible_to(personas.coordinator_a1)) == {"Märta", "Rut"}
+    assert "Björn" not in names(people_visible_to(personas.district_a))
+
+
+def test_sight_is_exactly_the_table_of_design(world, personas):
+    """Coordinators: a current membership or role in their groups. District
+    representatives: home unit, or a membership or role, current or past, in their
+    district's subtree."""
+    assert names(people_visible_to(personas.coordinator_a1)) == {"Märta", "Rut"}
+    assert names(people_visible_to(personas.district_a)) == {
+        "Hanna",
+        "Märta",
+        "Folke",
+        "Rut",
+        "Åke",
+    }
+    assert names(people_visible_to(personas.coordinator_b1)) == {"Björn"}
 
 
 def test_national_roles_and_board_are_unchanged(world, personas, guest):
     RegistrationFactory(person=guest, event=EventFactory(unit=world.group_a1))
     assert "Gästen" in names(people_visible_to(personas.staff))
     assert not people_visible_to(personas.board).exists()
-
-
-def test_erased_registrations_name_no_one(world, personas):
-    RegistrationFactory(person=None, event=EventFactory(unit=world.group_a1))
-    assert names(people_visible_to(personas.coordinator_a1)) == {"Märta", "Rut"}

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from freezegun import freeze_time
 
-from aktivist.campaigns.models import Action
+from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.people.consents import CHOICES
 
@@ -23,23 +24,33 @@ def _url(action, **params):
     return reverse("public:action", args=[action.slug]) + (f"?{query}" if query else "")
 
 
+def _signed_earlier(action, n):
+    """n participations from before the public figure's current interval."""
+    ParticipationFactory.create_batch(n, action=action)
+    Participation.objects.filter(action=action).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+
 def test_anyone_sees_the_action_text_count_and_form_without_cookies(client):
     action = ActionFactory(text_en="First paragraph.\n\nSecond paragraph.", goal=500)
-    ParticipationFactory.create_batch(3, action=action)
+    _signed_earlier(action, 23)
     response = client.get(_url(action, lang="en"))
     assert response.status_code == 200
     html = response.content.decode()
     assert action.title_en in html
     assert action.campaign.name in html
     assert "<p>First paragraph.</p>" in html and "<p>Second paragraph.</p>" in html
-    assert "<strong>3</strong> people have taken part" in html
-    assert 'max="500" value="3"' in html
+    assert "At least <strong>20</strong> people have taken part" in html  # rounded down
+    assert "23" not in html
+    assert 'max="500" value="20"' in html
     assert 'name="first_name"' in html and 'name="email"' in html
     assert response.cookies == {}  # no session, no CSRF cookie
     assert "csrfmiddlewaretoken" not in html
     assert response["Content-Language"] == "en"
 
 
+@freeze_time("2030-05-06 10:02:00")
 def test_the_page_costs_one_query_for_the_action_and_a_cached_count(client):
     action = ActionFactory()
     client.get(_url(action))  # warms the count
@@ -127,10 +138,10 @@ def test_a_closed_action_shows_its_text_and_count_but_no_form(client):
         opens_at=timezone.now() - dt.timedelta(days=10),
         closes_at=timezone.now() - dt.timedelta(days=1),
     )
-    ParticipationFactory(action=action)
+    _signed_earlier(action, 1)
     html = client.get(_url(action, lang="en")).content.decode()
     assert "This action is closed." in html
-    assert "<strong>1</strong> person has taken part" in html
+    assert "Fewer than <strong>10</strong> people have taken part" in html
     assert action.text_en in html
     assert "<form" not in html
 
@@ -149,7 +160,7 @@ def test_the_count_partial_is_what_the_page_includes(client):
     assert partial.status_code == 200
     html = partial.content.decode()
     assert html.startswith('<div id="action-count"')
-    assert 'hx-trigger="every 15s"' in html
+    assert 'hx-trigger="every 60s"' in html
     assert html in client.get(_url(action, lang="en")).content.decode()
 
 

@@ -81,12 +81,15 @@ def test_kind_and_young_people_filters(client, world):
     assert "No upcoming events match your choices." in empty
 
 
-def test_seats_and_closed_sign_up_show_on_each_event(client, world):
+def test_seats_and_closed_sign_up_show_on_each_event(client, world, settings):
+    settings.PUBLIC_FEW_SEATS = 5
     full = EventFactory(title="Full", unit=world.group_a1, capacity=1, starts_at=_soon(1))
     RegistrationFactory(event=full)
     some = EventFactory(title="Some", unit=world.group_a1, capacity=5, starts_at=_soon(2))
     RegistrationFactory(event=some, status=Registration.Status.WAITLISTED)
     RegistrationFactory(event=some)
+    plenty = EventFactory(title="Plenty", unit=world.group_a1, capacity=9, starts_at=_soon(4))
+    RegistrationFactory.create_batch(3, event=plenty)
     EventFactory(
         title="Closed",
         unit=world.group_a1,
@@ -95,8 +98,9 @@ def test_seats_and_closed_sign_up_show_on_each_event(client, world):
     )
     html = client.get("/events/?lang=en").content.decode()
     assert "Full: waiting list" in html
-    assert "4 places left" in html
+    assert html.count("Few places left") == 1  # 4 left of 5; 6 left of 9 is not few
     assert "Sign-up closed" in html
+    assert not re.search(r"\d+ places? left", html)  # never the exact number
 
 
 def test_the_calendar_is_paged_with_filters_kept_and_few_queries(client, world):

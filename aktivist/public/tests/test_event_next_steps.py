@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from aktivist.campaigns.tests.factories import ActionFactory
+from aktivist.organisation.selectors import home_unit_for_postcode
 from aktivist.programmes.models import Programme
 from aktivist.programmes.next_steps import events_to_take_part_in
 from aktivist.programmes.tests.factories import EventFactory, ProgrammeFactory
@@ -48,10 +49,10 @@ def test_near_and_national_meetings_and_trainings_soonest_first(world, programme
         title="Closed", unit=world.group_a1, programme=meeting, registration_deadline=_in(-1)
     )
     EventFactory(title="Draft", unit=world.group_a1, programme=meeting, is_published=False)
-    near = [e.title for e in events_to_take_part_in("21145")]
+    near = [e.title for e in events_to_take_part_in(home_unit_for_postcode("21145"))]
     assert near == ["District training", "National meeting", "Group meeting"]
-    assert [e.title for e in events_to_take_part_in("")] == ["National meeting"]
-    assert [e.title for e in events_to_take_part_in("90325")] == ["National meeting"]
+    assert [e.title for e in events_to_take_part_in(None)] == ["National meeting"]
+    assert [e.title for e in events_to_take_part_in(world.national)] == ["National meeting"]
 
 
 def test_the_action_thank_you_page_lists_them(client, world, programmes):

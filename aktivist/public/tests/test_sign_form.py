@@ -35,15 +35,19 @@ def test_a_signature_is_stored_and_answered_with_a_see_other_to_the_thank_you_pa
     assert response.cookies == {}
 
 
-def test_the_thank_you_token_carries_only_the_postcode_and_the_sms_confirmation(client):
+def test_the_thank_you_token_carries_only_the_unit_and_a_random_ticket(client, world):
     action = ActionFactory()
     response = post_signature(client, action, mobile="070-123 45 67", consents=["sms"])
     payload = signing.loads(thanks_token_of(response), salt="aktivist.public.thanks")
-    assert set(payload) == {"a", "p", "s", "m"}
-    assert payload["p"] == "21145" and payload["m"] is True
-    assert "Amir" not in str(payload) and "example.org" not in str(payload)
+    assert set(payload) == {"a", "u", "k"}
+    assert payload["u"] == world.group_a1.pk  # the unit covering 211 45, not the postcode
+    person = Person.objects.get(email="amir.haddad@example.org")
+    consent = Consent.objects.get(person=person, channel=Consent.Channel.SMS)
+    text = str(payload)
+    assert "21145" not in text and "Amir" not in text and "example.org" not in text
+    assert payload["k"] not in (str(person.pk), str(consent.pk))
     thanks = read_thanks_token(thanks_token_of(response), action.pk)
-    assert thanks is not None and thanks.sms_token  # the SMS consents to confirm
+    assert thanks is not None and thanks.wants_sms and thanks.ticket == payload["k"]
 
 
 def test_signing_twice_is_one_participation_and_the_same_answer(client):

@@ -1,15 +1,18 @@
-"""The thank-you page: the fresh count, sharing, the local group, next steps and the SMS
-code that confirms SMS consent."""
+"""The thank-you page: the public figure (never a fresh count), sharing, the local group,
+next steps and the SMS code that confirms SMS consent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
+from aktivist.campaigns.models import Participation
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.people.models import Consent, Person
 from aktivist.people.tests.factories import PersonFactory
@@ -25,16 +28,22 @@ def _sign_and_open(client, action, **overrides):
     return url, client.get(url)
 
 
-def test_the_thank_you_page_shows_the_fresh_count_and_share_links(client, settings):
+def test_the_thank_you_page_shows_the_public_figure_not_a_fresh_count_and_share_links(
+    client, settings
+):
     settings.SITE_URL = "https://aktivist.example.org"
     action = ActionFactory(title_en="Free the journalist", goal=100)
-    ParticipationFactory.create_batch(2, action=action)
-    client.get(reverse("public:action", args=[action.slug]))  # the count is cached at 2
+    ParticipationFactory.create_batch(19, action=action)
+    Participation.objects.filter(action=action).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
     _url, page = _sign_and_open(client, action)
     html = page.content.decode()
     assert page.status_code == 200
     assert "Thank you for taking action!" in html
-    assert "<strong>3</strong> people have taken part" in html
+    # 20 people now, but the page shows the figure of the interval's start, rounded down.
+    assert Participation.objects.filter(action=action).count() == 20
+    assert "At least <strong>10</strong> people have taken part" in html
     target = quote(f"https://aktivist.example.org/a/{action.slug}/", safe="")
     assert f"https://www.facebook.com/sharer/sharer.php?u={target}" in html
     assert f"https://x.com/intent/tweet?url={target}" in html
