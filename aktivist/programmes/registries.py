@@ -8,9 +8,12 @@ Registration
     list); on a tie the earlier registration stays. When the row that goes held a seat of
     an upcoming event, the seat is given to the first on the waiting list, as a
     cancellation would.
-    export: every registration with its event, status and the guardian's contact given.
-    erasure: the row stays, detached (person null) and with the guardian's contact and the
-    tracking token blanked, so an event's counts never change.
+    export: every registration with its event, status, what was typed into it (name,
+    email, mobile) and the guardian's contact given.
+    erasure: the row stays, detached (person null) and with what was typed, the guardian's
+    contact and the tracking token blanked, so an event's counts never change; a stand-in
+    registration (a held walk-in) that typed the person's address is blanked too.
+    Merge moves the dropped person's registrations with what was typed into them.
 
 ProgrammeCompletion
     merge: one per person and programme; the earlier completion stays.
@@ -77,9 +80,27 @@ def _give_freed_seat(event_id: int) -> None:
 
 
 def erase_registrations(person: Any) -> None:
-    Registration.objects.filter(person=person).update(
-        person=None, guardian_name="", guardian_contact="", tracking_token=""
-    )
+    """Detach the person's registrations and blank what was typed into them — and into any
+    registration that still names nobody but typed their address (a walk-in held for
+    review)."""
+    from django.db.models import Q
+
+    blank = {
+        "guardian_name": "",
+        "guardian_contact": "",
+        "tracking_token": "",
+        "typed_first_name": "",
+        "typed_last_name": "",
+        "typed_email": "",
+        "typed_mobile": "",
+    }
+    Registration.objects.filter(person=person).update(person=None, **blank)
+    typed = Q(pk__in=[])
+    if person.email:
+        typed |= Q(typed_email=person.email)
+    if person.mobile:
+        typed |= Q(typed_mobile=person.mobile)
+    Registration.objects.filter(typed, person__isnull=True).update(**blank)
 
 
 def merge_completions(keep: Any, drop: Any) -> None:
@@ -117,6 +138,10 @@ def register() -> None:
                 "cancelled_at",
                 "guardian_name",
                 "guardian_contact",
+                "typed_first_name",
+                "typed_last_name",
+                "typed_email",
+                "typed_mobile",
             ],
         ),
         erase=erase_registrations,

@@ -135,9 +135,7 @@ def _ask(karin: Person) -> tuple[Any, Consent]:
     return result, consent
 
 
-def test_asking_sends_the_code_to_the_mobile_and_a_question_to_the_persons_inbox(
-    karin, sms_outbox
-):
+def test_asking_sends_the_code_to_the_mobile_and_a_question_to_the_persons_inbox(karin, sms_outbox):
     _result, consent = _ask(karin)
     assert consent.status == Consent.Status.PENDING
     assert consent.pending_mobile == NEW_MOBILE

@@ -48,7 +48,9 @@ def test_a_district_dry_run_writes_a_review_item_and_an_audit_event_per_held_row
         *_rows(outside),
         (world.home_a.first_name, "", world.home_a.email, "", "", ""),  # in scope
     ]
-    batch = upload(personas.district_a, write_csv(tmp_path, rows), options={"unit": world.group_a1.pk})
+    batch = upload(
+        personas.district_a, write_csv(tmp_path, rows), options={"unit": world.group_a1.pk}
+    )
     people = Person.objects.count()
     batch = services.batch_dry_run(actor=personas.district_a, batch=batch)
 

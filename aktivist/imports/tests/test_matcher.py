@@ -130,6 +130,69 @@ def test_a_person_outside_the_scope_is_held_even_when_keys_disagree() -> None:
     assert decisions[0].reason == "Held for review by the secretariat"
 
 
+def test_a_row_found_only_by_mobile_with_another_name_and_email_is_a_conflict() -> None:
+    owner = stored(1, first_name="Karin", email="karin@example.org", mobile="+46701234567")
+    [decision] = Matcher(lookup=in_memory(owner)).match(
+        [row(2, "Bo", email="bo@example.org", mobile="070-123 45 67")]
+    )
+    assert decision.kind == matcher.CONFLICT
+    assert decision.target is None and decision.changes == {}
+    assert decision.reason == (
+        "The mobile number belongs to someone with another name and email: check the row."
+    )
+    assert owner.values["email"] == "karin@example.org"  # type: ignore[index]
+
+
+def test_a_row_found_only_by_mobile_whose_owner_has_no_email_is_a_conflict() -> None:
+    # Taking it would give the mobile's owner a stranger's email.
+    owner = stored(1, first_name="Karin", mobile="+46701234567")
+    [decision] = Matcher(lookup=in_memory(owner)).match(
+        [row(2, "Bo", email="bo@example.org", mobile="0701234567")]
+    )
+    assert decision.kind == matcher.CONFLICT
+    assert owner.values["email"] is None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("first", "email"),
+    [
+        ("KARIN ", "bo@example.org"),  # the same name, another email
+        ("Bo", "Karin@Example.org"),  # cannot happen by mobile alone: the email finds her
+        ("Bo", ""),  # another name, no email typed
+    ],
+)
+def test_a_row_found_by_mobile_with_the_same_name_or_no_other_email_is_the_owner(
+    first: str, email: str
+) -> None:
+    owner = stored(1, first_name="Karin", email="karin@example.org", mobile="+46701234567")
+    [decision] = Matcher(lookup=in_memory(owner)).match(
+        [row(2, first, email=email, mobile="0701234567")]
+    )
+    assert decision.kind in (matcher.UPDATE, matcher.UNCHANGED)
+    assert decision.person_id == 1
+
+
+def test_a_mobile_only_match_outside_the_scope_stays_held_and_says_nothing_about_whom() -> None:
+    outside = stored(2, first_name="Ut", email="ut@example.org", mobile="+46702222222")
+    outside.visible = False
+    [decision] = Matcher(lookup=in_memory(outside)).match(
+        [row(2, "Annan", email="annan@example.org", mobile="0702222222")]
+    )
+    assert decision.kind == matcher.HELD
+    assert decision.reason == "Held for review by the secretariat"
+
+
+def test_a_later_row_of_the_chunk_with_the_same_mobile_and_another_person_is_a_conflict() -> None:
+    decisions = Matcher(lookup=in_memory()).match(
+        [
+            row(2, "Anna", email="anna@example.org", mobile="0701234567"),
+            row(3, "Bo", email="bo@example.org", mobile="0701234567"),
+        ]
+    )
+    assert [d.kind for d in decisions] == [matcher.CREATE, matcher.CONFLICT]
+    assert decisions[0].target.values["email"] == "anna@example.org"  # type: ignore[union-attr]
+
+
 def test_a_register_file_sets_the_membership_fields() -> None:
     person = stored(
         1,

@@ -118,6 +118,49 @@ def test_keys_that_point_to_different_people_are_refused_as_a_conflict(
     )
 
 
+MOBILE_CONFLICT = in_swedish(
+    "The mobile number belongs to someone with another name and email: check the row."
+)
+
+
+def test_a_row_matching_only_by_mobile_with_another_name_and_email_is_refused(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    owner = PersonFactory(
+        first_name="Karin", last_name="Lund", email="karin@example.org", mobile="+46701234567"
+    )
+    no_email = PersonFactory(first_name="Olle", last_name="Ek", email=None, mobile="+46702345678")
+    path = write_csv(
+        tmp_path,
+        [
+            ("Bo", "Berg", "bo@example.org", "070-123 45 67", "211 45", ""),
+            ("Bo", "Berg", "bo2@example.org", "0702345678", "", ""),
+            ("KARIN", "Lund", "", "0701234567", "211 45", ""),  # the owner, by name
+        ],
+    )
+    before = {p.pk: Person.objects.filter(pk=p.pk).values().get() for p in (owner, no_email)}
+    dry = services.batch_dry_run(actor=personas.admin, batch=upload(personas.admin, path))
+    assert [(r["line"], r["kind"], r["reason"]) for r in dry.dry_run["rows"]][:2] == [
+        (2, "conflict", MOBILE_CONFLICT),
+        (3, "conflict", MOBILE_CONFLICT),
+    ]
+    batch = import_file(personas.admin, path)
+    issues = [(i.line, i.kind, i.reason, i.person_id) for i in batch.issues.order_by("line")]
+    assert issues[:2] == [
+        (2, ImportIssue.Kind.CONFLICT, MOBILE_CONFLICT, None),
+        (3, ImportIssue.Kind.CONFLICT, MOBILE_CONFLICT, None),
+    ]
+    assert counts(batch)["refused"] == 2
+    assert not Person.objects.filter(email__in=["bo@example.org", "bo2@example.org"]).exists()
+    no_email.refresh_from_db()
+    assert no_email.email is None and no_email.import_batch is None
+    after = Person.objects.filter(pk=owner.pk).values().get()
+    # Only the third row (the owner's own name) may fill the owner's empty postcode.
+    changed = {k for k in after if after[k] != before[owner.pk][k]}
+    assert changed <= {"postcode", "home_unit_id", "updated_at", "import_batch_id"}
+    assert after["email"] == "karin@example.org"
+
+
 def test_empty_cells_never_blank_stored_data(personas: Any, world: Any, tmp_path: Path) -> None:
     person = PersonFactory(
         first_name="Sara",
@@ -316,7 +359,10 @@ def test_the_dry_run_of_a_district_import_says_held_and_nothing_more(
     batch = services.batch_dry_run(actor=personas.district_a, batch=batch)
     assert batch.dry_run["counts"]["held"] == 1
     assert batch.dry_run["rows"] == [{"line": 2, "kind": "held", "reason": HELD}]
-    assert not ReviewItem.objects.exists()
+    # The hold itself is queued for the secretariat and audited, even in a dry run.
+    item = ReviewItem.objects.get()
+    assert item.matched_person == world.home_b and item.payload["dry_run"] is True
+    assert AuditEvent.objects.filter(verb="review.held", person_id=world.home_b.pk).exists()
 
 
 def test_a_scoped_importer_must_choose_a_unit_in_their_scope(

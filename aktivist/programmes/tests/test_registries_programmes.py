@@ -128,6 +128,43 @@ def test_erasure_detaches_registrations_so_counts_never_change(db):
     assert not Registration.objects.filter(person=person).exists()
 
 
+def test_erasure_blanks_what_was_typed_and_held_walk_ins_that_typed_their_address(db):
+    event = EventFactory()
+    person = PersonFactory(email="rut@example.org", mobile="+46701234599")
+    RegistrationFactory(
+        person=person,
+        event=event,
+        typed_first_name="Rut",
+        typed_email="rut@example.org",
+        typed_mobile="+46701234599",
+    )
+    held = RegistrationFactory(
+        person=None, event=event, typed_first_name="R", typed_mobile="+46701234599"
+    )
+    other = RegistrationFactory(event=event, typed_first_name="Ola", typed_email="ola@example.org")
+
+    erasure_registry[Registration](person)
+
+    for registration in Registration.objects.filter(person__isnull=True):
+        assert (
+            registration.typed_first_name,
+            registration.typed_email,
+            registration.typed_mobile,
+        ) == ("", "", "")
+    held.refresh_from_db()
+    assert held.typed_first_name == ""
+    other.refresh_from_db()
+    assert other.typed_email == "ola@example.org"
+
+
+def test_the_export_lists_what_was_typed(db):
+    person = PersonFactory()
+    RegistrationFactory(person=person, typed_first_name="Rut", typed_email="rut@example.org")
+    _section, handler = export_registry[Registration]
+    (row,) = handler(person)
+    assert (row["typed_first_name"], row["typed_email"]) == ("Rut", "rut@example.org")
+
+
 def test_the_export_lists_the_persons_registrations(db):
     person = PersonFactory()
     event = EventFactory(title="Kampanjutbildning i Lund", slug="kampanjutbildning-lund")

@@ -119,3 +119,34 @@ def test_joining_again_after_stop_lifts_the_stop(
     join(client, person, django_capture_on_commit_callbacks)
     client.post(page(person), {"network": "confirm", "code": code_in(sms_outbox)})
     assert not Suppression.objects.filter(channel=Channel.SMS).exists()
+
+
+def test_the_preference_link_is_the_inbox_step_so_the_code_alone_adopts_the_typed_mobile(
+    client, sms_outbox, django_capture_on_commit_callbacks, mailoutbox
+):
+    person = PersonFactory(email="inkorg@example.org", mobile=None)
+    join(client, person, django_capture_on_commit_callbacks, "070-123 45 68")
+    consent = Consent.objects.get(person=person, channel="sms", purpose="rapid_response")
+    assert consent.pending_mobile == "+46701234568"
+    assert consent.pending_mobile_inbox_at is not None  # the link came to their inbox
+    assert mailoutbox == []  # so no second question goes to it
+    client.post(page(person), {"network": "confirm", "code": code_in(sms_outbox)})
+    person.refresh_from_db()
+    assert person.mobile == "+46701234568"
+    assert network_sms_of(person).joined
+
+
+def test_a_typed_mobile_someone_else_holds_is_never_adopted(
+    client, sms_outbox, django_capture_on_commit_callbacks
+):
+    holder = PersonFactory(email="innehavare@example.org", mobile="+46701234569")
+    person = PersonFactory(email="annan@example.org", mobile=None)
+    join(client, person, django_capture_on_commit_callbacks, "070-123 45 69")
+    right = client.post(page(person), {"network": "confirm", "code": code_in(sms_outbox)})
+    assert "Welcome to the rapid-response network!" not in right.content.decode()
+    person.refresh_from_db()
+    holder.refresh_from_db()
+    assert person.mobile is None and holder.mobile == "+46701234569"
+    consent = Consent.objects.get(person=person, channel="sms", purpose="rapid_response")
+    assert consent.status == Consent.Status.PENDING and consent.pending_mobile == ""
+    assert not network_sms_of(person).joined
