@@ -291,7 +291,8 @@ def consents_confirm_sms(
     if consent_ids is not None:
         named = Q(pk__in=list(consent_ids))
     elif ticket:
-        named = Q(code_ticket=ticket_hash(ticket))
+        # The second condition lets PostgreSQL use the partial index on non-empty tickets.
+        named = Q(code_ticket=ticket_hash(ticket)) & ~Q(code_ticket="")
     else:
         return False
     now = timezone.now()

@@ -567,7 +567,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
     page = _page_number(request)
     items, has_next = page_of(qs, page=page, per_page=PER_PAGE)  # type: ignore[arg-type]
-    titles = _held_event_titles(items)
+    titles = _held_event_titles(items)  # type: ignore[arg-type]
     for item in items:
         item.values = _payload_rows(item.payload)  # type: ignore[attr-defined]
         item.event_title = titles.get(item.payload.get("event"), "")  # type: ignore[attr-defined]

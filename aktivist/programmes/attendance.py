@@ -355,7 +355,8 @@ def typed_registration(
         q |= Q(typed_mobile=mobile)
     found = list(Registration.objects.select_for_update().filter(q, event=event).order_by("pk"))
     by_email = [r for r in found if email and r.typed_email == email]
-    return (by_email or found or [None])[0]
+    chosen = by_email or found
+    return chosen[0] if chosen else None
 
 
 def walk_in(*, actor: Any, event: Event, data: dict[str, Any]) -> WalkInResult:

@@ -701,6 +701,7 @@ class ProgrammeDemoLoader:
                 self.out(f"  registrations {s.registrations:,}")
         writer.write(Registration, REGISTRATION_COLUMNS, rows)
         s.registrations += len(rows)
+        _typed_from_people()
         writer.write(ProgrammeCompletion, COMPLETION_COLUMNS, completions)
         s.completions = len(completions)
         s.by_status = dict(by_status)
@@ -784,6 +785,21 @@ class ProgrammeDemoLoader:
             signed,
             min(updated, self.now),
         )
+
+
+def _typed_from_people() -> None:
+    """The demo's registrants typed their own details when they signed up (at the door, staff
+    typed them): what the event's lists show. One UPDATE per column."""
+    from django.db.models import OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    person = Person.objects.filter(pk=OuterRef("person_id"))
+    Registration.objects.filter(person__isnull=False, typed_first_name="").update(
+        typed_first_name=Subquery(person.values("first_name")[:1]),
+        typed_last_name=Subquery(person.values("last_name")[:1]),
+        typed_email=Coalesce(Subquery(person.values("email")[:1]), Value("")),
+        typed_mobile=Coalesce(Subquery(person.values("mobile")[:1]), Value("")),
+    )
 
 
 REGISTRATION_COLUMNS = (

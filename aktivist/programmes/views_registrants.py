@@ -41,7 +41,9 @@ class RegistrantsMessageForm(forms.Form):
 
     def __init__(self, *args: Any, counts: dict[str, int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["audience"].choices = [
+        audience = self.fields["audience"]
+        assert isinstance(audience, forms.ChoiceField)  # noqa: S101 - declared above
+        audience.choices = [
             (key, f"{label} ({counts.get(key, 0)})")
             for key, (label, _statuses) in registrant_messages.AUDIENCES.items()
         ]
@@ -123,7 +125,8 @@ def _registration_row(registration: Registration) -> list[Any]:
     ]
 
 
-@people_viewer_required
+# The decorator is typed for HttpResponse; a download is a streaming response.
+@people_viewer_required  # type: ignore[arg-type]
 def registrations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The event's list as the viewer sees it (a sign-in sheet), audited before a byte
     leaves."""

@@ -197,7 +197,8 @@ def import_with_known_contact_details(
     )
     batch = upload(district, path, options={"unit": s.world.group_a1.pk})
     batch = services.batch_dry_run(actor=district, batch=batch)
-    assert "Tåg" not in str(batch.dry_run) and TARGET["email"] not in str(batch.dry_run)
+    summary = str(batch.dry_run)
+    assert "Tåg" not in summary and str(TARGET["email"]) not in summary
     batch = services.batch_start(actor=district, batch=batch, enqueue=False)
     runner.run(batch)
 
@@ -205,9 +206,9 @@ def import_with_known_contact_details(
 def network_join_with_her_mobile(s: Scene, clients: Callable[[str], Any], tmp_path: Any) -> None:
     """The attacker's own preference centre (from a newsletter to her own address), joining
     the rapid-response network with Tove's mobile."""
-    attacker = PersonFactory(first_name="Anna", last_name="Nym", email="anna.nym@example.com")
-    attacker.mobile = None
-    attacker.save()
+    attacker = PersonFactory(
+        first_name="Anna", last_name="Nym", email="anna.nym@example.com", mobile=None
+    )
     page = reverse("public:preferences", args=[preference_token(attacker.pk)]) + "?lang=en"
     client = clients("anonymous")
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -333,7 +334,13 @@ def scene(world: Any, personas: Any) -> Scene:
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.__name__)
 def test_no_attack_path_widens_what_staff_may_see(
-    attack, scene, personas, client_for, tmp_path, media, sms_outbox  # noqa: F811
+    attack,
+    scene,
+    personas,
+    client_for,
+    tmp_path,
+    media,  # noqa: F811 - the fixture imported above
+    sms_outbox,
 ):
     assert_nothing_leaks(scene, personas, client_for)  # before: she is out of their sight
     before = {f: getattr(scene.target, f) for f in TARGET}

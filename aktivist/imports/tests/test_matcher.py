@@ -190,7 +190,9 @@ def test_a_later_row_of_the_chunk_with_the_same_mobile_and_another_person_is_a_c
         ]
     )
     assert [d.kind for d in decisions] == [matcher.CREATE, matcher.CONFLICT]
-    assert decisions[0].target.values["email"] == "anna@example.org"  # type: ignore[union-attr]
+    created = decisions[0].target
+    assert created is not None and created.values is not None
+    assert created.values["email"] == "anna@example.org"
 
 
 def test_a_register_file_sets_the_membership_fields() -> None:
