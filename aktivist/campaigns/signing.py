@@ -378,7 +378,8 @@ def match_or_create_person(sig: SignatureInput, *, source_label: str) -> Signer:
     mobile is held)."""
     person = _new_person(sig, source_label, with_mobile=True)
     if hotpath.insert_unless_conflict(person):
-        return Signer(person=person, created=True, mobile_use=MOBILE_OWN if sig.mobile else "")
+        use = MOBILE_OWN if sig.mobile else MOBILE_UNUSABLE
+        return Signer(person=person, created=True, mobile_use=use)
     if sig.mobile:
         rows = hotpath.fetch(
             hotpath.select_sql("match", _match_by_email_or_mobile), [sig.email, sig.mobile]
