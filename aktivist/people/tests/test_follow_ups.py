@@ -51,7 +51,9 @@ def mail_text(message):
 def test_a_registrants_follow_up_passes_to_the_representative_of_their_district(
     world, personas, mailoutbox, django_capture_on_commit_callbacks
 ):
-    gunnel = registrant(world, first_name="Gwynneth", last_name="Gästerud", home_unit=world.group_a2)
+    gunnel = registrant(
+        world, first_name="Gwynneth", last_name="Gästerud", home_unit=world.group_a2
+    )
     item = open_follow_up(gunnel, personas.coordinator_a1)
 
     with django_capture_on_commit_callbacks(execute=True):
