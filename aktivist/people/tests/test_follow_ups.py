@@ -62,9 +62,9 @@ def test_a_registrants_follow_up_passes_to_the_representative_of_their_district(
     assert result.total == 1
     assert owner_of(item) == personas.district_a.pk
     assert [m.to for m in mailoutbox] == [["coord-a1@example.org"]]
-    text = mail_text(mailoutbox[0])
-    assert "To a district representative: 1" in text
-    assert "To the secretariat" not in text
+    text = mail_text(mailoutbox[0])  # in the owner's language: Swedish by default
+    assert "Till ett distriktsombud: 1" in text
+    assert "Till sekretariatet" not in text
     assert "Gwynneth" not in text and "Gästerud" not in text and "Ring tillbaka" not in text
     event = AuditEvent.objects.get(verb=PASSED_VERB)
     assert event.actor is None
@@ -84,6 +84,8 @@ def test_a_registrants_follow_up_passes_to_the_representative_of_their_district(
 def test_a_registrant_no_representative_sees_goes_to_the_secretariat_and_one_email_counts_all(
     world, personas, mailoutbox, django_capture_on_commit_callbacks
 ):
+    personas.coordinator_a1.language = "en"
+    personas.coordinator_a1.save(update_fields=["language"])
     nobody_sees = registrant(world, first_name="Nadezjda", last_name="Okänd")
     in_district = registrant(
         world, first_name="Qwilla", last_name="Gästerud", home_unit=world.district_a
