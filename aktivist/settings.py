@@ -44,6 +44,14 @@ DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if not PRODUCTION else "")
 if PRODUCTION and not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set in production")
+# The key of the keyed hashes that outlive erasure (an erased person's address, so that an
+# import cannot bring them back) and of search texts in the read audit. Its own key, never
+# SECRET_KEY: rotating the session secret must not forget who asked to be forgotten.
+PRIVACY_HASH_KEY = env_str(
+    "PRIVACY_HASH_KEY", "dev-only-privacy-hash-key-change-me" if not PRODUCTION else ""
+)
+if PRODUCTION and not PRIVACY_HASH_KEY:
+    raise RuntimeError("PRIVACY_HASH_KEY must be set in production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -73,6 +81,7 @@ INSTALLED_APPS = [
     "aktivist.engagement",
     "aktivist.mobilization",
     "aktivist.urgent",
+    "aktivist.privacy",
     "aktivist.public",
     "anymail",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("segments/", include("aktivist.segments.urls")),
     path("mobilizations/", include("aktivist.mobilization.urls")),
     path("urgent/", include("aktivist.urgent.urls")),
+    path("privacy/", include("aktivist.privacy.urls")),
     path("campaigns/", include("aktivist.campaigns.urls")),
     path("campaigns/", include("aktivist.campaigns.urls_handover")),
     path("programmes/", include("aktivist.programmes.urls")),

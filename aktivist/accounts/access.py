@@ -24,7 +24,13 @@ class Scope:
 
     @property
     def sees_people(self) -> bool:
-        return self.role != User.AccessRole.BOARD and (self.is_national or bool(self.unit_paths))
+        if self.role in (User.AccessRole.BOARD, User.AccessRole.DPO):
+            return False
+        return self.is_national or bool(self.unit_paths)
+
+    @property
+    def is_dpo(self) -> bool:
+        return self.role == User.AccessRole.DPO
 
     def covers_path(self, path: str) -> bool:
         return self.is_national or any(path.startswith(p) for p in self.unit_paths)

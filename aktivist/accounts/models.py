@@ -39,6 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         DISTRICT = "district", _("District representative")
         COORDINATOR = "coordinator", _("Group coordinator")
         BOARD = "board", _("Board viewer")
+        # The data-protection officer: the audit of reads, data-subject requests, retention
+        # and the records of processing (aktivist/privacy); no people pages.
+        DPO = "dpo", _("Data protection officer")
 
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -76,7 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def requires_two_factor(self) -> bool:
-        return self.access_role in (self.AccessRole.ADMIN, self.AccessRole.STAFF)
+        return self.access_role in (
+            self.AccessRole.ADMIN,
+            self.AccessRole.STAFF,
+            self.AccessRole.DPO,
+        )
 
     @property
     def is_national(self) -> bool:

@@ -82,9 +82,14 @@ class Person(BaseModel):
     # Search keys: lower-cased names, kept in step by save() and the bulk paths.
     first_name_key = models.CharField(max_length=100, editable=False, default="")
     last_name_key = models.CharField(max_length=100, editable=False, default="")
-    # Erasure keeps a tombstone: personal fields blanked, the row inactive.
+    # Erasure keeps a tombstone: personal fields blanked, the row inactive. The tombstone
+    # keeps the district (home_unit) and this age bracket (never the birth year), so that
+    # the reports that follow one person across rows never change (aktivist/privacy).
     is_active = models.BooleanField(default=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    erased_age_bracket = models.CharField(
+        max_length=8, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         ordering = ["last_name_key", "first_name_key", "id"]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "aktivist.privacy"
+    label = "privacy"
+    verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        from aktivist.privacy import registries
+
+        registries.register()
