@@ -24,6 +24,7 @@ from aktivist.organisation.tests.factories import (
     UnitMembershipFactory,
 )
 from aktivist.people.models import Consent, Person, ReviewItem
+from aktivist.privacy.models import DataSubjectRequest
 from aktivist.people.tests.factories import (
     ConsentFactory,
     InteractionFactory,
@@ -76,6 +77,9 @@ def _fill(person):
     EngagementSnapshot.objects.create(person=person, month=dt.date(2026, 1, 1), level=Level.ACTED)
     DeliveryFactory(person=person)
     SuppressionFactory(person=person, address=person.email)
+    DataSubjectRequest.objects.create(
+        kind="access", channel="email", received_on="2026-12-01", due_on="2027-01-01", person=person
+    )
     return tag
 
 
