@@ -7,6 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy"
 
     def ready(self) -> None:
-        from aktivist.privacy import registries
+        from aktivist.privacy import panels, registries
 
-        registries.register()
+        for module in (registries, panels):
+            module.register()
