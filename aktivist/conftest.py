@@ -157,6 +157,8 @@ class Personas:
     coordinator_a1: User
     coordinator_b1: User
     board: User
+    # The data-protection officer: the privacy pages, no people pages.
+    dpo: User
 
     def all(self) -> dict[str, User | None]:
         return {
@@ -166,6 +168,7 @@ class Personas:
             "coordinator_a1": self.coordinator_a1,
             "coordinator_b1": self.coordinator_b1,
             "board": self.board,
+            "dpo": self.dpo,
             "anonymous": None,
         }
 
@@ -185,7 +188,8 @@ def personas(world: World) -> Personas:
     )
     AccessScopeFactory(user=coordinator_b1, unit=world.group_b1)
     board = UserFactory(access_role=User.AccessRole.BOARD, email="board@example.org")
-    return Personas(admin, staff, district_a, coordinator_a1, coordinator_b1, board)
+    dpo = UserFactory(access_role=User.AccessRole.DPO, email="dpo@example.org")
+    return Personas(admin, staff, district_a, coordinator_a1, coordinator_b1, board, dpo)
 
 
 @pytest.fixture

@@ -7,17 +7,38 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from aktivist.accounts.models import User
-        from aktivist.core.registries import null_out, register_simple
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-        # A staff account stays (its audit trail matters) but loses the link to the person.
+        from aktivist.accounts import registries
+        from aktivist.accounts.models import User
+        from aktivist.core.registries import (
+            nothing_to_merge,
+            null_out,
+            register_personal_store,
+            register_simple,
+        )
+        from aktivist.privacy import rules
+
+        # A staff account stays (its audit trail matters) but loses the link to the person;
+        # its email and name live as long as the audit rows naming it (accounts/registries.py).
         register_simple(
             User,
             field="person",
             export_columns=["email", "access_role", "date_joined", "last_login"],
             merge=_merge_account,
             erase=null_out(User, "person"),
+            fields=["email", "name"],
+            retention=rules.AUDIT_ROWS,
         )
+        for login_records in (AccessAttempt, AccessFailureLog, AccessLog):
+            register_personal_store(
+                login_records,
+                fields=["username", "ip_address", "user_agent"],
+                retention=rules.LOGIN_RECORDS,
+                merge=nothing_to_merge,
+                export=registries.export_login_records(login_records),
+                erase=registries.erase_login_records(login_records),
+            )
 
 
 def _merge_account(keep, drop):

@@ -235,7 +235,9 @@ class Channel(BaseModel):
 class Participation(BaseModel):
     """A person took an action: once per person and action. ``created_at`` is when.
 
-    Erasure detaches the person (``person`` becomes null) so that counts never change."""
+    Erasure keeps the row on the person's tombstone, with the letter and the tracking token
+    blanked, so that counts never change (rows of people erased before privacy's tombstones
+    were detached: ``person`` null)."""
 
     class Source(models.TextChoices):
         WEB = "web", _("Action page")

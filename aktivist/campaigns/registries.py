@@ -1,8 +1,13 @@
-"""Participations in the merge, export and erasure registries."""
+"""Participations in the merge, export and erasure registries (erasure keeps them on the
+tombstone: see ``erase_participations``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from django.db.models import Case, F, OuterRef, Subquery, When
+from django.utils import timezone
 
 from aktivist.campaigns.models import Participation
 from aktivist.core.registries import export_values, register_person_relation
@@ -22,14 +27,27 @@ def merge_participations(keep: Any, drop: Any) -> None:
     Participation.objects.filter(person=drop).update(person=keep)
 
 
-def erase_participations(person: Any) -> None:
-    """Keep the rows so counts never change; detach them and blank what the person wrote."""
-    Participation.objects.filter(person=person).update(
-        person=None, letter_text="", tracking_token="", named=False
+def erase_participations(person_ids: Sequence[int]) -> None:
+    """Keep the rows on the tombstone so that counts never change (per action, and the
+    young share: an empty age bracket takes the tombstone's, from the birth year that
+    goes); blank what the person wrote and the link that brought them."""
+    from aktivist.people.models import Person
+
+    tombstone_bracket = Subquery(
+        Person.objects.filter(pk=OuterRef("person_id")).values("erased_age_bracket")[:1]
+    )
+    Participation.objects.filter(person_id__in=list(person_ids)).update(
+        letter_text="",
+        tracking_token="",
+        named=False,
+        age_bracket=Case(When(age_bracket="", then=tombstone_bracket), default=F("age_bracket")),
+        updated_at=timezone.now(),
     )
 
 
 def register() -> None:
+    from aktivist.privacy import rules
+
     register_person_relation(
         Participation,
         merge=merge_participations,
@@ -39,4 +57,6 @@ def register() -> None:
             ["action__title_sv", "action__slug", "created_at", "source", "letter_text", "named"],
         ),
         erase=erase_participations,
+        fields=["letter_text", "tracking_token"],
+        retention=rules.PERSON_RECORD,
     )

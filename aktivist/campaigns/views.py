@@ -37,6 +37,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import page_of
+from aktivist.privacy import reads
 
 LIST_LIMIT = 500
 PER_PAGE = 25
@@ -417,6 +418,9 @@ def _participants_context(request: HttpRequest, action: Action) -> dict[str, Any
         page=page,
         per_page=PER_PAGE,
     )
+    reads.record_shown(
+        rows, actor=request.user, verb=reads.PARTICIPANTS_READ, details={"action": action.pk}
+    )
     return {
         "action": action,
         "participants": rows,
@@ -474,6 +478,12 @@ def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("campaigns:action_detail", pk=action.pk)
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.EXPORT,
+        person_ids=selectors.participants_visible_to(request.user, action),
+        details={"export": "action.participants_export", "action": action.pk},
+    )
     response = StreamingHttpResponse(export.stream, content_type="text/csv; charset=utf-8")
     disposition = content_disposition_header(as_attachment=True, filename=export.filename)
     if disposition:

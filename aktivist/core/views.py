@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
@@ -62,6 +62,13 @@ def render_follow_ups(request: HttpRequest, *, message: str = "") -> HttpRespons
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
+    if scope.is_dpo:
+        # The data-protection officer has no people pages: the privacy pages are their start.
+        from aktivist.privacy.nav import landing_url
+
+        landing = landing_url(scope)
+        if landing:
+            return redirect(landing)
     if not scope.sees_people:
         # Board viewers (and accounts without a scope yet) see no personal data at all.
         return render(request, "core/start_board.html", {"nav": "start"})
@@ -71,6 +78,20 @@ def start(request: HttpRequest) -> HttpResponse:
         "recent_interactions": selectors.recent_interactions(request.user),
         "recent_people": selectors.recent_people(request.user),
     }
+    from aktivist.privacy import reads
+
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.START_READ,
+        person_ids=reads.person_ids_in(
+            [
+                *context["follow_ups"],
+                *context["secretariat_follow_ups"],
+                *context["recent_interactions"],
+                *context["recent_people"],
+            ]
+        ),
+    )
     return render(request, "core/start.html", context)
 
 

@@ -265,13 +265,25 @@ def _transitions(
         return [(int(a), int(b), int(n)) for a, b, n in cursor.fetchall()]
 
 
+def snapshot_population(viewer: Any, since: dt.date) -> QuerySet[Person]:
+    """Whose monthly levels the viewer counts from month ``since`` on: the report's people,
+    and for the secretariat and the board also the tombstones of people erased since then
+    (erasure keeps their snapshots: the counts of past months never change)."""
+    scope = scope_for(viewer)
+    if scope.is_national or scope.role == User.AccessRole.BOARD:
+        start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+        return Person.objects.filter(Q(is_active=True) | Q(erased_at__gte=start))
+    return report_population(viewer)
+
+
 def movement(viewer: Any, earlier: dt.date, later: dt.date) -> list[dict[str, Any]]:
     """Between two snapshot months, by the level in the earlier one: how many people moved
     up, stayed or moved down. People not yet registered in the earlier month count as
-    contacts then; people erased since are not counted."""
+    contacts then; people erased before the earlier month are not counted, and people
+    erased since are counted as they were (``snapshot_population``)."""
 
     def compute() -> list[tuple[int, int, int]]:
-        population = report_population(viewer)
+        population = snapshot_population(viewer, earlier)
         pairs = _transitions(population, earlier, later)
         counted = sum(n for _, _, n in pairs)
         # Everyone else had no row in either month: a contact both times.

@@ -134,7 +134,9 @@ def previous_month(day: dt.date) -> dt.date:
 def take_snapshot(month: dt.date, *, chunk_size: int = CHUNK) -> int:
     """Record every active person's current level as their level in ``month`` (its first
     day). Running it again for the same month rewrites that month: the snapshot is the
-    levels at the latest run. Returns how many people are above level 0."""
+    levels at the latest run — except the rows of people erased since, which stay as they
+    were (erasure keeps them on the tombstone, so a month's counts never change). Returns
+    how many people are above level 0."""
     month = month_start(month)
     counted = 0
     top = Person.objects.aggregate(top=Max("pk"))["top"] or 0
@@ -146,9 +148,9 @@ def take_snapshot(month: dt.date, *, chunk_size: int = CHUNK) -> int:
             ).values_list("person_id", "level")
         )
         existing = dict(
-            EngagementSnapshot.objects.filter(people.ids_q("person_id"), month=month).values_list(
-                "person_id", "level"
-            )
+            EngagementSnapshot.objects.filter(
+                people.ids_q("person_id"), month=month, person__erased_at__isnull=True
+            ).values_list("person_id", "level")
         )
         changed = [
             EngagementSnapshot(person_id=person_id, month=month, level=level)

@@ -7,11 +7,23 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports"
 
     def ready(self) -> None:
-        from aktivist.core.registries import register_person_relation, register_simple
+        from aktivist.core.registries import (
+            nothing_to_merge,
+            register_person_relation,
+            register_personal_store,
+            register_simple,
+        )
         from aktivist.core.schedule import Job, register_job
         from aktivist.imports import merge as merge_rules
-        from aktivist.imports.models import DuplicateCandidate, PersonMerge
+        from aktivist.imports import registries
+        from aktivist.imports.models import (
+            DuplicateCandidate,
+            ImportBatch,
+            ImportIssue,
+            PersonMerge,
+        )
         from aktivist.imports.tasks import find_duplicates_task
+        from aktivist.privacy import rules
 
         # The duplicate finder runs nightly; staff review its pairs in the duplicate queue.
         register_job(
@@ -27,9 +39,29 @@ class ImportsConfig(AppConfig):
             merge=merge_rules.merge_candidates,
             export=merge_rules.export_candidates,
             erase=merge_rules.erase_candidates,
+            retention=rules.PERSON_RECORD,
         )
         register_simple(
             PersonMerge,
             field="kept",
             export_columns=["dropped_person_id", "fields_from_dropped", "created_at"],
+            retention=rules.PERSON_RECORD,
+        )
+        # What a batch keeps about people without pointing to them: the refused, held and
+        # differing rows' cells, the kept copy of the file (imports/registries.py).
+        register_personal_store(
+            ImportIssue,
+            fields=["data", "reason"],
+            retention=rules.IMPORT_REFUSED_CELLS,
+            merge=registries.merge_issues,
+            export=registries.export_issues,
+            erase=registries.erase_issues,
+        )
+        register_personal_store(
+            ImportBatch,
+            fields=["file", "dry_run"],
+            retention=rules.IMPORT_FILES,
+            merge=nothing_to_merge,
+            export=registries.export_batches,
+            erase=registries.erase_batches,
         )

@@ -52,6 +52,7 @@ from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.people.models import Person, Tagging
 from aktivist.people.scoping import person_scope_q
+from aktivist.privacy import reads
 
 CHUNK_SIZE = 2000
 CSV_DELIMITER = ";"
@@ -258,6 +259,10 @@ def export_people(
                 "description": description,
                 "filters": dict(filters) if filters else None,
             },
+        )
+        # And one row per person in the file (one INSERT … SELECT): "who saw her?".
+        reads.record_reads(
+            actor=actor, verb=reads.EXPORT, person_ids=queryset, details={"export": "people.export"}
         )
     headers = [column_label(c) for c in chosen]
     people = _value_rows(queryset, chosen)

@@ -14,7 +14,10 @@ Per row the outcome is one ``Decision``:
 * ``conflict`` — the keys point to different people, or only the mobile found someone
   whose name and email both differ from the row's (aktivist.people.matching): refused;
 * ``held`` — the person is outside the importer's scope: the secretariat reviews it, and the
-  importer learns nothing about the match;
+  importer learns nothing about the match. Also a row that would create a person whose
+  email, mobile or member number was an erased person's (and is nobody's now): it is held
+  with "Erased on <date>" (a scoped importer is told only that it is held), looked up in
+  one query per chunk (``people.services.erased_identities``: keyed hashes, privacy);
 * ``refused`` — the row could not be cleaned, has no key at all (member number, email,
   mobile: it could never be matched, so every import of the file would create it again), or
   would create a person without a first name.
@@ -38,7 +41,7 @@ from django.utils.translation import gettext_lazy
 
 from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person
-from aktivist.people.services import EDITABLE_FIELDS
+from aktivist.people.services import EDITABLE_FIELDS, erased_hold_message, erased_identities
 
 KEY_FIELDS = ("member_number", "email", "mobile")
 # The person's own fields an import compares and fills (the source label is handled apart).
@@ -126,6 +129,7 @@ class Decision:
     changes: dict[str, Any] = field(default_factory=dict)
     differs: list[str] = field(default_factory=list)
     reason: str = ""
+    erased_on: dt.date | None = None  # held: the new person had been erased that day
 
     @property
     def person_id(self) -> int | None:
@@ -329,6 +333,7 @@ class StoredPeople:
 
 
 Lookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], Target]]
+ErasedLookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], dt.date]]
 
 
 def indexed_fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -376,12 +381,18 @@ class Matcher:
     recent: int = 0
     key_filter: KeyFilter | None = None  # told about every key this run gives someone
     today: dt.date = field(default_factory=dt.date.today)
+    # Keys of erased people (one query per chunk, for the rows that would create someone;
+    # the runs pass ``people.services.erased_identities``); ``tell_erased``: the importer
+    # sees everyone, and may be told the day of the erasure.
+    erased: ErasedLookup | None = None
+    tell_erased: bool = True
     # Dry run: hash of a key -> fingerprint of the person an earlier chunk would create
     # (ints only: a million-row file must not keep a million people in memory).
     _pending: dict[int, int] = field(default_factory=dict)
     _recent: list[tuple[dict[tuple[str, str], Target], dict[int, Target]]] = field(
         default_factory=list
     )
+    _erased_now: dict[tuple[str, str], dt.date] = field(default_factory=dict)
 
     def match(self, rows: Sequence[Row]) -> list[Decision]:
         keys = chunk_keys(rows)
@@ -402,6 +413,7 @@ class Matcher:
                                     pk=None, values=None, fingerprint=pending
                                 )
                             owners[(kind, value)] = ref
+        self._erased_now = self._erased_keys(rows, owners)
         decide = self._decide
         decisions = [decide(row, owners, index) for index, row in enumerate(rows)]
         if self.remember:
@@ -430,6 +442,25 @@ class Matcher:
             for kind, given_values in given.items():
                 self.key_filter.add_all(kind, given_values)
         return decisions
+
+    def _erased_keys(
+        self, rows: Sequence[Row], owners: dict[tuple[str, str], Target]
+    ) -> dict[tuple[str, str], dt.date]:
+        """The erased people's keys among the rows that no stored or earlier person owns
+        (the rows that would create someone): one query for the chunk."""
+        if self.erased is None:
+            return {}
+        wanted: dict[str, set[str]] = {kind: set() for kind in KEY_FIELDS}
+        for row in rows:
+            if row.error:
+                continue
+            given = [(kind, row.values[kind]) for kind in KEY_FIELDS if row.values.get(kind)]
+            if given and not any(key in owners for key in given):
+                for kind, value in given:
+                    wanted[kind].add(value)
+        if not any(wanted.values()):
+            return {}
+        return self.erased(wanted)
 
     def _remember_recent(self, decisions: list[Decision]) -> None:
         by_key: dict[tuple[str, str], Target] = {}
@@ -520,6 +551,17 @@ class Matcher:
                 values.pop("membership_ended_on", None)
             elif values["membership_status"] == Person.MembershipStatus.FORMER:
                 values.setdefault("membership_ended_on", self.today)
+        if self._erased_now:
+            days = [
+                day
+                for kind in KEY_FIELDS
+                if values.get(kind)
+                and (day := self._erased_now.get((kind, values[kind]))) is not None
+            ]
+            if days:
+                erased_on = max(days)
+                reason = erased_hold_message(erased_on) if self.tell_erased else _HELD_REASON()
+                return Decision(HELD, row, reason=reason, erased_on=erased_on)
         if not values.get("first_name"):
             return Decision(REFUSED, row, reason=_("A new person needs a first name."))
         target = Target(pk=None, values=values, created_by=index)
@@ -592,8 +634,12 @@ def match_rows(
     register: bool = False,
 ) -> list[Decision]:
     """Match one chunk as ``viewer`` (their scope decides what is held for review)."""
+    scope = importer_scope(viewer)
     return Matcher(
-        lookup=StoredPeople(scope=importer_scope(viewer)).lookup, register=register
+        lookup=StoredPeople(scope=scope).lookup,
+        register=register,
+        erased=erased_identities,
+        tell_erased=scope is None,
     ).match(rows)
 
 

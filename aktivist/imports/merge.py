@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -32,5 +33,8 @@ def export_candidates(person: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def erase_candidates(person: Any) -> None:
-    DuplicateCandidate.objects.filter(Q(person_a=person) | Q(person_b=person)).delete()
+def erase_candidates(person_ids: Sequence[int]) -> None:
+    ids = list(person_ids)
+    DuplicateCandidate.objects.filter(Q(person_a_id__in=ids) | Q(person_b_id__in=ids))._raw_delete(
+        DuplicateCandidate.objects.db
+    )

@@ -75,6 +75,7 @@ from aktivist.organisation.models import UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
 from aktivist.people.holds import holds_recorded
 from aktivist.people.models import Consent, Person, ReviewItem, Tag, Tagging
+from aktivist.people.services import erased_identities
 
 logger = logging.getLogger(__name__)
 
@@ -587,13 +588,17 @@ def write_holds(
         return 0
     user = actor if getattr(actor, "is_authenticated", False) else None
     pks = {d.target.pk for d in held if d.target is not None}
+    # A row held because it would bring back an erased person names no one (kind
+    # ERASED_IDENTITY, with the day of the erasure).
+    open_filter = Q(kind=ReviewItem.Kind.IMPORT_ROW, matched_person_id__in=pks)
+    if any(d.target is None for d in held):
+        open_filter |= Q(kind=ReviewItem.Kind.ERASED_IDENTITY, matched_person__isnull=True)
     open_items: dict[tuple[int | None, str], int] = {
         (pid, json.dumps(payload.get("values", {}), sort_keys=True)): pk
         for pk, pid, payload in ReviewItem.objects.filter(
-            kind=ReviewItem.Kind.IMPORT_ROW,
+            open_filter,
             status=ReviewItem.Status.OPEN,
             submitted_by=user,
-            matched_person_id__in=pks,
         ).values_list("pk", "matched_person_id", "payload")
         if isinstance(payload, dict)
     }
@@ -601,9 +606,9 @@ def write_holds(
     rows: list[tuple[Decision, tuple[int | None, str]]] = []
     new: dict[tuple[int | None, str], ReviewItem] = {}
     for d in held:
-        assert d.target is not None  # noqa: S101 - a held row names whom it matched
+        person_pk = d.target.pk if d.target is not None else None
         values = {k: _text(v) if isinstance(v, dt.date) else v for k, v in d.row.values.items()}
-        signature = (d.target.pk, json.dumps(values, sort_keys=True))
+        signature = (person_pk, json.dumps(values, sort_keys=True))
         rows.append((d, signature))
         if signature in open_items or signature in new:
             continue  # the same row is already waiting for the secretariat
@@ -615,11 +620,17 @@ def write_holds(
         }
         if dry_run:
             payload["dry_run"] = True
+        if d.erased_on is not None:
+            payload["erased_on"] = d.erased_on.isoformat()
         item = ReviewItem(
-            kind=ReviewItem.Kind.IMPORT_ROW,
+            kind=(
+                ReviewItem.Kind.IMPORT_ROW
+                if d.target is not None
+                else ReviewItem.Kind.ERASED_IDENTITY
+            ),
             submitted_by=user,
             unit_id=unit_id,
-            matched_person_id=d.target.pk,
+            matched_person_id=person_pk,
             # review_apply reads the person fields; the rest says where it came from.
             payload=payload,
             created_at=now,
@@ -640,7 +651,11 @@ def write_holds(
                 object_id=str(item_id or ""),
                 person_id=signature[0],
                 details={
-                    "kind": ReviewItem.Kind.IMPORT_ROW.value,
+                    "kind": (
+                        ReviewItem.Kind.IMPORT_ROW.value
+                        if d.target is not None
+                        else ReviewItem.Kind.ERASED_IDENTITY.value
+                    ),
                     "import_batch": batch_id,
                     "line": d.row.line,
                     "dry_run": dry_run,
@@ -997,6 +1012,8 @@ def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
         register=options.register,
         remember=True,
         today=timezone.localdate(),
+        erased=erased_identities,
+        tell_erased=options.scope is None,
     )
     counts = Counts()
     shown: list[dict[str, Any]] = []
@@ -1303,6 +1320,8 @@ def _run(
         # A chunk being written and one waiting: the next lookup may not see them yet.
         recent=3 if pipelined else 0,
         key_filter=key_filter,
+        erased=erased_identities,
+        tell_erased=options.scope is None,
     )
     if progress is not None and done:
         progress(done)

@@ -25,6 +25,7 @@ from aktivist.imports.models import DuplicateCandidate
 from aktivist.lib.normalise import format_phone
 from aktivist.people.models import Person, Tagging
 from aktivist.people.selectors import access_person, page_of
+from aktivist.privacy import reads
 
 PER_PAGE = 50
 REASON_LABELS = {
@@ -56,6 +57,11 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     rows, has_next = page_of(duplicates.open_candidates(), page=page, per_page=PER_PAGE)
     candidates: list[Any] = rows
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.DUPLICATES_READ,
+        person_ids=[pid for c in candidates for pid in (c.person_a_id, c.person_b_id)],
+    )
     for candidate in candidates:
         candidate.reason_labels = _reasons(candidate)
     return render(
@@ -152,6 +158,12 @@ def _count_rows(a: Person, b: Person) -> list[tuple[str, int, int]]:
 def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     a, b = _pair(request, candidate)
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.DUPLICATES_READ,
+        person_ids=[a.pk, b.pk],
+        details={"candidate": candidate.pk},
+    )
     rows = _field_rows(a, b)
     return render(
         request,

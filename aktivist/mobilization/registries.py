@@ -7,19 +7,23 @@ Delivery
     skipped > cancelled; then the earlier row), so what was sent is never forgotten and
     nothing is sent twice.
     export: every delivery with its mobilization, status and times.
-    erasure: the row stays detached (person null) so a mobilization's counts never change;
-    one not yet sent is skipped as erased.
+    erasure: the row stays detached (person null, no provider id or error text) so a
+    mobilization's counts never change; one not yet sent is skipped as erased.
 
 Suppression
     merge: moved to the kept person (they hold back an address, whoever has it).
     export: every suppression with its reason and purpose.
     erasure: kept, but with the address blanked: only its hash remains, so a bounced or
-    complained address is still held back and the row names nobody.
+    complained address is still held back and the row names nobody (rows that held the
+    person's address without naming them too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from django.db.models import Case, F, Q, Value, When
 
 from aktivist.core.registries import export_values, reassign, register_person_relation
 from aktivist.mobilization.models import Delivery, Suppression
@@ -57,15 +61,24 @@ def merge_deliveries(keep: Any, drop: Any) -> None:
     Delivery.objects.filter(person=drop).update(person=keep)
 
 
-def erase_deliveries(person: Any) -> None:
-    deliveries = Delivery.objects.filter(person=person)
-    deliveries.filter(status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING)).update(
-        status=Delivery.Status.SKIPPED, reason=Delivery.Reason.ERASED, claim=None
+def erase_deliveries(person_ids: Sequence[int]) -> None:
+    """One UPDATE: what was not yet sent is skipped as erased, everything is detached and
+    loses the provider's id and error text; a sent row keeps its status, so a
+    mobilization's progress stays as it was."""
+    unsent = Q(status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING))
+    Delivery.objects.filter(person_id__in=list(person_ids)).update(
+        status=Case(When(unsent, then=Value(Delivery.Status.SKIPPED.value)), default=F("status")),
+        reason=Case(When(unsent, then=Value(Delivery.Reason.ERASED.value)), default=F("reason")),
+        claim=Case(When(unsent, then=Value(None)), default=F("claim")),
+        person=None,
+        provider_id="",
+        error="",
     )
-    deliveries.update(person=None, provider_id="", error="")
 
 
 def register() -> None:
+    from aktivist.privacy import rules
+
     register_person_relation(
         Delivery,
         merge=merge_deliveries,
@@ -83,6 +96,8 @@ def register() -> None:
             ],
         ),
         erase=erase_deliveries,
+        fields=["provider_id", "error"],
+        retention=rules.PERSON_RECORD,
     )
     register_person_relation(
         Suppression,
@@ -91,4 +106,6 @@ def register() -> None:
             Suppression, "person", ["channel", "address", "reason", "purpose", "created_at"]
         ),
         erase=erase_suppressions,
+        fields=["address", "address_hash"],
+        retention=rules.PERSON_RECORD,
     )

@@ -13,8 +13,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -223,7 +222,17 @@ def is_unsubscribed(person: Person, purpose: str) -> bool:
     ).exists()
 
 
-def erase_suppressions(person: Any) -> None:
+def erase_suppressions(person_ids: Sequence[int]) -> None:
     """Erasure: the rows stay (so the address is still held back when it comes again) but
-    keep only the address's hash and name nobody."""
-    Suppression.objects.filter(person=person).update(person=None, address="")
+    keep only the address's hash and name nobody — the people's own rows, and rows that
+    hold their email or mobile without naming them (one UPDATE; the addresses are read in
+    subqueries)."""
+    from django.db.models import Q
+
+    ids = list(person_ids)
+    people = Person.objects.filter(pk__in=ids)
+    Suppression.objects.filter(
+        Q(person_id__in=ids)
+        | Q(channel=Channel.EMAIL, address__in=people.filter(email__isnull=False).values("email"))
+        | Q(channel=Channel.SMS, address__in=people.filter(mobile__isnull=False).values("mobile"))
+    ).update(person=None, address="", updated_at=timezone.now())

@@ -33,6 +33,7 @@ from aktivist.mobilization.selectors import (
     progress,
 )
 from aktivist.people.selectors import people_search
+from aktivist.privacy import reads
 from aktivist.segments.registry import SegmentError
 
 LIST_LIMIT = 100
@@ -370,6 +371,9 @@ def message_preview(request: HttpRequest) -> HttpResponse:
     problems = services.message_problems(message)
     query = request.POST.get("preview_as", "").strip()[:200]
     person = people_search(request.user, query).first() if query else None
+    reads.record_shown(
+        [person] if person else [], actor=request.user, verb=reads.PREVIEW_AS, search=query
+    )
     values = services.sample_values(person, name="Amir Karimi")
     language = "en" if request.POST.get("preview_language") == "en" else "sv"
     context: dict[str, Any] = {

@@ -23,6 +23,7 @@ from aktivist.organisation.alumni import AlumniFilter
 from aktivist.organisation.forms import AlumniFilterForm, AlumniInviteForm, UnitSchoolForm
 from aktivist.organisation.models import Unit
 from aktivist.people.selectors import page_of
+from aktivist.privacy import reads
 
 MEMBER_LIMIT = 300
 PER_PAGE = 50
@@ -40,6 +41,11 @@ def _page_number(request: HttpRequest) -> int:
 def unit_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("kind") == Unit.Kind.SCHOOL_GROUP:
         schools = list(selectors.school_groups(request.user))
+        reads.record_reads(
+            actor=request.user,
+            verb=reads.SCHOOLS_READ,
+            person_ids=[u.contact_person_id for u in schools if u.contact_visible],  # type: ignore[attr-defined]
+        )
         return render(
             request,
             "organisation/school_list.html",
@@ -67,7 +73,13 @@ def _school_context(
     }
     if can_edit:
         query = request.GET.get("contact_q", "")[:100]
-        candidates = selectors.contact_candidates(request.user, query) if query else []
+        candidates = reads.record_shown(
+            selectors.contact_candidates(request.user, query) if query else [],
+            actor=request.user,
+            verb=reads.UNIT_READ,
+            details={"unit": unit.pk},
+            search=query,
+        )
         context["contact_q"] = query
         context["contact_searched"] = bool(query.strip())
         context["contact_found"] = len(candidates)
@@ -89,7 +101,7 @@ def _unit_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
     members = list(selectors.unit_members(request.user, unit)[: MEMBER_LIMIT + 1])
     for membership in members:
         membership.mobile_display = format_phone(membership.person.mobile)  # type: ignore[attr-defined]
-    context = {
+    context: dict[str, Any] = {
         "nav": "units",
         "unit": unit,
         "ancestors": ancestors,
@@ -105,6 +117,19 @@ def _unit_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
     }
     if unit.kind == Unit.Kind.SCHOOL_GROUP or unit.contact_person_id:
         context.update(_school_context(request, unit))
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.UNIT_READ,
+        person_ids=reads.person_ids_in(
+            [
+                *context["members"],
+                *context["current_roles"],
+                *context["former_roles"],
+                *([context["contact"]] if context.get("contact") else []),
+            ]
+        ),
+        details={"unit": unit.pk},
+    )
     return context
 
 
@@ -183,6 +208,7 @@ def _render_alumni(
         filters = _alumni_filter(form)
         qs = filters.roles(request.user)
         rows, has_next = page_of(qs, page=page, per_page=PER_PAGE)  # type: ignore[arg-type]
+        reads.record_shown(rows, actor=request.user, verb=reads.ALUMNI_READ)
         if rows:
             people = qs.values("person_id").distinct().count()
     context = {

@@ -7,15 +7,18 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from aktivist.core.registries import null_out, register_simple
-        from aktivist.people import merge_rules
+        from aktivist.core.registries import register_simple
+        from aktivist.people import merge_rules, registries
         from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
+        from aktivist.privacy import rules
 
+        # Erasure deletes taggings, consents and interactions; see people/registries.py.
         register_simple(
             Tagging,
             field="person",
             export_columns=["tag__name", "created_at"],
             merge=merge_rules.merge_taggings,
+            retention=rules.PERSON_RECORD,
         )
         register_simple(
             Consent,
@@ -30,17 +33,23 @@ class PeopleConfig(AppConfig):
                 "source",
             ],
             merge=merge_rules.merge_consents,
+            fields=["source", "pending_mobile"],
+            retention=rules.PERSON_RECORD,
         )
         register_simple(
             Interaction,
             field="person",
             export_columns=["kind", "occurred_at", "text", "outcome", "follow_up_due"],
+            fields=["text", "outcome"],
+            retention=rules.PERSON_RECORD,
         )
         register_simple(
             ReviewItem,
             field="matched_person",
             export_columns=["kind", "status", "created_at"],
-            erase=null_out(ReviewItem, "matched_person"),
+            erase=registries.erase_review_items,
+            fields=["payload"],
+            retention=rules.REVIEW_PAYLOADS,
         )
         from aktivist.people import jobs, segment_conditions, segment_forms
 

@@ -367,6 +367,9 @@ class ReviewItem(BaseModel):
         IMPORT_ROW = "import_row", _("Imported row matches someone outside scope")
         WALK_IN = "walk_in", _("Walk-in matches someone outside scope")
         ATTENDANCE_ROW = "attendance_row", _("Attendance upload row matches someone outside scope")
+        # A new person (staff form or import row) whose email, mobile or member number was
+        # an erased person's: aktivist/privacy/identities.py. Nobody is matched.
+        ERASED_IDENTITY = "erased_identity", _("New person was erased before")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

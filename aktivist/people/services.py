@@ -54,9 +54,36 @@ class HeldForReview(ApplicationError):
     """The change touches someone outside the viewer's scope: it went to the secretariat.
     Nothing about that person is told."""
 
-    def __init__(self, review_item: ReviewItem) -> None:
-        super().__init__(_("Held for review by the secretariat."))
+    def __init__(self, review_item: ReviewItem, message: str | None = None) -> None:
+        super().__init__(message or _("Held for review by the secretariat."))
         self.review_item = review_item
+
+
+# Identity keys (email, mobile, member number) that a new person may not take without the
+# secretariat's review: privacy registers the keyed hashes of erased people's keys
+# (aktivist/privacy/identities.py). A lookup gets {kind: {values}} and returns
+# {(kind, value): the day of the erasure}, in one query.
+ErasedIdentityLookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], dt.date]]
+erased_identity_lookups: list[ErasedIdentityLookup] = []
+
+
+def register_erased_identity_lookup(lookup: ErasedIdentityLookup) -> None:
+    if lookup not in erased_identity_lookups:
+        erased_identity_lookups.append(lookup)
+
+
+def erased_identities(keys: dict[str, set[str]]) -> dict[tuple[str, str], dt.date]:
+    """Which of these identity keys belonged to an erased person, with the day."""
+    found: dict[tuple[str, str], dt.date] = {}
+    if any(keys.values()):
+        for lookup in erased_identity_lookups:
+            found.update(lookup(keys))
+    return found
+
+
+def erased_hold_message(erased_on: dt.date) -> str:
+    """What the secretariat (and the review item) is told about a hold of an erased person."""
+    return _("Erased on %(date)s: held for review") % {"date": erased_on.isoformat()}
 
 
 def clean_person_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +135,13 @@ def _serialisable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hold_for_review(
-    *, actor: Any, kind: str, matched: Person, cleaned: dict[str, Any], unit: Unit | None
+    *,
+    actor: Any,
+    kind: str,
+    matched: Person | None,
+    cleaned: dict[str, Any],
+    unit: Unit | None,
+    extra: dict[str, Any] | None = None,
 ) -> ReviewItem:
     from aktivist.people.holds import holds_recorded
 
@@ -119,10 +152,14 @@ def _hold_for_review(
             submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
             unit=unit,
             matched_person=matched,
-            payload=_serialisable(cleaned),
+            payload={**_serialisable(cleaned), **(extra or {})},
         )
         audit.record(
-            actor=actor, verb="review.held", obj=item, person_id=matched.pk, details={"kind": kind}
+            actor=actor,
+            verb="review.held",
+            obj=item,
+            person_id=matched.pk if matched is not None else None,
+            details={"kind": kind},
         )
     holds_recorded(actor=actor, count=1)
     return item
@@ -142,10 +179,37 @@ def _check_identity(
     )
 
 
-def person_create(*, actor: Any, data: dict[str, Any], unit: Unit | None = None) -> Person:
+def _check_erased(*, actor: Any, cleaned: dict[str, Any], unit: Unit | None) -> None:
+    """A new person whose email, mobile or member number was an erased person's (and is
+    nobody's now) is held for the secretariat's review instead of being created. The
+    secretariat is told the day of the erasure; a scoped account only that it is held, as
+    for any hold (the date would tell them that this someone was in the register)."""
+    from aktivist.accounts.access import scope_for
+
+    keys = {field: {cleaned[field]} for field in IDENTITY_FIELDS if cleaned.get(field)}
+    found = erased_identities(keys)
+    if not found:
+        return
+    erased_on = max(found.values())
+    item = _hold_for_review(
+        actor=actor,
+        kind=ReviewItem.Kind.ERASED_IDENTITY,
+        matched=None,
+        cleaned=cleaned,
+        unit=unit,
+        extra={"erased_on": erased_on.isoformat()},
+    )
+    national = actor is None or scope_for(actor).is_national
+    raise HeldForReview(item, erased_hold_message(erased_on) if national else None)
+
+
+def person_create(
+    *, actor: Any, data: dict[str, Any], unit: Unit | None = None, erased_ok: bool = False
+) -> Person:
     """Create a person. A scoped viewer names one of their units, which the person joins
     (so the person lands in their scope). Raises ValidationError, DuplicatePersonError or
-    HeldForReview; nothing is saved in those cases (but the review request)."""
+    HeldForReview (also for someone erased before: ``erased_ok`` when the secretariat
+    applies such a hold); nothing is saved in those cases (but the review request)."""
     from aktivist.organisation.services import membership_start, require_unit_in_scope
 
     cleaned = clean_person_data(data)
@@ -154,6 +218,8 @@ def person_create(*, actor: Any, data: dict[str, Any], unit: Unit | None = None)
     _check_identity(
         actor=actor, cleaned=cleaned, exclude_pk=None, kind=ReviewItem.Kind.PERSON_CREATE, unit=unit
     )
+    if not erased_ok:
+        _check_erased(actor=actor, cleaned=cleaned, unit=unit)
     with transaction.atomic():
         person = Person(**cleaned)
         person.normalise()
@@ -290,10 +356,11 @@ def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
     from aktivist.organisation.services import membership_start
 
     item = ReviewItem.objects.select_for_update().get(pk=item.pk)
-    if item.status != ReviewItem.Status.OPEN or item.matched_person is None:
-        raise ApplicationError(_("This request has already been handled."))
-    person = item.matched_person
     applier = review_appliers.get(item.kind)
+    # A held request names the person it matched — but for a kind whose applier needs none
+    # (a new person who had been erased: the applier creates them).
+    if item.status != ReviewItem.Status.OPEN or (item.matched_person is None and applier is None):
+        raise ApplicationError(_("This request has already been handled."))
     if applier is not None:
         changed = applier(actor=actor, item=item)
         _resolve(actor, item, ReviewItem.Status.APPLIED)
@@ -301,10 +368,12 @@ def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
             actor=actor,
             verb="review.apply",
             obj=item,
-            person_id=person.pk,
+            person_id=item.matched_person_id,
             details={"kind": item.kind, "changed": changed},
         )
         return item
+    person = item.matched_person
+    assert person is not None  # noqa: S101 - checked above
     try:
         cleaned = clean_person_data(item.payload)
     except ValidationError:

@@ -46,6 +46,7 @@ from aktivist.people.selectors import (
     page_of,
     people_search,
 )
+from aktivist.privacy import reads
 
 PER_PAGE = 50
 TIMELINE_LIMIT = 100
@@ -98,6 +99,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             qs = qs.none()
     page = _page_number(request)
     rows, has_next = page_of(qs, page=page, per_page=PER_PAGE)
+    reads.record_shown(rows, actor=request.user, verb=reads.PEOPLE_LIST, search=query)
     for person in rows:
         person.mobile_display = format_phone(person.mobile)  # type: ignore[attr-defined]
     context = {
@@ -141,9 +143,10 @@ def _save_person(
         add_service_errors(form, exc)
     except services.DuplicatePersonError as exc:
         form.add_error(exc.field, _duplicate_message(exc.person))
-    except services.HeldForReview:
-        # Nothing saved, and nothing said about who matched.
-        messages.warning(request, _("Held for review by the secretariat."))
+    except services.HeldForReview as exc:
+        # Nothing saved, and nothing said about who matched (the secretariat is told when
+        # the new person had been erased: HeldForReview's message says so).
+        messages.warning(request, exc.message)
         return redirect(held_url)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
@@ -295,6 +298,7 @@ def _detail_context(
 @people_viewer_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = access_person(request.user, pk)
+    reads.record_reads(actor=request.user, verb=reads.PERSON_READ, person_ids=[person.pk])
     return render(request, "people/person_detail.html", _detail_context(request, person))
 
 
@@ -567,6 +571,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
     page = _page_number(request)
     items, has_next = page_of(qs, page=page, per_page=PER_PAGE)  # type: ignore[arg-type]
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.REVIEW_READ,
+        person_ids=[item.matched_person_id for item in items],  # type: ignore[attr-defined]
+    )
     titles = _held_event_titles(items)  # type: ignore[arg-type]
     for item in items:
         item.values = _payload_rows(item.payload)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy"
 
     def ready(self) -> None:
-        from aktivist.privacy import panels, registries
+        from aktivist.privacy import jobs, panels, registries
 
-        for module in (registries, panels):
+        for module in (registries, panels, jobs):
             module.register()

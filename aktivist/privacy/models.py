@@ -4,6 +4,8 @@ requests with their deadlines, and the retention rules with their runs. See docs
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -100,7 +102,10 @@ class DataSubjectRequest(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.TextField(_("outcome or reason for refusing"), blank=True)
+    # The daily reminder: once when the deadline is within a week, once when it has passed
+    # (both cleared when the deadline is extended).
     reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -113,8 +118,13 @@ class DataSubjectRequest(BaseModel):
         return f"{self.kind} {self.received_on} ({self.status})"
 
     @property
-    def deadline(self):  # type: ignore[no-untyped-def]
+    def deadline(self) -> dt.date:
+        """The legal deadline: one month after receipt, or the extended date."""
         return self.extended_to or self.due_on
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
 
 
 class RetentionRule(BaseModel):

@@ -1,26 +1,47 @@
-"""Privacy's own rows that point to a person, in the merge, export and erasure registries.
+"""Privacy's own rows that point to a person, and the audit trail, in the merge, export and
+erasure registries.
 
 DataSubjectRequest
     merge: moves to the kept person. export: kind, dates, status, outcome.
-    erasure: the request stays (it is the record that the duty was carried out); who asked
-    and what they wrote are blanked.
+    erasure: the request stays linked to the tombstone, as it was: it is the record that
+    the duty was carried out (Art. 5(2), 12), and who asked and how to answer them are
+    needed to tell them it was done. Its own retention rule anonymises it after closing.
+AuditEvent (core)
+    The trail names people by a plain id and its details hold ids and field names, never
+    values. Append-only: a merge does not rewrite it and erasure leaves it (its own
+    retention rule deletes it). The access export leaves it out: it is the organisation's
+    record of what staff did, which the audit viewer answers ("who saw her?").
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from aktivist.core.registries import export_values, reassign, register_person_relation
+from aktivist.core.registries import (
+    export_values,
+    keep_rows,
+    nothing_to_export,
+    nothing_to_merge,
+    reassign,
+    register_person_relation,
+    register_personal_store,
+)
+from aktivist.privacy import rules
 from aktivist.privacy.models import DataSubjectRequest
 
 
-def erase_requests(person: Any) -> None:
-    DataSubjectRequest.objects.filter(person=person).update(
-        person=None, requester_name="", requester_contact="", details=""
-    )
-
-
 def register() -> None:
+    from aktivist.core.models import AuditEvent
+    from aktivist.people.models import ReviewItem
+    from aktivist.people.services import (
+        register_erased_identity_lookup,
+        register_review_applier,
+    )
+    from aktivist.privacy import identities
+
+    # An erased person's keys hold a later staff create or import for review; applying the
+    # hold creates the person anew (privacy/identities.py).
+    register_erased_identity_lookup(identities.erased_identities)
+    register_review_applier(ReviewItem.Kind.ERASED_IDENTITY, identities.apply_erased_identity_hold)
+
     register_person_relation(
         DataSubjectRequest,
         merge=reassign(DataSubjectRequest, "person"),
@@ -29,5 +50,15 @@ def register() -> None:
             "person",
             ["kind", "channel", "status", "received_on", "due_on", "closed_at", "outcome"],
         ),
-        erase=erase_requests,
+        erase=keep_rows,
+        fields=["requester_name", "requester_contact", "details"],
+        retention=rules.DATA_SUBJECT_REQUESTS,
+    )
+    register_personal_store(
+        AuditEvent,
+        fields=["person_id", "details"],
+        retention=rules.AUDIT_ROWS,
+        merge=nothing_to_merge,
+        export=nothing_to_export,
+        erase=keep_rows,
     )

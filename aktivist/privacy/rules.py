@@ -16,6 +16,9 @@ class RuleSpec:
     label: object  # lazy text
     days: int
     description: object  # lazy text
+    # The fewest days an admin may set: a rule that anonymises people cannot be set below a
+    # year, so that a slip of the keyboard cannot empty the register overnight.
+    min_days: int = 1
 
 
 # People: who is anonymised (erasure in bulk, aktivist/privacy/erasure.py).
@@ -42,15 +45,17 @@ RULES: dict[str, RuleSpec] = {
                 "Non-members with no action, no registration and no confirmed consent in "
                 "this many days are anonymised."
             ),
+            min_days=365,
         ),
         RuleSpec(
             FORMER_MEMBERS,
             _("Former members"),
             1825,
             _(
-                "Former members are anonymised this many days after their membership ended, "
-                "unless they acted, registered or consented since."
+                "Former members whose membership ended more than this many days ago are "
+                "anonymised, unless they acted, registered or consented within as many days."
             ),
+            min_days=365,
         ),
         RuleSpec(
             PERSON_RECORD,
@@ -99,3 +104,8 @@ RULES: dict[str, RuleSpec] = {
         ),
     )
 }
+
+# The rules that people fall under (anonymised in batches through the erasure service).
+PEOPLE_RULES = (INACTIVE_NON_MEMBERS, FORMER_MEMBERS)
+# Rules with no days of their own (shown, never run).
+FOLLOWING_RULES = (PERSON_RECORD,)

@@ -131,8 +131,8 @@ class Event(BaseModel):
 
 
 class Registration(BaseModel):
-    """A person signed up for an event: once per person and event. Erasure detaches the
-    person (``person`` null) so counts never change."""
+    """A person signed up for an event: once per person and event. Erasure keeps the row on
+    the person's tombstone with what was typed blanked, so counts never change."""
 
     class Status(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -151,8 +151,9 @@ class Registration(BaseModel):
         IMPORT = "import", _("Attendance upload")
         API = "api", _("Channel (API)")
 
-    # None for an erased person, and for attendance held for review (a walk-in or an
-    # upload row that matched someone outside the checker's scope: programmes/reviews.py).
+    # None for a person erased before erasure kept tombstones, and for attendance held for
+    # review (a walk-in or an upload row that matched someone outside the checker's scope:
+    # programmes/reviews.py).
     person = models.ForeignKey(
         "people.Person",
         null=True,

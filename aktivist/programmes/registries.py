@@ -10,26 +10,28 @@ Registration
     cancellation would.
     export: every registration with its event, status, what was typed into it (name,
     email, mobile) and the guardian's contact given.
-    erasure: the row stays, detached (person null) and with what was typed, the guardian's
-    contact and the tracking token blanked, so an event's counts never change; a stand-in
-    registration (a held walk-in) that typed the person's address is blanked too.
+    erasure: the row stays on the person's tombstone with what was typed, the guardian's
+    contact and the tracking token blanked, so an event's counts and the red-thread report
+    never change; a stand-in registration (a held walk-in) that typed the person's address
+    is blanked too, and so is a guardian's contact that was the person's.
     Merge moves the dropped person's registrations with what was typed into them.
 
 ProgrammeCompletion
     merge: one per person and programme; the earlier completion stays.
     export: every completion with its programme and date.
-    erasure: deleted. A completion is the person's own history and nothing but it; the
-    event's attendance (the detached registrations) keeps the counts that reports need.
+    erasure: kept on the tombstone (it holds nothing personal but the link): the
+    red-thread report counts who went on to a training by completions too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from aktivist.core.registries import export_values, register_person_relation
+from aktivist.core.registries import export_values, keep_rows, register_person_relation
 from aktivist.programmes.models import Event, ProgrammeCompletion, Registration
 
 S = Registration.Status
@@ -79,28 +81,40 @@ def _give_freed_seat(event_id: int) -> None:
         transaction.on_commit(lambda: send_waitlist_promotion.enqueue(promoted_id))
 
 
-def erase_registrations(person: Any) -> None:
-    """Detach the person's registrations and blank what was typed into them — and into any
-    registration that still names nobody but typed their address (a walk-in held for
-    review)."""
+BLANK_TYPED = {
+    "guardian_name": "",
+    "guardian_contact": "",
+    "tracking_token": "",
+    "typed_first_name": "",
+    "typed_last_name": "",
+    "typed_email": "",
+    "typed_mobile": "",
+}
+
+
+def erase_registrations(person_ids: Sequence[int]) -> None:
+    """Keep the people's registrations on their tombstones (an event's counts, and the
+    red-thread report that follows one person from meeting to training, never change) and
+    blank what was typed into them — and into any registration that names nobody but typed
+    their address (a walk-in held for review). A registration that gave one of them as the
+    guardian loses the guardian's name and contact. Three UPDATEs; the addresses are read
+    in subqueries, never sent as values."""
     from django.db.models import Q
 
-    blank = {
-        "guardian_name": "",
-        "guardian_contact": "",
-        "tracking_token": "",
-        "typed_first_name": "",
-        "typed_last_name": "",
-        "typed_email": "",
-        "typed_mobile": "",
-    }
-    Registration.objects.filter(person=person).update(person=None, **blank)
-    typed = Q(pk__in=[])
-    if person.email:
-        typed |= Q(typed_email=person.email)
-    if person.mobile:
-        typed |= Q(typed_mobile=person.mobile)
-    Registration.objects.filter(typed, person__isnull=True).update(**blank)
+    from aktivist.people.models import Person
+
+    ids = list(person_ids)
+    now = timezone.now()
+    people = Person.objects.filter(pk__in=ids)
+    emails = people.filter(email__isnull=False).values("email")
+    mobiles = people.filter(mobile__isnull=False).values("mobile")
+    Registration.objects.filter(person_id__in=ids).update(**BLANK_TYPED, updated_at=now)
+    Registration.objects.filter(
+        Q(typed_email__in=emails) | Q(typed_mobile__in=mobiles), person__isnull=True
+    ).update(**BLANK_TYPED, updated_at=now)
+    Registration.objects.filter(
+        Q(guardian_contact__in=emails) | Q(guardian_contact__in=mobiles)
+    ).update(guardian_name="", guardian_contact="", updated_at=now)
 
 
 def merge_completions(keep: Any, drop: Any) -> None:
@@ -116,11 +130,9 @@ def merge_completions(keep: Any, drop: Any) -> None:
     ProgrammeCompletion.objects.filter(person=drop).update(person=keep)
 
 
-def erase_completions(person: Any) -> None:
-    ProgrammeCompletion.objects.filter(person=person).delete()
-
-
 def register() -> None:
+    from aktivist.privacy import rules
+
     register_person_relation(
         Registration,
         merge=merge_registrations,
@@ -145,6 +157,16 @@ def register() -> None:
             ],
         ),
         erase=erase_registrations,
+        fields=[
+            "typed_first_name",
+            "typed_last_name",
+            "typed_email",
+            "typed_mobile",
+            "guardian_name",
+            "guardian_contact",
+            "tracking_token",
+        ],
+        retention=rules.PERSON_RECORD,
     )
     register_person_relation(
         ProgrammeCompletion,
@@ -154,5 +176,6 @@ def register() -> None:
             "person",
             ["programme__name", "programme__kind", "completed_on", "event__title"],
         ),
-        erase=erase_completions,
+        erase=keep_rows,
+        retention=rules.PERSON_RECORD,
     )

@@ -14,7 +14,9 @@ the share of young people.
   ancestor of kind district); people with no home unit or one outside every district
   form the "no district" row.
 * Young: aged settings.YOUTH_MAX_AGE or younger in the year of the meeting (birth year
-  known).
+  known). An erased person's tombstone keeps no birth year but its age bracket and its
+  district (aktivist/privacy/erasure.py): it counts as young when its bracket is a young
+  one (13–17, 18–25), so that erasing someone never changes the report.
 
 Counts only, no person is named: national staff and board viewers see every district,
 district representatives their own district(s). One aggregate query; the district names
@@ -43,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import User
+from aktivist.campaigns.selectors import YOUNG_BRACKETS
 from aktivist.organisation.districts import (
     district_names,
     district_of_home_unit,
@@ -175,7 +178,11 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
         .values("district")
         .annotate(
             n_attended=Count("pk"),
-            n_young=Count("pk", filter=Q(birth_year__isnull=False, birth_year__gte=young_oldest)),
+            n_young=Count(
+                "pk",
+                filter=Q(birth_year__isnull=False, birth_year__gte=young_oldest)
+                | Q(birth_year__isnull=True, erased_age_bracket__in=YOUNG_BRACKETS),
+            ),
             n_training=Count("pk", filter=Q(training=True)),
             n_leadership=Count("pk", filter=Q(leadership=True)),
             n_role=Count("pk", filter=Q(role=True)),

@@ -125,10 +125,26 @@ def access_event(viewer: Any, pk: Any) -> Event:
     return event
 
 
+def _age_brackets() -> list[str]:
+    """The age brackets an erased person's tombstone may keep (its age is known)."""
+    from aktivist.campaigns.models import Participation
+
+    return list(Participation.AgeBracket.values)
+
+
 def _young_q(prefix: str = "") -> Q:
-    """People aged settings.YOUTH_MAX_AGE or younger this year (birth year known)."""
+    """People aged settings.YOUTH_MAX_AGE or younger this year (birth year known) — or, for
+    an erased person's tombstone, whose age bracket is a young one (erasure keeps the
+    bracket, not the birth year: the counts never change)."""
+    from aktivist.campaigns.selectors import YOUNG_BRACKETS
+
     oldest = timezone.localdate().year - settings.YOUTH_MAX_AGE
-    return Q(**{f"{prefix}person__birth_year__gte": oldest})
+    return Q(**{f"{prefix}person__birth_year__gte": oldest}) | Q(
+        **{
+            f"{prefix}person__birth_year__isnull": True,
+            f"{prefix}person__erased_age_bracket__in": YOUNG_BRACKETS,
+        }
+    )
 
 
 def event_list(
@@ -160,7 +176,11 @@ def event_list(
         registrants=Count("registrations", filter=active),
         age_known=Count(
             "registrations",
-            filter=active & Q(registrations__person__birth_year__isnull=False),
+            filter=active
+            & (
+                Q(registrations__person__birth_year__isnull=False)
+                | Q(registrations__person__erased_age_bracket__in=_age_brackets())
+            ),
         ),
         young=Count("registrations", filter=active & _young_q("registrations__")),
     )
@@ -209,7 +229,14 @@ def event_counts(event: Event) -> EventCounts:
         no_show=Count("id", filter=Q(status=statuses.NO_SHOW)),
         cancelled=Count("id", filter=Q(status=statuses.CANCELLED)),
         young=Count("id", filter=active & _young_q()),
-        age_known=Count("id", filter=active & Q(person__birth_year__isnull=False)),
+        age_known=Count(
+            "id",
+            filter=active
+            & (
+                Q(person__birth_year__isnull=False)
+                | Q(person__erased_age_bracket__in=_age_brackets())
+            ),
+        ),
     )
     return EventCounts(capacity=event.capacity, **row)
 
@@ -235,10 +262,14 @@ def is_organiser(viewer: Any, event: Event) -> bool:
 def registrations_visible_to(viewer: Any, event: Event) -> QuerySet[Registration]:
     """The event's registrations the viewer may see: all of them for its organisers, else
     only those whose person the viewer may see (a national event's list shows a group's
-    coordinator their own people). Registrations of erased people that name no one and
-    keep nothing typed are left out. The person is NOT loaded: use ``with_people``."""
+    coordinator their own people). Registrations of erased people (on a tombstone, or
+    detached before erasure kept tombstones) that keep nothing typed are left out. The
+    person is NOT loaded: use ``with_people``."""
     qs = Registration.objects.filter(event=event).exclude(
-        person__isnull=True, typed_first_name="", typed_email="", typed_mobile=""
+        Q(person__isnull=True) | Q(person__erased_at__isnull=False),
+        typed_first_name="",
+        typed_email="",
+        typed_mobile="",
     )
     if not is_organiser(viewer, event):
         qs = qs.filter(person__in=people_visible_to(viewer))

@@ -22,6 +22,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import access_person
+from aktivist.privacy import reads
 from aktivist.programmes import selectors, services
 from aktivist.programmes.forms import AddPersonForm, EventFilterForm, EventForm, ProgrammeForm
 from aktivist.programmes.models import Event, Registration
@@ -248,10 +249,17 @@ def _registrations_context(
     request: HttpRequest, event: Event, *, notice: str = ""
 ) -> dict[str, Any]:
     counts = selectors.event_counts(event)
+    groups = selectors.registrations_by_status(request.user, event)
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.REGISTRATIONS_READ,
+        person_ids=(r.person_id for _status, _label, rows in groups for r in rows),
+        details={"event": event.pk},
+    )
     return {
         "event": event,
         "counts": counts,
-        "groups": selectors.registrations_by_status(request.user, event),
+        "groups": groups,
         "organiser": selectors.is_organiser(request.user, event),
         "can_give_seat": bool(counts.waitlisted)
         and not event.is_cancelled
@@ -269,7 +277,13 @@ def _add_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "event": event,
         "add_form": form,
         "query": query,
-        "candidates": selectors.people_to_add(request.user, event, query),
+        "candidates": reads.record_shown(
+            selectors.people_to_add(request.user, event, query),
+            actor=request.user,
+            verb=reads.ADD_SEARCH,
+            details={"event": event.pk},
+            search=query,
+        ),
     }
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import people_viewer_required
 from aktivist.people.selectors import access_person
+from aktivist.privacy import reads
 from aktivist.programmes import attendance, attendance_upload, progression
 from aktivist.programmes.models import Event, Programme, ProgrammeCompletion
 from aktivist.programmes.selectors import can_edit_event, event_counts
@@ -92,7 +93,13 @@ def _list_context(request: HttpRequest, event: Event, query: str) -> dict[str, A
     return {
         "event": event,
         "query": query,
-        "rows": attendance.checkin_rows(request.user, event, query),
+        "rows": reads.record_shown(
+            attendance.checkin_rows(request.user, event, query),
+            actor=request.user,
+            verb=reads.CHECKIN_READ,
+            details={"event": event.pk},
+            search=query,
+        ),
         "hidden": attendance.hidden_count(request.user, event),
         "counts": event_counts(event),
         "open": not event.is_cancelled,

@@ -21,6 +21,7 @@ from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
+from aktivist.privacy import reads
 from aktivist.programmes import registrant_messages, selectors
 from aktivist.programmes.models import Registration
 from aktivist.programmes.views import NAV, _editable_event, _posted
@@ -139,6 +140,12 @@ def registrations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         verb="event.registrations_export",
         obj=event,
         details={"rows": len(rows)},
+    )
+    reads.record_reads(
+        actor=request.user,
+        verb=reads.EXPORT,
+        person_ids=reads.person_ids_in(rows),
+        details={"export": "event.registrations_export", "event": event.pk},
     )
     response = StreamingHttpResponse(
         csv_stream(

@@ -21,6 +21,7 @@ from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
 from aktivist.people.models import Person
 from aktivist.people.selectors import people_visible_to
+from aktivist.privacy import reads
 from aktivist.segments import builder, services
 from aktivist.segments.compiler import filter_people
 from aktivist.segments.models import Segment
@@ -188,6 +189,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
         except SegmentError as exc:
             context["errors"] = [exc.message]
     context["everyone"] = built.tree is None
+    reads.record_shown(context.get("sample", []), actor=request.user, verb=reads.SEGMENT_PREVIEW)
     return render(request, "segments/_count.html", context)
 
 
@@ -209,6 +211,12 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(_count_context(request.user, segment.tree))
     except SegmentError as exc:
         context["errors"] = [exc.message]
+    reads.record_shown(
+        context.get("sample", []),
+        actor=request.user,
+        verb=reads.SEGMENT_PREVIEW,
+        details={"segment": segment.pk},
+    )
     return render(request, "segments/segment_detail.html", context)
 
 

@@ -12,6 +12,7 @@ from aktivist.campaigns.selectors import participation_count
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.core.registries import erasure_registry, export_registry, merge_registry
 from aktivist.imports.duplicates import person_merge
+from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory
 
 
@@ -39,15 +40,30 @@ def test_erasure_keeps_the_actions_count_and_blanks_what_the_person_wrote(db):
         named=True,
         tracking_token="tok-123",
     )
-    ParticipationFactory(action=letter)
+    other = ParticipationFactory(action=letter, letter_text="Mitt eget brev", named=True)
     assert participation_count(letter, fresh=True) == 2
 
-    erasure_registry[Participation](person)
+    erasure_registry[Participation]([person.pk])
 
     assert participation_count(letter, fresh=True) == 2
-    erased = Participation.objects.get(action=letter, person__isnull=True)
+    # The row stays on the person's record (privacy's erasure makes it a tombstone).
+    erased = Participation.objects.get(action=letter, person=person)
     assert (erased.letter_text, erased.named, erased.tracking_token) == ("", False, "")
-    assert not Participation.objects.filter(person=person).exists()
+    other.refresh_from_db()
+    assert (other.letter_text, other.named) == ("Mitt eget brev", True)
+
+
+def test_erasure_gives_a_participation_without_an_age_bracket_the_tombstones(db):
+    person = PersonFactory()
+    given = ParticipationFactory(person=person, age_bracket="13-17")
+    unknown = ParticipationFactory(person=person)
+    Person.objects.filter(pk=person.pk).update(erased_age_bracket="18-25")
+
+    erasure_registry[Participation]([person.pk])
+
+    given.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (given.age_bracket, unknown.age_bracket) == ("13-17", "18-25")
 
 
 @pytest.mark.parametrize("earlier", ["keep", "drop"])

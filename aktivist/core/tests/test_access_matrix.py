@@ -1,8 +1,10 @@
 """The access matrix: every persona × every page and action of the foundation.
 
 Personas: admin, secretariat staff, district representative of district A, coordinator of
-group A1, coordinator of group B1, board viewer, anonymous. A record outside a viewer's
-scope is answered as if it did not exist (404) and is never named.
+group A1, coordinator of group B1, board viewer, data-protection officer, anonymous. A record
+outside a viewer's scope is answered as if it did not exist (404) and is never named. The
+data-protection officer has no people pages: every page here but the start page (which
+sends them to the privacy pages) answers 404.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ PERSONAS = [
     "coordinator_a1",
     "coordinator_b1",
     "board",
+    "dpo",
     "anonymous",
 ]
 OK, LOGIN, NOT_FOUND = "ok", "login", "404"
@@ -51,6 +54,7 @@ EVERY_STAFF_BUT_BOARD = expect(
     coordinator_a1=OK,
     coordinator_b1=OK,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 SEES_A1_PEOPLE = expect(
@@ -60,6 +64,7 @@ SEES_A1_PEOPLE = expect(
     coordinator_a1=OK,
     coordinator_b1=NOT_FOUND,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 SEES_B1_PEOPLE = expect(
@@ -69,6 +74,7 @@ SEES_B1_PEOPLE = expect(
     coordinator_a1=NOT_FOUND,
     coordinator_b1=OK,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 SEES_DISTRICT_A_HOME = expect(
@@ -78,6 +84,7 @@ SEES_DISTRICT_A_HOME = expect(
     coordinator_a1=NOT_FOUND,
     coordinator_b1=NOT_FOUND,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 NATIONAL_ONLY = expect(
@@ -87,6 +94,7 @@ NATIONAL_ONLY = expect(
     coordinator_a1=NOT_FOUND,
     coordinator_b1=NOT_FOUND,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 ADMIN_ONLY = expect(
@@ -96,6 +104,17 @@ ADMIN_ONLY = expect(
     coordinator_a1=NOT_FOUND,
     coordinator_b1=NOT_FOUND,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
+    anonymous=LOGIN,
+)
+PRIVACY_OFFICERS = expect(
+    admin=OK,
+    staff=NOT_FOUND,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    dpo=OK,
     anonymous=LOGIN,
 )
 EVERYONE_LOGGED_IN = expect(
@@ -105,6 +124,7 @@ EVERYONE_LOGGED_IN = expect(
     coordinator_a1=OK,
     coordinator_b1=OK,
     board=OK,
+    dpo=OK,  # sent on to the privacy pages
     anonymous=LOGIN,
 )
 
@@ -167,6 +187,7 @@ NO_ONE = expect(
     coordinator_a1=NOT_FOUND,
     coordinator_b1=NOT_FOUND,
     board=NOT_FOUND,
+    dpo=NOT_FOUND,
     anonymous=LOGIN,
 )
 
@@ -398,6 +419,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
             coordinator_a1=NOT_FOUND,
             coordinator_b1=NOT_FOUND,
             board=NOT_FOUND,
+            dpo=NOT_FOUND,
             anonymous=LOGIN,
         ),
     ),
@@ -420,6 +442,12 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
     ("alumni list", lambda w: reverse("organisation:alumni"), EVERY_STAFF_BUT_BOARD),
     ("review queue", lambda w: reverse("people:review_list"), NATIONAL_ONLY),
     ("staff accounts", lambda w: reverse("accounts:staff_list"), ADMIN_ONLY),
+    ("audit trail", lambda w: reverse("privacy:audit"), PRIVACY_OFFICERS),
+    (
+        "audit trail: who saw the A1 member?",
+        lambda w: reverse("privacy:audit") + f"?person={w.member_a1.pk}",
+        PRIVACY_OFFICERS,
+    ),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
     *CAMPAIGN_PAGES,
     *PROGRAMME_PAGES,
@@ -491,6 +519,57 @@ def test_mobilizations_outside_the_scope_are_never_named(
             assert name not in body, f"{persona} → {page} names {name}"
 
 
+# The staff pages' namespaces: the data-protection officer opens none of their pages.
+STAFF_NAMESPACES = (
+    "people",
+    "organisation",
+    "imports",
+    "engagement",
+    "segments",
+    "mobilization",
+    "urgent",
+    "campaigns",
+    "handover",
+    "programmes",
+    "attendance",
+    "programme_reports",
+)
+
+
+def _staff_pages_without_arguments() -> list[str]:
+    """Every staff page whose address needs no id (lists, forms, reports, exports): found
+    from the URL configuration, so that a page added later is walked too."""
+    from django.urls import NoReverseMatch, get_resolver
+
+    urls = set()
+    for namespace in STAFF_NAMESPACES:
+        _prefix, resolver = get_resolver().namespace_dict[namespace]
+        for name in resolver.reverse_dict:
+            if not isinstance(name, str):
+                continue
+            try:
+                urls.add(reverse(f"{namespace}:{name}"))
+            except NoReverseMatch:
+                continue
+    return sorted(urls)
+
+
+def test_the_data_protection_officer_opens_no_staff_page(world, personas, client_for):
+    """The officer's start is the privacy pages; every page of people, units, events,
+    campaigns, imports, segments and mobilizations is a 404 to them, read or posted to."""
+    client = client_for(personas.dpo)
+    start = client.get(reverse("core:start"))
+    assert start.status_code == 302 and start["Location"] == reverse("privacy:audit")
+    urls = _staff_pages_without_arguments()
+    assert {"/people/", "/imports/", "/segments/", "/mobilizations/", "/engagement/"} <= set(urls)
+    for url in urls:
+        got = client.get(url).status_code
+        assert got in (404, 405), f"dpo GET {url}: {got}"
+        posted = client.post(url, {}).status_code
+        assert posted in (404, 405), f"dpo POST {url}: {posted}"
+    assert not AuditEvent.objects.filter(actor=personas.dpo).exists()
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_django_admin_is_only_for_admins(persona, world, personas, client_for):
     response = client_for(personas.all()[persona]).get("/admin/")
@@ -505,7 +584,7 @@ def test_django_admin_is_only_for_admins(persona, world, personas, client_for):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_people_list_shows_only_people_in_scope(persona, world, personas, client_for):
     response = client_for(personas.all()[persona]).get(reverse("people:list"))
-    if persona in ("board", "anonymous"):
+    if persona in ("board", "dpo", "anonymous"):
         assert response.status_code in (302, 404)
         return
     body = response.content.decode()
@@ -840,7 +919,7 @@ def test_creating_a_person_whose_email_exists_outside_scope(persona, world, pers
     if persona == "anonymous":
         assert response.redirect_chain[-1][0].startswith("/accounts/login/")
         assert not ReviewItem.objects.exists()
-    elif persona == "board":
+    elif persona in ("board", "dpo"):
         assert response.status_code == 404
         assert not ReviewItem.objects.exists()
     elif persona in ("admin", "staff"):

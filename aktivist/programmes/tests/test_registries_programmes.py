@@ -104,7 +104,7 @@ def test_a_merge_promotes_no_one_for_a_past_event(personas):
     assert not mail.outbox
 
 
-def test_erasure_detaches_registrations_so_counts_never_change(db):
+def test_erasure_keeps_registrations_so_counts_never_change(db):
     event = EventFactory(guardian_required_under_18=True)
     person = PersonFactory()
     RegistrationFactory(
@@ -118,14 +118,14 @@ def test_erasure_detaches_registrations_so_counts_never_change(db):
     RegistrationFactory(event=event)
     before = event_counts(event)
 
-    erasure_registry[Registration](person)
+    erasure_registry[Registration]([person.pk])
 
     after = event_counts(event)
     assert (after.registered, after.attended) == (before.registered, before.attended) == (1, 1)
-    erased = Registration.objects.get(event=event, person__isnull=True)
+    # The row stays on the person's record (privacy's erasure makes it a tombstone).
+    erased = Registration.objects.get(event=event, person=person)
     assert erased.status == S.ATTENDED
     assert (erased.guardian_name, erased.guardian_contact, erased.tracking_token) == ("", "", "")
-    assert not Registration.objects.filter(person=person).exists()
 
 
 def test_erasure_blanks_what_was_typed_and_held_walk_ins_that_typed_their_address(db):
@@ -143,14 +143,21 @@ def test_erasure_blanks_what_was_typed_and_held_walk_ins_that_typed_their_addres
     )
     other = RegistrationFactory(event=event, typed_first_name="Ola", typed_email="ola@example.org")
 
-    erasure_registry[Registration](person)
+    child = RegistrationFactory(
+        event=event, guardian_name="Rut Ek", guardian_contact="+46701234599", typed_first_name="Mo"
+    )
 
-    for registration in Registration.objects.filter(person__isnull=True):
+    erasure_registry[Registration]([person.pk])
+
+    for registration in Registration.objects.filter(person=person):
         assert (
             registration.typed_first_name,
             registration.typed_email,
             registration.typed_mobile,
         ) == ("", "", "")
+    child.refresh_from_db()
+    # Her child's registration keeps what the child typed, but not her as the guardian.
+    assert (child.typed_first_name, child.guardian_name, child.guardian_contact) == ("Mo", "", "")
     held.refresh_from_db()
     assert held.typed_first_name == ""
     other.refresh_from_db()
@@ -199,7 +206,7 @@ def test_merge_keeps_the_earlier_completion(personas, earlier):
     assert ProgrammeCompletion.objects.get(programme=other).person == keep
 
 
-def test_erasure_deletes_completions_and_export_lists_them(db):
+def test_erasure_keeps_completions_and_export_lists_them(db):
     person = PersonFactory()
     programme = ProgrammeFactory(name="Ledarskapsprogrammet")
     ProgrammeCompletionFactory(person=person, programme=programme, completed_on=dt.date(2025, 3, 9))
@@ -214,6 +221,7 @@ def test_erasure_deletes_completions_and_export_lists_them(db):
             "event__title": None,
         }
     ]
-    erasure_registry[ProgrammeCompletion](person)
-    assert not ProgrammeCompletion.objects.filter(person=person).exists()
-    assert ProgrammeCompletion.objects.filter(programme=programme).count() == 1
+    erasure_registry[ProgrammeCompletion]([person.pk])
+    # Kept on the tombstone: the red-thread report counts who went on to a training.
+    assert ProgrammeCompletion.objects.filter(person=person).count() == 1
+    assert ProgrammeCompletion.objects.filter(programme=programme).count() == 2

@@ -1,0 +1,246 @@
+"""What an import keeps about people, in the merge, export and erasure registries
+(registered in ImportsConfig.ready()).
+
+ImportIssue (the rows a batch refused, held or found different, with their cells)
+    merge: an issue that named the dropped person names the kept one. export: the issues
+    that name the person, with the cells. erasure: the cells (and a reason that quotes
+    them) are blanked — of the issues that name the person, and of the refused, conflicting
+    and held rows whose cells hold their email, mobile, member number or both their names.
+    Retention: the refused-cells rule.
+ImportBatch (the kept copy of the upload, and the dry run's summary)
+    export: the batch that created the person (its file name and date). erasure: every kept
+    file is rewritten without the rows that hold the person's email, mobile or member
+    number, or both their names: such a row keeps its line number and loses every cell, so
+    the file stays readable for resuming (the row counts and line numbers do not move) and
+    for undo. A dry-run reason that quotes such a value is blanked. Retention: the
+    import-files rule.
+
+A row is the person's when one of its cells is their email, mobile (as typed: 070-123 45
+67, +46 70 …) or member number, or when it carries both their first and last name. Every
+file still kept is read, since a batch that matched the person does not record it; a file
+with no such row is left as it was. The values compared are held in memory only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Q
+
+from aktivist.imports.models import ImportBatch, ImportIssue
+from aktivist.lib.normalise import normalise_name
+
+_QUOTED = re.compile(r"\"([^\"]*)\"")
+_SCANNED_KINDS = (
+    ImportIssue.Kind.REFUSED,
+    ImportIssue.Kind.CONFLICT,
+    ImportIssue.Kind.HELD,
+)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _phone_forms(e164: str) -> set[str]:
+    """The digits of a number as people write it: 46701234567, 0046701234567 and, for a
+    Swedish number, 0701234567 and 701234567."""
+    digits = _digits(e164)
+    forms = {digits, "00" + digits}
+    if e164.startswith("+46"):
+        national = digits[2:]
+        forms |= {national, "0" + national}
+    return {form for form in forms if len(form) >= 7}
+
+
+class Needles:
+    """The values of a batch of people being erased, to find their rows among cells."""
+
+    def __init__(self, people: Iterable[tuple[Any, ...]]) -> None:
+        self.keys: set[str] = set()
+        self.phones: set[str] = set()
+        self.names: set[tuple[str, str]] = set()
+        self.full_names: set[str] = set()
+        for email, mobile, member_number, first_name, last_name in people:
+            if email:
+                self.keys.add(email.casefold())
+            if member_number:
+                self.keys.add(member_number.strip().casefold())
+            if mobile:
+                self.keys.add(mobile.casefold())
+                self.phones |= _phone_forms(mobile)
+            first, last = normalise_name(first_name), normalise_name(last_name)
+            if first and last:
+                self.names.add((first, last))
+                self.full_names |= {f"{first} {last}", f"{last} {first}", f"{last}, {first}"}
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.phones or self.names)
+
+    def cell_is_key(self, cell: str) -> bool:
+        text = cell.strip().casefold()
+        if not text:
+            return False
+        if text in self.keys:
+            return True
+        if self.phones and any(ch.isdigit() for ch in text):
+            digits = _digits(text)
+            if len(digits) >= 7 and digits in self.phones:
+                return True
+        return False
+
+    def row_is_theirs(self, cells: Sequence[str]) -> bool:
+        folded = set()
+        for cell in cells:
+            if self.cell_is_key(cell):
+                return True
+            if cell:
+                folded.add(normalise_name(cell))
+        if folded & self.full_names:
+            return True
+        return any(first in folded and last in folded for first, last in self.names)
+
+    def quotes_them(self, text: str) -> bool:
+        """Whether a message quotes one of their values ('"anna@…" is not valid …')."""
+        for quoted in _QUOTED.findall(text or ""):
+            if self.cell_is_key(quoted):
+                return True
+            name = normalise_name(quoted)
+            if name in self.full_names or any(name in pair for pair in self.names):
+                return True
+        return False
+
+
+def needles_for(person_ids: Sequence[int]) -> Needles:
+    from aktivist.people.models import Person
+
+    return Needles(
+        Person.objects.filter(pk__in=list(person_ids)).values_list(
+            "email", "mobile", "member_number", "first_name", "last_name"
+        )
+    )
+
+
+# --- ImportIssue ------------------------------------------------------------------------------
+
+
+def merge_issues(keep: Any, drop: Any) -> None:
+    ImportIssue.objects.filter(person_id=drop.pk).update(person_id=keep.pk)
+
+
+def export_issues(person: Any) -> list[dict[str, Any]]:
+    rows = (
+        ImportIssue.objects.filter(person_id=person.pk)
+        .order_by("batch_id", "line")
+        .values("batch_id", "batch__original_name", "line", "kind", "reason", "data")
+    )
+    return [dict(row) for row in rows]
+
+
+def _cells(data: Any) -> list[str]:
+    cells = data.get("cells") if isinstance(data, dict) else None
+    values = [str(c) for c in cells] if isinstance(cells, list) else []
+    if isinstance(data, dict) and isinstance(data.get("value"), str):
+        values.append(data["value"])
+    return values
+
+
+def erase_issues(person_ids: Sequence[int]) -> None:
+    ids = list(person_ids)
+    ImportIssue.objects.filter(person_id__in=ids).exclude(data={}).update(data={})
+    needles = needles_for(ids)
+    if not needles:
+        return
+    rows_hit: list[int] = []
+    reasons_hit: list[int] = []
+    candidates = (
+        ImportIssue.objects.filter(kind__in=_SCANNED_KINDS, person_id__isnull=True)
+        .exclude(data={})
+        .values_list("pk", "data", "reason")
+    )
+    for pk, data, reason in candidates.iterator(chunk_size=2000):
+        if needles.row_is_theirs(_cells(data)):
+            rows_hit.append(pk)
+        elif needles.quotes_them(reason):
+            reasons_hit.append(pk)
+    if rows_hit:
+        ImportIssue.objects.filter(pk__in=rows_hit).update(data={}, reason="")
+    if reasons_hit:
+        ImportIssue.objects.filter(pk__in=reasons_hit).update(reason="")
+
+
+# --- ImportBatch ------------------------------------------------------------------------------
+
+
+def export_batches(person: Any) -> list[dict[str, Any]]:
+    """The batch that created the person (the access export names its file and date)."""
+    if not getattr(person, "import_batch_id", None):
+        return []
+    rows = ImportBatch.objects.filter(pk=person.import_batch_id).values(
+        "pk", "original_name", "created_at", "created_by__email", "options__source"
+    )
+    return [dict(row) for row in rows]
+
+
+def scrub_file(path: str, needles: Needles) -> int:
+    """Rewrite the kept copy at ``path`` without the cells of the rows that are the erased
+    people's (each keeps its ``_line``); untouched when it has none. Returns the rows
+    blanked."""
+    hits: set[int] = set()
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for index, cells in enumerate(csv.reader(f)):
+            if index and cells and needles.row_is_theirs(cells[1:]):
+                hits.add(index)
+    if not hits:
+        return 0
+    directory = os.path.dirname(path) or "."
+    handle, tmp = tempfile.mkstemp(prefix=".scrub-", suffix=".csv", dir=directory)
+    try:
+        with (
+            open(path, encoding="utf-8", errors="replace", newline="") as source,
+            os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
+        ):
+            writer = csv.writer(out, lineterminator="\n")
+            for index, cells in enumerate(csv.reader(source)):
+                if index in hits:
+                    cells = [cells[0], *([""] * (len(cells) - 1))]
+                writer.writerow(cells)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return len(hits)
+
+
+def erase_batches(person_ids: Sequence[int]) -> None:
+    needles = needles_for(person_ids)
+    if not needles:
+        return
+    changed = []
+    for batch in ImportBatch.objects.filter(~Q(dry_run={})).only("pk", "dry_run"):
+        rows = batch.dry_run.get("rows") if isinstance(batch.dry_run, dict) else None
+        if not isinstance(rows, list):
+            continue
+        touched = False
+        for row in rows:
+            if isinstance(row, dict) and needles.quotes_them(str(row.get("reason", ""))):
+                row["reason"] = ""
+                touched = True
+        if touched:
+            changed.append(batch)
+    if changed:
+        ImportBatch.objects.bulk_update(changed, ["dry_run"])
+    for batch in ImportBatch.objects.exclude(file="").only("pk", "file"):
+        try:
+            path = batch.file.path
+        except (NotImplementedError, ValueError):
+            continue
+        if os.path.exists(path):
+            scrub_file(path, needles)
