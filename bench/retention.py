@@ -22,6 +22,7 @@ registrations — typed values blanked) and the rows it removes are gone (consen
 notes); one keyed hash per erased email and mobile, one audit event per person.
 
     .venv/bin/python bench/retention.py [--quick] [--people N] [--batch-size N] [--profile]
+        [--explain] [--keep]
 
 Uses DATABASE_URL when it names PostgreSQL (its people table must be empty), else its own
 database aktivist_bench_retention on postgres://postgres@127.0.0.1:5432, created afresh and
@@ -501,6 +502,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None, help="ids per batch (1,000)")
     parser.add_argument("--profile", action="store_true", help="time each erasure handler")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plan of a batch's selection"
+    )
     args = parser.parse_args()
     people = args.people or (QUICK_PEOPLE if args.quick else FULL_PEOPLE)
     others = int(people * OTHERS_SHARE) // len(OTHER_KINDS) * len(OTHER_KINDS)
@@ -548,6 +552,17 @@ def main() -> int:
         preview = retention.preview_rule(rules.INACTIVE_NON_MEMBERS)
         preview_s = timer.lap()
         say(f"Preview: {preview.count:,} people would be anonymised ({preview_s:.2f} s).")
+
+        if args.explain:
+            store = retention.STORES[rules.INACTIVE_NON_MEMBERS]
+            [selection] = store.select(retention.cutoff_for(retention.rule_rows()[store.key]))
+            batch = (
+                selection.filter(pk__gt=0)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: args.batch_size or retention.BATCH_SIZE]
+            )
+            say("The plan of the first batch's selection:")
+            say(batch.explain(analyze=True))
 
         baseline_s = baseline()
         say(f"Baseline: one UPDATE blanking {people:,} rows of a copy: {baseline_s:.2f} s.")

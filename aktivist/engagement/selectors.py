@@ -21,6 +21,15 @@ from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import User
 from aktivist.engagement import ladder
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level, SnapshotMonth
+from aktivist.lib.figures import (
+    SECONDARY,
+    SMALL,
+    Shown,
+    cell,
+    protect_columns,
+    protect_counts,
+    row_total,
+)
 from aktivist.people.models import Person
 from aktivist.people.selectors import people_visible_to
 
@@ -299,3 +308,54 @@ def movement(viewer: Any, earlier: dt.date, later: dt.date) -> list[dict[str, An
         row["people"] += n
         row["up" if after > before else "down" if after < before else "same"] += n
     return [rows[level] for level in sorted(rows, reverse=True)]
+
+
+# --- The board's figures ------------------------------------------------------------------
+
+
+def hide_small_counts(
+    levels: list[dict[str, Any]], movement: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], dict[str, Shown], list[dict[str, Any]] | None, bool]:
+    """The report as the board viewer sees it: counts under five read "<5", and whatever
+    would give one back is hidden too ("×", aktivist/lib/figures.py). Levels now: the
+    people per level and the young among them, with their totals. Movement: up, same and
+    down add up to the people of each level before (a level-5 person cannot move up, a
+    contact cannot move down), and those people add up to everyone — a total the page shows
+    above. Returns (levels, totals, movement, anything hidden)."""
+    now = protect_columns(
+        {"people": [row["people"] for row in levels], "young": [row["young"] for row in levels]},
+        within={"young": "people"},
+    )
+    shown_levels = [
+        {**row, "people": now.show("people", i), "young": now.show("young", i)}
+        for i, row in enumerate(levels)
+    ]
+    totals = {"people": now.show("people"), "young": now.show("young")}
+    hidden = now.any_hidden
+    shown_movement = None
+    if movement is not None:
+        top, bottom = max(Level.values), min(Level.values)
+        cells = [
+            [
+                None if row["level"] == top else row["up"],
+                row["same"],
+                None if row["level"] == bottom else row["down"],
+            ]
+            for row in movement
+        ]
+        moved = protect_counts(
+            cells,
+            row_totals=True,
+            grand_total="none" if now.hidden("people") else "known",
+        )
+        if moved.stuck:  # the total above pins a figure: hide the whole table
+            for key, value in moved.values.items():
+                moved.states.setdefault(key, SMALL if value < moved.limit else SECONDARY)
+        shown_movement = []
+        for i, row in enumerate(movement):
+            values: dict[str, Any] = {"people": moved.show(row_total(i))}
+            for j, name in enumerate(("up", "same", "down")):
+                values[name] = None if cells[i][j] is None else moved.show(cell(i, j))
+            shown_movement.append({**row, **values})
+        hidden = hidden or moved.any_hidden
+    return shown_levels, totals, shown_movement, hidden

@@ -1,15 +1,19 @@
 """The engagement report: people per level now, and who moved between two months.
 
 Counts only, never a person. Staff see everyone; district representatives and group
-coordinators the people they may see; the board sees the counts for everyone."""
+coordinators the people they may see; the board sees the counts for everyone, with counts
+under five hidden (and whatever would give them back)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
 from aktivist.engagement import selectors
 from aktivist.engagement.forms import MovementForm
 
@@ -26,15 +30,25 @@ def report(request: HttpRequest) -> HttpResponse:
         period = form.period()
         movement = selectors.movement(request.user, *period)
     levels = selectors.levels_now(request.user)
+    total: Any = sum(row["people"] for row in levels)
+    young_total: Any = sum(row["young"] for row in levels)
+    small_counts_hidden = False
+    if scope_for(request.user).role == User.AccessRole.BOARD:
+        # The board viewer: counts under five hidden, and what would give them back.
+        levels, totals, movement, small_counts_hidden = selectors.hide_small_counts(
+            levels, movement
+        )
+        total, young_total = totals["people"], totals["young"]
     context = {
         "nav": "engagement",
         "levels": levels,
-        "total": sum(row["people"] for row in levels),
-        "young_total": sum(row["young"] for row in levels),
+        "total": total,
+        "young_total": young_total,
         "form": form,
         "months": months,
         "period": period,
         "movement": movement,
         "everyone": scope_for(request.user).is_national or not scope_for(request.user).sees_people,
+        "small_counts_hidden": small_counts_hidden,
     }
     return render(request, "engagement/report.html", context)

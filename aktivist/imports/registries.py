@@ -10,9 +10,10 @@ ImportIssue (the rows a batch refused, held or found different, with their cells
 ImportBatch (the kept copy of the upload, and the dry run's summary)
     export: the batch that created the person (its file name and date). erasure: every kept
     file is rewritten without the rows that hold the person's email, mobile or member
-    number, or both their names: such a row keeps its line number and loses every cell, so
-    the file stays readable for resuming (the row counts and line numbers do not move) and
-    for undo. A dry-run reason that quotes such a value is blanked. Retention: the
+    number, or both their names: such a row keeps its line number and loses every cell
+    (the first says "(erased)"), so the file stays readable for resuming (the rows and their
+    line numbers do not move; a resumed run refuses the row, which has no key) and for
+    undo. A dry-run reason that quotes such a value is blanked. Retention: the
     import-files rule.
 
 A row is the person's when one of its cells is their email, mobile (as typed: 070-123 45
@@ -37,6 +38,9 @@ from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.lib.normalise import normalise_name
 
 _QUOTED = re.compile(r"\"([^\"]*)\"")
+# What an erased row's first cell says: a row with no text at all would be skipped when the
+# file is read, and a resumed import would then start at the wrong row.
+ERASED_CELL = "(erased)"
 _SCANNED_KINDS = (
     ImportIssue.Kind.REFUSED,
     ImportIssue.Kind.CONFLICT,
@@ -107,12 +111,16 @@ class Needles:
         return any(first in folded and last in folded for first, last in self.names)
 
     def quotes_them(self, text: str) -> bool:
-        """Whether a message quotes one of their values ('"anna@…" is not valid …')."""
+        """Whether a message quotes one of their values, whole or in part ('"anna.berg@x"
+        is not a valid email address'): a key, a phone number's digits, or one of their
+        names within a quoted value."""
         for quoted in _QUOTED.findall(text or ""):
             if self.cell_is_key(quoted):
                 return True
-            name = normalise_name(quoted)
-            if name in self.full_names or any(name in pair for pair in self.names):
+            folded = normalise_name(quoted)
+            if any(key in folded for key in self.keys):
+                return True
+            if any(name in folded for pair in self.names for name in pair if len(name) >= 3):
                 return True
         return False
 
@@ -209,7 +217,10 @@ def scrub_file(path: str, needles: Needles) -> int:
             writer = csv.writer(out, lineterminator="\n")
             for index, cells in enumerate(csv.reader(source)):
                 if index in hits:
-                    cells = [cells[0], *([""] * (len(cells) - 1))]
+                    blank = [""] * (len(cells) - 1)
+                    if blank:
+                        blank[0] = ERASED_CELL
+                    cells = [cells[0], *blank]
                 writer.writerow(cells)
         os.replace(tmp, path)
     except BaseException:

@@ -383,21 +383,19 @@ def protect_columns(
     *,
     total: bool = True,
     within: Mapping[str, str] | None = None,
-    covered: Mapping[str, Sequence[str]] | None = None,
     limit: int = SMALL_COUNT_LIMIT,
 ) -> ColumnsProtection:
     """A table whose columns each count people once per row (they do not add up across),
     each with its total under the rows when ``total``.
 
-    ``within``: column → the column it is part of, row by row (the young among the people).
-    The viewer knows the part is never more than the whole: each such pair is protected as
-    the table "part | the rest of the whole (not printed)", whose row totals are the whole,
-    so that neither can be worked out from the other. ``covered``: column → the columns
-    whose union it is (everyone in the network = by email ∪ by SMS): wherever one of them
-    is hidden in a row, the whole row of them is — the union and its parts bound each other
-    (both = email + SMS − in all), across rows through the totals too."""
+    ``within``: column → the column it is part of, row by row (the young among the people,
+    those who went on to a training among those at a meeting). The viewer knows a part is
+    never more than its whole: each pair is protected as the table "part | the rest of the
+    whole (not printed)", whose row totals are the whole, so that neither gives the other
+    away. Wherever a whole is hidden, its parts are hidden too: a part shown would bound
+    the hidden whole from below, and several parts together (the young here, the trained
+    there) could pin it where no one pair does."""
     within = dict(within or {})
-    covered = {name: list(parts) for name, parts in (covered or {}).items()}
     sizes = {len(values) for values in columns.values()}
     if len(sizes) > 1:
         raise ValueError("every column needs one value per row")
@@ -407,9 +405,12 @@ def protect_columns(
     wholes = set(within.values())
     grand = "shown" if total else "none"
 
-    def merge(name: str, row: int | None, state: str) -> bool:
+    def merge(name: str, row: int | None, state: str | None = None) -> bool:
         if row in states[name]:
             return False
+        if state is None:
+            value = sum(values[name]) if row is None else values[name][row]
+            state = SMALL if value < limit else SECONDARY
         states[name][row] = state
         return True
 
@@ -453,14 +454,9 @@ def protect_columns(
                 )
                 for key, state in protection.states.items():
                     grown |= merge(name, key[1] if key[0] == "cell" else None, state)
-        for union, parts in covered.items():
-            for row in [*range(rows), *([None] if total else [])]:
-                together = [union, *parts]
-                if not any(row in states[name] for name in together):
-                    continue
-                for name in together:
-                    value = sum(values[name]) if row is None else values[name][row]
-                    grown |= merge(name, row, SMALL if value < limit else SECONDARY)
+        for part, whole in within.items():
+            for row in list(states[whole]):
+                grown |= merge(part, row)
         if not grown:
             return ColumnsProtection(values=values, states=states, limit=limit)
 

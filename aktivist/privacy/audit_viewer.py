@@ -57,7 +57,8 @@ VERB_LABELS: dict[str, Any] = {
     reads.REVIEW_READ: gettext_lazy("Saw in the review queue"),
     reads.AUDIT_PERSON_SEARCH: gettext_lazy("Found in the audit trail's person search"),
     reads.AUDIT_PERSON_READ: gettext_lazy("Looked up the person's audit trail"),
-    reads.EXPORT: gettext_lazy("Exported"),
+    reads.EXPORT: gettext_lazy("Exported in a file"),
+    "people.export": gettext_lazy("Exported people"),
     reads.SEARCH: gettext_lazy("Searched"),
     "audit.export": gettext_lazy("Exported the audit trail"),
     "action.participants_export": gettext_lazy("Exported an action's participants"),
@@ -96,7 +97,7 @@ def verb_label(verb: str) -> str:
 
 def kind_q(kind: str) -> Q | None:
     """The kind of event as a condition on the verb (None: everything)."""
-    exports = Q(verb__endswith="export") | Q(verb__endswith="_download")
+    exports = Q(verb=reads.EXPORT) | Q(verb__endswith="export") | Q(verb__endswith="_download")
     found = {
         READS: Q(verb__in=reads.READ_VERBS),
         SEARCHES: Q(verb=reads.SEARCH),

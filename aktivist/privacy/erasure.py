@@ -7,7 +7,7 @@ A batch costs a fixed number of statements whatever its size — never one per p
 
 1. the batch's people, locked (one SELECT; people erased before are left out);
 2. the keyed hashes of their email, mobile and member number (``identities``: one INSERT);
-3. each tombstone's district and age bracket (one UPDATE);
+3. each tombstone's district (one query for the units) and age bracket (one UPDATE);
 4. every app's erase handler (``core.registries``), each set-based;
 5. the people's own values blanked, the rows made inactive (one UPDATE);
 6. one ``person.erase`` audit event per person (one INSERT): the reason's kind and the
@@ -40,7 +40,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,25 +115,29 @@ def age_bracket(birth_year: int | None, year: int) -> str:
     return brackets.FROM_65.value
 
 
-def _district_finder() -> Any:
-    """path -> the id of the district the path lies in (nearest first), or None. One query
-    (a section has a few dozen districts)."""
+def _districts_of(home_unit_ids: Iterable[int | None]) -> dict[int, int | None]:
+    """home unit id -> the id of the district it lies in (the unit itself or its nearest
+    ancestor of kind district), or None. One query (a section has a few dozen districts)."""
     from aktivist.organisation.models import Unit
 
+    wanted = {pk for pk in home_unit_ids if pk is not None}
+    if not wanted:
+        return {}
+    rows = list(
+        Unit.objects.filter(Q(pk__in=wanted) | Q(kind=Unit.Kind.DISTRICT)).values_list(
+            "pk", "path", "kind"
+        )
+    )
     districts = sorted(
-        Unit.objects.filter(kind=Unit.Kind.DISTRICT).values_list("path", "pk"),
+        ((path, pk) for pk, path, kind in rows if kind == Unit.Kind.DISTRICT),
         key=lambda row: -len(row[0]),
     )
-
-    def district(path: str | None) -> int | None:
-        if not path:
-            return None
-        for district_path, pk in districts:
-            if path.startswith(district_path):
-                return pk
-        return None
-
-    return district
+    paths = {pk: path for pk, path, _kind in rows}
+    found: dict[int, int | None] = {}
+    for pk in wanted:
+        path = paths.get(pk, "")
+        found[pk] = next((d for d_path, d in districts if path and path.startswith(d_path)), None)
+    return found
 
 
 def _case(groups: dict[Any, list[int]], output_field: models.Field) -> Case:
@@ -149,22 +153,23 @@ def _erase_batch(
 
     now = timezone.now()
     today = timezone.localdate(now)
+    # Locked until the batch commits: nothing can point a new row at them meanwhile.
     rows = list(
-        Person.objects.select_for_update(of=("self",))
+        Person.objects.select_for_update()
         .filter(pk__in=list(ids), erased_at__isnull=True)
         .order_by("pk")
-        .values("pk", "email", "mobile", "member_number", "birth_year", "home_unit__path")
+        .values("pk", "email", "mobile", "member_number", "birth_year", "home_unit_id")
     )
     if not rows:
         return 0
     found = [row["pk"] for row in rows]
     identities.remember_erased(rows, erased_on=today)
 
-    district = _district_finder()
+    district = _districts_of(row["home_unit_id"] for row in rows)
     by_district: dict[int | None, list[int]] = defaultdict(list)
     by_bracket: dict[str, list[int]] = defaultdict(list)
     for row in rows:
-        by_district[district(row["home_unit__path"])].append(row["pk"])
+        by_district[district.get(row["home_unit_id"])].append(row["pk"])
         by_bracket[age_bracket(row["birth_year"], today.year)].append(row["pk"])
     by_bracket.pop("", None)
     Person.objects.filter(pk__in=found).update(
@@ -314,7 +319,7 @@ def erasure_preview(person: Any) -> ErasurePreview:
     from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
     from aktivist.programmes.models import ProgrammeCompletion, Registration
 
-    district_id = _district_finder()(person.home_unit.path if person.home_unit_id else None)
+    district_id = _districts_of([person.home_unit_id]).get(person.home_unit_id)
     district = ""
     if district_id is not None:
         district = Unit.objects.filter(pk=district_id).values_list("name", flat=True).first() or ""
@@ -346,9 +351,7 @@ def erasure_preview(person: Any) -> ErasurePreview:
         ),
         (
             _("Possible duplicates"),
-            DuplicateCandidate.objects.filter(
-                models.Q(person_a=person) | models.Q(person_b=person)
-            ).count(),
+            DuplicateCandidate.objects.filter(Q(person_a=person) | Q(person_b=person)).count(),
         ),
         (_("Units they are the contact person of"), person.contact_for_units.count()),
     ]

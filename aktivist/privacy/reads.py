@@ -3,11 +3,11 @@
 
 ``record_reads(actor=…, verb=…, person_ids=…)`` is the one call a view makes:
 
-* **One bulk INSERT, inside the request.** A list of ids is checked against the recent rows
-  in one indexed query and written with one ``bulk_create`` (at most two queries per list
-  read); a queryset (an export) becomes one ``INSERT … SELECT``, however many people it
-  holds. Never after the response, never in a task: a read whose record could be lost is a
-  read that can go unaudited.
+* **One INSERT, inside the request.** The rows are written by one ``INSERT … SELECT``
+  whose ``NOT EXISTS`` leaves out what is already recorded (an indexed look-up): one query
+  per list read, whether it writes fifty rows or none. A queryset (an export) is selected
+  into the trail the same way, however many people it holds. Never after the response,
+  never in a task: a read whose record could be lost is a read that can go unaudited.
 * **Once per ten minutes.** The same account reading the same person with the same verb
   within ``AUDIT_READ_DEDUPE_MINUTES`` (10) is not written again, so paging back and forth
   or an htmx list that re-renders does not flood the trail. Exports are never folded: each
@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db import connections, router
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from aktivist.core.models import AuditEvent
@@ -61,9 +61,9 @@ DUPLICATES_READ = "duplicates.read"  # the duplicate queue and a pair side by si
 REVIEW_READ = "review.read"  # the review queue's held requests
 AUDIT_PERSON_SEARCH = "audit.person_search"  # the audit viewer's "who saw her?" search
 AUDIT_PERSON_READ = "audit.person_read"  # the audit trail of one person
-# One row per person in an exported file (each export also writes its own summary event,
-# e.g. ``people.export`` with the count). Never folded.
-EXPORT = "people.export"
+# One row per person in an exported file (each export also writes its own summary event
+# with the count, e.g. ``people.export``, named in the rows' details). Never folded.
+EXPORT = "person.exported"
 # One row per search, not per person: the kind and the keyed hash of what was searched.
 SEARCH = "people.search"
 
@@ -197,157 +197,135 @@ def record_reads(
     search: str = "",
 ) -> int:
     """Record that ``actor`` was shown these people: one row per person (object
-    ``people.person``, ``person_id`` set), in one INSERT, leaving out those recorded for the
-    same actor and verb within ``AUDIT_READ_DEDUPE_MINUTES`` (exports excepted).
+    ``people.person``, ``person_id`` set), leaving out those recorded for the same actor and
+    verb within ``AUDIT_READ_DEDUPE_MINUTES`` (exports excepted) — in one ``INSERT … SELECT``
+    that checks and writes at once (one query per list read, written or not).
 
     ``person_ids``: ids (None is skipped), or a queryset of people or of rows with a
-    ``person_id`` (an export: written with one ``INSERT … SELECT``). ``details``: ids and
-    words, never personal values. ``search``: the text the list was searched with — it is
-    recorded as its kind and keyed hash, on every row and on one ``people.search`` row of its
-    own (also written when the search found no one). Returns the number of rows written."""
+    ``person_id`` (an export, however large). ``details``: ids and words, never personal
+    values. ``search``: the text the list was searched with — recorded as its kind and keyed
+    hash, on every row and on one ``people.search`` row of its own (also written when the
+    search found no one; folded like the rows). Returns the number of rows written."""
     actor_id = _actor_id(actor)
     if actor_id is None:
         return 0
     details = dict(details or {})
     found = search_details(search) if search else None
-    now = timezone.now()
     since = (
         None
         if verb in NEVER_FOLDED
-        else now - datetime.timedelta(minutes=settings.AUDIT_READ_DEDUPE_MINUTES)
+        else timezone.now() - datetime.timedelta(minutes=settings.AUDIT_READ_DEDUPE_MINUTES)
     )
+    insert = _Insert(actor_id=actor_id, verb=verb, since=since)
     row_details = {**details, "search": found} if found else details
     if isinstance(person_ids, QuerySet):
-        written = _insert_select(
-            actor_id=actor_id, verb=verb, queryset=person_ids, details=row_details, since=since
-        )
-        if found:
-            written += _insert_rows(
-                actor_id=actor_id,
-                verb=verb,
-                ids=[],
-                details={**details, "shown": written},
-                found=found,
-                since=since,
-            )
-        return written
-    return _insert_rows(
-        actor_id=actor_id,
-        verb=verb,
-        ids=_unique_ids(person_ids),
-        details=details,
-        found=found,
-        since=since,
-    )
-
-
-def _insert_rows(
-    *,
-    actor_id: int,
-    verb: str,
-    ids: list[int],
-    details: dict[str, Any],
-    found: dict[str, str] | None,
-    since: datetime.datetime | None,
-) -> int:
-    """One query for what is already recorded, one bulk INSERT for the rest."""
-    if not ids and found is None:
-        return 0
-    search_recorded = False
-    if since is not None:
-        recent = Q(verb=verb, person_id__in=ids) if ids else Q(pk__in=[])
+        written = insert.run(insert.people_of_queryset(person_ids, row_details))
         if found is not None:
-            recent |= Q(verb=SEARCH, object_type=SEARCH_OBJECT, object_id=found["hash"])
-        recorded = set()
-        for person_id, object_type in (
-            AuditEvent.objects.filter(recent, actor_id=actor_id, created_at__gte=since)
-            .order_by()
-            .values_list("person_id", "object_type")
-        ):
-            if object_type == SEARCH_OBJECT:
-                search_recorded = True
-            else:
-                recorded.add(person_id)
-        ids = [pid for pid in ids if pid not in recorded]
-    row_details = {**details, "search": found} if found else details
-    rows = [
-        AuditEvent(
-            actor_id=actor_id,
-            verb=verb,
-            object_type=PERSON_OBJECT,
-            object_id=str(pid),
-            person_id=pid,
-            details=row_details,
-        )
-        for pid in ids
-    ]
-    if found is not None and not search_recorded:
-        rows.append(
-            AuditEvent(
-                actor_id=actor_id,
-                verb=SEARCH,
-                object_type=SEARCH_OBJECT,
-                object_id=found["hash"],
-                details={"shown": len(ids), **details, **found, "in": verb},
-            )
-        )
-    if rows:
-        AuditEvent.objects.bulk_create(rows)
-    return len(rows)
+            written += insert.run(insert.search_row(found, {**details, "shown": written}))
+        return written
+    ids = _unique_ids(person_ids)
+    written = 0
+    for start in range(0, max(len(ids), 1), IDS_PER_STATEMENT):
+        parts = []
+        chunk = ids[start : start + IDS_PER_STATEMENT]
+        if chunk:
+            parts.append(insert.people_of_ids(chunk, row_details))
+        if found is not None and start == 0:
+            parts.append(insert.search_row(found, {**details, "shown": len(ids)}))
+        written += insert.run(*parts)
+    return written
 
 
-def _insert_select(
-    *,
-    actor_id: int,
-    verb: str,
-    queryset: QuerySet[Any],
-    details: dict[str, Any],
-    since: datetime.datetime | None,
-) -> int:
-    """``INSERT INTO core_auditevent … SELECT`` the queryset's people: one statement, set-based,
-    for any number of people (an export of the whole scope)."""
-    column = "pk" if queryset.model._meta.label_lower == PERSON_OBJECT else "person_id"
-    ids = queryset if queryset.query.is_sliced else queryset.order_by()
-    ids = ids.annotate(audit_pid=F(column)).filter(audit_pid__isnull=False)
-    ids = ids.values_list("audit_pid", flat=True).distinct()
-    connection = connections[queryset.db]
-    sub_sql, sub_params = ids.query.get_compiler(connection=connection).as_sql()
-    qn = connection.ops.quote_name
-    table = qn(AuditEvent._meta.db_table)
-    columns = ", ".join(
-        qn(c)
-        for c in (
-            "created_at",
-            "actor_id",
-            "verb",
-            "object_type",
-            "object_id",
-            "person_id",
-            "details",
+# One statement names at most this many ids (SQLite allows 32,766 parameters).
+IDS_PER_STATEMENT = 2000
+
+_COLUMNS = ("created_at", "actor_id", "verb", "object_type", "object_id", "person_id", "details")
+
+
+class _Insert:
+    """``INSERT INTO core_auditevent … SELECT …`` with the folding as ``NOT EXISTS``: each
+    part is a SELECT of rows to write; ``run`` joins them with UNION ALL into one statement.
+    Identifiers come from the model and Django's compiler; every value is a parameter."""
+
+    def __init__(self, *, actor_id: int, verb: str, since: datetime.datetime | None) -> None:
+        self.connection = connections[router.db_for_write(AuditEvent)]
+        ops = self.connection.ops
+        self.actor_id, self.verb, self.since = actor_id, verb, since
+        self.table = ops.quote_name(AuditEvent._meta.db_table)
+        pg = self.connection.vendor == "postgresql"
+        self.stamp = "CAST(%s AS timestamp with time zone)" if pg else "%s"
+        self.json = "CAST(%s AS jsonb)" if pg else "%s"
+        self.now = ops.adapt_datetimefield_value(timezone.now())
+        self.since_value = ops.adapt_datetimefield_value(since) if since else None
+
+    def _json(self, details: dict[str, Any]) -> Any:
+        field = AuditEvent._meta.get_field("details")
+        return field.get_db_prep_save(details, self.connection)
+
+    def _not_recorded(self, condition: str) -> tuple[str, list[Any]]:
+        if self.since is None:
+            return "", []
+        sql = (
+            f" NOT EXISTS (SELECT 1 FROM {self.table} seen"  # noqa: S608
+            f" WHERE seen.actor_id = %s AND {condition} AND seen.created_at >= {self.stamp})"
         )
-    )
-    json = AuditEvent._meta.get_field("details").get_db_prep_save(details, connection)
-    created = connection.ops.adapt_datetimefield_value(timezone.now())
-    pg = connection.vendor == "postgresql"
-    stamp = "CAST(%s AS timestamp with time zone)" if pg else "%s"
-    # Identifiers come from the model and Django's own compiler; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT {stamp}, %s, %s, %s, CAST(sub.audit_pid AS VARCHAR(64)), sub.audit_pid, "
-        f"{'CAST(%s AS jsonb)' if pg else '%s'} "
-        f"FROM ({sub_sql}) sub"
-    )
-    params: list[Any] = [created, actor_id, verb, PERSON_OBJECT, json, *sub_params]
-    if since is not None:
-        sql += (
-            f" WHERE NOT EXISTS (SELECT 1 FROM {table} seen WHERE seen.actor_id = %s"  # noqa: S608
-            f" AND seen.verb = %s AND seen.person_id = sub.audit_pid"
-            f" AND seen.created_at >= {stamp})"
+        return sql, [self.actor_id, self.since_value]
+
+    def _people(
+        self, source: str, source_params: list[Any], pid: str, details: dict[str, Any]
+    ) -> tuple[str, list[Any]]:
+        select = f"SELECT {self.stamp}, %s, %s, %s, CAST({pid} AS VARCHAR(64)), {pid}, {self.json}"
+        sql = f"{select} FROM {source}"  # noqa: S608
+        params = [self.now, self.actor_id, self.verb, PERSON_OBJECT, self._json(details)]
+        params += source_params
+        where, where_params = self._not_recorded(f"seen.verb = %s AND seen.person_id = {pid}")
+        if where:
+            sql += f" WHERE{where}"
+            params += [where_params[0], self.verb, where_params[1]]
+        return sql, params
+
+    def people_of_ids(self, ids: list[int], details: dict[str, Any]) -> tuple[str, list[Any]]:
+        values = ", ".join(["(%s)"] * len(ids))
+        return self._people(f"(VALUES {values}) ids", list(ids), "ids.column1", details)
+
+    def people_of_queryset(
+        self, queryset: QuerySet[Any], details: dict[str, Any]
+    ) -> tuple[str, list[Any]]:
+        column = "pk" if queryset.model._meta.label_lower == PERSON_OBJECT else "person_id"
+        ids = queryset if queryset.query.is_sliced else queryset.order_by()
+        ids = ids.annotate(audit_pid=F(column)).filter(audit_pid__isnull=False)
+        ids = ids.values_list("audit_pid", flat=True).distinct()
+        sub_sql, sub_params = ids.query.get_compiler(connection=self.connection).as_sql()
+        return self._people(f"({sub_sql}) sub", list(sub_params), "sub.audit_pid", details)
+
+    def search_row(self, found: dict[str, str], details: dict[str, Any]) -> tuple[str, list[Any]]:
+        sql = f"SELECT {self.stamp}, %s, %s, %s, %s, NULL, {self.json}"
+        params = [
+            self.now,
+            self.actor_id,
+            SEARCH,
+            SEARCH_OBJECT,
+            found["hash"],
+            self._json({**details, **found, "in": self.verb}),
+        ]
+        where, where_params = self._not_recorded("seen.verb = %s AND seen.object_id = %s")
+        if where:
+            sql += f" WHERE{where}"
+            params += [where_params[0], SEARCH, found["hash"], where_params[1]]
+        return sql, params
+
+    def run(self, *parts: tuple[str, list[Any]]) -> int:
+        if not parts:
+            return 0
+        qn = self.connection.ops.quote_name
+        columns = ", ".join(qn(c) for c in _COLUMNS)
+        sql = f"INSERT INTO {self.table} ({columns}) " + " UNION ALL ".join(  # noqa: S608
+            part for part, _params in parts
         )
-        params += [actor_id, verb, connection.ops.adapt_datetimefield_value(since)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        params = [value for _part, part_params in parts for value in part_params]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
 
 
 def person_ids_in(rows: Iterable[Any]) -> list[int]:

@@ -354,6 +354,11 @@ def request_fulfil(*, actor: Any, request: DataSubjectRequest, outcome: str = ""
         raise ApplicationError(_("Check the requester's identity first."))
     if not outcome and (request.kind in NOTE_REQUIRED or request.person_id is None):
         raise ApplicationError(_("Write what was done."))
+    if request.kind == Kind.ERASURE and request.person is not None and request.person.is_active:
+        # The erasure itself fulfils it (erasure.person_erase with this request).
+        raise ApplicationError(
+            _("Erase the person to fulfil an erasure request, or refuse it with a reason.")
+        )
     _close(actor, request, Status.FULFILLED, outcome, "fulfilled")
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -470,6 +470,36 @@ class _Stop(Exception):
     """Raised between batches by the ``stop_after`` hook (tests simulate a killed run)."""
 
 
+WINDOW_BATCHES = 4
+
+
+def _batches(qs: QuerySet[Any], *, after: int, batch_size: int) -> Iterator[tuple[list[int], int]]:
+    """The ids ``qs`` selects above ``after``, in id order, ``batch_size`` at a time, each
+    with the cursor to record once it is done: its last id, or — when nothing selected lies
+    between it and the end of the ids looked at — the end of those ids.
+
+    The selection is read through windows of the id space (``WINDOW_BATCHES`` batches wide):
+    a query over a range of ids is an index range scan, where "the next batch above the
+    cursor" would have the database test every remaining row again for each batch."""
+    bounds = qs.model._default_manager.aggregate(low=models.Min("pk"), top=models.Max("pk"))
+    top = bounds["top"] or 0
+    window = batch_size * WINDOW_BATCHES
+    pending: list[int] = []
+    # Rows deleted long ago (login records, import issues) leave no ids to walk through.
+    scanned = max(after, (bounds["low"] or 1) - 1)
+    while True:
+        while len(pending) < batch_size and scanned < top:
+            upper = scanned + window
+            pending.extend(
+                qs.filter(pk__gt=scanned, pk__lte=upper).order_by("pk").values_list("pk", flat=True)
+            )
+            scanned = upper
+        if not pending:
+            return
+        ids, pending = pending[:batch_size], pending[batch_size:]
+        yield ids, (ids[-1] if pending else min(scanned, top))
+
+
 def _resumable(key: str, now: dt.datetime) -> tuple[RetentionRun | None, bool]:
     """The unfinished run of this rule, and whether another runner is holding it (it has
     committed a batch within the lease)."""
@@ -532,25 +562,19 @@ def run_rule(
             # The cursor is the last id done of the part being worked on; a rule over more
             # than one table (login records) starts each further table from its beginning
             # (deleting what is left of it is the same as resuming).
-            cursor = run.cursor if part == 0 else 0
-            while True:
+            start = run.cursor if part == 0 else 0
+            for ids, cursor in _batches(qs, after=start, batch_size=batch_size):
                 if stop_after is not None and batches >= stop_after:
                     raise _Stop
-                ids = list(
-                    qs.filter(pk__gt=cursor)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:batch_size]
-                )
-                if not ids:
-                    break
                 with transaction.atomic():
                     if store.apply is None:
-                        done, _by_model = qs.model._default_manager.filter(pk__in=ids).delete()
+                        _count, by_model = qs.model._default_manager.filter(pk__in=ids).delete()
+                        done = by_model.get(qs.model._meta.label, 0)
                     else:
                         done = store.apply(ids, key=key, actor=actor)
-                    cursor = ids[-1]
                     run.processed += done
-                    run.cursor = cursor if part == 0 else run.cursor
+                    if part == 0:
+                        run.cursor = cursor
                     run.save(update_fields=["processed", "cursor", "updated_at"])
                 batches += 1
                 outcome.processed += done

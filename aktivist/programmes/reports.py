@@ -20,7 +20,9 @@ the share of young people.
 
 Counts only, no person is named: national staff and board viewers see every district,
 district representatives their own district(s). One aggregate query; the district names
-are a second.
+are a second. The board viewer gets the figures with small counts hidden
+(``hide_small_counts``): under five reads "<5", and whatever would give one back — a
+total less the other districts, a share — is hidden as well.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import User
 from aktivist.campaigns.selectors import YOUNG_BRACKETS
+from aktivist.lib.figures import Shown, protect_columns, share_shown
 from aktivist.organisation.districts import (
     district_names,
     district_of_home_unit,
@@ -218,6 +221,79 @@ def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
     return report
 
 
+# --- The board's figures ------------------------------------------------------------------
+
+
+@dataclass
+class ShownRow:
+    """A row as the board viewer sees it: counts under five read "<5", and whatever would
+    give one of them back is hidden too ("×"), shares included (aktivist/lib/figures.py)."""
+
+    district_id: int | None
+    name: str
+    attended: Shown
+    young: Shown
+    training: Shown
+    leadership: Shown
+    role: Shown
+    young_share: Shown | None
+    training_share: Shown | None
+    leadership_share: Shown | None
+    role_share: Shown | None
+
+
+@dataclass
+class ShownReport:
+    start: dt.date
+    end: dt.date
+    rows: list[ShownRow]
+    total: ShownRow
+    all_districts: bool
+    small_counts_hidden: bool
+
+
+def hide_small_counts(report: RedThreadReport) -> ShownReport:
+    """The report for the board viewer. Each measure is a part of "at recruitment
+    meetings" (young, trained … among them), protected together with it, district by
+    district and in the total (``protect_columns``)."""
+    rows = report.rows
+    columns = {
+        "attended": [row.attended for row in rows],
+        **{name: [getattr(row, name) for row in rows] for name in ("young", *MEASURES)},
+    }
+    protection = protect_columns(
+        columns, within={name: "attended" for name in ("young", *MEASURES)}
+    )
+
+    def shown(row: RedThreadRow, index: int | None) -> ShownRow:
+        figures = {name: protection.show(name, index) for name in columns}
+        shares = {
+            f"{name}_share": share_shown(
+                figures[name], figures["attended"], getattr(row, f"{name}_share")
+            )
+            for name in ("young", *MEASURES)
+        }
+        return ShownRow(district_id=row.district_id, name=row.name, **figures, **shares)
+
+    return ShownReport(
+        start=report.start,
+        end=report.end,
+        rows=[shown(row, index) for index, row in enumerate(rows)],
+        total=shown(report.total, None),
+        all_districts=report.all_districts,
+        small_counts_hidden=protection.any_hidden,
+    )
+
+
+def report_for(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport | ShownReport:
+    """The report as the viewer may see it: the board viewer's with small counts hidden
+    (staff and district representatives see the people behind the counts anyway)."""
+    report = red_thread(viewer, start=start, end=end)
+    if scope_for(viewer).role == User.AccessRole.BOARD:
+        return hide_small_counts(report)
+    return report
+
+
 def csv_headers() -> list[str]:
     return [
         _("District"),
@@ -233,7 +309,8 @@ def csv_headers() -> list[str]:
     ]
 
 
-def csv_rows(report: RedThreadReport) -> Iterator[list[Any]]:
+def csv_rows(report: RedThreadReport | ShownReport) -> Iterator[list[Any]]:
+    """The rows of the CSV; a hidden count is written as the page shows it ("<5", "×")."""
     for row in [*report.rows, report.total]:
         yield [
             row.name,

@@ -1,6 +1,6 @@
 """The red-thread report page and its CSV (aktivist/programmes/reports.py). Counts only:
 the secretariat, board viewers and district representatives (their districts) see it;
-anyone else gets the 404 page."""
+anyone else gets the 404 page. The board viewer's page and CSV hide small counts."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _require_viewer(request: HttpRequest) -> None:
 def red_thread(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     form, period = _period(request)
-    report = reports.red_thread(request.user, start=period[0], end=period[1]) if period else None
+    report = reports.report_for(request.user, start=period[0], end=period[1]) if period else None
     return render(
         request,
         "programmes/reports/red_thread.html",
@@ -100,7 +100,7 @@ def red_thread_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
             status=400,
         )
     start, end = period
-    report = reports.red_thread(request.user, start=start, end=end)
+    report = reports.report_for(request.user, start=start, end=end)
     audit.record(
         actor=request.user,
         verb="report.red_thread_export",

@@ -1,6 +1,6 @@
 """The rapid-response network in figures: how many are in it by district and channel, and
-how it has grown month by month. Aggregates only (the board may see them); a district
-representative sees their districts.
+how it has grown month by month. Aggregates only (the board may see them, with small
+counts hidden: ``hide_small_counts``); a district representative sees their districts.
 
 A person is in the network by email with a confirmed rapid-response consent for email, and
 by SMS with one for SMS whose mobile was proved (a code, or an SMS from the number).
@@ -9,7 +9,7 @@ by SMS with one for SMS whose mobile was proved (a code, or an SMS from the numb
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
@@ -17,6 +17,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from aktivist.campaigns.charts import BarChart, Bucket, bar_chart
+from aktivist.lib.figures import (
+    SMALL_COUNT_LIMIT,
+    HiddenCount,
+    Shown,
+    cell,
+    column_total,
+    protect_counts,
+)
 from aktivist.organisation.districts import (
     district_names,
     district_of_home_unit,
@@ -149,29 +157,108 @@ def network_report(viewer: Any, *, now: dt.datetime | None = None) -> NetworkRep
         report.total.either += row.either
     report.total.name = _("Total")
     report.months = _growth(districts, now)
+    report.chart = _chart([(m.start, m.size) for m in report.months])
+    return report
+
+
+def _chart(sizes: list[tuple[dt.date, Shown]]) -> BarChart:
+    """The growth chart; a hidden size (the board's) is drawn as no bar and named as shown."""
+    zone = timezone.get_current_timezone()
     buckets = [
         Bucket(
-            start=dt.datetime.combine(m.start, dt.time(), tzinfo=timezone.get_current_timezone()),
-            label=formats.date_format(m.start, "M y"),
-            long_label=formats.date_format(m.start, "F Y"),
-            count=m.size,
+            start=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+            label=formats.date_format(start, "M y"),
+            long_label=formats.date_format(start, "F Y"),
+            count=size if isinstance(size, int) else 0,
         )
-        for m in report.months
+        for start, size in sizes
     ]
+
+    def words(size: Shown) -> str:
+        return formats.number_format(size, 0) if isinstance(size, int) else str(size)
+
     title = _("People in the network at each month's end")
-    last = report.months[-1].size if report.months else 0
-    report.chart = bar_chart(
+    chart = bar_chart(
         buckets,
         chart_id="network-growth",
         title=title,
         description=_("%(title)s: %(first)s twelve months ago, %(last)s now.")
         % {
             "title": title,
-            "first": formats.number_format(report.months[0].size if report.months else 0, 0),
-            "last": formats.number_format(last, 0),
+            "first": words(sizes[0][1] if sizes else 0),
+            "last": words(sizes[-1][1] if sizes else 0),
         },
     )
-    return report
+    hidden = [i for i, (_start, size) in enumerate(sizes) if isinstance(size, HiddenCount)]
+    if not hidden:
+        return chart
+    bars = list(chart.bars)
+    shown_buckets: list[Any] = list(chart.buckets)
+    for i in hidden:
+        size = sizes[i][1]
+        bars[i] = replace(bars[i], title=f"{buckets[i].long_label}: {size}")
+        shown_buckets[i] = replace(buckets[i], count=size)  # the table under the chart
+    return replace(chart, bars=bars, buckets=shown_buckets)
+
+
+# --- The board's figures ------------------------------------------------------------------
+
+
+@dataclass
+class ShownNetwork:
+    """The network as the board viewer sees it (``hide_small_counts``)."""
+
+    rows: list[tuple[str, Shown]]  # district, people in the network
+    email: Shown
+    sms: Shown
+    either: Shown
+    months: list[tuple[dt.date, Shown]]  # size at each month's end
+    chart: BarChart
+    all_districts: bool
+    small_counts_hidden: bool
+    board: bool = True
+
+
+def hide_small_counts(report: NetworkReport) -> ShownNetwork:
+    """Counts under five read "<5", and whatever would give one back is hidden too ("×",
+    aktivist/lib/figures.py).
+
+    By email and by SMS overlap (in all = by email ∪ by SMS), so one of the three bounds
+    the others: the board gets them for the whole network only, all three or none, and
+    per district only "in all" (whose districts add up to the total). Month by month it
+    gets the size at each month's end, not who joined: a month's growth is at most who
+    joined, which would bound a hidden one; the last month's size is the total."""
+    total = report.total
+    union = [total.either, total.email, total.sms]
+    union_hidden = any(value < SMALL_COUNT_LIMIT for value in union)
+
+    def alone(value: int) -> Shown:
+        return HiddenCount(small=value < SMALL_COUNT_LIMIT) if union_hidden else value
+
+    districts = protect_counts(
+        [[row.either] for row in report.rows],
+        column_totals=True,
+        hide=[column_total()] if union_hidden else [],
+    )
+    months: list[tuple[dt.date, Shown]] = []
+    for i, month in enumerate(report.months):
+        last = i == len(report.months) - 1
+        if month.size < SMALL_COUNT_LIMIT or (last and districts.hidden(column_total())):
+            months.append((month.start, HiddenCount(small=month.size < SMALL_COUNT_LIMIT)))
+        else:
+            months.append((month.start, month.size))
+    return ShownNetwork(
+        rows=[(row.name, districts.show(cell(i))) for i, row in enumerate(report.rows)],
+        email=alone(total.email),
+        sms=alone(total.sms),
+        either=districts.show(column_total()),
+        months=months,
+        chart=_chart(months),
+        all_districts=report.all_districts,
+        small_counts_hidden=union_hidden
+        or districts.any_hidden
+        or any(isinstance(size, HiddenCount) for _start, size in months),
+    )
 
 
 def can_see_network(viewer: Any) -> bool:

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required
@@ -341,5 +343,8 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def network_page(request: HttpRequest) -> HttpResponse:
     if not network.can_see_network(request.user):
         raise Http404
-    context = {"nav": "network", "report": network.network_report(request.user)}
+    report: Any = network.network_report(request.user)
+    if scope_for(request.user).role == User.AccessRole.BOARD:
+        report = network.hide_small_counts(report)
+    context = {"nav": "network", "report": report}
     return render(request, "urgent/network.html", context)

@@ -338,3 +338,23 @@ def test_erasing_the_person_with_the_request_closes_it_as_fulfilled(staff):
     assert AuditEvent.objects.filter(
         verb="privacy.request_fulfilled", object_id=str(request.pk)
     ).exists()
+
+
+def test_an_erasure_request_about_someone_in_the_register_is_fulfilled_only_by_erasing(staff):
+    person = PersonFactory()
+    request = register(staff, timezone.localdate(), kind=Kind.ERASURE, person=person)
+    dsar.request_check_identity(actor=staff, request=request, method="Legitimation")
+    with pytest.raises(ApplicationError):
+        dsar.request_fulfil(actor=staff, request=request, outcome="Raderad")
+    request.refresh_from_db()
+    assert request.status == Status.IDENTITY_CHECKED
+
+
+def test_an_erasure_request_about_no_one_in_the_register_is_fulfilled_with_a_note(staff):
+    request = register(staff, timezone.localdate(), kind=Kind.ERASURE)
+    dsar.request_check_identity(actor=staff, request=request, method="Legitimation")
+    with pytest.raises(ApplicationError):
+        dsar.request_fulfil(actor=staff, request=request, outcome="")
+    dsar.request_fulfil(actor=staff, request=request, outcome="Inga uppgifter om personen")
+    request.refresh_from_db()
+    assert request.status == Status.FULFILLED

@@ -204,3 +204,15 @@ def test_an_erasure_request_links_to_erasing_the_person(world, personas, client_
     # The officer is told the secretariat erases; no button.
     officer_page = client_for(personas.dpo).get(f"{LIST}{item.pk}/").content.decode()
     assert erase not in officer_page
+
+
+def test_the_person_panel_include_lists_open_requests_and_links_a_new_one(world, personas):
+    from django.template.loader import render_to_string
+
+    item = make_request(personas.staff, person=world.home_a)
+    html = render_to_string("privacy/requests/_person_requests.html", {"person": world.home_a})
+    assert f"{LIST}{item.pk}/" in html
+    assert f"{LIST}new/?person={world.home_a.pk}" in html
+    dsar.request_refuse(actor=personas.staff, request=item, reason="Dubblett")
+    html = render_to_string("privacy/requests/_person_requests.html", {"person": world.home_a})
+    assert f"{LIST}{item.pk}/" not in html
