@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -518,6 +519,8 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    # One line per erased batch would bury the bench's own lines.
+    logging.getLogger("aktivist.privacy.erasure").setLevel(logging.WARNING)
     try:
         timer = Timer()
         call_command("migrate", verbosity=0, interactive=False)

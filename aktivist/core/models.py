@@ -61,12 +61,14 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The account, kept as its id even if the account row were ever deleted (accounts are
     # deactivated, not deleted): no constraint, and nothing is cascaded or set to NULL here.
+    # Indexed as the first column of audit_read_dedupe_idx.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     verb = models.CharField(max_length=80, db_index=True)

@@ -454,9 +454,9 @@ def protect_columns(
                 )
                 for key, state in protection.states.items():
                     grown |= merge(name, key[1] if key[0] == "cell" else None, state)
-        for part, whole in within.items():
-            for row in list(states[whole]):
-                grown |= merge(part, row)
+        for part_name, whole_name in within.items():
+            for row in list(states[whole_name]):
+                grown |= merge(part_name, row)
         if not grown:
             return ColumnsProtection(values=values, states=states, limit=limit)
 

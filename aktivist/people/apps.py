@@ -33,6 +33,7 @@ class PeopleConfig(AppConfig):
                 "source",
             ],
             merge=merge_rules.merge_consents,
+            erase=registries.erase_consents,
             fields=["source", "pending_mobile"],
             retention=rules.PERSON_RECORD,
         )

@@ -5,8 +5,9 @@ PeopleConfig.ready().
 Tagging, Consent, Interaction
     erasure: deleted. A consent row is the proof of one person's yes or no; on a nameless
     tombstone it proves nothing about anyone, and the erasure's own audit event records
-    that consent-based processing ended. Notes and follow-ups go with the person (a
-    scheduled follow-up disappears from its owner's start page).
+    that consent-based processing ended (a mobile of theirs waiting for its code on someone
+    else's consent is forgotten too). Notes and follow-ups go with the person (a scheduled
+    follow-up disappears from its owner's start page).
 ReviewItem
     erasure: a held request that matched the person is kept as a record of the hold but
     names no one: detached, its payload (what was typed) blanked, and closed as dismissed
@@ -20,7 +21,22 @@ from collections.abc import Sequence
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from aktivist.people.models import ReviewItem
+from aktivist.core.registries import raw_delete
+from aktivist.people.models import Consent, Person, ReviewItem
+
+
+def erase_consents(person_ids: Sequence[int]) -> None:
+    """Their consents go; a mobile of theirs that someone else typed on a public form and
+    that waits for its code there is forgotten too (it was theirs, not the signer's)."""
+    ids = list(person_ids)
+    raw_delete(Consent.objects.filter(person_id__in=ids))
+    mobiles = Person.objects.filter(pk__in=ids, mobile__isnull=False).values("mobile")
+    Consent.objects.filter(pending_mobile__in=mobiles).update(
+        pending_mobile="",
+        pending_mobile_code_at=None,
+        pending_mobile_inbox_at=None,
+        updated_at=timezone.now(),
+    )
 
 
 def erase_review_items(person_ids: Sequence[int]) -> None:

@@ -178,6 +178,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @people_viewer_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = access_person(request.user, pk, write=True)
+    reads.record_reads(actor=request.user, verb=reads.PERSON_READ, person_ids=[person.pk])
     initial = {field: getattr(person, field) for field in services.EDITABLE_FIELDS}
     form = PersonForm(request.POST or None, initial=initial, viewer=request.user, creating=False)
     if request.method == "POST" and form.is_valid():

@@ -285,6 +285,31 @@ def _fields_by_type(model: type[models.Model]) -> list[str]:
     return names
 
 
+def _fields_of_the_link(model: type[models.Model]) -> list[str]:
+    """For a store whose rows are personal data by what they link (a membership, a role, a
+    tag): the fields that say what and when."""
+    from django.contrib.auth import get_user_model
+
+    from aktivist.people.models import Person
+
+    left_out = (Person, get_user_model())
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and f.name not in ("created_at", "updated_at")
+        and not (f.is_relation and f.related_model in left_out)
+    ]
+
+
+def _person_fields() -> list[str]:
+    """What a person's own record holds: what staff enter (``people.services``), and the
+    home unit."""
+    from aktivist.people.services import EDITABLE_FIELDS
+
+    return [*EDITABLE_FIELDS, "home_unit"]
+
+
 def _stores(rule_rows: dict[str, Any]) -> tuple[list[StoreRow], bool]:
     """Every store of personal data with its fields and retention rule. Declared stores
     (``core.registries.personal_stores``) first; models in the erasure registry that have
@@ -314,11 +339,11 @@ def _stores(rule_rows: dict[str, Any]) -> tuple[list[StoreRow], bool]:
 
     if Person not in declared:
         # The person's own record: the two people rules decide.
-        row(Person, _fields_by_type(Person), INACTIVE_NON_MEMBERS, False)
+        row(Person, _person_fields(), INACTIVE_NON_MEMBERS, False)
         rows[-1].rule = "; ".join(str(RULES[k].label) for k in PEOPLE_RULES)
         rows[-1].days = None
     for model, store in declared.items():
-        row(model, list(store.fields), store.retention, True)
+        row(model, list(store.fields) or _fields_of_the_link(model), store.retention, True)
     for model in registries.erasure_registry:
         if model not in seen:
             names = _fields_by_type(model)

@@ -423,7 +423,8 @@ def _request_line(request: DataSubjectRequest, base: str) -> dict[str, Any]:
 def requests_send_reminders(*, now: dt.datetime | None = None) -> ReminderResult:
     """Email the officers once about requests due within a week and once about those whose
     deadline has passed. The requests are marked in the same transaction that picks them, so
-    two runs never remind twice; a failed email is logged, not retried."""
+    two runs never remind twice; when no email could be sent at all, the marks are taken
+    back and the next run tries again."""
     from aktivist.core import emails
 
     now = now or timezone.now()
@@ -468,6 +469,14 @@ def requests_send_reminders(*, now: dt.datetime | None = None) -> ReminderResult
             logger.warning("privacy request reminder failed error=%s", type(exc).__name__)
         else:
             result.sent += 1
+    if result.failed and not result.sent:
+        # Nobody got it (the mail server is down): tomorrow's run tries again.
+        DataSubjectRequest.objects.filter(pk__in=[r.pk for r in soon], reminded_at=now).update(
+            reminded_at=None
+        )
+        DataSubjectRequest.objects.filter(
+            pk__in=[r.pk for r in late], overdue_reminded_at=now
+        ).update(overdue_reminded_at=None)
     logger.info(
         "privacy request reminders due_soon=%d overdue=%d sent=%d failed=%d",
         result.due_soon,

@@ -44,6 +44,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
@@ -132,7 +133,7 @@ def former_members(cutoff: dt.datetime) -> QuerySet[Any]:
     )
 
 
-def former_members_without_end(cutoff: dt.datetime) -> int:
+def former_members_without_end() -> int:
     """Former members the rule cannot judge: no date when the membership ended."""
     from aktivist.people.models import Person
 
@@ -216,7 +217,7 @@ def _erase_people(ids: list[int], *, key: str, actor: Any) -> int:
         reason=f"retention:{key}",
         batch_size=max(len(ids), 1),
     )
-    return int(getattr(result, "erased", len(ids)))
+    return result.erased
 
 
 def _delete_import_files(ids: list[int], **_kw: Any) -> int:
@@ -424,11 +425,14 @@ def preview_rule(
             .values_list("pk", "first_name", "last_name")[:PREVIEW_NAMES]
         ]
     if key == rules.FORMER_MEMBERS:
-        missing = former_members_without_end(cutoff)
+        missing = former_members_without_end()
         if missing:
-            preview.note = _(
-                "%(count)s former members have no date when their membership ended: "
-                "this rule leaves them alone."
+            preview.note = ngettext(
+                "%(count)s former member has no date when the membership ended: this rule "
+                "leaves them alone.",
+                "%(count)s former members have no date when their membership ended: this rule "
+                "leaves them alone.",
+                missing,
             ) % {"count": missing}
     return preview
 

@@ -38,3 +38,11 @@ from aktivist.privacy import views_erasure  # noqa: E402
 urlpatterns += [
     path("people/<int:pk>/erase/", views_erasure.person_erase, name="person_erase"),
 ]
+
+# The access export, Art. 15/20 (views_access.py).
+from aktivist.privacy import views_access  # noqa: E402
+
+urlpatterns += [
+    path("people/<int:pk>/access/", views_access.access_page, name="access"),
+    path("people/<int:pk>/access/export/", views_access.access_export, name="access_export"),
+]

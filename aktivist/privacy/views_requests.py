@@ -32,15 +32,14 @@ View = Callable[..., HttpResponse]
 NAV = "privacy_requests"
 SEARCH_LIMIT = 10
 
-if not any(entry.url_name == "privacy:request_list" for entry in NAV_ENTRIES):
-    NAV_ENTRIES.append(
-        NavEntry(
-            "privacy:request_list",
-            gettext_lazy("Data requests"),
-            NAV,
-            visible=is_secretariat_or_officer,
-        )
-    )
+# The nav entries of the requests, retention and records pages, in that order.
+for _url_name, _label, _nav in (
+    ("privacy:request_list", gettext_lazy("Data requests"), NAV),
+    ("privacy:retention", gettext_lazy("Retention"), "privacy_retention"),
+    ("privacy:records", gettext_lazy("Records of processing"), "privacy_records"),
+):
+    if not any(entry.url_name == _url_name for entry in NAV_ENTRIES):
+        NAV_ENTRIES.append(NavEntry(_url_name, _label, _nav, visible=is_secretariat_or_officer))
 
 
 def requests_required(view: View) -> View:
@@ -193,7 +192,7 @@ def _optional_url(name: str, *args: Any) -> str:
         return ""
 
 
-ACCESS_EXPORT_URLS = ("privacy:access_export", "privacy:access")
+ACCESS_EXPORT_URLS = ("privacy:access_export",)
 ERASE_URLS = ("privacy:person_erase",)
 
 

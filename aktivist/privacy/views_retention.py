@@ -23,21 +23,10 @@ from django.views.decorators.http import require_POST
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.privacy import retention
-from aktivist.privacy.nav import NAV_ENTRIES, NavEntry, is_secretariat_or_officer
 from aktivist.privacy.rules import PEOPLE_RULES, RULES
 
 View = Callable[..., HttpResponse]
 NAV = "privacy_retention"
-
-if not any(entry.url_name == "privacy:retention" for entry in NAV_ENTRIES):
-    NAV_ENTRIES.append(
-        NavEntry(
-            "privacy:retention",
-            gettext_lazy("Retention"),
-            NAV,
-            visible=is_secretariat_or_officer,
-        )
-    )
 
 
 def retention_viewer_required(view: View) -> View:

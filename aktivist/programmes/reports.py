@@ -266,14 +266,25 @@ def hide_small_counts(report: RedThreadReport) -> ShownReport:
     )
 
     def shown(row: RedThreadRow, index: int | None) -> ShownRow:
-        figures = {name: protection.show(name, index) for name in columns}
-        shares = {
-            f"{name}_share": share_shown(
-                figures[name], figures["attended"], getattr(row, f"{name}_share")
-            )
-            for name in ("young", *MEASURES)
-        }
-        return ShownRow(district_id=row.district_id, name=row.name, **figures, **shares)
+        def count(name: str) -> Shown:
+            return protection.show(name, index)
+
+        def share(name: str) -> Shown | None:
+            return share_shown(count(name), count("attended"), getattr(row, f"{name}_share"))
+
+        return ShownRow(
+            district_id=row.district_id,
+            name=row.name,
+            attended=count("attended"),
+            young=count("young"),
+            training=count("training"),
+            leadership=count("leadership"),
+            role=count("role"),
+            young_share=share("young"),
+            training_share=share("training"),
+            leadership_share=share("leadership"),
+            role_share=share("role"),
+        )
 
     return ShownReport(
         start=report.start,

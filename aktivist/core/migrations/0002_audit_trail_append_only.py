@@ -1,7 +1,8 @@
 """The audit trail becomes append-only (issue 14).
 
 * ``actor`` keeps the account's id with no constraint and no ON DELETE action: deleting an
-  account must neither fail on nor rewrite the trail (accounts are deactivated anyway).
+  account must neither fail on nor rewrite the trail (accounts are deactivated anyway). Its
+  own index goes: the new index below starts with it.
 * An index for the read audit: "already recorded for this account, verb and person in the
   last minutes" is one indexed query per list read.
 * PostgreSQL: a trigger refuses every UPDATE and every DELETE of an audit row, unless the
@@ -10,6 +11,9 @@
   left alone (the test runner empties tables with it).
 * SQLite has no session settings: a trigger refuses UPDATE only (a DELETE trigger would
   also stop the test runner's flush). The model and its queryset refuse both everywhere.
+  A later migration that makes SQLite rebuild this table drops the trigger with the old
+  table: it must create it again (``privacy/tests/test_reads_immutable_trail.py`` fails
+  until it does).
 """
 
 from django.conf import settings
@@ -73,6 +77,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 blank=True,
                 db_constraint=False,
+                db_index=False,
                 null=True,
                 on_delete=models.DO_NOTHING,
                 related_name="+",

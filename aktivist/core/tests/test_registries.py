@@ -117,7 +117,8 @@ def _may_hold_personal_data(field: models.Field) -> bool:
     if field.is_relation:
         return field.related_model is Person
     if isinstance(
-        field, models.EmailField | models.GenericIPAddressField | models.JSONField | models.FileField
+        field,
+        models.EmailField | models.GenericIPAddressField | models.JSONField | models.FileField,
     ):
         return True
     if isinstance(field, models.CharField | models.TextField):
@@ -263,4 +264,3 @@ def test_the_kept_import_file_stays_readable_with_her_rows_emptied(world, person
     assert by_line[3][:2] == ["Ada", "Lind"]  # someone else's row is untouched
     assert by_line[4] == erased  # her refused row
     assert FIRST not in str(after) and LAST not in str(after) and EMAIL not in str(after)
-

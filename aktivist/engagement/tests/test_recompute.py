@@ -107,7 +107,7 @@ def test_merge_keeps_the_higher_level_moves_snapshots_and_queues_a_recompute():
     assert keep.pk in pending[0].person_ids
 
 
-def test_export_lists_the_level_and_the_months_and_erasure_removes_both():
+def test_export_lists_the_level_and_the_months_and_erasure_keeps_only_the_months():
     person = PersonFactory()
     RoleFactory(person=person)
     services.recompute_people([person.pk])
@@ -118,7 +118,8 @@ def test_export_lists_the_level_and_the_months_and_erasure_removes_both():
     assert export_level(person)[0]["level"] == Level.HOLDS_ROLE
     assert export_snapshots(person) == [{"month": dt.date(2026, 3, 1), "level": 5}]
 
-    erasure_registry[EngagementLevel](person)
-    erasure_registry[EngagementSnapshot](person)
+    erasure_registry[EngagementLevel]([person.pk])
+    erasure_registry[EngagementSnapshot]([person.pk])
+    # No level now; the month stays on the tombstone (the counts per month never change).
     assert not EngagementLevel.objects.exists()
-    assert not EngagementSnapshot.objects.exists()
+    assert EngagementSnapshot.objects.get().person_id == person.pk

@@ -337,7 +337,9 @@ def _assert_nothing_pinned(columns, protection):
             ]
             options += [(whole, *parts) for parts in itertools.product(*part_choices)]
         per_row.append(options)
-    seen = {(name, i): set() for name in names for i in [*range(rows), None]}
+    seen: dict[tuple[str, int | None], set[int]] = {
+        (name, i): set() for name in names for i in [*range(rows), None]
+    }
     for table in itertools.product(*per_row):
         sums = [sum(row[n] for row in table) for n in range(len(names))]
         if not all(_fits(sums[n], ranges[name][1]) for n, name in enumerate(names)):
@@ -346,9 +348,9 @@ def _assert_nothing_pinned(columns, protection):
             seen[(name, None)].add(sums[n])
             for i, row in enumerate(table):
                 seen[(name, i)].add(row[n])
-    for (name, row), found in seen.items():
-        if protection.hidden(name, row):
-            assert len(found) > 1, (columns, protection.states, name, row)
+    for (name, index), found in seen.items():
+        if protection.hidden(name, index):
+            assert len(found) > 1, (columns, protection.states, name, index)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,5 +1,6 @@
-"""``{% open_requests_for person as requests %}``: a person's open data-subject requests, for
-the person page's privacy panel (``privacy/requests/_person_requests.html``)."""
+"""``{% person_requests panel person as found %}``: the person a page shows (the person
+page's panel passes ``panel.person``, other pages ``person``) and their open data-subject
+requests, for ``privacy/requests/_person_requests.html``."""
 
 from __future__ import annotations
 
@@ -13,5 +14,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def open_requests_for(person: Any) -> list[Any]:
-    return list(open_requests_about(person)) if person is not None else []
+def person_requests(panel: Any = None, person: Any = None) -> dict[str, Any]:
+    subject = getattr(panel, "person", None) or (
+        panel.get("person") if isinstance(panel, dict) else None
+    )
+    subject = subject or person or None
+    return {
+        "person": subject,
+        "requests": list(open_requests_about(subject)) if subject else [],
+    }

@@ -118,7 +118,7 @@ def make_her(*, world: Any, staff: Any, directory: Path) -> Her:
                 {
                     "line": 4,
                     "kind": "refused",
-                    "reason": 'E-post: "zelmira.quenbyhallow@example" is not a valid email address.',
+                    "reason": 'E-post: "zelmira.quenbyhallow@example" is not a valid email.',
                 }
             ]
         }
@@ -135,6 +135,8 @@ def make_her(*, world: Any, staff: Any, directory: Path) -> Her:
         source=f"Blankett ifylld av {FIRST} {LAST}",
         pending_mobile=MOBILE,
     )
+    # Someone else typed her mobile on a public form: it waits for its code on their consent.
+    ConsentFactory(person=PersonFactory(), channel=Consent.Channel.SMS, pending_mobile=MOBILE)
     InteractionFactory(
         person=person,
         text=f"Ringde {FIRST} på {MOBILE_TYPED}",
@@ -276,7 +278,7 @@ KEPT_ON_PURPOSE = {
 def database_hits(needles: tuple[str, ...] = NEEDLES) -> list[tuple[str, str, str]]:
     """(model, field, needle) for every text, char, JSON and file column of every table
     that holds one of the needles (case-insensitive), but those kept on purpose."""
-    hits = []
+    hits: list[tuple[str, str, str]] = []
     for model in apps.get_models(include_auto_created=True):
         for field in model._meta.concrete_fields:
             if not isinstance(field, TEXT_FIELDS):
@@ -292,7 +294,7 @@ def database_hits(needles: tuple[str, ...] = NEEDLES) -> list[tuple[str, str, st
 
 def file_hits(root: Path, needles: tuple[str, ...] = NEEDLES) -> list[tuple[str, str]]:
     """(file, needle) for every stored file under ``root`` that holds one of the needles."""
-    hits = []
+    hits: list[tuple[str, str]] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         text = path.read_text(encoding="utf-8", errors="replace").casefold()
         hits.extend((str(path), needle) for needle in needles if needle.casefold() in text)

@@ -52,7 +52,7 @@ EMAIL = "ebba.stjarnqvist@example.org"
 MOBILE = "+46731234567"
 
 
-def _someone(**fields: Any) -> Person:
+def _someone(**fields: Any) -> Any:
     return PersonFactory(
         first_name="Ebba",
         last_name="Stjärnqvist",

@@ -25,6 +25,7 @@ from aktivist.campaigns.selectors import action_audience, participation_count
 from aktivist.campaigns.tests.factories import ParticipationFactory
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.engagement.selectors import movement, snapshot_months
+from aktivist.engagement.services import take_snapshot
 from aktivist.mobilization.models import Delivery
 from aktivist.mobilization.selectors import progress
 from aktivist.people.models import Person
@@ -174,3 +175,13 @@ def test_the_rows_reports_follow_stay_on_her_tombstone(her, personas, world):
     for gone in ("consents", "interactions", "taggings", "unit_memberships", "suppressions"):
         assert not getattr(tombstone, gone).exists(), gone
     assert not EngagementLevel.objects.filter(person=tombstone).exists()  # no level now
+
+
+def test_taking_a_months_snapshot_again_keeps_her_level_that_month(her, personas):
+    month = snapshot_months()[0]
+    level = EngagementSnapshot.objects.get(person=her.person, month=month).level
+    erasure.person_erase(actor=personas.admin, person=her.person, reason="request")
+
+    take_snapshot(month)  # the month is taken again (a rerun of the monthly job)
+
+    assert EngagementSnapshot.objects.get(person=her.person, month=month).level == level

@@ -14,6 +14,7 @@ from aktivist.campaigns.tests.factories import ParticipationFactory
 from aktivist.core.models import AuditEvent
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import ConsentFactory
+from aktivist.privacy import erasure
 from aktivist.privacy.models import DataSubjectRequest
 
 
@@ -109,3 +110,33 @@ def test_the_person_page_offers_the_button_to_the_secretariat_only(client_for, p
     district_page = client_for(personas.district_a).get(detail).content.decode()
     assert _url(world.member_a1) in staff_page
     assert _url(world.member_a1) not in district_page
+
+
+@pytest.mark.parametrize(
+    ("persona", "told"),
+    [
+        ("staff", "Erased on {day}: held for review"),
+        ("district_a", "Held for review by the secretariat."),
+    ],
+)
+def test_the_people_form_tells_the_secretariat_the_day_and_others_only_the_hold(
+    client_for, personas, world, persona, told
+):
+    email = world.member_a1.email
+    erasure.person_erase(actor=personas.admin, person=world.member_a1, reason="request")
+
+    response = client_for(getattr(personas, persona)).post(
+        reverse("people:create"),
+        {
+            "first_name": "Märta",
+            "email": email,
+            "language": "sv",
+            "membership_status": "non_member",
+            "unit": world.group_a1.pk,
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == reverse("people:list")
+    [message] = list(get_messages(response.wsgi_request))
+    assert str(message) == told.format(day=timezone.localdate().isoformat())
+    assert not Person.objects.filter(email=email).exists()

@@ -78,6 +78,11 @@ def test_a_person_page_is_recorded_once_per_ten_minutes_per_account(
     assert rows_of(personas.admin, reads.PERSON_READ) == 1
 
 
+def test_the_edit_form_is_a_read_of_the_person(world, personas, client_for):
+    client_for(personas.district_a).get(reverse("people:edit", args=[world.home_a.pk]))
+    assert people_read(personas.district_a, reads.PERSON_READ) == {world.home_a.pk}
+
+
 def test_a_page_that_answers_404_records_nothing(world, personas, client_for):
     client_for(personas.coordinator_b1).get(reverse("people:detail", args=[world.member_a1.pk]))
     assert not AuditEvent.objects.filter(person_id=world.member_a1.pk).exists()

@@ -358,3 +358,25 @@ def test_an_erasure_request_about_no_one_in_the_register_is_fulfilled_with_a_not
     dsar.request_fulfil(actor=staff, request=request, outcome="Inga uppgifter om personen")
     request.refresh_from_db()
     assert request.status == Status.FULFILLED
+
+
+def test_when_no_reminder_could_be_sent_the_next_run_tries_again(staff, dpo, monkeypatch):
+    from aktivist.core import emails
+    from aktivist.core.transports import TransportError
+
+    request = _request_due(staff, dt.date(2026, 3, 12))
+    real = emails.send_transactional
+
+    def down(*args, **kwargs):
+        raise TransportError("421 try again later", permanent=False)
+
+    monkeypatch.setattr(emails, "send_transactional", down)
+    mail.outbox.clear()
+    failed = dsar.requests_send_reminders(now=_at(dt.date(2026, 3, 10)))
+    assert (failed.sent, failed.failed) == (0, 1)
+    request.refresh_from_db()
+    assert request.reminded_at is None
+
+    monkeypatch.setattr(emails, "send_transactional", real)
+    dsar.requests_send_reminders(now=_at(dt.date(2026, 3, 11)))
+    assert [m.to for m in mail.outbox] == [[dpo.email]]

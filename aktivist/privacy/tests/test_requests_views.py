@@ -213,6 +213,36 @@ def test_the_person_panel_include_lists_open_requests_and_links_a_new_one(world,
     html = render_to_string("privacy/requests/_person_requests.html", {"person": world.home_a})
     assert f"{LIST}{item.pk}/" in html
     assert f"{LIST}new/?person={world.home_a.pk}" in html
+    # As the person page's panel passes it.
+    panel = render_to_string(
+        "privacy/requests/_person_requests.html", {"panel": {"person": world.home_a}}
+    )
+    assert f"{LIST}{item.pk}/" in panel
     dsar.request_refuse(actor=personas.staff, request=item, reason="Dubblett")
     html = render_to_string("privacy/requests/_person_requests.html", {"person": world.home_a})
     assert f"{LIST}{item.pk}/" not in html
+
+
+def test_the_list_takes_the_same_queries_for_two_requests_or_twenty(personas, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(personas.dpo)
+    client.get(LIST)  # the session and the scope are warm
+    counts = []
+    for total in (2, 20):
+        while DataSubjectRequest.objects.count() < total:
+            item = make_request(personas.staff)
+            if item.pk % 3 == 0:
+                dsar.request_refuse(actor=personas.staff, request=item, reason="Dubblett")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(("who", "shown"), [("dpo", True), ("staff", True), ("district_a", False)])
+def test_the_menu_leads_to_requests_retention_and_records(personas, client_for, who, shown):
+    page = client_for(getattr(personas, who)).get("/accounts/me/").content.decode()
+    for url in (LIST, "/privacy/retention/", "/privacy/records/"):
+        assert (f'href="{url}"' in page) is shown, url

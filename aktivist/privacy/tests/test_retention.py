@@ -192,7 +192,7 @@ def test_former_members_go_when_their_membership_ended_long_ago_and_they_did_not
 
     preview = retention.preview_rule(rules.FORMER_MEMBERS, now=NOW, names=True)
     assert [pk for pk, _name in preview.people] == [gone.pk]
-    assert "1 former members have no date" in preview.note
+    assert "1 former member has no date" in preview.note
 
     switch_on(rules.FORMER_MEMBERS)
     retention.run_rule(rules.FORMER_MEMBERS, now=NOW)

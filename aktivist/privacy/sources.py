@@ -1,0 +1,723 @@
+"""Where each record about a person came from, for the access export (Art. 15(1)(g): "any
+available information as to their source"; ``aktivist/privacy/access.py``).
+
+The export registry (``core.registries.export_registry``) gives a section's rows as plain
+values. For each registered model a *describer* here reads the same rows with what they
+were made from — the import batch and its file, the public form (action or event page),
+the channel (the JSON endpoint's key), the staff member who recorded it (a foreign key, or
+the audit event of the write) — and offers each as a candidate: the values that identify
+the row (``match``) and its ``Source``. ``describe()`` pairs every exported row with the
+first unused candidate whose values agree with it, and gives the rest the section's
+default source (what is known of all of them).
+
+A model in the export registry without a describer here fails
+``privacy/tests/test_access_export.py``: a new store must say where its rows come from.
+Texts are built in the active language (the export's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from aktivist.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record came from: a kind, words, and the raw facts behind the words."""
+
+    kind: str  # import, public_form, channel, staff, person, system, not_recorded
+    description: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "description": self.description, **self.details}
+
+
+IMPORT, PUBLIC_FORM, CHANNEL, STAFF, PERSON, SYSTEM, RECORDED, NOT_RECORDED = (
+    "import",  # an uploaded file
+    "public_form",  # an action or event page
+    "channel",  # a system with an API key, through the JSON endpoint
+    "staff",  # a staff member (named)
+    "person",  # the person herself (a request, an unsubscription)
+    "system",  # Aktivist itself (computed, or written by a provider's report)
+    "recorded",  # a source written down as text when the record was made
+    "not_recorded",
+)
+
+Match = dict[str, Any]
+
+
+@dataclass
+class Description:
+    """A section's sources: a candidate per row (used once), candidates that hold for any
+    number of rows (all rows of one import batch), and what holds for every row."""
+
+    default: Source
+    candidates: list[tuple[Match, Source]] = field(default_factory=list)
+    shared: list[tuple[Match, Source]] = field(default_factory=list)
+
+
+Describer = Callable[[Any], Description]
+describers: dict[type[models.Model], Describer] = {}
+_registered = False
+
+
+def register_describer(model: type[models.Model], describer: Describer) -> None:
+    describers[model] = describer
+
+
+def not_recorded() -> Source:
+    return Source(NOT_RECORDED, _("Where this came from was not recorded."))
+
+
+def describe(model: type[models.Model], person: Any, rows: list[dict[str, Any]]) -> list[Source]:
+    """The source of each exported row of ``model``, in the rows' order."""
+    ensure_registered()
+    describer = describers.get(model)
+    if describer is None:
+        return [not_recorded() for _row in rows]
+    description = describer(person)
+    unused = list(description.candidates)
+    found: list[Source] = []
+    for row in rows:
+        index = next((i for i, (match, _s) in enumerate(unused) if _agrees(match, row)), None)
+        if index is not None:
+            found.append(unused.pop(index)[1])
+            continue
+        shared = next((s for match, s in description.shared if _agrees(match, row)), None)
+        found.append(shared or description.default)
+    return found
+
+
+def _agrees(match: Match, row: dict[str, Any]) -> bool:
+    keys = [key for key in match if key in row]
+    return bool(keys) and all(_same(row[key], match[key]) for key in keys)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        return abs((a - b).total_seconds()) < 1
+    return bool(a == b)
+
+
+# --- Words for the facts ----------------------------------------------------------------------
+
+
+def staff_name(user: Any) -> str:
+    """A staff member as the person may read it: their name, else their address."""
+    if user is None:
+        return _("a staff member (who was not recorded)")
+    return str(user.name or user.email)
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    return date_format(value, "Y-m-d")
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def written_by(
+    object_type: str, ids: Iterable[Any], verbs: Iterable[str] | None = None
+) -> dict[str, AuditEvent]:
+    """The first audit event of each object (by id, as text) with an account behind it:
+    who recorded it, and when."""
+    events = AuditEvent.objects.filter(
+        object_type=object_type, object_id__in=[str(i) for i in ids], actor__isnull=False
+    )
+    if verbs is not None:
+        events = events.filter(verb__in=list(verbs))
+    first: dict[str, AuditEvent] = {}
+    for event in events.select_related("actor").order_by("created_at", "id"):
+        first.setdefault(event.object_id, event)
+    return first
+
+
+def recorded_by_staff(event: AuditEvent, words: str | None = None) -> Source:
+    name = staff_name(event.actor)
+    return Source(
+        STAFF,
+        (words or _("Recorded by %(staff)s on %(date)s."))
+        % {"staff": name, "date": when(event.created_at)},
+        {"recorded_by": name, "at": iso(event.created_at)},
+    )
+
+
+def import_source(batch: Any) -> Source:
+    """An import batch: its file's name, who ran it and when."""
+    name = staff_name(batch.created_by)
+    return Source(
+        IMPORT,
+        _("The file “%(file)s”, imported by %(staff)s on %(date)s.")
+        % {"file": batch.original_name, "staff": name, "date": when(batch.created_at)},
+        {
+            "import_batch": batch.pk,
+            "import_file": batch.original_name,
+            "imported_by": name,
+            "at": iso(batch.created_at),
+        },
+    )
+
+
+def label_source(text: str) -> Source | None:
+    """The source a public path wrote as text ("action:slug", "event:slug",
+    "walk_in:slug"), in words; other texts as they were written."""
+    from aktivist.campaigns.models import Action
+    from aktivist.programmes.models import Event
+
+    if not text:
+        return None
+    kind, _sep, slug = text.partition(":")
+    if kind == "action" and slug:
+        action = Action.objects.filter(slug=slug).first()
+        title = action.title() if action else slug
+        return Source(
+            PUBLIC_FORM,
+            _("The action page “%(title)s” (/a/%(slug)s/).") % {"title": title, "slug": slug},
+            {"form": f"/a/{slug}/"},
+        )
+    if kind in ("event", "walk_in") and slug:
+        event = Event.objects.filter(slug=slug).first()
+        title = event.title if event else slug
+        if kind == "walk_in":
+            return Source(
+                STAFF,
+                _("Added at the door of the event “%(title)s” (a walk-in).") % {"title": title},
+                {"event": slug},
+            )
+        return Source(
+            PUBLIC_FORM,
+            _("The sign-up page of the event “%(title)s” (/e/%(slug)s/).")
+            % {"title": title, "slug": slug},
+            {"form": f"/e/{slug}/"},
+        )
+    return Source(RECORDED, _("Recorded as: “%(text)s”.") % {"text": text}, {"text": text})
+
+
+# --- The person's own record -------------------------------------------------------------------
+
+
+def person_sources(person: Any) -> list[Source]:
+    """Where the person's own record came from and who changed it: the import that created
+    it, the form or staff member that did, what was written as its source."""
+    found: list[Source] = []
+    if person.import_batch_id:
+        found.append(import_source(person.import_batch))
+    created = AuditEvent.objects.filter(
+        person_id=person.pk, verb="person.create", actor__isnull=False
+    ).select_related("actor")
+    for event in created.order_by("created_at")[:1]:
+        found.append(recorded_by_staff(event, _("Created by %(staff)s on %(date)s.")))
+    described = label_source(person.source)
+    if described is not None:
+        found.append(described)
+    if not found:
+        found.append(not_recorded())
+    return found
+
+
+# --- The describers ------------------------------------------------------------------------------
+
+
+def _accounts(person: Any) -> Description:
+    from aktivist.accounts.models import User
+
+    accounts = list(User.objects.filter(person=person))
+    invited = written_by("accounts.user", [u.pk for u in accounts], ["account.invited"])
+    candidates = []
+    for account in accounts:
+        event = invited.get(str(account.pk))
+        source = (
+            recorded_by_staff(event, _("Invited by %(staff)s on %(date)s."))
+            if event
+            else Source(STAFF, _("A staff account created for you by an administrator."))
+        )
+        candidates.append(({"email": account.email}, source))
+    return Description(Source(STAFF, _("A staff account linked to your record.")), candidates)
+
+
+def _logins(person: Any) -> Description:
+    return Description(
+        Source(
+            SYSTEM,
+            _("Written by the login page when someone logged in, or tried to, with your address."),
+        )
+    )
+
+
+def _memberships(person: Any) -> Description:
+    from aktivist.organisation.models import UnitMembership
+
+    rows = list(UnitMembership.objects.filter(person=person).select_related("unit"))
+    events = written_by("organisation.unitmembership", [m.pk for m in rows], ["membership.start"])
+    return Description(
+        Source(STAFF, _("Recorded in the register by staff or an import.")),
+        [
+            (
+                {"unit__name": m.unit.name, "started_on": m.started_on},
+                recorded_by_staff(events[str(m.pk)])
+                if str(m.pk) in events
+                else Source(STAFF, _("Recorded in the register by staff or an import.")),
+            )
+            for m in rows
+        ],
+    )
+
+
+def _roles(person: Any) -> Description:
+    from aktivist.organisation.models import Role
+
+    rows = list(Role.objects.filter(person=person).select_related("unit", "role_type"))
+    events = written_by("organisation.role", [r.pk for r in rows], ["role.start"])
+    default = Source(STAFF, _("Recorded in the register by staff."))
+    return Description(
+        default,
+        [
+            (
+                {
+                    "role_type__name": r.role_type.name,
+                    "unit__name": r.unit.name,
+                    "started_on": r.started_on,
+                },
+                recorded_by_staff(events[str(r.pk)]) if str(r.pk) in events else default,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _contact_units(person: Any) -> Description:
+    from aktivist.organisation.models import Unit
+
+    units = list(Unit.objects.filter(contact_person=person))
+    events = written_by("organisation.unit", [u.pk for u in units], ["unit.school_update"])
+    default = Source(STAFF, _("Named as the unit's contact person by staff."))
+    return Description(
+        default,
+        [
+            (
+                {"name": u.name},
+                recorded_by_staff(
+                    events[str(u.pk)], _("Named as the contact person by %(staff)s on %(date)s.")
+                )
+                if str(u.pk) in events
+                else default,
+            )
+            for u in units
+        ],
+    )
+
+
+def _tags(person: Any) -> Description:
+    from aktivist.people.models import Tagging
+
+    taggings = list(Tagging.objects.filter(person=person).select_related("tag"))
+    added = AuditEvent.objects.filter(person_id=person.pk, verb="tag.add", actor__isnull=False)
+    by_tag: dict[Any, AuditEvent] = {}
+    for event in added.select_related("actor").order_by("created_at"):
+        tag_id = (event.details or {}).get("tag")
+        by_tag.setdefault(tag_id, event)
+    default = Source(STAFF, _("Added by staff or by an import."))
+    candidates = []
+    for tagging in taggings:
+        event = by_tag.get(tagging.tag_id)
+        if event is not None:
+            source = recorded_by_staff(event, _("Added by %(staff)s on %(date)s."))
+        elif person.import_batch_id and tagging.tag.name in (person.import_batch.options or {}).get(
+            "tags", []
+        ):
+            source = import_source(person.import_batch)
+        else:
+            source = default
+        candidates.append(({"tag__name": tagging.tag.name}, source))
+    return Description(default, candidates)
+
+
+def consent_source(consent: Any) -> Source:
+    """A consent's source and how it was confirmed, with the wording's version and hash."""
+    how = consent.get_confirmed_by_display() if consent.confirmed_by else ""
+    origin = label_source(consent.source)
+    parts = []
+    if origin is not None:
+        parts.append(origin.description)
+    if how:
+        parts.append(_("Confirmed by: %(how)s.") % {"how": how})
+    if consent.wording_version:
+        parts.append(_("Wording version %(version)s.") % {"version": consent.wording_version})
+    details: dict[str, Any] = {
+        "source_text": consent.source,
+        "confirmed_by": consent.confirmed_by,
+        "wording_version": consent.wording_version,
+        "wording_hash": consent.wording_hash,
+    }
+    if origin is not None:
+        details.update(origin.details)
+    kind = origin.kind if origin is not None else (IMPORT if how == "import" else PERSON)
+    return Source(kind, " ".join(parts) or str(not_recorded().description), details)
+
+
+def _consents(person: Any) -> Description:
+    from aktivist.people.models import Consent
+
+    return Description(
+        not_recorded(),
+        [
+            ({"channel": c.channel, "purpose": c.purpose}, consent_source(c))
+            for c in Consent.objects.filter(person=person)
+        ],
+    )
+
+
+def _interactions(person: Any) -> Description:
+    from aktivist.people.models import Interaction
+
+    rows = Interaction.objects.filter(person=person).select_related("author")
+    return Description(
+        Source(STAFF, _("Written by staff.")),
+        [
+            (
+                {"kind": i.kind, "occurred_at": i.occurred_at},
+                Source(
+                    STAFF,
+                    _("Written by %(staff)s.") % {"staff": staff_name(i.author)},
+                    {"recorded_by": staff_name(i.author), "at": iso(i.created_at)},
+                ),
+            )
+            for i in rows
+        ],
+    )
+
+
+def _review_items(person: Any) -> Description:
+    from aktivist.people.models import ReviewItem
+
+    rows = ReviewItem.objects.filter(matched_person=person).select_related("submitted_by")
+    return Description(
+        Source(STAFF, _("A request by staff outside your district, held for the secretariat.")),
+        [
+            (
+                {"kind": r.kind, "created_at": r.created_at},
+                Source(
+                    STAFF,
+                    _("A request by %(staff)s, held for the secretariat's review.")
+                    % {"staff": staff_name(r.submitted_by)},
+                    {"recorded_by": staff_name(r.submitted_by), "at": iso(r.created_at)},
+                ),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _duplicates(person: Any) -> Description:
+    return Description(
+        Source(SYSTEM, _("Found by the nightly search for duplicate records (automatic)."))
+    )
+
+
+def _merges(person: Any) -> Description:
+    from aktivist.imports.models import PersonMerge
+
+    rows = PersonMerge.objects.filter(kept=person).select_related("actor")
+    return Description(
+        Source(STAFF, _("Merged by staff.")),
+        [
+            (
+                {"created_at": m.created_at, "dropped_person_id": m.dropped_person_id},
+                Source(
+                    STAFF,
+                    _("Merged by %(staff)s on %(date)s.")
+                    % {"staff": staff_name(m.actor), "date": when(m.created_at)},
+                    {"recorded_by": staff_name(m.actor), "at": iso(m.created_at)},
+                ),
+            )
+            for m in rows
+        ],
+    )
+
+
+def _import_issues(person: Any) -> Description:
+    from aktivist.core.registries import export_registry
+    from aktivist.imports.models import ImportBatch, ImportIssue
+
+    # Which issues are the person's is the handler's to say; their batches say where from.
+    _section, handler = export_registry[ImportIssue]
+    batch_ids = {row.get("batch_id") for row in handler(person)} - {None}
+    batches = ImportBatch.objects.filter(pk__in=batch_ids).select_related("created_by")
+    return Description(
+        Source(IMPORT, _("A row of an imported file.")),
+        shared=[({"batch_id": b.pk}, import_source(b)) for b in batches],
+    )
+
+
+def _import_batches(person: Any) -> Description:
+    from aktivist.imports.models import ImportBatch
+
+    batches = []
+    if person.import_batch_id:
+        batches = list(
+            ImportBatch.objects.filter(pk=person.import_batch_id).select_related("created_by")
+        )
+    return Description(
+        Source(IMPORT, _("An uploaded file.")),
+        [({"pk": b.pk, "original_name": b.original_name}, import_source(b)) for b in batches],
+    )
+
+
+def participation_source(participation: Any) -> Source:
+    from aktivist.campaigns.models import Participation
+
+    action = participation.action
+    slug = action.slug
+    source = participation.source
+    if source == Participation.Source.WEB:
+        return Source(
+            PUBLIC_FORM,
+            _("The action page “%(title)s” (/a/%(slug)s/).")
+            % {"title": action.title(), "slug": slug},
+            {"form": f"/a/{slug}/"},
+        )
+    if source == Participation.Source.EMBED:
+        return Source(
+            PUBLIC_FORM,
+            _("The action “%(title)s”, embedded on a website (/a/%(slug)s/embed/).")
+            % {"title": action.title(), "slug": slug},
+            {"form": f"/a/{slug}/embed/"},
+        )
+    if source == Participation.Source.API:
+        name = participation.channel.name if participation.channel else _("a channel")
+        return Source(
+            CHANNEL,
+            _("Sent by %(channel)s through the JSON endpoint (a channel with an API key).")
+            % {"channel": name},
+            {"channel": name},
+        )
+    if source == Participation.Source.IMPORT:
+        return Source(IMPORT, _("An import."))
+    return Source(STAFF, _("Recorded by staff."))
+
+
+def _participations(person: Any) -> Description:
+    from aktivist.campaigns.models import Participation
+
+    rows = Participation.objects.filter(person=person).select_related("action", "channel")
+    return Description(
+        not_recorded(),
+        [({"action__slug": p.action.slug}, participation_source(p)) for p in rows],
+    )
+
+
+def _registrations(person: Any) -> Description:
+    from aktivist.programmes.models import Registration
+
+    rows = list(Registration.objects.filter(person=person).select_related("event"))
+    events = written_by(
+        "programmes.registration",
+        [r.pk for r in rows],
+        ["registration.create", "registration.walk_in", "registration.link"],
+    )
+    candidates = []
+    for r in rows:
+        slug = r.event.slug
+        event = events.get(str(r.pk))
+        if r.source == Registration.Source.WEB:
+            source = Source(
+                PUBLIC_FORM,
+                _("The sign-up page of the event “%(title)s” (/e/%(slug)s/).")
+                % {"title": r.event.title, "slug": slug},
+                {"form": f"/e/{slug}/"},
+            )
+        elif r.source == Registration.Source.WALK_IN:
+            source = (
+                recorded_by_staff(event, _("A walk-in, recorded by %(staff)s on %(date)s."))
+                if event
+                else Source(STAFF, _("A walk-in, recorded at the door."))
+            )
+        elif r.source == Registration.Source.IMPORT:
+            source = Source(IMPORT, _("An attendance list uploaded by the event's organisers."))
+        elif r.source == Registration.Source.API:
+            source = Source(CHANNEL, _("Sent by a channel through the JSON endpoint."))
+        else:
+            source = (
+                recorded_by_staff(event, _("Added by %(staff)s on %(date)s."))
+                if event
+                else Source(STAFF, _("Added by staff."))
+            )
+        candidates.append(({"event__slug": slug}, source))
+    return Description(not_recorded(), candidates)
+
+
+def _completions(person: Any) -> Description:
+    from aktivist.programmes.models import ProgrammeCompletion
+
+    rows = list(
+        ProgrammeCompletion.objects.filter(person=person).select_related("programme", "event")
+    )
+    events = written_by("programmes.programmecompletion", [c.pk for c in rows])
+    default = Source(SYSTEM, _("Recorded when the programme was completed."))
+    candidates = []
+    for c in rows:
+        event = events.get(str(c.pk))
+        if event is not None and event.verb == "completion.record":
+            source = recorded_by_staff(event)
+        elif c.event_id:
+            source = Source(
+                SYSTEM,
+                _("Recorded automatically when you were checked in at “%(event)s”.")
+                % {"event": c.event.title},
+            )
+        else:
+            source = default
+        candidates.append(
+            ({"programme__name": c.programme.name, "completed_on": c.completed_on}, source)
+        )
+    return Description(default, candidates)
+
+
+def _engagement(person: Any) -> Description:
+    return Description(
+        Source(
+            SYSTEM,
+            _(
+                "Computed by Aktivist from the records above (actions, events, trainings, "
+                "groups and roles); never typed in by hand."
+            ),
+        )
+    )
+
+
+def _deliveries(person: Any) -> Description:
+    from aktivist.mobilization.models import Delivery
+
+    rows = Delivery.objects.filter(person=person).select_related(
+        "mobilization__created_by", "mobilization__approved_by"
+    )
+    candidates = []
+    for d in rows:
+        m = d.mobilization
+        by = m.approved_by or m.created_by
+        candidates.append(
+            (
+                {"mobilization__name": m.name, "status": d.status, "sent_at": d.sent_at},
+                Source(
+                    STAFF,
+                    _("The mobilization “%(name)s”, sent by %(staff)s to a segment you were in.")
+                    % {"name": m.name, "staff": staff_name(by)},
+                    {"mobilization": m.pk, "sent_by": staff_name(by)},
+                ),
+            )
+        )
+    return Description(Source(STAFF, _("A mobilization sent by staff.")), candidates)
+
+
+def _suppressions(person: Any) -> Description:
+    from aktivist.mobilization.models import Suppression
+
+    default = Source(SYSTEM, _("Recorded when you unsubscribed or a message could not be sent."))
+    candidates = []
+    for s in Suppression.objects.filter(person=person):
+        words = {
+            "bounced": _("The email provider reported that a message could not be delivered."),
+            "complained": _("You marked a message as spam."),
+        }.get(s.reason)
+        if words is None:
+            words = (
+                _("You unsubscribed (%(how)s).") % {"how": s.source}
+                if s.source
+                else str(default.description)
+            )
+        candidates.append(
+            (
+                {"channel": s.channel, "reason": s.reason, "created_at": s.created_at},
+                Source(SYSTEM if s.reason in ("bounced", "complained") else PERSON, words),
+            )
+        )
+    return Description(default, candidates)
+
+
+def _requests(person: Any) -> Description:
+    from aktivist.privacy.models import DataSubjectRequest
+
+    rows = DataSubjectRequest.objects.filter(person=person).select_related("received_by")
+    return Description(
+        Source(PERSON, _("Your request, as received by staff.")),
+        [
+            (
+                {"kind": r.kind, "received_on": r.received_on},
+                Source(
+                    PERSON,
+                    _("Your request by %(channel)s, received by %(staff)s.")
+                    % {"channel": r.get_channel_display(), "staff": staff_name(r.received_by)},
+                    {"received_by": staff_name(r.received_by)},
+                ),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _audit(person: Any) -> Description:
+    return Description(Source(SYSTEM, _("The organisation's record of what staff did.")))
+
+
+def ensure_registered() -> None:
+    """The describers, registered on first use (they need every app's models)."""
+    global _registered
+    if not _registered:
+        register()
+        _registered = True
+
+
+def register() -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from aktivist.accounts.models import User
+    from aktivist.campaigns.models import Participation
+    from aktivist.engagement.models import EngagementLevel, EngagementSnapshot
+    from aktivist.imports.models import DuplicateCandidate, ImportBatch, ImportIssue, PersonMerge
+    from aktivist.mobilization.models import Delivery, Suppression
+    from aktivist.organisation.models import Role, Unit, UnitMembership
+    from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
+    from aktivist.privacy.models import DataSubjectRequest
+    from aktivist.programmes.models import ProgrammeCompletion, Registration
+
+    for model, describer in (
+        (User, _accounts),
+        (AccessAttempt, _logins),
+        (AccessFailureLog, _logins),
+        (AccessLog, _logins),
+        (UnitMembership, _memberships),
+        (Role, _roles),
+        (Unit, _contact_units),
+        (Tagging, _tags),
+        (Consent, _consents),
+        (Interaction, _interactions),
+        (ReviewItem, _review_items),
+        (DuplicateCandidate, _duplicates),
+        (PersonMerge, _merges),
+        (ImportIssue, _import_issues),
+        (ImportBatch, _import_batches),
+        (Participation, _participations),
+        (Registration, _registrations),
+        (ProgrammeCompletion, _completions),
+        (EngagementLevel, _engagement),
+        (EngagementSnapshot, _engagement),
+        (Delivery, _deliveries),
+        (Suppression, _suppressions),
+        (DataSubjectRequest, _requests),
+        (AuditEvent, _audit),
+    ):
+        register_describer(model, describer)
