@@ -86,10 +86,12 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             # A read already recorded for this account, verb and person in the last minutes
-            # (one query per list read), and the audit viewer's "by account".
+            # (the NOT EXISTS of every list read).
             models.Index(
                 fields=["actor", "verb", "person_id", "created_at"], name="audit_read_dedupe_idx"
             ),
+            # The audit viewer's "by account", newest first, a page at a time (keyset on id).
+            models.Index(fields=["actor", "id"], name="audit_actor_recent_idx"),
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")

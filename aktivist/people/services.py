@@ -357,9 +357,10 @@ def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
 
     item = ReviewItem.objects.select_for_update().get(pk=item.pk)
     applier = review_appliers.get(item.kind)
-    # A held request names the person it matched — but for a kind whose applier needs none
-    # (a new person who had been erased: the applier creates them).
-    if item.status != ReviewItem.Status.OPEN or (item.matched_person is None and applier is None):
+    # A held request names the person it matched — but a new person who had been erased
+    # names no one (privacy's applier creates them).
+    names_no_one = item.kind == ReviewItem.Kind.ERASED_IDENTITY and applier is not None
+    if item.status != ReviewItem.Status.OPEN or (item.matched_person is None and not names_no_one):
         raise ApplicationError(_("This request has already been handled."))
     if applier is not None:
         changed = applier(actor=actor, item=item)

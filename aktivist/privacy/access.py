@@ -273,7 +273,7 @@ def _sections(person: Person) -> list[Section]:
         rule = RULES.get(store.retention if store else PERSON_RECORD)
         section = Section(
             key=key,
-            title=str(SECTION_TITLES.get(key) or capfirst(model._meta.verbose_name_plural)),
+            title=section_title(model, key),
             model=model._meta.label,
             retention=str(rule.label) if rule else "",
             rows=[
@@ -285,6 +285,11 @@ def _sections(person: Person) -> list[Section]:
             section.note = _("What staff did with your record is listed under “Changes”.")
         found.append(section)
     return found
+
+
+def section_title(model: type[models.Model], key: str) -> str:
+    """A section's heading in words (the model's own name when none is written here)."""
+    return str(SECTION_TITLES.get(key) or capfirst(model._meta.verbose_name_plural))
 
 
 def _cells(model: type[models.Model], row: dict[str, Any]) -> list[Cell]:

@@ -327,9 +327,8 @@ def _tags(person: Any) -> Description:
     taggings = list(Tagging.objects.filter(person=person).select_related("tag"))
     added = AuditEvent.objects.filter(person_id=person.pk, verb="tag.add", actor__isnull=False)
     by_tag: dict[Any, AuditEvent] = {}
-    for event in added.select_related("actor").order_by("created_at"):
-        tag_id = (event.details or {}).get("tag")
-        by_tag.setdefault(tag_id, event)
+    for added_event in added.select_related("actor").order_by("created_at"):
+        by_tag.setdefault((added_event.details or {}).get("tag"), added_event)
     default = Source(STAFF, _("Added by staff or by an import."))
     candidates = []
     for tagging in taggings:
@@ -573,7 +572,7 @@ def _completions(person: Any) -> Description:
         event = events.get(str(c.pk))
         if event is not None and event.verb == "completion.record":
             source = recorded_by_staff(event)
-        elif c.event_id:
+        elif c.event is not None:
             source = Source(
                 SYSTEM,
                 _("Recorded automatically when you were checked in at “%(event)s”.")

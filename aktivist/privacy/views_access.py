@@ -13,12 +13,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from aktivist.privacy import access
+from aktivist.privacy import access, reads
 
 
 @login_required
 def access_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.subject_for(request.user, pk)
+    # The page names the person: a read, like her own page.
+    reads.record_reads(actor=request.user, verb=reads.PERSON_READ, person_ids=[person.pk])
     return render(request, "privacy/access/page.html", {"nav": "people", "person": person})
 
 

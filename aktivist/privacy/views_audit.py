@@ -70,8 +70,8 @@ def _filtered(request: HttpRequest) -> tuple[audit_viewer.AuditFilterForm, Any, 
     return form, flt, subject, person
 
 
-@require_GET
 @privacy_officer_required
+@require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, flt, subject, person = _filtered(request)
     query = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else ""
@@ -113,8 +113,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/audit/list.html", context, status=200 if valid else 400)
 
 
-@require_POST
 @privacy_officer_required
+@require_POST
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as CSV (formula-escaped, for Swedish Excel). Recorded before a
     byte leaves: a summary event with the filter and the count, and one row per person in

@@ -192,7 +192,7 @@ def _optional_url(name: str, *args: Any) -> str:
         return ""
 
 
-ACCESS_EXPORT_URLS = ("privacy:access_export",)
+ACCESS_EXPORT_URLS = ("privacy:access",)  # the page with the export's form
 ERASE_URLS = ("privacy:person_erase",)
 
 

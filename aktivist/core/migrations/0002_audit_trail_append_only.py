@@ -4,7 +4,8 @@
   account must neither fail on nor rewrite the trail (accounts are deactivated anyway). Its
   own index goes: the new index below starts with it.
 * An index for the read audit: "already recorded for this account, verb and person in the
-  last minutes" is one indexed query per list read.
+  last minutes" is an indexed look-up in every list read's INSERT; and one for the audit
+  viewer's "by account", newest first.
 * PostgreSQL: a trigger refuses every UPDATE and every DELETE of an audit row, unless the
   transaction set ``aktivist.audit_purge`` to ``on`` (the retention purge,
   ``aktivist.core.audit.audit_retention()``); a DELETE only, never an UPDATE. TRUNCATE is
@@ -89,6 +90,10 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["actor", "verb", "person_id", "created_at"], name="audit_read_dedupe_idx"
             ),
+        ),
+        migrations.AddIndex(
+            model_name="auditevent",
+            index=models.Index(fields=["actor", "id"], name="audit_actor_recent_idx"),
         ),
         migrations.RunPython(add_triggers, drop_triggers, elidable=False),
     ]

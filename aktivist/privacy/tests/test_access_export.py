@@ -165,9 +165,9 @@ def test_the_document_names_each_section_in_words_and_quotes_the_consent(her, pe
     assert response["Content-Disposition"].endswith('.html"')
     html = response.content.decode()
     assert '<html lang="en">' in html
-    for _model, (key, handler) in export_registry.items():
+    for model, (key, handler) in export_registry.items():
         if handler(her.person):
-            assert escape(str(access.SECTION_TITLES[key])) in html, key
+            assert escape(access.section_title(model, key)) in html, key
         assert f">{key}<" not in html  # never the registry's key for a heading
     assert "Actions you took" in html and "Event registrations" in html
     assert WORDING in html
@@ -234,6 +234,10 @@ def test_admins_and_staff_may_export(world, personas, client_for):
         client = client_for(user)
         assert client.get(f"/privacy/people/{world.home_b.pk}/access/").status_code == 200
         _download(client, world.home_b, "json")
+    # The page names the person: recorded as a read of her record.
+    assert AuditEvent.objects.filter(
+        verb=reads.PERSON_READ, person_id=world.home_b.pk, actor=personas.admin
+    ).exists()
     assert client_for(None).get(f"/privacy/people/{world.home_b.pk}/access/").status_code == 302
 
 

@@ -59,3 +59,8 @@ def test_staff_download_both_files_from_the_person_page_on_a_phone(
         .values_list("details__format", flat=True)
     )
     assert formats == ["html", "json"]
+
+    # The page the data-subject requests link to (an erased person's too).
+    page.goto(f"/privacy/people/{person.pk}/access/")
+    page.get_by_role("button", name=re.compile("Machine-readable|Maskinläsbar")).wait_for()
+    assert_accessible(page)

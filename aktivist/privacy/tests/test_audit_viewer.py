@@ -40,6 +40,10 @@ def test_only_admins_and_the_officer_find_the_audit_trail(
     client = client_for(personas.all()[persona])
     assert client.get(reverse("privacy:audit")).status_code == status
     assert client.post(reverse("privacy:audit_export")).status_code == status
+    # The wrong method tells no one but the officers that the page exists.
+    assert client.get(reverse("privacy:audit_export")).status_code == (
+        405 if status == 200 else 404
+    )
     if status == 404:
         assert not AuditEvent.objects.filter(verb="audit.export").exists()
 

@@ -246,3 +246,16 @@ def test_the_menu_leads_to_requests_retention_and_records(personas, client_for, 
     page = client_for(getattr(personas, who)).get("/accounts/me/").content.decode()
     for url in (LIST, "/privacy/retention/", "/privacy/records/"):
         assert (f'href="{url}"' in page) is shown, url
+
+
+def test_an_access_request_links_to_the_persons_access_export(world, personas, client_for):
+    from django.urls import reverse
+
+    item = make_request(personas.staff, person=world.home_a)
+    dsar.request_check_identity(actor=personas.staff, request=item, method="Legitimation")
+    access = reverse("privacy:access", args=[world.home_a.pk])
+    page = client_for(personas.staff).get(f"{LIST}{item.pk}/").content.decode()
+    assert f'href="{access}"' in page
+    assert client_for(personas.staff).get(access).status_code == 200
+    # The officer has no people pages: no link.
+    assert access not in client_for(personas.dpo).get(f"{LIST}{item.pk}/").content.decode()
