@@ -39,10 +39,12 @@ class ErasureForm(forms.Form):
 
     def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Open erasure requests about the person whose requester's identity was checked
+        # (an unchecked one must be checked on the request's page first).
         open_requests = DataSubjectRequest.objects.filter(
             person=person,
             kind=DataSubjectRequest.Kind.ERASURE,
-            status__in=DataSubjectRequest.OPEN,
+            status=DataSubjectRequest.Status.IDENTITY_CHECKED,
         ).order_by("received_on", "id")
         field = self.fields["request"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above

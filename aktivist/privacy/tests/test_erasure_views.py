@@ -89,6 +89,13 @@ def test_the_erasure_request_of_the_person_is_offered_and_fulfilled(client_for, 
         due_on=today + dt.timedelta(days=30),
         person=world.member_a1,
     )
+    DataSubjectRequest.objects.create(  # not checked yet: not offered
+        kind=DataSubjectRequest.Kind.ERASURE,
+        channel=DataSubjectRequest.Channel.PHONE,
+        received_on=today,
+        due_on=today + dt.timedelta(days=30),
+        person=world.member_a1,
+    )
     client = client_for(personas.admin)
     form = client.get(_url(world.member_a1)).context["form"]
     assert list(form.fields["request"].queryset) == [request]
