@@ -343,6 +343,19 @@ PUBLIC_FEW_SEATS = env_int("PUBLIC_FEW_SEATS", 5)
 HOLD_ALERT_THRESHOLD = env_int("HOLD_ALERT_THRESHOLD", 25)
 HOLD_ALERT_WINDOW_HOURS = env_int("HOLD_ALERT_WINDOW_HOURS", 24)
 HOLD_ALERT_EMAILS = env_list("HOLD_ALERT_EMAILS", [])
+# Data-subject requests due within a week or overdue are reminded to these addresses, or,
+# if none are set, to every active data-protection officer and admin account.
+PRIVACY_REQUEST_EMAILS = env_list("PRIVACY_REQUEST_EMAILS", [])
+# The countries of email/SMS providers for the records of processing (transfers to third
+# countries), as "provider=country" pairs: PRIVACY_PROVIDER_COUNTRIES="postmark=US,elks=SE".
+# 46elks (SE) and Twilio (US) are known already.
+PRIVACY_PROVIDER_COUNTRIES = {
+    key.strip().lower(): value.strip().upper()
+    for key, _sep, value in (
+        pair.partition("=") for pair in env_list("PRIVACY_PROVIDER_COUNTRIES", [])
+    )
+    if key.strip() and value.strip()
+}
 # Behind a proxy the client's address is the last X-Forwarded-For hop the proxy added.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
 # Origins that may show the embeddable action pages in a frame, besides channels' own.
