@@ -504,9 +504,10 @@ def _batches(qs: QuerySet[Any], *, after: int, batch_size: int) -> Iterator[tupl
         yield ids, (ids[-1] if pending else min(scanned, top))
 
 
-def _resumable(key: str, now: dt.datetime) -> tuple[RetentionRun | None, bool]:
+def _resumable(key: str) -> tuple[RetentionRun | None, bool]:
     """The unfinished run of this rule, and whether another runner is holding it (it has
-    committed a batch within the lease)."""
+    committed a batch within the lease — by the wall clock, whatever ``now`` a run was given
+    for its cutoff)."""
     run = (
         RetentionRun.objects.filter(
             rule=key, status__in=(RetentionRun.Status.RUNNING, RetentionRun.Status.FAILED)
@@ -516,7 +517,10 @@ def _resumable(key: str, now: dt.datetime) -> tuple[RetentionRun | None, bool]:
     )
     if run is None:
         return None, False
-    busy = run.status == RetentionRun.Status.RUNNING and run.updated_at > now - RUN_LEASE
+    busy = (
+        run.status == RetentionRun.Status.RUNNING
+        and run.updated_at > timezone.now() - RUN_LEASE
+    )
     return run, busy
 
 
@@ -544,7 +548,7 @@ def run_rule(
         outcome.skipped = "disabled"
         return outcome
     now = now or timezone.now()
-    run, busy = _resumable(key, now)
+    run, busy = _resumable(key)
     if busy:
         outcome.skipped = "busy"
         outcome.run = run

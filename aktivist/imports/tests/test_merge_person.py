@@ -40,6 +40,7 @@ from aktivist.people.tests.factories import (
     PersonFactory,
     TagFactory,
 )
+from aktivist.privacy.models import DataSubjectRequest
 from aktivist.programmes.models import ProgrammeCompletion, Registration
 from aktivist.programmes.tests.factories import (
     EventFactory,
@@ -176,6 +177,14 @@ def two(world):
     DeliveryFactory(person=drop, status="sent")
     # mobilization.Suppression: moved to the kept person.
     SuppressionFactory(person=drop, address=drop.email, reason="unsubscribed")
+    # privacy.DataSubjectRequest: drop's request moves to the kept person.
+    DataSubjectRequest.objects.create(
+        kind=DataSubjectRequest.Kind.ACCESS,
+        channel=DataSubjectRequest.Channel.EMAIL,
+        received_on=dt.date(2026, 11, 2),
+        due_on=dt.date(2026, 12, 2),
+        person=drop,
+    )
     return keep, drop, third, pair
 
 
