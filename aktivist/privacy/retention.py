@@ -517,10 +517,7 @@ def _resumable(key: str) -> tuple[RetentionRun | None, bool]:
     )
     if run is None:
         return None, False
-    busy = (
-        run.status == RetentionRun.Status.RUNNING
-        and run.updated_at > timezone.now() - RUN_LEASE
-    )
+    busy = run.status == RetentionRun.Status.RUNNING and run.updated_at > timezone.now() - RUN_LEASE
     return run, busy
 
 
