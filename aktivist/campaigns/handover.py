@@ -99,8 +99,19 @@ def _part_range(count: int, part: int, size: int) -> tuple[int, int]:
     return (part - 1) * size, size
 
 
-def _audit(actor: Any, action: Action, fmt: str, **details: Any) -> None:
+def _audit(actor: Any, action: Action, fmt: str, *, people: Any = None, **details: Any) -> None:
+    """One event for the hand-over file, and one export row per person named in it (the
+    audit of reads: aktivist/privacy/reads.py) — ``people``: participations or their ids."""
+    from aktivist.privacy.reads import EXPORT, record_reads
+
     audit.record(actor=actor, verb=VERB, obj=action, details={"format": fmt, **details})
+    if people is not None:
+        record_reads(
+            actor=actor,
+            verb=EXPORT,
+            person_ids=people,
+            details={"export": VERB, "action": action.pk, "format": fmt},
+        )
 
 
 def _stamp() -> str:
@@ -143,6 +154,7 @@ def petition_csv(*, actor: Any, action: Action) -> Download:
             actor,
             action,
             "csv",
+            people=qs,
             signatures=total,
             named=named,
             complete=scope_for(actor).is_national,
@@ -199,6 +211,9 @@ def petition_pdf(*, actor: Any, action: Action, part: int = 1) -> Download:
             actor,
             action,
             "pdf",
+            people=list(
+                qs.order_by("pk").values_list("person_id", flat=True)[offset : offset + limit]
+            ),
             signatures=total,
             named=named,
             rows=in_part,
@@ -280,6 +295,9 @@ def letters_pdf(*, actor: Any, action: Action, part: int = 1) -> Download:
             actor,
             action,
             "letters_pdf",
+            people=list(
+                qs.order_by("pk").values_list("person_id", flat=True)[offset : offset + limit]
+            ),
             signatures=Participation.objects.filter(action=action).count(),
             letters=count,
             rows=in_part,

@@ -37,7 +37,7 @@ class ErasureForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, person: Any, chosen: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Open erasure requests about the person whose requester's identity was checked
         # (an unchecked one must be checked on the request's page first).
@@ -50,8 +50,12 @@ class ErasureForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
         field.queryset = open_requests
         field.label_from_instance = _request_label  # type: ignore[method-assign,assignment]  # Django's documented hook
-        if len(open_requests) == 1:
-            self.initial.setdefault("request", open_requests[0].pk)
+        # The request the erase page was opened from (?request=<id>), else the only one.
+        preselected = next((r for r in open_requests if str(r.pk) == str(chosen)), None)
+        if preselected is None and len(open_requests) == 1:
+            preselected = open_requests[0]
+        if preselected is not None:
+            self.initial.setdefault("request", preselected.pk)
             self.initial.setdefault("reason", erasure.Reason.REQUEST.value)
 
 
@@ -65,7 +69,7 @@ def _request_label(request: DataSubjectRequest) -> str:
 @national_required
 def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
     person = access_person(request.user, pk, write=True)
-    form = ErasureForm(request.POST or None, person=person)
+    form = ErasureForm(request.POST or None, person=person, chosen=request.GET.get("request"))
     if request.method == "POST" and form.is_valid():
         try:
             erasure.person_erase(

@@ -222,6 +222,29 @@ def test_every_download_is_audited_with_counts_and_no_personal_data(client_for, 
     assert not any(name in text for name in ("Hanna", "Märta", "Åsa", "22100"))
 
 
+def test_every_person_named_in_a_hand_over_file_is_audited_as_exported(
+    client_for, personas, petition
+):
+    from aktivist.privacy.reads import EXPORT
+
+    csv_people = {
+        int(pk)
+        for pk in handover.named_signers(personas.district_a, petition).values_list(
+            "person_id", flat=True
+        )
+    }
+    get(client_for, personas.district_a, "petition_csv", petition)
+    get(client_for, personas.staff, "petition_pdf", petition)
+    by_actor = {
+        user: set(
+            AuditEvent.objects.filter(verb=EXPORT, actor=user).values_list("person_id", flat=True)
+        )
+        for user in (personas.district_a, personas.staff)
+    }
+    assert by_actor[personas.district_a] == csv_people and len(csv_people) == 2
+    assert len(by_actor[personas.staff]) == 4
+
+
 def test_the_pdf_has_a_title_page_and_the_named_signers_in_swedish(client_for, personas, petition):
     client = client_for(personas.staff)
     client.cookies["django_language"] = "sv"

@@ -117,6 +117,16 @@ PRIVACY_OFFICERS = expect(
     dpo=OK,
     anonymous=LOGIN,
 )
+SECRETARIAT_AND_OFFICER = expect(
+    admin=OK,
+    staff=OK,
+    district_a=NOT_FOUND,
+    coordinator_a1=NOT_FOUND,
+    coordinator_b1=NOT_FOUND,
+    board=NOT_FOUND,
+    dpo=OK,
+    anonymous=LOGIN,
+)
 EVERYONE_LOGGED_IN = expect(
     admin=OK,
     staff=OK,
@@ -449,6 +459,20 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
         PRIVACY_OFFICERS,
     ),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
+    (
+        "erase the A1 member",
+        lambda w: reverse("privacy:person_erase", args=[w.member_a1.pk]),
+        NATIONAL_ONLY,
+    ),
+    (
+        "the A1 member's access export",
+        lambda w: reverse("privacy:access", args=[w.member_a1.pk]),
+        NATIONAL_ONLY,
+    ),
+    ("data-subject requests", lambda w: reverse("privacy:request_list"), SECRETARIAT_AND_OFFICER),
+    ("register a request", lambda w: reverse("privacy:request_new"), SECRETARIAT_AND_OFFICER),
+    ("retention rules", lambda w: reverse("privacy:retention"), SECRETARIAT_AND_OFFICER),
+    ("records of processing", lambda w: reverse("privacy:records"), SECRETARIAT_AND_OFFICER),
     *CAMPAIGN_PAGES,
     *PROGRAMME_PAGES,
     *MOBILIZATION_PAGES,

@@ -147,3 +147,26 @@ def test_the_people_form_tells_the_secretariat_the_day_and_others_only_the_hold(
     [message] = list(get_messages(response.wsgi_request))
     assert str(message) == told.format(day=timezone.localdate().isoformat())
     assert not Person.objects.filter(email=email).exists()
+
+
+def test_the_request_the_page_was_opened_from_is_chosen_among_several(client_for, personas, world):
+    today = timezone.localdate()
+    first, second = (
+        DataSubjectRequest.objects.create(
+            kind=DataSubjectRequest.Kind.ERASURE,
+            channel=DataSubjectRequest.Channel.EMAIL,
+            status=DataSubjectRequest.Status.IDENTITY_CHECKED,
+            received_on=today,
+            due_on=today + dt.timedelta(days=30),
+            person=world.member_a1,
+        )
+        for _ in range(2)
+    )
+    client = client_for(personas.admin)
+    assert "request" not in client.get(_url(world.member_a1)).context["form"].initial
+    form = client.get(_url(world.member_a1) + f"?request={second.pk}").context["form"]
+    assert form.initial == {"request": second.pk, "reason": "request"}
+    # A request of someone else's is never preselected.
+    other = client.get(_url(world.member_a1) + "?request=999999").context["form"]
+    assert "request" not in other.initial
+    assert first.pk != second.pk
