@@ -53,7 +53,7 @@ PRIVACY_HASH_KEY = env_str(
 if PRODUCTION and not PRIVACY_HASH_KEY:
     raise RuntimeError("PRIVACY_HASH_KEY must be set in production")
 # A list read of the same person by the same account within this many minutes is recorded
-# once in the audit trail (aktivist/privacy/reads.py).
+# once in the audit trail (aktivist/core/reads.py).
 AUDIT_READ_DEDUPE_MINUTES = env_int("AUDIT_READ_DEDUPE_MINUTES", 10)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

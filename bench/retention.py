@@ -525,8 +525,9 @@ def main() -> int:
         timer = Timer()
         call_command("migrate", verbosity=0, interactive=False)
         from aktivist.accounts.models import User
+        from aktivist.core import retention_rules as rules
         from aktivist.people.models import Person
-        from aktivist.privacy import retention, rules
+        from aktivist.privacy import retention
 
         if Person.objects.exists():
             print("The people table is not empty: use an empty database.", file=sys.stderr)

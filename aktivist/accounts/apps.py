@@ -11,13 +11,13 @@ class AccountsConfig(AppConfig):
 
         from aktivist.accounts import registries
         from aktivist.accounts.models import User
+        from aktivist.core import retention_rules as rules
         from aktivist.core.registries import (
             nothing_to_merge,
             null_out,
             register_personal_store,
             register_simple,
         )
-        from aktivist.privacy import rules
 
         # A staff account stays (its audit trail matters) but loses the link to the person;
         # its email and name live as long as the audit rows naming it (accounts/registries.py).

@@ -101,8 +101,8 @@ def _part_range(count: int, part: int, size: int) -> tuple[int, int]:
 
 def _audit(actor: Any, action: Action, fmt: str, *, people: Any = None, **details: Any) -> None:
     """One event for the hand-over file, and one export row per person named in it (the
-    audit of reads: aktivist/privacy/reads.py) — ``people``: participations or their ids."""
-    from aktivist.privacy.reads import EXPORT, record_reads
+    audit of reads: aktivist/core/reads.py) — ``people``: participations or their ids."""
+    from aktivist.core.reads import EXPORT, record_reads
 
     audit.record(actor=actor, verb=VERB, obj=action, details={"format": fmt, **details})
     if people is not None:

@@ -46,7 +46,7 @@ def erase_participations(person_ids: Sequence[int]) -> None:
 
 
 def register() -> None:
-    from aktivist.privacy import rules
+    from aktivist.core import retention_rules as rules
 
     register_person_relation(
         Participation,

@@ -33,11 +33,11 @@ from aktivist.campaigns.forms import (
     ProposeElevationForm,
 )
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import page_of
-from aktivist.privacy import reads
 
 LIST_LIMIT = 500
 PER_PAGE = 25

@@ -4,7 +4,7 @@ The trail is append-only (``AuditEvent``): the only way rows leave it is the ret
 purge, ``purge_audit_rows()``, which deletes inside ``audit_retention()`` — the one context
 in which the queryset's ``delete()`` works and, on PostgreSQL, the trigger of core
 migration 0002 lets a DELETE through. Reads of personal data are recorded by
-``aktivist/privacy/reads.py``."""
+``aktivist/core/reads.py``."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def purge_audit_rows(*, older_than: datetime.datetime, batch_size: int = 5000) -
     """Delete audit rows created before ``older_than``, oldest first, in batches of
     ``batch_size`` (each its own transaction, so an interrupted purge resumes where it
     stopped when run again). Returns how many rows were deleted. For the retention rule
-    ``audit_rows`` (``aktivist/privacy/rules.py``) only."""
+    ``audit_rows`` (``aktivist/core/retention_rules.py``) only."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     deleted = 0

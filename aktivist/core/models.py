@@ -56,7 +56,7 @@ class AuditEvent(models.Model):
     raise ``AuditTrailImmutable``; the queryset's ``delete()`` works only inside
     ``aktivist.core.audit.audit_retention()``, which the retention purge
     (``purge_audit_rows``) uses. Reads of personal data are rows too
-    (``aktivist/privacy/reads.py``)."""
+    (``aktivist/core/reads.py``)."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The account, kept as its id even if the account row were ever deleted (accounts are

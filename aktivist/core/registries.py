@@ -7,7 +7,7 @@ its kept file …) — registers, in its app's ``ready()``:
 * how a **merge** moves its rows (``MergeHandler``: keep, drop);
 * how the **access export** writes them (``ExportHandler``: person → rows);
 * what **erasure** does to them (``EraseHandler``: a batch of person ids, see below);
-* its **personal fields** and its **retention rule** (a key of ``aktivist/privacy/rules.py``;
+* its **personal fields** and its **retention rule** (a key of ``aktivist/core/retention_rules.py``;
   ``person_record`` for rows that live as long as the person's record).
 
 ``aktivist/core/tests/test_registries.py`` walks every model, finds the fields that may
@@ -52,7 +52,7 @@ class PersonRelation:
 @dataclass(frozen=True)
 class PersonalStore:
     """A model that holds personal data: in which fields, and which retention rule decides
-    how long (``aktivist/privacy/rules.py``)."""
+    how long (``aktivist/core/retention_rules.py``)."""
 
     model: type[models.Model]
     fields: tuple[str, ...]
@@ -93,7 +93,7 @@ def register_personal_store(
     export_section: str | None = None,
 ) -> None:
     """Register a store of personal data in every registry, with its personal fields and
-    its retention rule (the key of a rule in ``aktivist/privacy/rules.py``)."""
+    its retention rule (the key of a rule in ``aktivist/core/retention_rules.py``)."""
     register_person_relation(
         model,
         merge=merge,

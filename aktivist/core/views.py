@@ -78,7 +78,7 @@ def start(request: HttpRequest) -> HttpResponse:
         "recent_interactions": selectors.recent_interactions(request.user),
         "recent_people": selectors.recent_people(request.user),
     }
-    from aktivist.privacy import reads
+    from aktivist.core import reads
 
     reads.record_reads(
         actor=request.user,

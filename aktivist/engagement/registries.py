@@ -19,7 +19,7 @@ from aktivist.engagement.services import merge_levels, merge_snapshots
 
 
 def register() -> None:
-    from aktivist.privacy import rules
+    from aktivist.core import retention_rules as rules
 
     register_person_relation(
         EngagementLevel,

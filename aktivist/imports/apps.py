@@ -7,6 +7,7 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports"
 
     def ready(self) -> None:
+        from aktivist.core import retention_rules as rules
         from aktivist.core.registries import (
             nothing_to_merge,
             register_person_relation,
@@ -23,7 +24,6 @@ class ImportsConfig(AppConfig):
             PersonMerge,
         )
         from aktivist.imports.tasks import find_duplicates_task
-        from aktivist.privacy import rules
 
         # The duplicate finder runs nightly; staff review its pairs in the duplicate queue.
         register_job(

@@ -48,11 +48,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktivist.accounts.access import scope_for
-from aktivist.core import audit
+from aktivist.core import audit, reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.people.models import Person, Tagging
 from aktivist.people.scoping import person_scope_q
-from aktivist.privacy import reads
 
 CHUNK_SIZE = 2000
 CSV_DELIMITER = ";"

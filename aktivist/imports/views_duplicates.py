@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aktivist.accounts.access import scope_for
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import national_required
 from aktivist.imports import duplicates
@@ -25,7 +26,6 @@ from aktivist.imports.models import DuplicateCandidate
 from aktivist.lib.normalise import format_phone
 from aktivist.people.models import Person, Tagging
 from aktivist.people.selectors import access_person, page_of
-from aktivist.privacy import reads
 
 PER_PAGE = 50
 REASON_LABELS = {

@@ -77,7 +77,7 @@ def erase_deliveries(person_ids: Sequence[int]) -> None:
 
 
 def register() -> None:
-    from aktivist.privacy import rules
+    from aktivist.core import retention_rules as rules
 
     register_person_relation(
         Delivery,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
@@ -33,7 +34,6 @@ from aktivist.mobilization.selectors import (
     progress,
 )
 from aktivist.people.selectors import people_search
-from aktivist.privacy import reads
 from aktivist.segments.registry import SegmentError
 
 LIST_LIMIT = 100

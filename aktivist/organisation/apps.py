@@ -7,13 +7,13 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Organisation"
 
     def ready(self) -> None:
+        from aktivist.core import retention_rules as rules
         from aktivist.core.registries import null_out, register_simple
         from aktivist.core.schedule import Job, register_job
         from aktivist.organisation import registries, scoping
         from aktivist.organisation.models import Role, Unit, UnitMembership
         from aktivist.organisation.tasks import end_access_of_ended_roles
         from aktivist.people.scoping import register_scope_provider
-        from aktivist.privacy import rules
 
         register_job(
             Job(

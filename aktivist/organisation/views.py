@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import people_viewer_required
 from aktivist.lib.normalise import format_phone
@@ -23,7 +24,6 @@ from aktivist.organisation.alumni import AlumniFilter
 from aktivist.organisation.forms import AlumniFilterForm, AlumniInviteForm, UnitSchoolForm
 from aktivist.organisation.models import Unit
 from aktivist.people.selectors import page_of
-from aktivist.privacy import reads
 
 MEMBER_LIMIT = 300
 PER_PAGE = 50

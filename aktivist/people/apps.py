@@ -7,10 +7,10 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
+        from aktivist.core import retention_rules as rules
         from aktivist.core.registries import register_simple
         from aktivist.people import merge_rules, registries
         from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
-        from aktivist.privacy import rules
 
         # Erasure deletes taggings, consents and interactions; see people/registries.py.
         register_simple(

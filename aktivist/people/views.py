@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.accounts.access import forget_scope, scope_for
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import national_required, people_viewer_required, render_follow_ups
 from aktivist.lib.normalise import format_phone
@@ -46,7 +47,6 @@ from aktivist.people.selectors import (
     page_of,
     people_search,
 )
-from aktivist.privacy import reads
 
 PER_PAGE = 50
 TIMELINE_LIMIT = 100

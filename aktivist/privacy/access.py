@@ -17,7 +17,7 @@ What it holds:
 * the changes recorded about the person (audit events of writes: who, what, when), and the
   reads of the record by kind and period (not who: staff are named for what they wrote);
 * the purposes and their legal bases, how long each kind of record is kept
-  (``privacy/rules.py`` with the current days), the rights and the organisation's contact.
+  (``core/retention_rules.py`` with the current days), the rights and the organisation's contact.
 
 The secretariat (admins and staff) makes it, for anyone on record — an erased person's
 tombstone too, which exports only what remains. Each file is audited
@@ -263,7 +263,7 @@ def _own_fields(person: Person) -> tuple[list[Cell], dict[str, Any]]:
 
 
 def _sections(person: Person) -> list[Section]:
-    from aktivist.privacy.rules import PERSON_RECORD, RULES
+    from aktivist.core.retention_rules import PERSON_RECORD, RULES
 
     found = []
     for model, (key, handler) in export_registry.items():
@@ -395,8 +395,8 @@ def _consents(person: Person) -> list[ConsentEntry]:
 
 def _recipients(person: Person, record: Any) -> list[Recipient]:
     from aktivist.campaigns.models import Participation
+    from aktivist.core import reads
     from aktivist.mobilization.models import Delivery
-    from aktivist.privacy import reads
 
     found: list[Recipient] = []
     sent = (
@@ -543,7 +543,7 @@ def _export_words(kind: str, event: AuditEvent) -> str:
 def _changes(person: Person) -> list[Change]:
     """The writes about the person: every audit event with her id that is not a read, a
     search or an export (those are listed apart)."""
-    from aktivist.privacy import reads
+    from aktivist.core import reads
     from aktivist.privacy.audit_viewer import describe, verb_label
 
     apart = {*reads.READ_VERBS, reads.SEARCH, reads.EXPORT, VERB}
@@ -570,7 +570,7 @@ def _reads(person: Person) -> list[Reads]:
     (the staff who changed something are named under the changes)."""
     from django.db.models import Count, Max, Min
 
-    from aktivist.privacy import reads
+    from aktivist.core import reads
     from aktivist.privacy.audit_viewer import verb_label
 
     rows = (

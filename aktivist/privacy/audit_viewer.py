@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.core import reads
 from aktivist.core.models import AuditEvent
-from aktivist.privacy import reads
 
 PER_PAGE = 50
 PEOPLE_FOUND_LIMIT = 20

@@ -48,9 +48,9 @@ from django.utils.translation import gettext_lazy
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import erasure_registry
+from aktivist.core.retention_rules import RULES
 from aktivist.privacy import identities
 from aktivist.privacy.models import DataSubjectRequest
-from aktivist.privacy.rules import RULES
 
 logger = logging.getLogger(__name__)
 

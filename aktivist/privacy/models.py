@@ -128,7 +128,7 @@ class DataSubjectRequest(BaseModel):
 
 
 class RetentionRule(BaseModel):
-    """How many days one store of personal data is kept (``aktivist/privacy/rules.py`` lists
+    """How many days one store of personal data is kept (``aktivist/core/retention_rules.py`` lists
     the rules and their defaults); changed by admins, audited."""
 
     key = models.CharField(max_length=40, unique=True)

@@ -14,7 +14,7 @@ the code, so that the register says what this installation actually does:
   (``SMS_BACKEND``), the channels that sign through the API, exports;
 * transfers to third countries: each provider's country (``PRIVACY_PROVIDER_COUNTRIES``,
   with 46elks in Sweden and Twilio in the USA known) and the safeguard that goes with it;
-* retention: every rule of ``privacy/rules.py`` with its current days;
+* retention: every rule of ``core/retention_rules.py`` with its current days;
 * security measures (Art. 32), including what the operator must provide (encryption at
   rest).
 """
@@ -315,8 +315,13 @@ def _stores(rule_rows: dict[str, Any]) -> tuple[list[StoreRow], bool]:
     (``core.registries.personal_stores``) first; models in the erasure registry that have
     not declared themselves are described from their fields."""
     from aktivist.core import registries
+    from aktivist.core.retention_rules import (
+        INACTIVE_NON_MEMBERS,
+        PEOPLE_RULES,
+        PERSON_RECORD,
+        RULES,
+    )
     from aktivist.people.models import Person
-    from aktivist.privacy.rules import INACTIVE_NON_MEMBERS, PEOPLE_RULES, PERSON_RECORD, RULES
 
     declared: dict[type[models.Model], Any] = dict(getattr(registries, "personal_stores", {}))
     rows: list[StoreRow] = []
@@ -462,8 +467,8 @@ def _recipients() -> list[Recipient]:
 
 
 def _rules(rule_rows: dict[str, Any]) -> list[RuleRow]:
+    from aktivist.core.retention_rules import RULES
     from aktivist.privacy.retention import STORES
-    from aktivist.privacy.rules import RULES
 
     return [
         RuleRow(

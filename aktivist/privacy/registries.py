@@ -15,6 +15,7 @@ AuditEvent (core)
 
 from __future__ import annotations
 
+from aktivist.core import retention_rules as rules
 from aktivist.core.registries import (
     export_values,
     keep_rows,
@@ -24,7 +25,6 @@ from aktivist.core.registries import (
     register_person_relation,
     register_personal_store,
 )
-from aktivist.privacy import rules
 from aktivist.privacy.models import DataSubjectRequest
 
 

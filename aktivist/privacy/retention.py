@@ -48,10 +48,10 @@ from django.utils.translation import ngettext
 
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
+from aktivist.core import retention_rules as rules
 from aktivist.core.exceptions import ApplicationError
-from aktivist.privacy import rules
+from aktivist.core.retention_rules import RULES, RuleSpec
 from aktivist.privacy.models import DataSubjectRequest, RetentionRule, RetentionRun
-from aktivist.privacy.rules import RULES, RuleSpec
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from aktivist.privacy import access, reads
+from aktivist.core import reads
+from aktivist.privacy import access
 
 
 @login_required

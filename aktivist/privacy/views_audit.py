@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.decorators import redirect_with_next, two_factor_target
-from aktivist.core import audit
-from aktivist.privacy import audit_viewer, reads
+from aktivist.core import audit, reads
+from aktivist.privacy import audit_viewer
 from aktivist.privacy.nav import is_privacy_officer
 
 View = Callable[..., HttpResponseBase]

@@ -267,7 +267,7 @@ def _detail_context(request: HttpRequest, item: DataSubjectRequest, **forms_: An
 
 def _record_person_read(viewer: Any, person: Any) -> None:
     """The linked person's name on the page is a read of personal data."""
-    from aktivist.privacy import reads
+    from aktivist.core import reads
 
     reads.record_reads(
         actor=viewer,
@@ -280,7 +280,7 @@ def _record_person_read(viewer: Any, person: Any) -> None:
 def _record_search_read(viewer: Any, query: str, matches: list[Any]) -> None:
     """The search for the person a request is about: its kind and keyed hash, and the
     people it showed."""
-    from aktivist.privacy import reads
+    from aktivist.core import reads
 
     reads.record_reads(
         actor=viewer,

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.retention_rules import PEOPLE_RULES, RULES
 from aktivist.privacy import retention
-from aktivist.privacy.rules import PEOPLE_RULES, RULES
 
 View = Callable[..., HttpResponse]
 NAV = "privacy_retention"
@@ -50,7 +50,7 @@ class RuleForm(forms.Form):
 
 def _record_preview_read(viewer: Any, person_ids: list[int]) -> None:
     """The names in the preview are a list read of personal data."""
-    from aktivist.privacy import reads
+    from aktivist.core import reads
 
     reads.record_reads(
         actor=viewer,

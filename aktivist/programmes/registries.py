@@ -131,7 +131,7 @@ def merge_completions(keep: Any, drop: Any) -> None:
 
 
 def register() -> None:
-    from aktivist.privacy import rules
+    from aktivist.core import retention_rules as rules
 
     register_person_relation(
         Registration,

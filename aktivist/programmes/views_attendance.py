@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.views import people_viewer_required
 from aktivist.people.selectors import access_person
-from aktivist.privacy import reads
 from aktivist.programmes import attendance, attendance_upload, progression
 from aktivist.programmes.models import Event, Programme, ProgrammeCompletion
 from aktivist.programmes.selectors import can_edit_event, event_counts

@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy, ngettext
 
-from aktivist.core import audit
+from aktivist.core import audit, reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
-from aktivist.privacy import reads
 from aktivist.programmes import registrant_messages, selectors
 from aktivist.programmes.models import Registration
 from aktivist.programmes.views import NAV, _editable_event, _posted

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.views import people_viewer_required
 from aktivist.people.models import Person
 from aktivist.people.selectors import people_visible_to
-from aktivist.privacy import reads
 from aktivist.segments import builder, services
 from aktivist.segments.compiler import filter_people
 from aktivist.segments.models import Segment

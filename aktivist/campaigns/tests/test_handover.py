@@ -225,7 +225,7 @@ def test_every_download_is_audited_with_counts_and_no_personal_data(client_for, 
 def test_every_person_named_in_a_hand_over_file_is_audited_as_exported(
     client_for, personas, petition
 ):
-    from aktivist.privacy.reads import EXPORT
+    from aktivist.core.reads import EXPORT
 
     csv_people = {
         int(pk)

@@ -18,11 +18,11 @@ from aktivist.core.registries import (
     models_pointing_to,
     personal_stores,
 )
+from aktivist.core.retention_rules import RULES
 from aktivist.imports.reading import open_sanitised_table
 from aktivist.people.models import Consent, Person
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory
 from aktivist.privacy import erasure
-from aktivist.privacy.rules import RULES
 from aktivist.privacy.tests.erasure_helpers import (
     EMAIL,
     FIRST,

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# The defaults of aktivist/privacy/rules.py when the rules were introduced (admins change
+# The defaults of aktivist/core/retention_rules.py when the rules were introduced (admins change
 # the days afterwards on the retention page).
 DEFAULTS = {
     "people_inactive_non_members": 730,

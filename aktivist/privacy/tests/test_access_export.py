@@ -18,14 +18,14 @@ from django.utils.html import escape
 
 from aktivist.accounts.models import User
 from aktivist.campaigns.tests.factories import ParticipationFactory
-from aktivist.core import audit
+from aktivist.core import audit, reads
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import export_registry
 from aktivist.organisation.tests.factories import UnitMembershipFactory
 from aktivist.people.consents import wording_hash
 from aktivist.people.models import Consent, ConsentWording
 from aktivist.people.tests.factories import ConsentFactory, InteractionFactory, PersonFactory
-from aktivist.privacy import access, erasure, reads, sources
+from aktivist.privacy import access, erasure, sources
 from aktivist.privacy.tests.erasure_helpers import EMAIL, FIRST, LAST, MOBILE, make_her
 from aktivist.programmes.tests.factories import RegistrationFactory
 

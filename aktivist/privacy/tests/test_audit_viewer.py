@@ -14,9 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aktivist.core import audit
+from aktivist.core import audit, reads
 from aktivist.core.models import AuditEvent
-from aktivist.privacy import reads
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from aktivist.core import reads
 from aktivist.core.models import AuditEvent
 from aktivist.people.tests.factories import PersonFactory
-from aktivist.privacy import reads
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
+from aktivist.core import retention_rules as rules
 from aktivist.people.consents import CHOICES
 from aktivist.people.models import Consent
-from aktivist.privacy import records, retention, rules
+from aktivist.privacy import records, retention
 
 pytestmark = pytest.mark.django_db
 

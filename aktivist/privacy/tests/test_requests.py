@@ -247,7 +247,8 @@ def test_reminders_go_once_when_due_within_a_week_and_once_when_overdue(personas
     assert (first.due_soon, first.overdue) == (1, 0)
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted([personas.dpo.email, personas.admin.email])
-    assert "due within a week" in mail.outbox[0].subject
+    # In each recipient's language: Swedish unless they chose English.
+    assert "tidsfrist inom en vecka" in mail.outbox[0].subject
 
     mail.outbox.clear()
     again = dsar.requests_send_reminders(now=_at(dt.date(2026, 3, 11)))
@@ -257,7 +258,7 @@ def test_reminders_go_once_when_due_within_a_week_and_once_when_overdue(personas
     late = dsar.requests_send_reminders(now=_at(dt.date(2026, 3, 15)))
     assert (late.due_soon, late.overdue) == (0, 1)
     assert len(mail.outbox) == 2
-    assert "past their deadline" in mail.outbox[0].subject
+    assert "har passerat tidsfristen" in mail.outbox[0].subject
 
     mail.outbox.clear()
     dsar.requests_send_reminders(now=_at(dt.date(2026, 3, 16)))

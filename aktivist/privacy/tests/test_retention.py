@@ -15,12 +15,13 @@ from freezegun import freeze_time
 from aktivist.accounts.models import User
 from aktivist.accounts.tests.factories import UserFactory
 from aktivist.campaigns.tests.factories import ParticipationFactory
+from aktivist.core import retention_rules as rules
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.organisation.tests.factories import RoleFactory, UnitFactory, UnitMembershipFactory
 from aktivist.people.models import Consent, Person, ReviewItem
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory
-from aktivist.privacy import retention, rules
+from aktivist.privacy import retention
 from aktivist.privacy.models import DataSubjectRequest, RetentionRule, RetentionRun
 from aktivist.programmes.models import Registration
 from aktivist.programmes.tests.factories import RegistrationFactory

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
+from aktivist.core import retention_rules as rules
 from aktivist.core.models import AuditEvent
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory
-from aktivist.privacy import rules
 from aktivist.privacy.models import RetentionRule
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from aktivist.core.retention_rules import RULES
         from aktivist.privacy import retention
-        from aktivist.privacy.rules import RULES
 
         key = options.get("rule")
         if key and key not in retention.STORES:
