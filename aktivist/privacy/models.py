@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aktivist.core.models import BaseModel
 
@@ -62,7 +63,7 @@ class DataSubjectRequest(BaseModel):
         RECEIVED = "received", _("Received")
         IDENTITY_CHECKED = "identity_checked", _("Identity checked")
         FULFILLED = "fulfilled", _("Fulfilled")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("a data-subject request", "Refused")
 
     OPEN = (Status.RECEIVED, Status.IDENTITY_CHECKED)
 

@@ -158,7 +158,7 @@ def _purposes() -> list[Purpose]:
             ),
         ),
         Purpose(
-            _("Mobilisation: campaigns and actions"),
+            _("Mobilization: campaigns and actions"),
             _(
                 "Art. 6(1)(a) and 9(2)(a): the person takes the action (a signature, a letter) "
                 "to have it counted and handed over; Art. 9(2)(d) for members and those in "

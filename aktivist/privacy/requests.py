@@ -308,7 +308,9 @@ def request_extend(
     if not reason:
         raise ApplicationError(_("Give the reason for the extension."))
     if request.extended_to is not None:
-        raise ApplicationError(_("The deadline has been extended already; it can be only once."))
+        raise ApplicationError(
+            _("The deadline has been extended already: it can be extended only once.")
+        )
     if months < 1 or months > MAX_EXTENSION_MONTHS:
         raise ApplicationError(_("The deadline can be extended by one or two months, no more."))
     if request.due_on < today:

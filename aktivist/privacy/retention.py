@@ -344,7 +344,7 @@ def rule_update(
     Switching on a rule that anonymises people needs ``confirmed`` (the admin has looked at
     the preview)."""
     if not may_change_retention(actor):
-        raise ApplicationError(_("Only a secretariat admin changes retention rules."))
+        raise ApplicationError(_("Only a secretariat admin can change the retention rules."))
     spec = RULES.get(key)
     if spec is None or key not in STORES:
         raise ApplicationError(_("This rule has no days of its own."))

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aktivist.core.exceptions import ApplicationError
@@ -210,7 +210,7 @@ STEP_LABELS = {
     "privacy.request_identity_checked": gettext_lazy("Identity checked"),
     "privacy.request_extended": gettext_lazy("Deadline extended"),
     "privacy.request_fulfilled": gettext_lazy("Fulfilled"),
-    "privacy.request_refused": gettext_lazy("Refused"),
+    "privacy.request_refused": pgettext_lazy("a data-subject request", "Refused"),
 }
 
 

@@ -60,7 +60,7 @@ def test_the_officer_sees_counts_and_no_names(personas, client_for, quiet_person
     page = client_for(personas.dpo).get(URL).content.decode()
     assert "1 person would be anonymised" in page
     assert "Tystberg" not in page and f"/people/{quiet_person.pk}/" not in page
-    assert "Only a secretariat admin changes the rules." in page
+    assert "Only a secretariat admin can change the rules." in page
     assert f'action="{URL}{rules.LOGIN_RECORDS}/"' not in page
 
 
