@@ -1,7 +1,6 @@
-"""The privacy section of the main navigation: one list that each privacy page appends its
-entry to (``NAV_ENTRIES``), shown in ``base.html`` through ``{% privacy_nav %}``
-(``templatetags/privacy_nav.py``). An entry whose URL does not exist (yet) is left out, so
-the list can name pages before they are mounted.
+"""The privacy section of the main navigation: one list of the privacy pages
+(``NAV_ENTRIES``), shown in ``base.html`` through ``{% privacy_nav %}``
+(``templatetags/privacy_nav.py``). An entry whose URL does not exist is left out.
 
 Who sees an entry is the entry's own ``visible(scope)``: by default the secretariat's admins
 and the data-protection officer (``is_privacy_officer``). The officer has no people pages,
@@ -36,9 +35,24 @@ class NavEntry:
     visible: Callable[[Any], bool] = is_privacy_officer
 
 
-# Each privacy page appends its entry here (in the order the nav shows them).
+# The privacy pages in the order the nav shows them.
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("privacy:audit", _("Audit trail"), "privacy_audit"),
+    NavEntry(
+        "privacy:request_list",
+        _("Data requests"),
+        "privacy_requests",
+        visible=is_secretariat_or_officer,
+    ),
+    NavEntry(
+        "privacy:retention", _("Retention"), "privacy_retention", visible=is_secretariat_or_officer
+    ),
+    NavEntry(
+        "privacy:records",
+        _("Records of processing"),
+        "privacy_records",
+        visible=is_secretariat_or_officer,
+    ),
 ]
 
 

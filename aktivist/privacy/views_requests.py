@@ -26,20 +26,10 @@ from aktivist.core.forms import add_errors
 from aktivist.core.models import AuditEvent
 from aktivist.privacy import requests as services
 from aktivist.privacy.models import DataSubjectRequest
-from aktivist.privacy.nav import NAV_ENTRIES, NavEntry, is_secretariat_or_officer
 
 View = Callable[..., HttpResponse]
 NAV = "privacy_requests"
 SEARCH_LIMIT = 10
-
-# The nav entries of the requests, retention and records pages, in that order.
-for _url_name, _label, _nav in (
-    ("privacy:request_list", gettext_lazy("Data requests"), NAV),
-    ("privacy:retention", gettext_lazy("Retention"), "privacy_retention"),
-    ("privacy:records", gettext_lazy("Records of processing"), "privacy_records"),
-):
-    if not any(entry.url_name == _url_name for entry in NAV_ENTRIES):
-        NAV_ENTRIES.append(NavEntry(_url_name, _label, _nav, visible=is_secretariat_or_officer))
 
 
 def requests_required(view: View) -> View:
