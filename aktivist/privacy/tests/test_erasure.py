@@ -410,7 +410,8 @@ def test_an_import_row_of_an_erased_person_is_held_with_the_day(personas, media_
     items = ReviewItem.objects.filter(kind=ReviewItem.Kind.ERASED_IDENTITY)
     assert [(i.matched_person_id, i.payload["erased_on"]) for i in items] == [(None, day)] * 2
     lookups = [q for q in queries if "privacy_erasedidentity" in q["sql"]]
-    assert len(lookups) == 1  # one query for the chunk's keys
+    # For the chunk's keys: whether anyone was ever erased, then the keys themselves.
+    assert len(lookups) == 2
     assert not Person.objects.filter(email=EMAIL).exists()
 
 
@@ -453,3 +454,24 @@ def test_an_address_someone_holds_again_is_matched_not_held(personas, media_root
     assert counts(batch)["held"] == 0
     returned.refresh_from_db()
     assert returned.last_name == "Stjärnqvist"
+
+
+def test_an_import_hashes_nothing_while_no_one_was_ever_erased(
+    personas, tmp_path, settings, monkeypatch
+):
+    """The keyed lookup costs one tiny query per chunk until the first erasure."""
+    from aktivist.privacy import identities
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    hashed: list[str] = []
+    real = identities.digest
+    monkeypatch.setattr(
+        identities, "digest", lambda kind, value: hashed.append(kind) or real(kind, value)
+    )
+    path = write_csv(tmp_path, [("Nils", "Nyman", "nils@example.org", "", "", "")])
+    with CaptureQueriesContext(connection) as queries:
+        batch = import_file(personas.staff, path)
+    assert counts(batch)["created"] == 1
+    assert hashed == []
+    lookups = [q for q in queries if "privacy_erasedidentity" in q["sql"]]
+    assert len(lookups) == 1
