@@ -375,7 +375,8 @@ def main() -> int:
         build_organisation()
         erased = seed_erased_identities(ERASED_IDENTITIES)
         print(
-            f"{erased:,} keyed hashes of erased people's addresses (none in the file): every "
+            f"{erased:,} keyed hashes of {ERASED_IDENTITIES:,} erased people's emails and "
+            "mobiles (none in the file): every "
             "chunk's new rows are looked up among them, as in an organisation that erases."
         )
         actor = User.objects.create_user(
