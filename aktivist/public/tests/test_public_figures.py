@@ -54,7 +54,7 @@ def test_a_repeat_and_a_first_signature_show_the_same_figure_everywhere(settings
 
     settings.PUBLIC_COUNT_INTERVAL_SECONDS = 300
     with freeze_time(START - dt.timedelta(minutes=2)) as clock:
-        action = ActionFactory(goal=100)
+        action = ActionFactory(goal=100, slug="stoppa-tortyren")  # no digits to mistake
         signed = PersonFactory(email="signed@example.org")
         ParticipationFactory(action=action, person=signed)
         ParticipationFactory.create_batch(18, action=action)  # 19 before the interval
