@@ -92,13 +92,42 @@ def login(client: Client, user: User) -> Client:
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     if user.requires_two_factor:
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+        device = give_device(user)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def give_device(user: User) -> Any:
+    """The account's confirmed authenticator-app device (created for the test if missing)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    return device
+
+
+def browser_log_in(
+    page: Any,
+    user: User,
+    *,
+    username: str | None = None,
+    password: str = "correct-horse-battery",  # noqa: S107 - UserFactory's test password
+) -> None:
+    """On the login page the browser shows: type the account's email (or ``username``) and
+    password and, for an account that uses two-factor, the current code of its authenticator
+    app (a device is given to it first). The browser then goes on to the login's ``next``."""
+    from aktivist.accounts.tests.factories import totp_token
+
+    device = give_device(user) if user.requires_two_factor else None
+    page.fill("input[name=username]", username or user.email)
+    page.fill("input[name=password]", password)
+    page.click("form.stacked button[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/accounts/two-factor/verify/**")
+        page.fill("input[name=token]", totp_token(device))
+        page.click("form.stacked button[type=submit]")
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ urlpatterns = [
     path("programmes/", include("aktivist.programmes.urls_reports")),
     path("", include("aktivist.public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Bounce and complaint webhooks of email service providers (basic auth: ANYMAIL).
-    path("webhooks/email/", include("anymail.urls")),
+    # Bounce and complaint webhooks of email service providers (basic auth: ANYMAIL);
+    # anymail's addresses, a provider that is not set up answered 404 (not a 500).
+    path("webhooks/email/", include("aktivist.mobilization.urls_email")),
     # Delivery receipts and replies of the SMS providers (a secret address, or signed).
     path("webhooks/sms/", include("aktivist.mobilization.urls_sms")),
     path("admin/", admin.site.urls),

@@ -79,6 +79,17 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
+def analyze_loaded() -> None:
+    """ANALYZE every table after a bench's set-up has loaded its data (the benches run on
+    fresh databases where autovacuum may be off: without statistics the planner takes
+    every table for nearly empty). Call it at the end of each set-up."""
+    from django.apps import apps
+
+    from aktivist.lib.db import analyze
+
+    analyze(*apps.get_models())
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
     ordered = sorted(values)

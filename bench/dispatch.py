@@ -37,7 +37,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, bench_database_url, emit, ensure_database, setup_django
+from _common import (
+    ROOT,
+    analyze_loaded,
+    bench_database_url,
+    emit,
+    ensure_database,
+    setup_django,
+)
 
 FULL = 100_000
 QUICK = 10_000
@@ -333,6 +340,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     parts = prepare(count)
+    analyze_loaded()
     raw = sample_message(parts)
     print(f"{count:,} recipients; one message is {len(raw):,} bytes (HTML + text).")
 

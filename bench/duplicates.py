@@ -27,7 +27,14 @@ import time
 from collections import Counter
 from typing import Any
 
-from _common import bench_database_url, emit, ensure_database, recreate_database, setup_django
+from _common import (
+    analyze_loaded,
+    bench_database_url,
+    emit,
+    ensure_database,
+    recreate_database,
+    setup_django,
+)
 
 FULL_PEOPLE = 1_000_000
 QUICK_PEOPLE = 50_000
@@ -235,6 +242,7 @@ def plant(count: int) -> list[tuple[int, int, str]]:
         v.normalise()
         variants.append(v)
     Person.objects.bulk_create(variants, batch_size=2_000)
+    analyze_loaded()
     planted = [(p["id"], v.pk, kind) for (p, kind), v in zip(plans, variants, strict=True)]
     print(f"Planted {len(planted):,} duplicate variants: {dict(Counter(k for *_, k in planted))}")
     return planted

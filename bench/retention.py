@@ -42,6 +42,7 @@ from typing import Any
 
 from _common import (
     DEFAULT_URL,
+    analyze_loaded,
     bench_database_url,
     database_name,
     drop_database,
@@ -534,6 +535,7 @@ def main() -> int:
             return 2
         say(f"Database {database_name(url)} migrated in {timer.lap():.1f} s.")
         build(people, others)
+        analyze_loaded()
         say(
             f"Built {people:,} people under the rule and {others:,} who must not be touched, "
             f"with their rows, in {timer.lap():.1f} s."

@@ -33,7 +33,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import ROOT, bench_database_url, emit, ensure_database, setup_django
+from _common import (
+    ROOT,
+    analyze_loaded,
+    bench_database_url,
+    emit,
+    ensure_database,
+    setup_django,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 LUA = BENCH_DIR / "sign_load.lua"
@@ -331,6 +338,7 @@ def main() -> int:
     run = secrets.token_hex(4)
     mobile_base = secrets.randbelow(10_000_000)
     key, slug, warmup_slug = prepare(run)
+    analyze_loaded()
     connection.close()
 
     from django.conf import settings

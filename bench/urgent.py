@@ -46,7 +46,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import dispatch
 import sign_load
-from _common import ROOT, bench_database_url, emit, ensure_database, setup_django
+from _common import (
+    ROOT,
+    analyze_loaded,
+    bench_database_url,
+    emit,
+    ensure_database,
+    setup_django,
+)
 
 FULL_PEOPLE = 100_000
 FULL_SMS = 20_000
@@ -322,6 +329,7 @@ def main() -> int:
     parts = prepare(people, sms)
     run = secrets.token_hex(4)
     key, sign_slug, warmup_slug = sign_load.prepare(run)
+    analyze_loaded()
     mobile_base = secrets.randbelow(10_000_000)
     connection.close()
 

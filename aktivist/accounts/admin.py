@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import AccessScope, User
@@ -81,3 +83,31 @@ class AccessScopeAdmin(AdminOnlyMixin, admin.ModelAdmin):
     search_fields = ["user__email", "user__name", "unit__name"]
     list_select_related = ["user", "unit", "role__role_type", "role__unit", "role__person"]
     readonly_fields = ["user", "unit", "role", "ends_with_role", "created_at", "updated_at"]
+
+
+# --- Two-factor devices: seen, never their secrets -------------------------------------
+# django-otp's own admins show a TOTP key, its QR code and every recovery code to whoever
+# may change devices. Ours list which accounts have which device and when it was last used;
+# resets go through the staff pages, which audit them and tell the account.
+
+
+# Never the key, the QR code or the tokens.
+DEVICE_FIELDS = ("user", "name", "confirmed", "created_at", "last_used_at")
+
+
+class DeviceAdmin(AdminOnlyMixin, admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+    fields = DEVICE_FIELDS
+    readonly_fields = DEVICE_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, DeviceAdmin)

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django.contrib.auth.signals import user_logged_in
 
         from aktivist.accounts import registries
         from aktivist.accounts.models import User
@@ -30,6 +31,8 @@ class AccountsConfig(AppConfig):
             fields=["email", "name"],
             retention=rules.AUDIT_ROWS,
         )
+        # A login starts the session's idle and absolute clocks (accounts/middleware.py).
+        user_logged_in.connect(_start_session_clocks, dispatch_uid="aktivist.session_clocks")
         for login_records in (AccessAttempt, AccessFailureLog, AccessLog):
             register_personal_store(
                 login_records,
@@ -48,3 +51,10 @@ def _merge_account(keep, drop):
         User.objects.filter(person=drop).update(person=None)
     else:
         User.objects.filter(person=drop).update(person=keep)
+
+
+def _start_session_clocks(sender, request=None, **kwargs):
+    from aktivist.accounts.middleware import mark_login
+
+    if request is not None:
+        mark_login(request)

@@ -1,23 +1,18 @@
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aktivist.accounts.models import User
-from aktivist.core.emails import send_transactional
-from aktivist.core.exceptions import ApplicationError
+from aktivist.accounts.two_factor import RECOVERY_CODE, normalise_recovery_code
 from aktivist.organisation.models import Role, Unit
-
-logger = logging.getLogger(__name__)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -33,44 +28,15 @@ class EmailAuthenticationForm(AuthenticationForm):
         return str(self.cleaned_data["username"]).strip().lower()
 
 
-class TransactionalPasswordResetForm(PasswordResetForm):
-    """Django's reset form, sending through our email helper in the account's language.
-    The page answers the same whether or not the address has an account."""
+class PasswordResetRequestForm(forms.Form):
+    """The address to send a reset link to. The form only checks that it looks like an
+    address: whether an account has it is decided outside the request."""
 
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        user = context["user"]
-        path = reverse(
-            "accounts:password_reset_confirm",
-            kwargs={"uidb64": context["uid"], "token": context["token"]},
-        )
-        try:
-            send_transactional(
-                "accounts/password_reset",
-                to=to_email,
-                language=user.language,
-                context={
-                    "name": user.name,
-                    "url": f"{settings.SITE_URL.rstrip('/')}{path}",
-                    "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-                },
-            )
-        except ApplicationError:
-            # Outside production only reserved domains receive mail; never tell the visitor.
-            logger.warning("password reset email not sent", extra={"user_id": user.pk})
 
 
 class TokenForm(forms.Form):
@@ -95,6 +61,33 @@ class TokenForm(forms.Form):
         if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError(_("Enter the six digits shown in your app."))
         return token
+
+
+class VerifyForm(forms.Form):
+    """The code from the authenticator app, or one of the account's recovery codes."""
+
+    token = forms.CharField(
+        label=_("Code"),
+        help_text=_(
+            "Type the six-digit code your authenticator app shows for Aktivist, or one of "
+            "your recovery codes."
+        ),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "size": 10}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"\s+", "", self.cleaned_data["token"])
+        if re.fullmatch(r"\d{6}", token):
+            return token
+        code = normalise_recovery_code(token)
+        if RECOVERY_CODE.fullmatch(code):
+            return code
+        raise forms.ValidationError(
+            _("Enter the six digits shown in your app, or a recovery code such as abcd-efgh.")
+        )
 
 
 class PreferencesForm(forms.Form):

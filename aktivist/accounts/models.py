@@ -79,15 +79,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def requires_two_factor(self) -> bool:
-        return self.access_role in (
-            self.AccessRole.ADMIN,
-            self.AccessRole.STAFF,
-            self.AccessRole.DPO,
-        )
+        """Every role that sees personal data logs in with a second factor."""
+        return self.access_role in TWO_FACTOR_ROLES
 
     @property
     def is_national(self) -> bool:
         return self.access_role in (self.AccessRole.ADMIN, self.AccessRole.STAFF)
+
+
+# Access roles that see personal data, and so must use two-factor authentication: all but
+# the board viewer (aggregate reports only).
+TWO_FACTOR_ROLES = frozenset(
+    {
+        User.AccessRole.ADMIN,
+        User.AccessRole.STAFF,
+        User.AccessRole.DISTRICT,
+        User.AccessRole.COORDINATOR,
+        User.AccessRole.DPO,
+    }
+)
 
 
 class AccessScope(BaseModel):

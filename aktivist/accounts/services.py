@@ -8,24 +8,30 @@ concern, so a view can hand them straight to its form (``form.add_error(None, ex
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import django_otp
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from aktivist.accounts import two_factor
 from aktivist.accounts.access import forget_scope
 from aktivist.accounts.models import AccessScope, User
 from aktivist.core import audit
 from aktivist.core.emails import send_transactional
+from aktivist.core.exceptions import ApplicationError
 from aktivist.people import follow_ups
 
 if TYPE_CHECKING:
@@ -360,12 +366,59 @@ def two_factor_confirm(*, user: User, device_id: int, token: str) -> TOTPDevice 
     return device
 
 
-def two_factor_verify(*, user: User, token: str) -> TOTPDevice | None:
-    """The user's confirmed device if it accepts this code (django-otp throttles guesses)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+def two_factor_verify(*, user: User, token: str) -> Device | None:
+    """The device that accepts this code, or None (django-otp throttles guesses): six digits
+    are checked against the authenticator app, anything else against the recovery codes,
+    each of which works once."""
+    if re.fullmatch(r"\d{6}", token):
+        device: Device | None = (
+            TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+        )
+    else:
+        token = two_factor.normalise_recovery_code(token)
+        if not two_factor.RECOVERY_CODE.fullmatch(token):
+            return None
+        device = two_factor.recovery_device(user)
     if device is None:
         return None
-    return django_otp.verify_token(user, device.persistent_id, token)
+    matched = django_otp.verify_token(user, device.persistent_id, token)
+    if matched is not None and isinstance(matched, StaticDevice):
+        audit.record(
+            actor=user,
+            verb="account.recovery_code_used",
+            obj=user,
+            details={"codes_left": two_factor.recovery_codes_left(user)},
+        )
+    return matched
+
+
+@transaction.atomic
+def recovery_codes_generate(*, user: User) -> list[str]:
+    """Ten new recovery codes for the account, replacing any it had. They are returned to be
+    shown once; the database keeps them only until each is used."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(
+        user=user, name=two_factor.RECOVERY_DEVICE_NAME, confirmed=True
+    )
+    codes: list[str] = []
+    while len(codes) < two_factor.RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit.record(
+        actor=user,
+        verb="account.recovery_codes_generated",
+        obj=user,
+        details={"count": len(codes)},
+    )
+    return codes
+
+
+def _delete_devices(user: User) -> int:
+    totp, _details = TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    return totp
 
 
 @transaction.atomic
@@ -373,12 +426,100 @@ def two_factor_disable(*, user: User) -> None:
     """Turn off voluntary two-factor. Accounts whose role requires it cannot."""
     if user.requires_two_factor:
         raise ValidationError(_("Your access role requires two-factor authentication."))
-    deleted, _details = TOTPDevice.objects.filter(user=user).delete()
+    _delete_devices(user)
     audit.record(actor=user, verb="account.two_factor_disabled", obj=user)
+
+
+def may_reset_two_factor(*, actor: User, user: User) -> bool:
+    """Admins reset anyone's second factor; a district representative a coordinator's whose
+    every scope unit lies in the representative's district."""
+    from aktivist.accounts.selectors import coordinators_in_district_of
+
+    if actor.pk == user.pk or not actor.is_active:
+        return False
+    if actor.access_role == User.AccessRole.ADMIN:
+        return True
+    return coordinators_in_district_of(actor).filter(pk=user.pk).exists()
 
 
 @transaction.atomic
 def user_reset_two_factor(*, actor: User, user: User) -> None:
-    """An admin removes a user's devices (a lost phone); they set up a new one at login."""
-    TOTPDevice.objects.filter(user=user).delete()
-    audit.record(actor=actor, verb="account.two_factor_reset", obj=user)
+    """Remove an account's authenticator app and recovery codes (a lost phone): it must set
+    up two-factor again at its next request, and is told so by email."""
+    if not may_reset_two_factor(actor=actor, user=user):
+        raise PermissionDenied
+    removed = _delete_devices(user)
+    audit.record(
+        actor=actor,
+        verb="account.two_factor_reset",
+        obj=user,
+        details={"devices_removed": removed, "by_role": actor.access_role},
+    )
+    from aktivist.accounts.tasks import send_two_factor_reset_notice
+
+    user_id, actor_id = user.pk, actor.pk
+    transaction.on_commit(lambda: send_two_factor_reset_notice.enqueue(user_id, actor_id))
+
+
+def user_send_two_factor_reset_notice(*, user: User, actor: User | None) -> bool:
+    """Tell the account that its second factor was reset (by the task, after commit)."""
+    if not user.is_active:
+        return False
+    return send_transactional(
+        "accounts/two_factor_reset",
+        to=user.email,
+        language=user.language,
+        context={
+            "name": user.name,
+            "actor_name": str(actor) if actor else "",
+            "login_url": f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:login')}",
+        },
+    )
+
+
+# --- Password reset -------------------------------------------------------------------
+
+
+def password_reset_digest(email: str) -> str:
+    """A keyed hash of a typed address: what the queue holds instead of the address."""
+    normalised = User.objects.normalize_email(email.strip()).lower()
+    return salted_hmac("aktivist.accounts.password-reset", normalised).hexdigest()
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset link for whatever account has this address. The request does the same
+    work whether or not one has: no lookup happens before the answer."""
+    from aktivist.accounts.tasks import send_password_reset
+
+    digest = password_reset_digest(email)
+    transaction.on_commit(lambda: send_password_reset.enqueue(digest))
+
+
+def password_reset_send(*, email_digest: str) -> bool:
+    """Email a reset link to the active account with a password whose address has this
+    digest (staff accounts are few: each address is hashed and compared)."""
+    accounts = User.objects.filter(is_active=True).only("pk", "email", "password", "language")
+    for user in accounts.iterator():
+        if not constant_time_compare(password_reset_digest(user.email), email_digest):
+            continue
+        if not user.has_usable_password():
+            return False  # an invitation not accepted yet: the invitation sets the password
+        uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+        try:
+            return send_transactional(
+                "accounts/password_reset",
+                to=user.email,
+                language=user.language,
+                context={
+                    "name": user.name,
+                    "url": f"{settings.SITE_URL.rstrip('/')}{path}",
+                    "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+                },
+            )
+        except ApplicationError:
+            # Outside production only reserved domains receive mail.
+            logger.warning("password reset email not sent", extra={"user_id": user.pk})
+            return False
+    return False

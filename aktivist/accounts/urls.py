@@ -31,6 +31,7 @@ urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("two-factor/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
     path("me/", views.me, name="me"),
     path("me/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("staff/", views.staff_list, name="staff_list"),
@@ -45,5 +46,11 @@ urlpatterns = [
         "staff/<int:pk>/reset-two-factor/",
         views.staff_reset_two_factor,
         name="staff_reset_two_factor",
+    ),
+    path("coordinators/", views.coordinator_list, name="coordinator_list"),
+    path(
+        "coordinators/<int:pk>/reset-two-factor/",
+        views.coordinator_reset_two_factor,
+        name="coordinator_reset_two_factor",
     ),
 ]

@@ -6,6 +6,7 @@ Views parse input and choose a response; the rules live in ``services`` and ``se
 from __future__ import annotations
 
 from base64 import b32encode
+from functools import wraps
 from typing import Any, cast
 
 import django_otp
@@ -14,18 +15,21 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
+from django.views.generic.edit import FormView
 
-from aktivist.accounts import selectors, services
+from aktivist.accounts import selectors, services, throttle, two_factor
 from aktivist.accounts.decorators import (
     admin_required,
     is_verified,
@@ -36,11 +40,12 @@ from aktivist.accounts.decorators import (
 )
 from aktivist.accounts.forms import (
     EmailAuthenticationForm,
+    PasswordResetRequestForm,
     PreferencesForm,
     StaffAccessForm,
     StaffInviteForm,
     TokenForm,
-    TransactionalPasswordResetForm,
+    VerifyForm,
 )
 from aktivist.accounts.models import User
 
@@ -81,6 +86,13 @@ class LoginView(auth_views.LoginView):
             return redirect_with_next(target, self.get_success_url())
         return HttpResponseRedirect(self.get_success_url())
 
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        if getattr(self.request, "axes_locked_out", False):
+            # axes' middleware answers with the lockout page: a refused attempt (a password
+            # spray sends thousands) costs no rendering of the form.
+            return HttpResponse(status=429)
+        return super().form_invalid(form)
+
 
 class LogoutView(auth_views.LogoutView):
     pass
@@ -99,10 +111,35 @@ class ActiveUserLinkMixin:
         return user
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+@method_decorator(csrf_protect, name="dispatch")
+class PasswordResetView(FormView):
+    """Queue a reset link and answer at once. Whether an account has the address is decided
+    in the background, so the answer and its timing are the same for every address; too
+    many requests from one address get a page that says so, too many for one email get the
+    usual answer and no email."""
+
     template_name = "accounts/password_reset_form.html"
-    form_class = TransactionalPasswordResetForm
+    form_class = PasswordResetRequestForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = throttle.password_reset_by_address(request)
+        if wait:
+            response = render(
+                request,
+                "accounts/password_reset_throttled.html",
+                {"minutes": max(1, (wait + 59) // 60)},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if not throttle.password_reset_by_email(self.request, email):
+            services.password_reset_request(email=email)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -175,6 +212,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             django_otp.login(request, confirmed)
             messages.success(request, _("Two-factor authentication is on."))
+            if not two_factor.recovery_codes_left(user):
+                return _show_recovery_codes(
+                    request, services.recovery_codes_generate(user=user), next_url
+                )
             return redirect(next_url)
         form.add_error(
             "token",
@@ -209,12 +250,25 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if user.requires_two_factor:
             return redirect_with_next("accounts:two_factor_setup", next_url)
         return redirect(next_url)
-    form = TokenForm(request.POST or None)
+    form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             request.session.cycle_key()
             django_otp.login(request, device)
+            if device.persistent_id.startswith("otp_static."):
+                left = two_factor.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You used a recovery code: %(count)d is left. Make new ones on your "
+                        "account page.",
+                        "You used a recovery code: %(count)d are left. Make new ones on your "
+                        "account page.",
+                        left,
+                    )
+                    % {"count": left},
+                )
             return redirect(next_url)
         form.add_error(
             "token",
@@ -224,6 +278,32 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+def _show_recovery_codes(request: HttpRequest, codes: list[str], next_url: str) -> HttpResponse:
+    """The recovery codes, shown this once (they are never shown again)."""
+    response = render(
+        request,
+        "accounts/recovery_codes.html",
+        {
+            "codes": [two_factor.display_recovery_code(code) for code in codes],
+            "next": next_url,
+            "nav": "me",
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@verified_login_required
+def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+    """Ten new recovery codes; the old ones stop working."""
+    user = _account(request)
+    if selectors.confirmed_device(user) is None:
+        return redirect("accounts:me")
+    codes = services.recovery_codes_generate(user=user)
+    return _show_recovery_codes(request, codes, reverse("accounts:me"))
 
 
 @require_POST
@@ -264,6 +344,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "account": user,
             "scopes": user.scopes.select_related("unit").order_by("unit__path"),
             "has_two_factor": selectors.confirmed_device(user) is not None,
+            "recovery_codes_left": two_factor.recovery_codes_left(user),
+            "helps_coordinators": user.access_role == User.AccessRole.DISTRICT,
             "nav": "me",
         },
     )
@@ -382,9 +464,55 @@ def staff_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _account(request)
     account = selectors.staff_get(actor, pk)
+    try:
+        services.user_reset_two_factor(actor=actor, user=account)
+    except PermissionDenied:
+        messages.error(request, _("You cannot reset your own two-factor authentication."))
+    else:
+        messages.success(
+            request,
+            _("Two-factor authentication of %(account)s is reset.") % {"account": account},
+        )
+    return redirect("accounts:staff_edit", pk=account.pk)
+
+
+# --- Coordinators of a district (district representatives) ---------------------------
+
+
+def district_representative_required(view: Any) -> Any:
+    """District representatives only: anonymous → login, anyone else → 404."""
+
+    @wraps(view)
+    @verified_login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _account(request).access_role != User.AccessRole.DISTRICT:
+            raise Http404
+        return cast(HttpResponse, view(request, *args, **kwargs))
+
+    return wrapped
+
+
+@district_representative_required
+def coordinator_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/coordinator_list.html",
+        {"accounts": selectors.coordinator_list(request.user), "nav": "me"},
+    )
+
+
+@require_POST
+@district_representative_required
+def coordinator_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _account(request)
+    account = selectors.coordinator_get(actor, pk)
     services.user_reset_two_factor(actor=actor, user=account)
     messages.success(
         request,
-        _("Two-factor authentication of %(account)s is reset.") % {"account": account},
+        _(
+            "Two-factor authentication of %(account)s is reset: they set it up again at "
+            "their next login, and we have told them by email."
+        )
+        % {"account": account},
     )
-    return redirect("accounts:staff_edit", pk=account.pk)
+    return redirect("accounts:coordinator_list")

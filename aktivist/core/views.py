@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
 from aktivist.core import selectors
+from aktivist.core.outage import outage_response_for_current_error
 
 View = Callable[..., HttpResponse]
 
@@ -100,4 +101,5 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # A database outage is a 503, and the 500 page would need the database (the user).
+    return outage_response_for_current_error(request) or render(request, "500.html", status=500)

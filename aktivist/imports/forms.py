@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,18 @@ class UploadForm(Form):
         mapping.queryset = mappings_for(viewer)
         if not mapping.queryset.exists():
             del self.fields["mapping"]  # no saved mapping yet: nothing to offer
+
+    def clean_file(self) -> Any:
+        """Only what needs no reading: its size (the upload handler stopped writing a file
+        over the limit). What the file holds is read by a background task."""
+        uploaded = self.cleaned_data["file"]
+        limit = int(settings.IMPORT_MAX_FILE_BYTES)
+        if uploaded.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)},
+                code="too_large",
+            )
+        return uploaded
 
 
 @dataclass

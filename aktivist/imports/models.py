@@ -28,9 +28,14 @@ class ColumnMapping(BaseModel):
 class ImportBatch(BaseModel):
     """One uploaded file and everything that became of it. The kept copy of the file is the
     sanitised CSV (UTF-8, personal identity numbers removed) used for resuming and for the
-    refused rows."""
+    refused rows; while the batch is READING, ``file`` is the upload as it came, deleted once
+    it has been read."""
 
     class Status(models.TextChoices):
+        # READING: the upload is stored as it came and waits for the background task that
+        # reads it (never the web request); REFUSED: that task found it unreadable.
+        READING = "reading", _("Reading the file")
+        REFUSED = "refused", _("File not accepted")
         UPLOADED = "uploaded", _("Uploaded")
         ANALYSING = "analysing", _("Dry run in progress")
         ANALYSED = "analysed", _("Dry run done")

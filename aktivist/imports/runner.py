@@ -70,6 +70,7 @@ from aktivist.imports.matcher import (
     indexed_fetch,
 )
 from aktivist.imports.models import ImportBatch, ImportIssue
+from aktivist.lib.db import analyze
 from aktivist.lib.normalise import normalise_name, normalise_phone_fast
 from aktivist.organisation.models import UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
@@ -1373,6 +1374,9 @@ def _run(
                     phases.seconds[name][1] += cpu
     phases.start("finish")
     _finish(batch, options)
+    phases.start("analyze")
+    # A bulk load: the planner's statistics follow it (autovacuum may be off or late).
+    analyze(Person, Consent, Tag, Tagging, UnitMembership, ReviewItem, ImportIssue)
     phases.stop()
 
 

@@ -21,6 +21,24 @@ def find_duplicates_task() -> dict[str, Any]:
 # --- end of duplicate finder ---
 
 
+# --- Reading an upload ----------------------------------------------------------------------------
+
+
+@task()
+def read_upload(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
+    """Read a stored upload (status READING → UPLOADED, or REFUSED): never in the request."""
+    from aktivist.accounts.models import User
+    from aktivist.imports.models import ImportBatch
+    from aktivist.imports.services import batch_read
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    batch = batch_read(actor=actor, batch=batch)
+    return {"status": batch.status, "rows": batch.total_rows}
+
+
 # --- Import runs --------------------------------------------------------------------------------
 
 
@@ -39,7 +57,7 @@ def run_import(batch_id: int) -> dict[str, Any]:
 
 @task()
 def dry_run_import(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
-    """The dry run of a large file, in the background (status ANALYSING → ANALYSED)."""
+    """The dry run of an upload, in the background (status ANALYSING → ANALYSED)."""
     from aktivist.accounts.models import User
     from aktivist.imports.models import ImportBatch
     from aktivist.imports.services import batch_dry_run

@@ -2,7 +2,11 @@
 progress of the real run and what can be done afterwards (refused rows, undo, resume).
 Views parse input, call the services and render; every batch is read through the scoped
 selectors (a batch outside the viewer's scope is a 404). National roles and district
-representatives may import; everyone else gets the 404 page."""
+representatives may import; everyone else gets the 404 page.
+
+No request reads what an uploaded file holds: the upload is streamed to disk (capped at
+``IMPORT_MAX_FILE_BYTES``) and stored, and a task reads it; the dry run is a task too. The
+batch page polls until the task is done (issue 15)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,9 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.accounts.access import scope_for
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.uploads import streamed_upload
 from aktivist.imports import services
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.forms import MappingForm, UploadForm
@@ -48,11 +55,10 @@ SAMPLE_COUNT = 3
 SAMPLE_SCAN_ROWS = 200  # look this far into the file for non-empty sample values
 ISSUE_LIMIT = 500
 POLL_SECONDS = 2
-DRY_RUN_INLINE_MAX_ROWS = 20_000  # larger files get their dry run as a background task
 
 Status = ImportBatch.Status
 RUNNING_STATUSES = (Status.QUEUED, Status.RUNNING)
-POLLING_STATUSES = (Status.ANALYSING, Status.QUEUED, Status.RUNNING)
+POLLING_STATUSES = (Status.READING, Status.ANALYSING, Status.QUEUED, Status.RUNNING)
 MAPPABLE_STATUSES = (Status.UPLOADED, Status.ANALYSED)
 UNDOABLE_STATUSES = (Status.FINISHED, Status.FAILED)
 
@@ -124,14 +130,21 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
 # --- Upload -----------------------------------------------------------------------------------
 
 
+def _upload_limit() -> int:
+    return int(settings.IMPORT_MAX_FILE_BYTES)
+
+
 @importer_required
+@streamed_upload(_upload_limit)
 def upload(request: HttpRequest) -> HttpResponse:
+    """Store the file and go to the batch page, which shows "Reading the file…" until the
+    task has read it and then the column mapping (or why the file was not accepted)."""
     form = UploadForm(request.POST or None, request.FILES or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         saved_mapping = form.cleaned_data.get("mapping")
         try:
-            batch = services.batch_create(
+            batch = services.batch_receive(
                 actor=request.user,
                 uploaded_file=uploaded,
                 filename=uploaded.name or "",
@@ -143,7 +156,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         except (ApplicationError, FileRefused) as exc:
             form.add_error("file", _error_text(exc))
         else:
-            return redirect("imports:mapping", pk=batch.pk)
+            return redirect("imports:dry_run", pk=batch.pk)
     return render(request, "imports/upload.html", {"nav": "imports", "form": form})
 
 
@@ -197,11 +210,9 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error("save_as", " ".join(exc.messages))
                     raise
                 messages.success(request, _("Saved the mapping “%(name)s”.") % {"name": name})
-            if batch.total_rows > DRY_RUN_INLINE_MAX_ROWS:
-                # A large file is checked in the background; the batch page polls.
-                services.batch_dry_run_start(actor=request.user, batch=batch)
-            else:
-                services.batch_dry_run(actor=request.user, batch=batch)
+            # The dry run reads the whole file: always in the background; the batch page
+            # polls until it is done.
+            services.batch_dry_run_start(actor=request.user, batch=batch)
         except ValidationError as exc:
             if not form.errors:
                 add_service_errors(form, exc)
@@ -274,6 +285,8 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
         finished_issues = list(batch_issues(batch, kinds=kinds)[: ISSUE_LIMIT + 1])
     context: dict[str, Any] = {
         "batch": batch,
+        "reading": status == Status.READING,
+        "refused": status == Status.REFUSED,
         "analysing": status == Status.ANALYSING,
         "analysed": status == Status.ANALYSED,
         "running": status in RUNNING_STATUSES,
@@ -311,6 +324,9 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_batch(request.user, pk)
     if not _is_partial(request):
         return redirect("imports:dry_run", pk=batch.pk)
+    if batch.status == Status.UPLOADED:
+        # The file has been read: on to the column mapping, as a whole page.
+        return HttpResponseClientRedirect(reverse("imports:mapping", args=[batch.pk]))
     return render(request, "imports/_status.html", _batch_context(request, batch))
 
 

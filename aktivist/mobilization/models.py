@@ -185,6 +185,15 @@ class Mobilization(BaseModel):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The start (the snapshot) runs under a lease like a batch of deliveries: a start whose
+    # worker died is taken up again by the sweeper once the lease has run out.
+    starting_at = models.DateTimeField(null=True, blank=True)  # when it was due to start
+    start_lease_until = models.DateTimeField(null=True, blank=True)
+    start_attempts = models.PositiveSmallIntegerField(default=0)
+    # Why the last attempt failed (a short technical text, never personal data).
+    start_error = models.CharField(max_length=200, blank=True, default="")
+    # The secretariat was alerted that the start failed or is slow (once per mobilization).
+    start_alerted_at = models.DateTimeField(null=True, blank=True)
     snapshot_seconds = models.FloatField(null=True, blank=True)
     recipients = models.PositiveIntegerField(null=True, blank=True)
     first_sent_at = models.DateTimeField(null=True, blank=True)
@@ -208,6 +217,13 @@ class Mobilization(BaseModel):
     @property
     def purpose(self) -> str:
         return str(self.message_snapshot.get("purpose") or self.message.purpose)
+
+    @property
+    def start_problem(self) -> str:
+        """A start that failed or is slow, in words for staff ("" when there is none)."""
+        from aktivist.mobilization.start_alerts import start_problem
+
+        return start_problem(self)
 
 
 class Delivery(models.Model):

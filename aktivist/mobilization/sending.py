@@ -45,7 +45,7 @@ from aktivist.mobilization.models import (
     message_language,
 )
 from aktivist.mobilization.suppressions import suppress, suppressed_addresses
-from aktivist.mobilization.tokens import delivery_token, preference_token
+from aktivist.mobilization.tokens import link_token, preference_token, unsubscribe_token
 from aktivist.organisation.models import Unit, UnitMembership
 
 logger = logging.getLogger(__name__)
@@ -99,21 +99,22 @@ def compiled_for(mobilization: Mobilization, language: str) -> rendering.Compile
 
 def personal_values(recipient: Recipient, snapshot: dict[str, Any]) -> dict[str, str]:
     site = settings.SITE_URL.rstrip("/")
-    token = delivery_token(recipient.delivery_id)
+    # One token per purpose (mobilization/tokens.py): the personal link's never unsubscribes.
+    link = link_token(recipient.delivery_id)
     values = {
         "first_name": recipient.first_name,
         "last_name": recipient.last_name,
         "full_name": f"{recipient.first_name} {recipient.last_name}".strip(),
         "local_group": recipient.local_group,
-        "unsubscribe_link": f"{site}/u/{token}/",
+        "unsubscribe_link": f"{site}/u/{unsubscribe_token(recipient.delivery_id)}/",
         "preferences_link": (
             f"{site}/p/{preference_token(recipient.person_id)}/" if recipient.person_id else ""
         ),
     }
     if snapshot.get("action_slug"):
-        values["action_link"] = f"{site}/r/{token}/"
+        values["action_link"] = f"{site}/r/{link}/"
     if snapshot.get("event_slug"):
-        values["event_link"] = f"{site}/r/{token}/event/"
+        values["event_link"] = f"{site}/r/{link}/event/"
     return values
 
 

@@ -39,6 +39,15 @@ def sweep() -> dict[str, int]:
     return services.sweep()
 
 
+@task()
+def send_preference_link(person_id: int) -> bool:
+    """A fresh preference-centre link asked for by address (0: an unknown address, which
+    is queued all the same and gets nothing)."""
+    from aktivist.mobilization.preference_links import preference_link_send
+
+    return preference_link_send(person_id=person_id)
+
+
 def _dispatch(lane: str) -> int:
     result = sending.dispatch(lane=lane)
     if result.more:

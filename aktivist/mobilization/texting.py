@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from aktivist.core.sms import Segments, segments
 from aktivist.mobilization import rendering
-from aktivist.mobilization.tokens import delivery_token
+from aktivist.mobilization.tokens import link_token, preference_token, unsubscribe_token
 
 # --- The text ------------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ def compile_sms(*, body: str, language: str, footer: bool = True) -> rendering.C
 def example_values() -> dict[str, str]:
     """Merge values as long as real ones: a personal link is a token of a large id."""
     site = settings.SITE_URL.rstrip("/")
-    token = delivery_token(99_999_999)
+    token = link_token(99_999_999)
     return {
         "first_name": "Amir",
         "last_name": "Karimi",
@@ -59,8 +59,8 @@ def example_values() -> dict[str, str]:
         "local_group": "Grupp Malmö",
         "action_link": f"{site}/r/{token}/",
         "event_link": f"{site}/r/{token}/event/",
-        "unsubscribe_link": f"{site}/u/{token}/",
-        "preferences_link": f"{site}/p/{token}/",
+        "unsubscribe_link": f"{site}/u/{unsubscribe_token(99_999_999)}/",
+        "preferences_link": f"{site}/p/{preference_token(99_999_999)}/",
     }
 
 

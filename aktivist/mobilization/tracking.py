@@ -1,10 +1,11 @@
 """Response tracking: a personal link carries its delivery (a signed token), so opening it
 and acting on it are attributed to the mobilization that sent it.
 
-``/r/<token>/`` records the first click and forwards to the action (or event) page with
-the token as ``ref``; the page stores it as the participation's (or registration's)
-tracking reference and calls ``record_response``. Each mobilization then shows
-sent → opened the link → acted.
+``/r/<link token>/`` records the first click and forwards to the action (or event) page
+with the delivery's *reference* token as ``ref`` (another token than the link's or the
+unsubscribe link's: the page's address may be shared, and a reference opens nothing); the
+page stores it as the participation's (or registration's) tracking reference and calls
+``record_response``. Each mobilization then shows sent → opened the link → acted.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aktivist.mobilization.models import Delivery
-from aktivist.mobilization.tokens import delivery_id_from
+from aktivist.mobilization.tokens import link_delivery_id, ref_delivery_id, ref_token
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,12 @@ class LinkTarget:
     action_slug: str
     event_slug: str
     language: str
+    ref: str  # the reference the page is opened with
 
 
 def record_click(token: str) -> LinkTarget | None:
     """The first click of a personal link is recorded; None for a token that is not ours."""
-    delivery_id = delivery_id_from(token)
+    delivery_id = link_delivery_id(token)
     if delivery_id is None:
         return None
     row = (
@@ -46,6 +48,7 @@ def record_click(token: str) -> LinkTarget | None:
         action_slug=(snapshot or {}).get("action_slug", ""),
         event_slug=(snapshot or {}).get("event_slug", ""),
         language="en" if (language or "").startswith("en") and has_english else "sv",
+        ref=ref_token(delivery_id),
     )
 
 
@@ -54,7 +57,7 @@ def record_response(token: str) -> bool:
     the click was not seen, clicked). One UPDATE; False for a token that is not ours."""
     if not token:
         return False
-    delivery_id = delivery_id_from(token)
+    delivery_id = ref_delivery_id(token)
     if delivery_id is None:
         return False
     now = timezone.now()

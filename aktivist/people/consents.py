@@ -191,6 +191,21 @@ class ConfirmationInvalid(ApplicationError):
     pass
 
 
+def confirmation_link_state(token: object) -> str:
+    """What a confirmation link is, without confirming anything: "valid", "expired" (ours,
+    but older than EMAIL_TOKEN_MAX_AGE: its page says so) or "invalid" (not ours at all:
+    a page that does not exist)."""
+    if not isinstance(token, str) or not token or len(token) > 2000:
+        return "invalid"
+    try:
+        signing.loads(token, salt=EMAIL_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        return "expired"
+    except (signing.BadSignature, ValueError):
+        return "invalid"
+    return "valid"
+
+
 def _read_confirmation_token(token: str) -> tuple[list[int], dict[int, str]]:
     """The email consent ids and the SMS consents' pending-mobile digests a link names."""
     try:

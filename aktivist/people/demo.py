@@ -30,7 +30,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from aktivist.accounts.models import AccessScope, User
+from aktivist.accounts.models import TWO_FACTOR_ROLES, AccessScope, User
 from aktivist.lib.normalise import normalise_name
 from aktivist.organisation.models import PostcodePrefix, Role, RoleType, Unit, UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
@@ -59,7 +59,7 @@ class DemoAccount:
 
     @property
     def needs_two_factor(self) -> bool:
-        return self.access_role in (User.AccessRole.ADMIN, User.AccessRole.STAFF)
+        return self.access_role in TWO_FACTOR_ROLES
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
@@ -342,6 +342,26 @@ def ensure_demo_accounts() -> dict[str, User]:
             device.save()
         users[account.key] = user
     return users
+
+
+def ensure_demo_two_factor() -> int:
+    """Give each existing demo account that must use two-factor but has no confirmed device
+    the fixed demo device (a demo database made before its role needed two-factor).
+    Returns how many were given one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    given = 0
+    for account in DEMO_ACCOUNTS:
+        if not account.needs_two_factor:
+            continue
+        user = User.objects.filter(email=account.email, access_role=account.access_role).first()
+        if user is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            continue
+        TOTPDevice.objects.create(
+            user=user, name="Demo", key=totp_key(account.email), confirmed=True
+        )
+        given += 1
+    return given
 
 
 # --- People -------------------------------------------------------------------------------

@@ -14,14 +14,22 @@ them; else a new non-member. A match outside the uploader's scope is never writt
 that person: the row's attendance goes on a registration that keeps only what was typed,
 and a review item asks the secretariat to link it. An existing person's data is never
 changed. Audited once per upload with counts; the answer gives counts only.
+
+The web request never reads the file (issue 15): ``attendance_upload_receive`` stores it
+and enqueues the task that runs ``attendance_upload_read``; the page polls for the result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import logging
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,6 +38,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.uploads import local_path
 from aktivist.engagement.signals import schedule_recompute
 from aktivist.imports.columns import guess_mapping
 from aktivist.imports.reading import FileRefused, open_table
@@ -45,8 +54,10 @@ from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.selectors import people_visible_to
 from aktivist.programmes import progression
-from aktivist.programmes.models import Event, Registration
+from aktivist.programmes.models import AttendanceUpload, Event, Registration
 from aktivist.programmes.selectors import can_edit_event
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_VERB = "event.attendance_upload"
 MAX_ROWS = 5000
@@ -276,17 +287,110 @@ def _person_of(
     return "mobile_taken"
 
 
-def upload_attendance(
-    *, actor: Any, event: Event, path: str, filename: str = "attendance.csv"
-) -> UploadResult:
-    """Mark attendance from the file at ``path``. Returns the refused rows (and changes
-    nothing) or the counts of what was recorded."""
+def _require_uploadable(actor: Any, event: Event) -> None:
     if event.is_cancelled:
         raise ApplicationError(_("The event is cancelled: attendance cannot be recorded."))
     if actor is not None and not can_edit_event(actor, event):
         raise ApplicationError(_("Only the event's organisers can upload attendance."))
     if event.starts_at > timezone.now():
         raise ApplicationError(_("The event has not started yet."))
+
+
+def attendance_upload_receive(
+    *, actor: Any, event: Event, uploaded_file: Any, filename: str
+) -> AttendanceUpload:
+    """The web upload: store the file as it came and enqueue ``tasks.read_attendance_upload``
+    after commit. Nothing of the file is read here (issue 15); the upload page polls until
+    ``attendance_upload_read`` has recorded the result."""
+    from aktivist.programmes.tasks import read_attendance_upload
+
+    _require_uploadable(actor, event)
+    _forget_stale_uploads()
+    upload = AttendanceUpload(
+        event=event,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        original_name=os.path.basename(filename or "attendance.csv")[:255],
+    )
+    # A temporary upload file is moved into place, not copied (FileSystemStorage).
+    content = uploaded_file if isinstance(uploaded_file, File) else File(uploaded_file)
+    upload.file.save(f"upload-{uuid.uuid4().hex}", content, save=False)
+    try:
+        with transaction.atomic():
+            upload.save()
+            transaction.on_commit(lambda: read_attendance_upload.enqueue(upload.pk))
+    except BaseException:
+        upload.file.delete(save=False)
+        raise
+    return upload
+
+
+STALE_AFTER = dt.timedelta(days=1)
+
+
+def _forget_stale_uploads() -> None:
+    """Uploads whose result nobody came to see (or whose task never ran) are deleted after
+    a day, with their files: an upload is a hand-off, not a record."""
+    stale = AttendanceUpload.objects.filter(created_at__lt=timezone.now() - STALE_AFTER)
+    for upload in stale.exclude(file="").only("pk", "file"):
+        upload.file.storage.delete(upload.file.name)
+    stale.delete()
+
+
+def attendance_upload_read(*, upload_id: int) -> AttendanceUpload | None:
+    """Read a stored attendance list (in a worker) with ``upload_attendance`` on behalf of
+    whoever uploaded it, keep the result on the upload and delete the file. An upload that
+    was read already is left as it is (a repeated task)."""
+    upload = (
+        AttendanceUpload.objects.select_related("event", "created_by")
+        .filter(pk=upload_id, status=AttendanceUpload.Status.READING)
+        .first()
+    )
+    if upload is None:
+        return None
+    raw = upload.file.name
+    try:
+        if not raw or not upload.file.storage.exists(raw):
+            raise ApplicationError(_("The file cannot be read."))
+        with local_path(upload.file) as path:
+            result = upload_attendance(
+                actor=upload.created_by,
+                event=upload.event,
+                path=path,
+                filename=upload.original_name,
+            )
+    except ApplicationError as exc:
+        result = UploadResult(file_error=exc.message)
+    except Exception as exc:  # an unforeseen failure: the page must not wait forever
+        logger.error("attendance upload %s failed (%s)", upload.pk, type(exc).__name__)
+        result = UploadResult(file_error=_("The file cannot be read."))
+    AttendanceUpload.objects.filter(pk=upload.pk).update(
+        status=AttendanceUpload.Status.DONE,
+        result=asdict(result),
+        file="",
+        updated_at=timezone.now(),
+    )
+    if raw:
+        upload.file.storage.delete(raw)
+    upload.refresh_from_db()
+    return upload
+
+
+def result_of(upload: AttendanceUpload) -> UploadResult:
+    """The stored result of a read upload."""
+    data = dict(upload.result or {})
+    refused = [
+        RefusedRow(line=int(r["line"]), reason=str(r["reason"])) for r in data.pop("refused", [])
+    ]
+    known = {f for f in UploadResult.__dataclass_fields__ if f != "refused"}
+    return UploadResult(refused=refused, **{k: v for k, v in data.items() if k in known})
+
+
+def upload_attendance(
+    *, actor: Any, event: Event, path: str, filename: str = "attendance.csv"
+) -> UploadResult:
+    """Mark attendance from the file at ``path``. Returns the refused rows (and changes
+    nothing) or the counts of what was recorded."""
+    _require_uploadable(actor, event)
     try:
         rows, refused = _read(path, filename)
     except FileRefused as exc:

@@ -246,3 +246,30 @@ class ProgrammeCompletion(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.programme_id}"
+
+
+class AttendanceUpload(BaseModel):
+    """An attendance list uploaded for an event, waiting for the task that reads it (never
+    the web request: issue 15). ``file`` is the upload as it came, deleted once read;
+    ``result`` is what reading it gave (``attendance_upload.UploadResult`` as a dict: counts,
+    or the refused rows and why, or why the file as a whole was refused)."""
+
+    class Status(models.TextChoices):
+        READING = "reading", _("Reading the file")
+        DONE = "done", _("Done")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attendance_uploads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to="attendance/%Y/%m/", max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READING)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance upload")
+        verbose_name_plural = _("attendance uploads")
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.original_name} ({self.status})"

@@ -25,3 +25,12 @@ def send_due_reminders() -> int:
     """Remind people of the events they hold a seat at (hourly job
     ``programmes.send_reminders``). Returns how many reminders were sent."""
     return notifications.send_due_reminders()
+
+
+@task()
+def read_attendance_upload(upload_id: int) -> dict[str, int]:
+    """Read an uploaded attendance list and record it: never in the web request."""
+    from aktivist.programmes.attendance_upload import attendance_upload_read
+
+    upload = attendance_upload_read(upload_id=upload_id)
+    return {"marked": int((upload.result or {}).get("marked", 0))} if upload else {}

@@ -6,9 +6,6 @@ render; with htmx a tap swaps one row, without it every form still works as a pl
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,17 +20,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.uploads import streamed_upload
 from aktivist.core.views import people_viewer_required
 from aktivist.people.selectors import access_person
 from aktivist.programmes import attendance, attendance_upload, progression
-from aktivist.programmes.models import Event, Programme, ProgrammeCompletion
+from aktivist.programmes.models import AttendanceUpload, Event, Programme, ProgrammeCompletion
 from aktivist.programmes.selectors import can_edit_event, event_counts
 
 QUERY_MAX = 100
 NAV = "events"
+POLL_SECONDS = 2
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -235,57 +235,15 @@ class UploadForm(forms.Form):
         return uploaded
 
 
-@contextlib.contextmanager
-def _saved(uploaded: Any) -> Any:
-    path_of = getattr(uploaded, "temporary_file_path", None)
-    if callable(path_of):
-        yield str(path_of())
-        return
-    handle, path = tempfile.mkstemp(prefix="aktivist-attendance-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-
-
-@people_viewer_required
-def attendance_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
-    event = attendance.access_checkin_event(request.user, pk)
-    if not can_edit_event(request.user, event):
-        raise Http404
-    form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        uploaded = form.cleaned_data["file"]
-        try:
-            with _saved(uploaded) as path:
-                result = attendance_upload.upload_attendance(
-                    actor=request.user, event=event, path=path, filename=uploaded.name or ""
-                )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        if result is not None and result.ok:
-            messages.success(
-                request,
-                _(
-                    "%(marked)s people marked as attended (%(signed_up)s of them had signed "
-                    "up); %(already)s were checked in already."
-                )
-                % {
-                    "marked": result.marked,
-                    "signed_up": result.signed_up,
-                    "already": result.already,
-                },
-            )
-            return redirect(_checkin_url(event))
-        status = 400
-    elif request.method == "POST":
-        status = 400
+def _upload_page(
+    request: HttpRequest,
+    event: Event,
+    form: UploadForm,
+    *,
+    result: attendance_upload.UploadResult | None = None,
+    reading: AttendanceUpload | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "programmes/checkin/upload.html",
@@ -294,11 +252,83 @@ def attendance_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "form": form,
             "result": result,
+            "reading": reading,
+            "poll_seconds": POLL_SECONDS,
             "event_url": _event_page_url(event),
             "started": event.starts_at <= timezone.now(),
         },
         status=status,
     )
+
+
+def _upload_limit() -> int:
+    return attendance_upload.MAX_BYTES
+
+
+@people_viewer_required
+@streamed_upload(_upload_limit)
+def attendance_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Store the list and go to its page, which says "Reading the file…" until a task has
+    read and recorded it (the request never reads the file: issue 15)."""
+    event = attendance.access_checkin_event(request.user, pk)
+    if not can_edit_event(request.user, event):
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        try:
+            upload = attendance_upload.attendance_upload_receive(
+                actor=request.user,
+                event=event,
+                uploaded_file=uploaded,
+                filename=uploaded.name or "",
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("attendance:upload_result", pk=event.pk, upload_pk=upload.pk)
+    status = 400 if request.method == "POST" else 200
+    return _upload_page(request, event, form, status=status)
+
+
+@people_viewer_required
+@vary_on_headers("HX-Request")
+def attendance_upload_result(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
+    """An uploaded list: "Reading the file…" (polled) until it is read; then, as the upload
+    page answered before, the check-in list with the counts, or the upload page with the
+    refused rows. Only the person who uploaded it sees it, once: the result is then deleted
+    (a reload, or someone else, lands on the upload page)."""
+    event = attendance.access_checkin_event(request.user, pk)
+    if not can_edit_event(request.user, event):
+        raise Http404
+    upload = AttendanceUpload.objects.filter(
+        pk=upload_pk, event=event, created_by_id=request.user.pk
+    ).first()
+    if upload is None:
+        return redirect("attendance:upload", pk=event.pk)
+    if upload.status == AttendanceUpload.Status.READING:
+        if _is_htmx(request):
+            return render(
+                request,
+                "programmes/checkin/_upload_reading.html",
+                {"event": event, "reading": upload, "poll_seconds": POLL_SECONDS},
+            )
+        return _upload_page(request, event, UploadForm(), reading=upload)
+    if _is_htmx(request):
+        return HttpResponseClientRedirect(request.path)  # read: the whole page changes
+    result = attendance_upload.result_of(upload)
+    upload.delete()  # shown: nothing of it is kept
+    if result.ok:
+        messages.success(
+            request,
+            _(
+                "%(marked)s people marked as attended (%(signed_up)s of them had signed "
+                "up); %(already)s were checked in already."
+            )
+            % {"marked": result.marked, "signed_up": result.signed_up, "already": result.already},
+        )
+        return redirect(_checkin_url(event))
+    return _upload_page(request, event, UploadForm(), result=result, status=400)
 
 
 # --- Completions by hand (the person page's panel) -----------------------------------------

@@ -247,3 +247,34 @@ class SmsCodeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# --- A fresh preference-centre link, asked for by address ---------------------------------
+
+PREFERENCE_LINK_FORM_KEY = "preference-link"  # what this form's token signs
+
+
+class PreferenceLinkForm(forms.Form):
+    form_token = forms.Field(required=False, widget=forms.HiddenInput)
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": 254}),
+    )
+    # The honeypot: hidden by CSS, filled only by robots.
+    website = forms.Field(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"form_token": form_token(PREFERENCE_LINK_FORM_KEY)})
+        super().__init__(*args, **kwargs)
+
+    def honeypot_filled(self) -> bool:
+        return bool(str(self.data.get(HONEYPOT, "")).strip())
+
+    def token_valid(self) -> bool:
+        return form_token_valid(self.data.get("form_token"), PREFERENCE_LINK_FORM_KEY)

@@ -7,7 +7,6 @@ hashes, so the cache holds no personal data.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,8 +15,7 @@ from django.utils.crypto import salted_hmac
 from django_ratelimit.core import get_usage
 
 from aktivist.campaigns.signing import SignatureInput
-
-IPV6_PREFIX = 64  # one client usually holds a whole /64
+from aktivist.lib.client_address import client_address
 
 
 @dataclass(frozen=True)
@@ -28,21 +26,10 @@ class Limited:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind a proxy (USE_X_FORWARDED_FOR) the last X-Forwarded-For hop:
-    the one our own proxy added. IPv6 addresses count per /64."""
-    raw = request.META.get("REMOTE_ADDR", "") or ""
-    if settings.USE_X_FORWARDED_FOR:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        if hops:
-            raw = hops[-1]
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        return raw[:64] or "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/{IPV6_PREFIX}", strict=False).network_address)
-    return str(address)
+    """The client's address, as the login throttle counts it (aktivist/lib/client_address.py:
+    REMOTE_ADDR, or behind TRUSTED_PROXIES / USE_X_FORWARDED_FOR the first X-Forwarded-For
+    hop that is not our own proxy). IPv6 addresses count per /64."""
+    return client_address(request) or "unknown"
 
 
 def _hit(request: HttpRequest, *, group: str, value: str, rate: str) -> Limited | None:
@@ -98,4 +85,29 @@ def sms_code_sent_to_person(request: HttpRequest, person_id: int) -> Limited | N
         group="public.sms-code.person",
         value=_hashed("person", str(person_id)),
         rate=f"{SMS_CODES_PER_PERSON_PER_HOUR}/h",
+    )
+
+
+# Fresh preference-centre links asked for by address: a few an hour per typed address
+# (each lands in someone's inbox), more per client address (a household, an office).
+PREFERENCE_LINKS_PER_EMAIL_PER_HOUR = 3
+PREFERENCE_LINKS_PER_IP_PER_HOUR = 20
+
+
+def preference_link_by_ip(request: HttpRequest) -> Limited | None:
+    return _hit(
+        request,
+        group="public.preference-link.ip",
+        value=client_ip(request),
+        rate=f"{PREFERENCE_LINKS_PER_IP_PER_HOUR}/h",
+    )
+
+
+def preference_link_by_email(request: HttpRequest, email: str) -> Limited | None:
+    """Counted by a keyed hash of the address as typed (trimmed, lower-cased)."""
+    return _hit(
+        request,
+        group="public.preference-link.email",
+        value=_hashed("preference-link-email", email.strip().lower()),
+        rate=f"{PREFERENCE_LINKS_PER_EMAIL_PER_HOUR}/h",
     )

@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("u/<str:token>/", views_mail.unsubscribe, name="unsubscribe"),
     path("p/<str:token>/", views_mail.preference_centre, name="preferences"),
+    # A fresh preference-centre link by email (expired links lead here).
+    path("p/", views_mail.preference_link, name="preferences_request"),
     # The channels' JSON signing endpoint (aktivist/public/api.py).
     path("api/v1/actions/<slug:slug>/signatures", api.sign_action, name="api_sign"),
 ]

@@ -473,9 +473,17 @@ def action_count(request: HttpRequest, slug: str, *, embed: bool = False) -> Htt
 
 @public_view(methods=("GET", "HEAD", "POST"))
 def confirm_email(request: HttpRequest, token: str, *, embed: bool = False) -> HttpResponse:
-    """GET only shows a button: mail scanners open links, and must not confirm anything."""
+    """GET only shows a button: mail scanners open links, and must not confirm anything.
+    A token that is not ours is a page that does not exist; an expired one says so."""
     context: dict[str, Any] = {"result": "", "purposes": [], "error": ""}
-    if request.method == "POST":
+    state = consents.confirmation_link_state(token)
+    if state == "invalid":
+        raise Http404
+    if state == "expired":
+        context["error"] = _(
+            "This confirmation link is not valid or has expired. Sign again to get a new one."
+        )
+    elif request.method == "POST":
         try:
             confirmed = consents.consents_confirm_email(token)
         except consents.ConfirmationInvalid as e:

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aktivist.accounts.models import User
-from aktivist.accounts.tests.factories import UserFactory, totp_token
-from aktivist.conftest import Personas, assert_accessible, login
+from aktivist.accounts.tests.factories import AccessScopeFactory, UserFactory, totp_token
+from aktivist.conftest import Personas, World, assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,8 +28,13 @@ def _fits_the_phone(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
 
 
-def test_login_and_two_factor_setup_on_a_phone(phone_page: Any, live_server: Any) -> None:
-    UserFactory.create(email="sara@example.org", access_role=User.AccessRole.STAFF)
+def test_login_and_two_factor_setup_on_a_phone(
+    phone_page: Any, live_server: Any, world: World
+) -> None:
+    """A district representative without a device logs in on a phone, sets up the app, saves
+    the recovery codes and later logs in with one of them instead of the app."""
+    user = UserFactory.create(email="sara@example.org", access_role=User.AccessRole.DISTRICT)
+    AccessScopeFactory.create(user=user, unit=world.district_a)
     page = phone_page
     page.goto("/accounts/login/")
     assert_accessible(page)
@@ -43,8 +49,32 @@ def test_login_and_two_factor_setup_on_a_phone(phone_page: Any, live_server: Any
     device = TOTPDevice.objects.get(user__email="sara@example.org")
     page.fill("#id_token", totp_token(device))
     page.locator("form.stacked button[type=submit]").click()
-    page.wait_for_url(live_server.url + "/")
+
+    # The recovery codes, shown this once.
+    codes = page.locator("ul.recovery-codes code")
+    codes.first.wait_for()
+    shown = [code.replace("-", "") for code in codes.all_inner_texts()]
+    assert len(shown) == 10
     assert page.locator(".message--success").count() == 1
+    assert_accessible(page)
+    _fits_the_phone(page)
+    page.locator("main .actions a.button").click()
+    page.wait_for_url(live_server.url + "/")
+
+    # A lost phone: the password and a recovery code still get in, once.
+    page.context.clear_cookies()
+    page.goto("/people/")
+    page.fill("#id_username", "sara@example.org")
+    page.fill("#id_password", "correct-horse-battery")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url("**/accounts/two-factor/verify/**")
+    assert_accessible(page)
+    _fits_the_phone(page)
+    page.fill("#id_token", shown[0].upper())
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/people/")
+    assert page.locator(".message--warning").count() == 1
+    assert StaticToken.objects.filter(device__user=user).count() == 9
 
 
 def test_lockout_and_reset_pages_are_accessible(phone_page: Any) -> None:

@@ -44,7 +44,8 @@ def _accept(client: Client, link: str) -> Any:
 def test_invitation_link_sets_the_password_and_logs_in(
     personas: Personas, world: World, client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    user, link = _invite(personas, django_capture_on_commit_callbacks, units=[world.district_a])
+    # A board viewer sees no personal data: no second factor, straight to the start page.
+    user, link = _invite(personas, django_capture_on_commit_callbacks, role=User.AccessRole.BOARD)
     response = _accept(client, link)
     assert response["Location"] == "/"
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -54,15 +55,31 @@ def test_invitation_link_sets_the_password_and_logs_in(
     assert client.get("/").status_code == 200
 
 
-def test_staff_invitee_is_sent_on_to_set_up_two_factor(
-    personas: Personas, client: Client, django_capture_on_commit_callbacks: Any
+@pytest.mark.parametrize(
+    ("role", "unit"),
+    [
+        (User.AccessRole.STAFF, None),
+        (User.AccessRole.DISTRICT, "district_a"),
+        (User.AccessRole.COORDINATOR, "group_a1"),
+    ],
+)
+def test_invitee_whose_role_sees_personal_data_is_sent_on_to_set_up_two_factor(
+    personas: Personas,
+    world: World,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+    role: str,
+    unit: str | None,
 ) -> None:
-    _user, link = _invite(personas, django_capture_on_commit_callbacks, role=User.AccessRole.STAFF)
+    units = [getattr(world, unit)] if unit else []
+    _user, link = _invite(personas, django_capture_on_commit_callbacks, role=role, units=units)
     response = _accept(client, link)
     assert redirect_target(response) == ("/accounts/two-factor/setup/", "/")
     response = client.get(response["Location"])
     assert response.status_code == 200
     assert "QR code" in response.content.decode()
+    # Nothing else opens before the second factor is set up.
+    assert redirect_target(client.get("/people/")) == ("/accounts/two-factor/setup/", "/people/")
 
 
 def test_a_used_invitation_link_shows_a_clear_page(

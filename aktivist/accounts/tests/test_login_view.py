@@ -14,7 +14,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def test_login_accepts_email_in_any_case(client: Client) -> None:
-    UserFactory(email="maja@example.org", access_role=User.AccessRole.DISTRICT)
+    UserFactory(email="maja@example.org", access_role=User.AccessRole.BOARD)
     response = client.post(LOGIN, {"username": "  Maja@Example.ORG ", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("core:start")
@@ -49,7 +49,7 @@ def test_five_wrong_passwords_lock_the_account_with_the_lockout_page(client: Cli
 
 
 def test_login_honours_a_safe_next_and_ignores_another_site(client: Client) -> None:
-    UserFactory(email="maja@example.org", access_role=User.AccessRole.DISTRICT)
+    UserFactory(email="maja@example.org", access_role=User.AccessRole.BOARD)
     response = client.post(
         LOGIN, {"username": "maja@example.org", "password": PASSWORD, "next": "/accounts/me/"}
     )
@@ -62,8 +62,20 @@ def test_login_honours_a_safe_next_and_ignores_another_site(client: Client) -> N
     assert response["Location"] == reverse("core:start")
 
 
-def test_staff_login_goes_to_two_factor_setup_then_to_next(client: Client) -> None:
-    UserFactory(email="staff1@example.org", access_role=User.AccessRole.STAFF)
+@pytest.mark.parametrize(
+    "role",
+    [
+        User.AccessRole.ADMIN,
+        User.AccessRole.STAFF,
+        User.AccessRole.DISTRICT,
+        User.AccessRole.COORDINATOR,
+        User.AccessRole.DPO,
+    ],
+)
+def test_login_of_a_role_that_sees_personal_data_goes_to_two_factor_setup_then_to_next(
+    client: Client, role: str
+) -> None:
+    UserFactory(email="staff1@example.org", access_role=role)
     response = client.post(
         LOGIN, {"username": "staff1@example.org", "password": PASSWORD, "next": "/people/"}
     )

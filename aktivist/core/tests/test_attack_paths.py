@@ -156,11 +156,15 @@ def attendance_upload(s: Scene, clients: Callable[[str], Any], tmp_path: Any) ->
         "Ann;Nymm;;0709876543\r\n"
         "Olle;Ny;olle.ny@example.com;\r\n"
     ).encode("cp1252")
-    response = clients("coordinator_a1").post(
-        reverse("attendance:upload", args=[s.door.pk]),
-        {"file": SimpleUploadedFile("närvaro.csv", content, content_type="text/csv")},
-    )
+    client = clients("coordinator_a1")
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the task reads the list
+        response = client.post(
+            reverse("attendance:upload", args=[s.door.pk]),
+            {"file": SimpleUploadedFile("närvaro.csv", content, content_type="text/csv")},
+        )
     assert response.status_code == 302
+    # The uploader waits on the result page until the list is read, then goes to check-in.
+    assert client.get(response["Location"]).status_code == 302
 
 
 def petition_with_a_known_email(s: Scene, clients: Callable[[str], Any], tmp_path: Any) -> None:

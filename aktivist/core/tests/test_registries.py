@@ -73,6 +73,13 @@ NOT_PERSONAL: dict[str, str] = {
     "otp_totp.TOTPDevice": (
         "A staff account's authenticator (device name and secret), deleted with the account."
     ),
+    "otp_static.StaticDevice": (
+        "A staff account's set of recovery codes (a device name), deleted with the account."
+    ),
+    "otp_static.StaticToken": (
+        "One unused recovery code of a staff account: a random secret, deleted when used, "
+        "when new codes are made, at a reset and with the account."
+    ),
     "django_tasks_database.DBTaskResult": (
         "Queued work: tasks take ids and return counts, never a person's values."
     ),
@@ -90,6 +97,11 @@ NOT_PERSONAL: dict[str, str] = {
     "campaigns.IdempotencyKey": "A channel's key and the answer it got (status, action slug).",
     "programmes.Programme": "Programmes: names and texts.",
     "programmes.Event": "Events: titles, texts, places.",
+    "programmes.AttendanceUpload": (
+        "A hand-off between the attendance upload request and the task that reads the list "
+        "(issue 15): the file is deleted once read, the row (counts or refused rows) once its "
+        "page has been shown to the uploader, and any left over after a day."
+    ),
     "mobilization.Message": (
         "A message's texts with merge fields: the values are filled in at send time, never "
         "stored per recipient."

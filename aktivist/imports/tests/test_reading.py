@@ -288,7 +288,8 @@ def test_an_old_xls_file_is_refused_with_what_to_do(tmp_path):
 def test_a_damaged_workbook_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.xlsx", "w") as archive:
         archive.writestr("xl/workbook.xml", "<not really/>")
-    assert refused(tmp_path / "a.xlsx", "a.xlsx").startswith("The Excel file cannot be read")
+    # No exception text, no path: what the user can do about it.
+    assert refused(tmp_path / "a.xlsx", "a.xlsx").startswith("The Excel file is damaged")
 
 
 def test_a_file_over_the_limit_is_refused(tmp_path, settings):

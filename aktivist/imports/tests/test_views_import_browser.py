@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from aktivist.conftest import assert_accessible
+from aktivist.conftest import assert_accessible, browser_log_in
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.test_views_upload import karin_csv
 from aktivist.people.models import Person
@@ -26,9 +26,7 @@ def test_district_representative_imports_a_sheet_on_a_phone(phone_page, world, p
 
     page.goto("/imports/")
     assert "/accounts/login/" in page.url
-    page.fill("input[name=username]", personas.district_a.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
+    browser_log_in(page, personas.district_a)
     page.wait_for_url(re.compile(r"/imports/$"))
     assert_accessible(page)
 
@@ -85,9 +83,7 @@ def test_progress_bar_refreshes_itself_until_the_import_is_finished(phone_page, 
     )
     page = phone_page
     page.goto(f"/imports/{batch.pk}/")
-    page.fill("input[name=username]", personas.district_a.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
+    browser_log_in(page, personas.district_a)
     page.wait_for_url(f"**/imports/{batch.pk}/")
     progress = page.locator("progress#import-progress")
     assert progress.get_attribute("value") == "25"

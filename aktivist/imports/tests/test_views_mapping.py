@@ -3,9 +3,12 @@ tags, source label, consents), may save the mapping, and lands on the dry run.""
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.urls import reverse
 from django.utils.html import escape
 
+from aktivist.imports import runner
 from aktivist.imports.models import ColumnMapping, ImportBatch
 from aktivist.imports.tests.test_views_upload import (
     karin_csv,
@@ -184,16 +187,17 @@ def test_mapping_of_a_started_batch_goes_to_the_batch_page(client_for, personas,
     assert response["Location"] == reverse("imports:dry_run", args=[batch.pk])
 
 
-def test_large_file_gets_its_dry_run_in_the_background(
-    client_for, personas, world, monkeypatch, django_capture_on_commit_callbacks
+def test_every_dry_run_runs_in_the_background_never_in_the_request(
+    client_for, personas, world, django_capture_on_commit_callbacks
 ):
-    from aktivist.imports import views
-
-    monkeypatch.setattr(views, "DRY_RUN_INLINE_MAX_ROWS", 2)
+    # Issue 15: dry runs of up to 20,000 rows ran in the request. Now even five rows wait.
     client = client_for(personas.district_a)
     batch = uploaded_batch(client, karin_csv(world))
     data = mapping_data(client, batch, unit=str(world.group_a1.pk))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with (
+        mock.patch.object(runner, "dry_run", side_effect=AssertionError("in the request")),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
         response = client.post(reverse("imports:mapping", args=[batch.pk]), data)
     assert response.status_code == 302
     batch.refresh_from_db()

@@ -15,7 +15,7 @@ from aktivist.campaigns.tests.factories import ActionFactory
 from aktivist.mobilization import services
 from aktivist.mobilization.models import Delivery, Mobilization, Suppression, address_hash
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
-from aktivist.mobilization.tokens import delivery_id_from
+from aktivist.mobilization.tokens import link_delivery_id, unsubscribe_link_from
 from aktivist.people.models import Consent
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory, TagFactory
 
@@ -83,7 +83,8 @@ def test_a_sent_email_parses_back_with_unsubscribe_headers_both_parts_and_no_mer
     assert "Hej Åsa" in text and "<strong>Åsa</strong>" in html
     # The unsubscribe link in the footer is this delivery's own.
     delivery = Delivery.objects.get(mobilization=mobilization, person=amir)
-    assert delivery_id_from(unsubscribe.group(2)) == delivery.pk
+    link = unsubscribe_link_from(unsubscribe.group(2))
+    assert link is not None and not link.legacy and link.delivery_id == delivery.pk
     assert unsubscribe.group(1) in text and unsubscribe.group(1) in html
     assert delivery.status == Delivery.Status.SENT and delivery.sent_at is not None
     mobilization.refresh_from_db()
@@ -115,7 +116,7 @@ def test_each_recipient_gets_their_own_language_name_and_personal_link(sink, per
     tokens = {to: match.group(2) for to, match in links.items() if match}
     assert tokens["amir@example.org"] != tokens["noname@example.org"]
     for to, token in tokens.items():
-        delivery = Delivery.objects.get(pk=delivery_id_from(token))
+        delivery = Delivery.objects.get(pk=link_delivery_id(token))
         assert delivery.person.email == to
 
 

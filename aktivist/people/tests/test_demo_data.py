@@ -97,6 +97,22 @@ def test_if_empty_loads_only_once(db):
     assert counts[0] == 300
 
 
+def test_an_older_demo_database_gets_two_factor_for_its_district_and_coordinator_accounts(db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    load()
+    for key in ("district", "coordinator", "coordinator_other"):
+        TOTPDevice.objects.filter(user__email=demo_account(key).email).delete()
+    second = load()
+    assert "Two-factor set up for 3 demo account(s)." in second
+    for key in ("district", "coordinator", "coordinator_other"):
+        email = demo_account(key).email
+        devices = TOTPDevice.objects.filter(user__email=email, confirmed=True)
+        assert [d.key for d in devices] == [totp_key(email)]
+    assert not TOTPDevice.objects.filter(user__email=demo_account("board").email).exists()
+    assert "Two-factor set up" not in load()
+
+
 def test_same_seed_gives_the_same_people_on_a_fresh_database(db):
     load(seed=3)
     first = people_snapshot()
@@ -224,7 +240,10 @@ def test_demo_logins_prints_accounts_and_codes_but_no_people(demo):
         assert account.email in text
     assert DEMO_PASSWORD in text
     assert "http://127.0.0.1:8000" in text
-    assert text.count("otpauth://totp/") == 2
+    # Every account but the board viewer uses two-factor: admin, staff, the district
+    # representative and both coordinators.
+    assert text.count("otpauth://totp/") == 5
+    assert text.count("otpauth://totp/") == sum(a.needs_two_factor for a in DEMO_ACCOUNTS)
     assert re.search(r"current code: \d{6}", text)
     assert "█" in text  # the QR code
     for email in Person.objects.exclude(email=None).values_list("email", flat=True):

@@ -230,13 +230,11 @@ def test_people_list_links_to_the_export_with_its_query_string(client_for, perso
 def test_district_representative_exports_the_filtered_list_in_a_browser(
     phone_page, world, personas
 ):
-    from aktivist.conftest import assert_accessible
+    from aktivist.conftest import assert_accessible, browser_log_in
 
     page = phone_page
     page.goto("/accounts/login/")
-    page.fill("input[name=username]", personas.district_a.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
+    browser_log_in(page, personas.district_a)
     page.wait_for_url(re.compile(r"/$"))
 
     page.goto("/people/")

@@ -4,15 +4,18 @@ a tap, a search and a walk-in answer (with htmx and without), and the queries a 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.tests.factories import PersonFactory
-from aktivist.programmes.models import Registration
+from aktivist.programmes.models import AttendanceUpload, Registration
 from aktivist.programmes.tests.factories import EventFactory, RegistrationFactory
 
 S = Registration.Status
@@ -270,10 +273,20 @@ def test_no_show_button_only_for_the_organisers_after_the_start(world, personas,
 
 
 def _upload(client, event, text: str, encoding: str = "utf-8"):
-    return client.post(
-        _url(event, "upload"),
+    """Upload; once the task has read the list, the page the user is taken to."""
+    return _posted(
+        client,
+        event,
         {"file": SimpleUploadedFile("lista.csv", text.encode(encoding), "text/csv")},
     )
+
+
+def _posted(client, event, data):
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the task reads the file
+        response = client.post(_url(event, "upload"), data)
+    if response.status_code != 302:
+        return response
+    return client.get(response["Location"])
 
 
 def test_the_upload_page_is_for_the_organisers(world, personas, client_for, event):
@@ -310,8 +323,9 @@ def test_a_malformed_upload_lists_the_refused_rows(world, personas, client_for, 
 
 
 def test_a_file_that_is_not_a_list_is_refused(world, personas, client_for, event):
-    response = client_for(personas.coordinator_a1).post(
-        _url(event, "upload"),
+    response = _posted(
+        client_for(personas.coordinator_a1),
+        event,
         {"file": SimpleUploadedFile("bild.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "image/png")},
     )
     assert response.status_code == 400
@@ -329,3 +343,59 @@ def test_an_upload_does_not_name_people_outside_scope(world, personas, client_fo
     assert "1 checked in" in html  # counted, never named
     page = client_for(personas.coordinator_a1).get(reverse("people:detail", args=[person.pk]))
     assert page.status_code == 404
+
+
+def test_the_upload_request_never_reads_the_list(
+    world, personas, client_for, event, django_capture_on_commit_callbacks
+):
+    # Issue 15: the request stores the file; a task reads and records it.
+    from unittest import mock
+
+    from aktivist.programmes import attendance_upload
+
+    client = client_for(personas.coordinator_a1)
+    text = f"Förnamn;E-post\nMärta;{world.member_a1.email}\n"
+    fail = AssertionError("read in the request")
+    with (
+        mock.patch.object(attendance_upload, "open_table", side_effect=fail),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        response = client.post(
+            _url(event, "upload"),
+            {"file": SimpleUploadedFile("lista.csv", text.encode("cp1252"), "text/csv")},
+        )
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "Reading the file…" in html and 'hx-trigger="every 2s"' in html
+        # Someone else organising the event does not see another's upload.
+        other = client_for(personas.district_a)
+        assert other.get(response["Location"])["Location"] == _url(event, "upload")
+    assert not Registration.objects.filter(event=event).exists()
+
+    assert len(callbacks) == 1
+    callbacks[0]()  # the worker
+    assert Registration.objects.filter(event=event, status=S.ATTENDED).count() == 1
+    partial = client.get(response["Location"], HTTP_HX_REQUEST="true")
+    assert partial["HX-Redirect"] == response["Location"]
+    done = client.get(response["Location"])
+    assert done["Location"] == _url(event)
+    assert "1 people marked as attended" in client.get(done["Location"]).content.decode()
+    # Shown once, then nothing of it is kept (no file, no row).
+    assert not AttendanceUpload.objects.exists()
+    assert client.get(response["Location"])["Location"] == _url(event, "upload")
+
+
+def test_a_damaged_excel_list_is_explained_without_paths(world, personas, client_for, event):
+    data = b"PK\x03\x04" + b"\x00" * 200  # a ZIP cut short
+    response = _posted(
+        client_for(personas.coordinator_a1),
+        event,
+        {"file": SimpleUploadedFile("lista.xlsx", data, "application/octet-stream")},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "The Excel file is damaged or incomplete." in html
+    assert tempfile.gettempdir() not in html
+    assert not re.search(r"upload-[0-9a-f]{32}", html)  # the stored file's name

@@ -3,9 +3,13 @@ and the privacy notice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
 
 from aktivist.people.consents import email_confirmation_token
 from aktivist.people.models import Consent
@@ -44,12 +48,26 @@ def test_opening_the_link_does_not_confirm_but_pressing_the_button_does(client):
     assert client.post(url).status_code == 200  # twice is harmless
 
 
-def test_a_bad_or_expired_link_says_so_on_a_normal_page(client):
+def test_an_expired_link_says_so_on_a_normal_page(client):
     consent = _pending_email_consent()
-    for token in ("not-a-token", signing.dumps([consent.pk], salt="another-salt")):
-        response = client.post(reverse("public:confirm_email", args=[token]) + "?lang=en")
+    with freeze_time(timezone.now() - timedelta(days=15)):
+        token = email_confirmation_token([consent.pk])
+    url = reverse("public:confirm_email", args=[token]) + "?lang=en"
+    for response in (client.get(url), client.post(url)):
         assert response.status_code == 200
         assert "not valid or has expired" in response.content.decode()
+        assert "<form" not in response.content.decode()
+    consent.refresh_from_db()
+    assert consent.status == Consent.Status.PENDING
+
+
+def test_a_link_that_is_not_ours_is_a_page_that_does_not_exist(client):
+    """Like every other token address (test_link_tokens.py): no button to press."""
+    consent = _pending_email_consent()
+    for token in ("not-a-token", signing.dumps([consent.pk], salt="another-salt")):
+        url = reverse("public:confirm_email", args=[token]) + "?lang=en"
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
     consent.refresh_from_db()
     assert consent.status == Consent.Status.PENDING
 

@@ -1,6 +1,7 @@
 """The pages behind the links in bulk email: the personal link (click, then the action
-page with the delivery as its reference), one-click unsubscribe (RFC 8058) and the
-preference centre."""
+page with the delivery's reference token), one-click unsubscribe (RFC 8058) and the
+preference centre. Each link carries its own purpose's token (test_link_tokens.py proves
+that one never passes for another)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ from aktivist.mobilization.tests.factories import (
     MessageFactory,
     MobilizationFactory,
 )
-from aktivist.mobilization.tokens import delivery_token, preference_token
+from aktivist.mobilization.tokens import (
+    link_token,
+    preference_token,
+    ref_token,
+    unsubscribe_token,
+)
 from aktivist.people.models import Consent, Person
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory
 from aktivist.public.tests.helpers import post_signature
@@ -52,12 +58,12 @@ def confirmed(person, purpose=Consent.Purpose.CAMPAIGNS, channel=Consent.Channel
 def test_a_personal_link_records_the_click_and_forwards_to_the_action_with_its_reference(client):
     action = ActionFactory(slug="frige-henne")
     delivery = delivered(action=action, language="en")
-    token = delivery_token(delivery.pk)
+    token = link_token(delivery.pk)
 
     response = client.get(reverse("public:personal_link", args=[token]))
 
     assert response.status_code == 302
-    assert response["Location"] == f"/a/frige-henne/?ref={token}&lang=en"
+    assert response["Location"] == f"/a/frige-henne/?ref={ref_token(delivery.pk)}&lang=en"
     delivery.refresh_from_db()
     assert delivery.clicked_at is not None
     first_click = delivery.clicked_at
@@ -71,7 +77,7 @@ def test_signing_through_a_personal_link_is_attributed_to_the_delivery(
 ):
     action = ActionFactory()
     delivery = delivered(action=action)
-    token = delivery_token(delivery.pk)
+    token = ref_token(delivery.pk)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_signature(client, action, query=f"ref={token}")
     assert response.status_code == 303
@@ -82,8 +88,8 @@ def test_signing_through_a_personal_link_is_attributed_to_the_delivery(
 
 def test_forged_or_unknown_links_are_a_page_that_does_not_exist(client):
     delivery = delivered(action=ActionFactory())
-    token = delivery_token(delivery.pk)
-    for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "d1.x", "garbage", "p1.abc"):
+    token = link_token(delivery.pk)
+    for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "l1.x", "garbage", "p1.abc"):
         for name in ("public:personal_link", "public:unsubscribe", "public:preferences"):
             assert client.get(reverse(name, args=[bad])).status_code == 404
     delivery.refresh_from_db()
@@ -97,7 +103,7 @@ def test_opening_the_unsubscribe_link_changes_nothing(client):
     person = PersonFactory()
     confirmed(person)
     delivery = delivered(person)
-    response = client.get(reverse("public:unsubscribe", args=[delivery_token(delivery.pk)]))
+    response = client.get(reverse("public:unsubscribe", args=[unsubscribe_token(delivery.pk)]))
     assert response.status_code == 200
     assert "<form" in response.content.decode()
     assert person.consents.get().status == Consent.Status.CONFIRMED
@@ -110,7 +116,7 @@ def test_a_one_click_post_unsubscribes_from_the_messages_purpose(client):
     delivery = delivered(person)
 
     response = client.post(
-        reverse("public:unsubscribe", args=[delivery_token(delivery.pk)]),
+        reverse("public:unsubscribe", args=[unsubscribe_token(delivery.pk)]),
         "List-Unsubscribe=One-Click",
         content_type="application/x-www-form-urlencoded",
     )
@@ -128,7 +134,7 @@ def test_a_one_click_post_unsubscribes_from_the_messages_purpose(client):
 def test_unsubscribing_from_member_news_needs_no_consent_and_sticks(client):
     member = PersonFactory(membership_status=Person.MembershipStatus.MEMBER)
     delivery = delivered(member, purpose=Purpose.MEMBER_NEWS)
-    client.post(reverse("public:unsubscribe", args=[delivery_token(delivery.pk)]))
+    client.post(reverse("public:unsubscribe", args=[unsubscribe_token(delivery.pk)]))
     assert is_unsubscribed(member, Purpose.MEMBER_NEWS)
     assert not is_unsubscribed(member, Purpose.CAMPAIGNS)
 
@@ -207,7 +213,7 @@ def test_an_erased_persons_links_lead_nowhere(client):
     Person.objects.filter(pk=person.pk).update(is_active=False, email=None)
     assert client.get(prefs_url(person)).status_code == 404
     Delivery.objects.filter(pk=delivery.pk).update(person=None)
-    page = client.get(reverse("public:unsubscribe", args=[delivery_token(delivery.pk)]))
+    page = client.get(reverse("public:unsubscribe", args=[unsubscribe_token(delivery.pk)]))
     assert page.status_code == 200
     assert "<form" not in page.content.decode()
 
@@ -224,9 +230,9 @@ def test_signing_up_for_an_event_through_a_personal_event_link_is_attributed(cli
 
     mobilization = MobilizationFactory(message=message, message_snapshot=message_snapshot(message))
     delivery = DeliveryFactory(mobilization=mobilization, person=person)
-    token = delivery_token(delivery.pk)
+    link, token = link_token(delivery.pk), ref_token(delivery.pk)
 
-    response = client.get(reverse("public:personal_link_event", args=[token]))
+    response = client.get(reverse("public:personal_link_event", args=[link]))
     assert response["Location"].startswith(f"/e/alumnkvall/?ref={token}")
     event_url = reverse("public:event", args=[event.slug])
     with_ref = client.get(f"{event_url}?ref={token}&lang=en").content.decode()

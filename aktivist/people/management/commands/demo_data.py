@@ -68,6 +68,10 @@ class Command(BaseCommand):
         if Person.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("People already exist; demo data not loaded.")
+                from aktivist.people.demo import ensure_demo_two_factor
+
+                if given := ensure_demo_two_factor():
+                    self.stdout.write(f"Two-factor set up for {given} demo account(s).")
                 return
             raise CommandError(
                 "People already exist. demo_data only fills an empty database "
@@ -105,6 +109,12 @@ class Command(BaseCommand):
         self._programmes(registrations, options["seed"])
         self._engagement()
         self._mobilization(options["seed"])
+        # A bulk load: the planner's statistics follow it (autovacuum may be off or late).
+        from django.apps import apps
+
+        from aktivist.lib.db import analyze
+
+        analyze(*apps.get_models())
         self.stdout.write(
             f"Demo staff accounts use the password {DEMO_PASSWORD!r}; "
             "`manage.py demo_logins` prints them with their two-factor codes."
