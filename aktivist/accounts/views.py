@@ -269,6 +269,15 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                     )
                     % {"count": left},
                 )
+            elif not two_factor.recovery_codes_left(user):
+                # Accounts that set up their app before recovery codes existed have none.
+                messages.warning(
+                    request,
+                    _(
+                        "You have no recovery codes. Make them on your account page, so that "
+                        "a lost phone does not lock you out."
+                    ),
+                )
             return redirect(next_url)
         form.add_error(
             "token",

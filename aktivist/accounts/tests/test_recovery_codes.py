@@ -135,6 +135,25 @@ def test_each_recovery_code_logs_in_once(personas: Personas) -> None:
     assert len(_stored_codes(user)) == 8
 
 
+def test_an_account_with_its_app_but_no_recovery_codes_is_asked_to_make_them(
+    personas: Personas,
+) -> None:
+    user = personas.staff  # set up its app before recovery codes existed
+    device = TOTPDeviceFactory(user=user)
+    client = _password_only(user)
+    response = client.post(VERIFY, {"token": totp_token(device), "next": "/people/"})
+    assert response["Location"] == "/people/"
+    assert "You have no recovery codes." in client.get("/people/").content.decode()
+
+    services.recovery_codes_generate(user=user)
+    client = _password_only(user)
+    device.refresh_from_db()
+    device.last_t = -1  # the same 30-second window may be used again in this test
+    device.save()
+    client.post(VERIFY, {"token": totp_token(device)})
+    assert "You have no recovery codes." not in client.get("/people/").content.decode()
+
+
 def test_a_made_up_recovery_code_does_not_log_in(personas: Personas) -> None:
     user = personas.coordinator_a1
     TOTPDeviceFactory(user=user)
