@@ -23,13 +23,17 @@ class ImportsConfig(AppConfig):
             ImportIssue,
             PersonMerge,
         )
-        from aktivist.imports.tasks import find_duplicates_task
+        from aktivist.imports.tasks import find_duplicates_task, refuse_unread_uploads
 
         # The duplicate finder runs nightly; staff review its pairs in the duplicate queue.
         register_job(
             Job(
                 name="find_duplicates", period="daily", task=find_duplicates_task, not_before_hour=3
             )
+        )
+        # An upload whose reading task never ran is refused after a day, its file deleted.
+        register_job(
+            Job(name="imports.refuse_unread_uploads", period="hourly", task=refuse_unread_uploads)
         )
 
         # A candidate pair names two people: merge re-points it (and drops a pair that would

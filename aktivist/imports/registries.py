@@ -13,8 +13,9 @@ ImportBatch (the kept copy of the upload, and the dry run's summary)
     number, or both their names: such a row keeps its line number and loses every cell
     (the first says "(erased)"), so the file stays readable for resuming (the rows and their
     line numbers do not move; a resumed run refuses the row, which has no key) and for
-    undo. A dry-run reason that quotes such a value is blanked. Retention: the
-    import-files rule.
+    undo. A dry-run reason that quotes such a value is blanked. An upload still waiting to
+    be read (status READING: the file as it came) that holds such a row, or cannot be read,
+    is refused and deleted. Retention: the import-files rule.
 
 A row is the person's when one of its cells is their email, mobile (as typed: 070-123 45
 67, +46 70 …) or member number, or when it carries both their first and last name. Every
@@ -37,7 +38,9 @@ from django.db.models import Q
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.lib.normalise import normalise_name
 
-_QUOTED = re.compile(r"\"([^\"]*)\"")
+# A quoted value, between straight or typographic quotation marks: messages quote in the
+# language they were written in ("x" and “x” in English, ”x” in Swedish).
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)[\"“”„«»]")
 # What an erased row's first cell says: a row with no text at all would be skipped when the
 # file is read, and a resumed import would then start at the wrong row.
 ERASED_CELL = "(erased)"
@@ -248,10 +251,45 @@ def erase_batches(person_ids: Sequence[int]) -> None:
             changed.append(batch)
     if changed:
         ImportBatch.objects.bulk_update(changed, ["dry_run"])
-    for batch in ImportBatch.objects.exclude(file="").only("pk", "file"):
+    for batch in ImportBatch.objects.exclude(file="").only("pk", "file", "status", "original_name"):
+        if batch.status == ImportBatch.Status.READING:
+            _erase_unread(batch, needles)
+            continue
         try:
             path = batch.file.path
         except (NotImplementedError, ValueError):
             continue
         if os.path.exists(path):
             scrub_file(path, needles)
+
+
+def _erase_unread(batch: ImportBatch, needles: Needles) -> None:
+    """An upload still waiting for its task is the file as it came (any encoding, ``;`` or
+    ``,``, XLSX): read as the task would read it. One that holds a row of theirs — or that
+    cannot be read — is refused and deleted (erring on the side of erasure); the uploader is
+    asked to upload it again."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from aktivist.core.uploads import local_path
+    from aktivist.imports.reading import open_table
+
+    try:
+        with local_path(batch.file) as path:
+            table = open_table(path, batch.original_name)
+            theirs = needles.row_is_theirs(table.headers) or any(
+                needles.row_is_theirs(cells) for _line, cells in table.rows()
+            )
+    except Exception:  # unreadable, missing, refused as a whole: nobody can tell
+        theirs = True
+    if not theirs:
+        return
+    raw = batch.file.name
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.READING).update(
+        status=ImportBatch.Status.REFUSED,
+        error=_("The file was removed before it was read; upload it again."),
+        file="",
+        options={},
+        updated_at=timezone.now(),
+    )
+    batch.file.storage.delete(raw)

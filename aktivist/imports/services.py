@@ -10,6 +10,7 @@ the resume point); ``batch_start`` enqueues ``tasks.run_import`` after commit.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -358,6 +359,28 @@ def _refuse(actor: Any, batch: ImportBatch, message: str) -> None:
             audit.record(
                 actor=actor, verb="import.refused", obj=batch, details={"kind": batch.kind}
             )
+
+
+NEVER_READ_AFTER = dt.timedelta(days=1)
+
+
+def batches_refuse_unread(*, now: dt.datetime | None = None) -> int:
+    """Batches still READING a day after the upload (the task that reads them never ran, or
+    died) are refused — "The file was never read; upload it again." — and the upload as it
+    came is deleted. Hourly (the job ``imports.refuse_unread_uploads``): else the batch page
+    would poll for ever, and the file would wait for the import-files retention rule (which
+    deletes it but leaves the batch READING). Returns the batches refused."""
+    cutoff = (now or timezone.now()) - NEVER_READ_AFTER
+    stuck = ImportBatch.objects.filter(status=ImportBatch.Status.READING, created_at__lt=cutoff)
+    refused = 0
+    for batch in stuck.only("pk", "kind", "file"):
+        raw = batch.file.name
+        _refuse(None, batch, _("The file was never read; upload it again."))
+        # Only needed while READING: a task that read it meanwhile has deleted it already.
+        if raw:
+            batch.file.storage.delete(raw)
+        refused += 1
+    return refused
 
 
 # --- Mapping and options -------------------------------------------------------------------

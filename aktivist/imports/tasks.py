@@ -39,6 +39,15 @@ def read_upload(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
     return {"status": batch.status, "rows": batch.total_rows}
 
 
+@task()
+def refuse_unread_uploads() -> int:
+    """Refuse the batches still waiting to be read a day after the upload (hourly job
+    ``imports.refuse_unread_uploads``), deleting their files."""
+    from aktivist.imports.services import batches_refuse_unread
+
+    return batches_refuse_unread()
+
+
 # --- Import runs --------------------------------------------------------------------------------
 
 

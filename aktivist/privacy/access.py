@@ -80,6 +80,7 @@ SECTION_TITLES: dict[str, Any] = {
     "campaigns.participation": gettext_lazy("Actions you took"),
     "programmes.registration": gettext_lazy("Event registrations"),
     "programmes.programmecompletion": gettext_lazy("Programmes you completed"),
+    "programmes.attendanceupload": gettext_lazy("Uploaded attendance lists with rows about you"),
     "engagement.engagementlevel": gettext_lazy("Your engagement level"),
     "engagement.engagementsnapshot": gettext_lazy("Your engagement level month by month"),
     "mobilization.delivery": gettext_lazy("Messages sent to you"),

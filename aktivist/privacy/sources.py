@@ -559,6 +559,45 @@ def _registrations(person: Any) -> Description:
     return Description(not_recorded(), candidates)
 
 
+def _attendance_uploads(person: Any) -> Description:
+    from aktivist.core.registries import export_registry
+    from aktivist.programmes.models import AttendanceUpload
+
+    # Which uploads hold the person's values is the handler's to say.
+    _section, handler = export_registry[AttendanceUpload]
+    upload_ids = {row.get("pk") for row in handler(person)} - {None}
+    uploads = AttendanceUpload.objects.filter(pk__in=upload_ids).select_related(
+        "event", "created_by"
+    )
+    return Description(
+        Source(IMPORT, _("An attendance list uploaded by the event's organisers.")),
+        shared=[
+            (
+                {"pk": u.pk},
+                Source(
+                    IMPORT,
+                    _(
+                        "The attendance list “%(file)s” of “%(event)s”, uploaded by "
+                        "%(staff)s on %(date)s."
+                    )
+                    % {
+                        "file": u.original_name,
+                        "event": u.event.title,
+                        "staff": staff_name(u.created_by),
+                        "date": when(u.created_at),
+                    },
+                    {
+                        "attendance_file": u.original_name,
+                        "uploaded_by": staff_name(u.created_by),
+                        "at": iso(u.created_at),
+                    },
+                ),
+            )
+            for u in uploads
+        ],
+    )
+
+
 def _completions(person: Any) -> Description:
     from aktivist.programmes.models import ProgrammeCompletion
 
@@ -691,7 +730,7 @@ def register() -> None:
     from aktivist.organisation.models import Role, Unit, UnitMembership
     from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
     from aktivist.privacy.models import DataSubjectRequest
-    from aktivist.programmes.models import ProgrammeCompletion, Registration
+    from aktivist.programmes.models import AttendanceUpload, ProgrammeCompletion, Registration
 
     for model, describer in (
         (User, _accounts),
@@ -712,6 +751,7 @@ def register() -> None:
         (Participation, _participations),
         (Registration, _registrations),
         (ProgrammeCompletion, _completions),
+        (AttendanceUpload, _attendance_uploads),
         (EngagementLevel, _engagement),
         (EngagementSnapshot, _engagement),
         (Delivery, _deliveries),

@@ -305,7 +305,7 @@ def attendance_upload_receive(
     from aktivist.programmes.tasks import read_attendance_upload
 
     _require_uploadable(actor, event)
-    _forget_stale_uploads()
+    forget_stale_uploads()
     upload = AttendanceUpload(
         event=event,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -327,13 +327,15 @@ def attendance_upload_receive(
 STALE_AFTER = dt.timedelta(days=1)
 
 
-def _forget_stale_uploads() -> None:
+def forget_stale_uploads(*, now: dt.datetime | None = None) -> int:
     """Uploads whose result nobody came to see (or whose task never ran) are deleted after
-    a day, with their files: an upload is a hand-off, not a record."""
-    stale = AttendanceUpload.objects.filter(created_at__lt=timezone.now() - STALE_AFTER)
+    a day, with their files: an upload is a hand-off, not a record. Runs hourly (the job
+    ``programmes.forget_stale_uploads``) and at each upload. Returns the uploads deleted."""
+    stale = AttendanceUpload.objects.filter(created_at__lt=(now or timezone.now()) - STALE_AFTER)
     for upload in stale.exclude(file="").only("pk", "file"):
         upload.file.storage.delete(upload.file.name)
-    stale.delete()
+    deleted, _by_model = stale.delete()
+    return deleted
 
 
 def attendance_upload_read(*, upload_id: int) -> AttendanceUpload | None:
@@ -371,8 +373,8 @@ def attendance_upload_read(*, upload_id: int) -> AttendanceUpload | None:
     )
     if raw:
         upload.file.storage.delete(raw)
-    upload.refresh_from_db()
-    return upload
+    # None when it was deleted meanwhile (erased, or forgotten as stale).
+    return AttendanceUpload.objects.filter(pk=upload.pk).first()
 
 
 def result_of(upload: AttendanceUpload) -> UploadResult:

@@ -21,6 +21,17 @@ ProgrammeCompletion
     export: every completion with its programme and date.
     erasure: kept on the tombstone (it holds nothing personal but the link): the
     red-thread report counts who went on to a training by completions too.
+
+AttendanceUpload (an attendance list waiting for its task, and what reading it gave)
+    It points to no person: a person's values are recognised as the imports recognise them
+    (``imports.registries.Needles``: their email, mobile as typed, member number, or both
+    their names). merge: nothing to move. export: the refused rows whose reason quotes the
+    person (line, reason, event, date), and the pending files that hold a row of theirs
+    (file name, event, date). erasure: such reasons are blanked; a pending upload whose file
+    holds a row of theirs is deleted with its file — and so is one whose file cannot be read
+    (erring on the side of erasure: the coordinator uploads it again). Retention: the
+    import-files rule; in practice an upload is deleted once its page has been shown, and
+    any left over after a day by the hourly job ``programmes.forget_stale_uploads``.
 """
 
 from __future__ import annotations
@@ -31,8 +42,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from aktivist.core.registries import export_values, keep_rows, register_person_relation
-from aktivist.programmes.models import Event, ProgrammeCompletion, Registration
+from aktivist.core.registries import (
+    export_values,
+    keep_rows,
+    nothing_to_merge,
+    register_person_relation,
+    register_personal_store,
+)
+from aktivist.imports.registries import Needles, needles_for
+from aktivist.programmes.models import AttendanceUpload, Event, ProgrammeCompletion, Registration
 
 S = Registration.Status
 # Higher wins when a merge finds two registrations for one event.
@@ -130,6 +148,86 @@ def merge_completions(keep: Any, drop: Any) -> None:
     ProgrammeCompletion.objects.filter(person=drop).update(person=keep)
 
 
+def _refused(result: Any) -> list[dict[str, Any]]:
+    """The refused rows of an upload's result (``attendance_upload.UploadResult``)."""
+    rows = result.get("refused") if isinstance(result, dict) else None
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def _holds_their_row(upload: AttendanceUpload, needles: Needles) -> bool | None:
+    """Whether a pending upload's file holds a row of theirs; None when it cannot be read."""
+    from aktivist.core.uploads import local_path
+    from aktivist.imports.reading import open_table
+
+    try:
+        with local_path(upload.file) as path:
+            table = open_table(path, upload.original_name)
+            return needles.row_is_theirs(table.headers) or any(
+                needles.row_is_theirs(cells) for _line, cells in table.rows()
+            )
+    except Exception:  # unreadable, missing, refused as a whole: nobody can tell
+        return None
+
+
+def export_attendance_uploads(person: Any) -> list[dict[str, Any]]:
+    needles = needles_for([person.pk])
+    if not needles:
+        return []
+    uploads = AttendanceUpload.objects.select_related("event").order_by("pk")
+    rows: list[dict[str, Any]] = []
+    for upload in uploads.exclude(result={}):
+        for refused in _refused(upload.result):
+            if needles.quotes_them(str(refused.get("reason", ""))):
+                rows.append(
+                    {
+                        "pk": upload.pk,
+                        "original_name": upload.original_name,
+                        "event__title": upload.event.title,
+                        "created_at": upload.created_at,
+                        "line": refused.get("line"),
+                        "reason": refused.get("reason"),
+                    }
+                )
+    for upload in uploads.exclude(file=""):
+        if _holds_their_row(upload, needles):
+            rows.append(
+                {
+                    "pk": upload.pk,
+                    "original_name": upload.original_name,
+                    "event__title": upload.event.title,
+                    "created_at": upload.created_at,
+                    "status": upload.status,
+                }
+            )
+    return rows
+
+
+def erase_attendance_uploads(person_ids: Sequence[int]) -> None:
+    """Blank the refused rows' reasons that quote them; delete the pending uploads whose
+    file holds a row of theirs, or cannot be read, with the file. The values compared are
+    held in memory only."""
+    needles = needles_for(person_ids)
+    if not needles:
+        return
+    changed = []
+    for upload in AttendanceUpload.objects.exclude(result={}).only("pk", "result"):
+        touched = False
+        for refused in _refused(upload.result):
+            if needles.quotes_them(str(refused.get("reason", ""))):
+                refused["reason"] = ""
+                touched = True
+        if touched:
+            changed.append(upload)
+    if changed:
+        AttendanceUpload.objects.bulk_update(changed, ["result"])
+    pending = AttendanceUpload.objects.exclude(file="").only("pk", "file", "original_name")
+    doomed = [upload for upload in pending if _holds_their_row(upload, needles) is not False]
+    for upload in doomed:
+        upload.file.storage.delete(upload.file.name)
+    if doomed:
+        AttendanceUpload.objects.filter(pk__in=[upload.pk for upload in doomed]).delete()
+
+
 def register() -> None:
     from aktivist.core import retention_rules as rules
 
@@ -178,4 +276,12 @@ def register() -> None:
         ),
         erase=keep_rows,
         retention=rules.PERSON_RECORD,
+    )
+    register_personal_store(
+        AttendanceUpload,
+        fields=["file", "result"],
+        retention=rules.IMPORT_FILES,
+        merge=nothing_to_merge,
+        export=export_attendance_uploads,
+        erase=erase_attendance_uploads,
     )

@@ -34,3 +34,12 @@ def read_attendance_upload(upload_id: int) -> dict[str, int]:
 
     upload = attendance_upload_read(upload_id=upload_id)
     return {"marked": int((upload.result or {}).get("marked", 0))} if upload else {}
+
+
+@task()
+def forget_stale_attendance_uploads() -> int:
+    """Delete the attendance uploads older than a day with their files (hourly job
+    ``programmes.forget_stale_uploads``): a list nobody came back for is not kept."""
+    from aktivist.programmes.attendance_upload import forget_stale_uploads
+
+    return forget_stale_uploads()

@@ -97,11 +97,6 @@ NOT_PERSONAL: dict[str, str] = {
     "campaigns.IdempotencyKey": "A channel's key and the answer it got (status, action slug).",
     "programmes.Programme": "Programmes: names and texts.",
     "programmes.Event": "Events: titles, texts, places.",
-    "programmes.AttendanceUpload": (
-        "A hand-off between the attendance upload request and the task that reads the list "
-        "(issue 15): the file is deleted once read, the row (counts or refused rows) once its "
-        "page has been shown to the uploader, and any left over after a day."
-    ),
     "mobilization.Message": (
         "A message's texts with merge fields: the values are filled in at send time, never "
         "stored per recipient."
@@ -235,8 +230,16 @@ def test_no_personal_value_of_an_erased_person_remains(world, personas, media_ro
     assert not empty, f"make_her gives these stores no row: {empty}"
     # Before: the search finds her everywhere she is, the kept import files included.
     before = {model for model, _field, _needle in database_hits()}
-    assert {"people.Person", "programmes.Registration", "imports.ImportIssue"} <= before
-    assert file_hits(Path(media_root / "media"))
+    assert {
+        "people.Person",
+        "programmes.Registration",
+        "imports.ImportIssue",
+        "programmes.AttendanceUpload",
+    } <= before
+    found_in = {
+        Path(path).parent.parent.parent.name for path, _needle in file_hits(media_root / "media")
+    }
+    assert {"imports", "attendance"} <= found_in  # the kept copy, the list waiting to be read
 
     erasure.person_erase(actor=personas.admin, person=her.person, reason="request")
 

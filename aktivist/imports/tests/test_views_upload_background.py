@@ -4,6 +4,7 @@ explained on that page — never a 500, never a server path."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -11,9 +12,13 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
 
+from aktivist.core.schedule import jobs, run_due_jobs
 from aktivist.core.uploads import CappedUploadHandler
 from aktivist.imports import reading, services
 from aktivist.imports.models import ImportBatch
@@ -202,3 +207,99 @@ def test_the_upload_page_still_checks_the_csrf_token(client_for, personas, world
     response = upload_file(client, karin_csv(world))
     assert response.status_code == 403
     assert ImportBatch.objects.count() == 0
+
+
+# --- An upload whose task never ran -------------------------------------------------------------
+
+
+def _received_never_read(client: Any, world: Any, callbacks: Any) -> ImportBatch:
+    payload = {
+        "file": SimpleUploadedFile("gatuaktion.csv", karin_csv(world), content_type="text/csv"),
+        "kind": "people",
+    }
+    with callbacks(execute=False):  # the worker is stopped: the task never runs
+        response = client.post(reverse("imports:upload"), payload)
+    assert response.status_code == 302
+    return ImportBatch.objects.order_by("-pk").first()  # type: ignore[return-value]
+
+
+def test_an_upload_never_read_is_refused_after_a_day_and_its_file_deleted(
+    client_for, personas, world, media, django_capture_on_commit_callbacks
+):
+    assert jobs["imports.refuse_unread_uploads"].period == "hourly"
+    client = client_for(personas.staff)
+    start = timezone.now()
+    stuck = _received_never_read(client, world, django_capture_on_commit_callbacks)
+    with freeze_time(start + dt.timedelta(hours=20)):
+        again = client_for(personas.staff)  # (the first session has timed out by then)
+        recent = _received_never_read(again, world, django_capture_on_commit_callbacks)
+    assert recent.pk != stuck.pk
+    assert len([p for p in (media / "media").rglob("*") if p.is_file()]) == 2
+
+    with freeze_time(start + dt.timedelta(hours=25)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert "imports.refuse_unread_uploads" in run_due_jobs()
+
+    stuck.refresh_from_db()
+    recent.refresh_from_db()
+    assert (stuck.status, stuck.file.name) == (ImportBatch.Status.REFUSED, "")
+    assert stuck.error == "The file was never read; upload it again."
+    assert recent.status == ImportBatch.Status.READING
+    assert [p.name for p in (media / "media").rglob("*") if p.is_file()] == [
+        Path(recent.file.name).name
+    ]
+    # The page says so and stops polling.
+    client = client_for(personas.staff)
+    page = client.get(reverse("imports:dry_run", args=[stuck.pk])).content.decode()
+    assert "The file was never read; upload it again." in page
+    partial = client.get(reverse("imports:progress", args=[stuck.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in partial.content.decode()
+
+
+def test_an_upload_whose_file_the_retention_rule_took_is_refused_too(
+    client_for, personas, world, media, django_capture_on_commit_callbacks
+):
+    from aktivist.core import retention_rules as rules
+    from aktivist.privacy import retention
+
+    start = timezone.now()
+    stuck = _received_never_read(
+        client_for(personas.staff), world, django_capture_on_commit_callbacks
+    )
+    later = start + dt.timedelta(days=91)
+    # The nightly rule deletes the file, and leaves the batch reading.
+    retention.run_rule(rules.IMPORT_FILES, now=later, require_enabled=False)
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.file.name) == (ImportBatch.Status.READING, "")
+
+    with freeze_time(later), django_capture_on_commit_callbacks(execute=True):
+        assert "imports.refuse_unread_uploads" in run_due_jobs()
+
+    stuck.refresh_from_db()
+    assert stuck.status == ImportBatch.Status.REFUSED
+
+
+def test_erasure_removes_an_upload_waiting_to_be_read_that_holds_her_row(
+    client_for, personas, world, media, django_capture_on_commit_callbacks
+):
+    from aktivist.core.registries import erasure_registry
+
+    client = client_for(personas.staff)
+    hers = _received_never_read(client, world, django_capture_on_commit_callbacks)
+    others = _received_never_read(client, world, django_capture_on_commit_callbacks)
+    others.file.storage.delete(others.file.name)  # someone else's list instead of Karin's
+    ImportBatch.objects.filter(pk=others.pk).update(
+        file=others.file.storage.save("imports/others.csv", ContentFile(b"Namn;E-post\nA;a@x.se\n"))
+    )
+    her = world.home_a  # a row of Karin's semicolon-separated sheet, in Windows encoding
+
+    erasure_registry[ImportBatch]([her.pk])
+
+    hers.refresh_from_db()
+    others.refresh_from_db()
+    assert (hers.status, hers.file.name) == (ImportBatch.Status.REFUSED, "")
+    assert hers.error == "The file was removed before it was read; upload it again."
+    assert others.status == ImportBatch.Status.READING
+    stored = [p for p in (media / "media").rglob("*") if p.is_file()]
+    assert [p.name for p in stored] == ["others.csv"]
+    assert not any(her.email.encode() in p.read_bytes() for p in stored)

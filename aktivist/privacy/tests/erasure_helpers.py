@@ -17,6 +17,7 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
 
@@ -44,7 +45,7 @@ from aktivist.people.tests.factories import (
     TagFactory,
 )
 from aktivist.privacy.models import DataSubjectRequest
-from aktivist.programmes.models import Programme, Registration
+from aktivist.programmes.models import AttendanceUpload, Programme, Registration
 from aktivist.programmes.tests.factories import (
     EventFactory,
     ProgrammeCompletionFactory,
@@ -211,6 +212,29 @@ def make_her(*, world: Any, staff: Any, directory: Path) -> Her:
         status=Registration.Status.ATTENDED,
         typed_first_name=FIRST,
         typed_email=EMAIL,
+    )
+    # Attendance lists: one read, that refused a row quoting her address (in Swedish, as the
+    # worker writes it), and one still waiting for its task, with her row in the file.
+    AttendanceUpload.objects.create(
+        event=recruitment,
+        created_by=staff,
+        original_name="narvaro.csv",
+        status=AttendanceUpload.Status.DONE,
+        result={
+            "refused": [
+                {"line": 3, "reason": f"”{EMAIL},” är inte en giltig e-postadress."},
+                {"line": 5, "reason": "Förnamn saknas."},
+            ],
+            "file_error": "",
+            "rows": 4,
+        },
+    )
+    pending = AttendanceUpload(event=recruitment, created_by=staff, original_name="lista.csv")
+    pending.file.save(
+        "upload-zq",
+        ContentFile(
+            f"Förnamn;Efternamn;E-post\n{FIRST};{LAST};{EMAIL}\nAda;Lind;ada.lind@example.org\n".encode()
+        ),
     )
     training = ProgrammeFactory(kind=Programme.Kind.CAMPAIGN_TRAINING)
     ProgrammeCompletionFactory(person=person, programme=training, completed_on=today)
