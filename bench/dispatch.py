@@ -133,7 +133,7 @@ class SmtpSink:
         X-Rcpt-Args, and when the last of their messages arrived (its file's time)."""
         counts: Counter[str] = Counter()
         last = 0.0
-        suffix = f"@{domain}".lower()
+        suffix = f"@{domain}".lower() if domain else ""  # "" matches every address
         for entry in self.files():
             with open(entry.path, "rb") as f:
                 head = f.read(2048)
@@ -428,6 +428,10 @@ def main() -> int:
         f"ratio to the baseline {ratio:.2f} (target ≥ {TARGET_RATIO})"
     )
     print(f"Counted from the sink's dumps: {missing} missing, {duplicates} duplicates")
+    if not delivered:
+        # The outbox says sent but no dump was counted: the count is broken, not the send.
+        print("ERROR: no message counted at the sink; the bench cannot count", file=sys.stderr)
+        return 1
     # Keep the bench database small: the outbox rows of this run go.
     Delivery.objects.filter(mobilization=mobilization).delete()
     connection.close()
