@@ -99,3 +99,20 @@ def coordinator_get(viewer: Any, pk: Any) -> User:
     if user is None:
         raise Http404
     return user
+
+
+def secretariat_alert_recipients(configured: list[str]) -> list[tuple[str, str]]:
+    """(address, language) for an alert to the secretariat: the configured addresses, else
+    every active secretariat admin and staff account."""
+    from django.conf import settings
+
+    if configured:
+        return [(address, settings.LANGUAGE_CODE) for address in configured]
+    return list(
+        User.objects.filter(
+            is_active=True, access_role__in=(User.AccessRole.ADMIN, User.AccessRole.STAFF)
+        )
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", "language")
+    )

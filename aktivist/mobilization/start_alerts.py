@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 ALERT_VERB = "mobilization.start_alert"
 ALERT_EMAIL = "mobilization/start_alert"
-NATIONAL_ROLES = ("admin", "staff")  # User.AccessRole.ADMIN, STAFF
 FAILED = "failed"
 SLOW = "slow"
 
@@ -124,16 +123,9 @@ def alert_start(mobilization_id: int, kind: str) -> int | None:
 
 
 def _recipients() -> list[tuple[str, str]]:
-    from aktivist.accounts.models import User
+    from aktivist.accounts.selectors import secretariat_alert_recipients
 
-    if settings.MOBILIZATION_ALERT_EMAILS:
-        return [(a, settings.LANGUAGE_CODE) for a in settings.MOBILIZATION_ALERT_EMAILS]
-    return list(
-        User.objects.filter(is_active=True, access_role__in=NATIONAL_ROLES)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", "language")
-    )
+    return secretariat_alert_recipients(settings.MOBILIZATION_ALERT_EMAILS)
 
 
 def start_alert_send(event_id: int) -> int:

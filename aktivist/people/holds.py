@@ -100,18 +100,9 @@ def check_hold_volume(actor_id: int) -> int | None:
 
 
 def _recipients() -> list[tuple[str, str]]:
-    """(address, language): the configured addresses, else every active secretariat admin
-    and staff account."""
-    from aktivist.accounts.models import User
+    from aktivist.accounts.selectors import secretariat_alert_recipients
 
-    if settings.HOLD_ALERT_EMAILS:
-        return [(address, settings.LANGUAGE_CODE) for address in settings.HOLD_ALERT_EMAILS]
-    return list(
-        User.objects.filter(is_active=True, access_role__in=NATIONAL_ROLES)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", "language")
-    )
+    return secretariat_alert_recipients(settings.HOLD_ALERT_EMAILS)
 
 
 def hold_volume_alert_send(event_id: int) -> int:
