@@ -10,7 +10,9 @@ header or by their values (a valid date and the Luhn check digit) and mapped to 
 pseudo-field ``"personnummer"``: such a column is never stored and never written to the
 copy a batch keeps; at most a birth year is taken from it. Unlike other fields,
 ``"personnummer"`` may be given to several columns — every one of them is dropped — and so
-may ``"tags"`` (their tags add up).
+may ``"tags"`` (their tags add up) and the phone fields: every phone column is a source of
+numbers, and the number decides whether it is the mobile or the other phone (rows.py); a
+``"mobile"`` column is only looked at first for the mobile.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "cell",
         "cellphone",
         "cellular",
-        "phonenumber",  # lead forms ask for "phone number" and people give their mobile
+        "can2phone",  # Action Network's own mobile field
     ),
     "other_phone": (
         "telefon",
@@ -104,6 +106,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "telephone",
         "homephone",
         "landline",
+        # Action Network's custom "Phone Number" and NationBuilder's phone_number are not the
+        # mobile; Meta's phone_number usually holds one, which the number itself shows.
+        "phonenumber",
     ),
     "street_address": (
         "adress",
@@ -158,7 +163,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "membershipend",
         "medlemtill",
     ),
-    "tags": ("taggar", "tags", "tag", "tagg"),
+    "tags": ("taggar", "tags", "tag", "tagg", "taglist", "can2usertags"),
     PERSONNUMMER: (
         "personnummer",
         "personnr",
@@ -229,11 +234,38 @@ def _share(values: list[str], test: Callable[[str], bool]) -> float:
     return sum(1 for v in values if test(v)) / len(values)
 
 
+# Prefixes some tools write before a value (docs/peer-exports.md): Meta lead ads mark phones
+# "p:" and postcodes "z:", and its ids "l:" (lead), "ag:" (ad), "as:" (ad set), "c:"
+# (campaign), "f:" (form); NationBuilder puts "'" before numbers for Excel's benefit. Only
+# these, only at the start, and only before a digit or "+".
+VALUE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "mobile": ("p:", "'"),
+    "other_phone": ("p:", "'"),
+    "postcode": ("z:", "'"),
+    "member_number": ("l:", "ag:", "as:", "c:", "f:", "'"),
+}
+_PREFIX_STARTS = frozenset("'plzacf")
+
+
+def strip_value_prefix(field: str, value: str) -> str:
+    """The value without a prefix its tool writes before this field's values."""
+    if value[:1] not in _PREFIX_STARTS:
+        return value
+    for prefix in VALUE_PREFIXES.get(field, ()):
+        if value.startswith(prefix):
+            rest = value[len(prefix) :].strip()
+            if rest[:1].isdigit() or rest[:1] == "+":
+                return rest
+    return value
+
+
 def _looks_like_phone(value: str) -> bool:
+    value = strip_value_prefix("mobile", value)
     return se_mobile_fast(value) is not None or normalise_phone(value) is not None
 
 
 def _looks_like_mobile(value: str) -> bool:
+    value = strip_value_prefix("mobile", value)
     if se_mobile_fast(value) is not None:
         return True
     e164 = normalise_phone(value)
@@ -244,22 +276,27 @@ _VALUE_TESTS: dict[str, Callable[[str], bool]] = {
     "email": lambda v: is_valid_email(v.lower()),
     "mobile": _looks_like_phone,
     "other_phone": _looks_like_phone,
-    "postcode": lambda v: bool(_POSTCODE.fullmatch(v)),
+    "postcode": lambda v: bool(_POSTCODE.fullmatch(strip_value_prefix("postcode", v))),
 }
+
+# Fields the guess gives to every column it recognises: each personnummer column is dropped,
+# and every phone column is a source of numbers.
+_GUESSED_MANY = frozenset({PERSONNUMMER, "mobile", "other_phone"})
 
 
 def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) -> dict[str, str]:
     """``{header: field or ""}`` for every header. Each field is given at most once (an exact
     header match beats a keyword inside a header; then the leftmost column wins), except
-    ``"personnummer"``, which every column holding personal identity numbers gets — by
-    header, or because ≥ 80 % of its non-empty sample values are valid personnummer."""
+    the phone fields, which every phone column gets, and ``"personnummer"``, which every
+    column holding personal identity numbers gets — by header, or because ≥ 80 % of its
+    non-empty sample values are valid personnummer."""
     keys = [_key(h) for h in headers]
     fields: list[str] = [""] * len(headers)
     taken: set[str] = set()
 
     for i, key in enumerate(keys):
         field = _EXACT.get(key, "")
-        if field and (field not in taken or field == PERSONNUMMER):
+        if field and (field not in taken or field in _GUESSED_MANY):
             fields[i] = field
             taken.add(field)
 
@@ -267,7 +304,7 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
         if fields[i] or not key:
             continue
         for keyword, field in _KEYWORDS:
-            if keyword not in key or (field in taken and field != PERSONNUMMER):
+            if keyword not in key or (field in taken and field not in _GUESSED_MANY):
                 continue
             test = _VALUE_TESTS.get(field)
             if test is not None and _share(_column_values(sample_rows, i), test) < 0.5:
@@ -295,8 +332,9 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
     return dict(zip(headers, fields, strict=True))
 
 
-# Fields several columns may have: every personnummer column is dropped, tags add up.
-_REPEATABLE = frozenset({PERSONNUMMER, "tags"})
+# Fields several columns may have: every personnummer column is dropped, tags add up, and
+# the number decides where each phone goes.
+_REPEATABLE = frozenset({PERSONNUMMER, "tags", "mobile", "other_phone"})
 
 
 def mapping_problems(headers: Sequence[str], mapping: dict[str, str]) -> list[str]:

@@ -19,8 +19,16 @@ Decisions:
 * Cells beyond the header are an error only when they hold something ("The row has 9 cells
   but the header has 8."); a short row is read as ending in empty cells (many tools drop
   trailing empty cells).
-* A landline in the mobile column moves to other phone when the row has none (a mobile is an
-  identity key; a landline is shared by households); otherwise the row is refused.
+* Phones: the number, not the column, decides (a mobile is an identity key; a landline is
+  shared by households). Every phone column is a source; the first mobile number becomes
+  the mobile (mobile columns are looked at first), and one other number the other phone (a
+  landline rather than a second mobile; other-phone columns first). A number that fits in
+  neither refuses the row — none is dropped silently. Foreign numbers count when
+  phonenumbers calls them valid: +61…, 0061…, or digits with the country code (61407698210).
+* Value prefixes tools write are dropped (``columns.strip_value_prefix``): Meta's ``p:`` on
+  phones, ``z:`` on postcodes and its id prefixes, NationBuilder's leading ``'``.
+* Tag cells split on commas or semicolons; a cell of quoted names (Mailchimp's
+  ``"Aktivist","Nyhetsbrev"``) splits on the commas outside the quotes, quotes removed.
 * A value that looks like a spreadsheet formula (starts with "=", or "+", "-", "@" followed by
   a function call or a DDE/sheet reference) is refused: it is never data anyone meant.
 * The personal identity number column is used for the birth year only (when no birth year or
@@ -38,6 +46,7 @@ Decisions:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import re
@@ -54,6 +63,7 @@ from aktivist.imports.columns import (
     PERSONNUMMER,
     birth_year_from_personnummer,
     is_personnummer,
+    strip_value_prefix,
 )
 from aktivist.lib.normalise import (
     is_mobile,
@@ -182,6 +192,8 @@ class RowMapping:
     max_lengths: dict[str, int]
     text_positions: tuple[int, ...]  # mapped fields the formula check applies to
     extra_tag_columns: tuple[int, ...]  # tags may come from several columns
+    phone_columns: tuple[tuple[int, str, bool], ...]  # (index, header, is a mobile column)
+    one_phone_column_each: bool  # at most one mobile and one other-phone column
 
     @classmethod
     def build(
@@ -193,8 +205,11 @@ class RowMapping:
         today = today or timezone.localdate()
         column: dict[str, int] = {}
         extra_tags: list[int] = []
+        phones: list[tuple[int, str, bool]] = []
         for index, header in enumerate(headers):
             chosen = mapping.get(header) or ""
+            if chosen in ("mobile", "other_phone"):
+                phones.append((index, header, chosen == "mobile"))
             if chosen and chosen not in column:
                 column[chosen] = index
             elif chosen == "tags":
@@ -217,6 +232,9 @@ class RowMapping:
             fast_phone=getattr(settings, "PHONE_DEFAULT_REGION", "SE") == "SE",
             max_lengths=_max_lengths(),
             extra_tag_columns=tuple(extra_tags),
+            phone_columns=tuple(phones),
+            one_phone_column_each=sum(is_mobile for _i, _h, is_mobile in phones) <= 1
+            and sum(not is_mobile for _i, _h, is_mobile in phones) <= 1,
             text_positions=tuple(
                 p for p, name in enumerate(_FIELDS) if name in _TEXT_FIELDS and name in column
             ),
@@ -372,7 +390,75 @@ def _phone(value: str, fast: bool, want_type: bool) -> tuple[str | None, bool]:
     e164 = normalise_phone(value)
     if e164 is None or not want_type:
         return e164, False
+    if e164.startswith("+46") and e164[3:4] != "7":
+        return e164, False  # every Swedish mobile range starts 07; asking phonenumbers is slow
     return e164, is_mobile(e164)
+
+
+_MEMBER_NUMBER_PREFIX_STARTS = frozenset("lacf'")
+_NO_CELLS: list[str] = []
+
+
+def _phones(
+    cells: Sequence[str], n: int, mapping: RowMapping, errors: list[str]
+) -> tuple[str | None, str]:
+    """(mobile, other phone) from every phone column of the row, decided by the numbers:
+    the first mobile number (mobile columns first) is the mobile; of the rest, the first
+    landline (other-phone columns first), else the first one left, is the other phone.
+    Every number that fits in neither, and every invalid one, is an error."""
+    # Each number: (E.164, is a mobile, from a mobile column, header, value as written).
+    first: tuple[str, bool, bool, str, str] | None = None
+    numbers: list[tuple[str, bool, bool, str, str]] | None = None  # when there are several
+    fast = mapping.fast_phone
+    for index, header, mobile_column in mapping.phone_columns:
+        if index >= n or not (value := cells[index]) or not (value := value.strip()):
+            continue
+        typed = strip_value_prefix("mobile", value) if value[0] in "p'" else value
+        e164, mobile = _phone(typed, fast, True)
+        if e164 is None:
+            errors.append(_invalid_phone(header, value))
+        elif first is None:
+            first = (e164, mobile, mobile_column, header, value)
+        elif numbers is None:
+            if e164 != first[0]:
+                numbers = [first, (e164, mobile, mobile_column, header, value)]
+        elif all(number[0] != e164 for number in numbers):
+            numbers.append((e164, mobile, mobile_column, header, value))
+    if numbers is None:
+        if first is None:
+            return None, ""
+        return (first[0], "") if first[1] else (None, first[0])
+    by_mobile_column = sorted(numbers, key=lambda number: not number[2])
+    mobile_number = next((number for number in by_mobile_column if number[1]), None)
+    rest = sorted(
+        (number for number in numbers if number is not mobile_number), key=lambda number: number[2]
+    )
+    other = next((number for number in rest if not number[1]), rest[0])
+    for number in rest:
+        if number is other:
+            continue
+        if number[1]:
+            message = _(
+                '%(column)s: "%(value)s" is one phone number too many: the row has a mobile '
+                "and another phone number already."
+            )
+        else:
+            message = _(
+                '%(column)s: "%(value)s" is not a mobile number, and the row has '
+                "another phone number already."
+            )
+        errors.append(message % {"column": number[3], "value": _shown(number[4])})
+    return (mobile_number[0] if mobile_number else None), other[0]
+
+
+def _split_tags(cell: str) -> list[str]:
+    """The tags of one cell: comma- or semicolon-separated names; a cell holding quoted
+    names (Mailchimp: ``"Aktivist","Nyhetsbrev"``) splits outside the quotes."""
+    if '"' in cell:
+        delimiter = "," if "," in cell or ";" not in cell else ";"
+        parts = next(csv.reader([cell], delimiter=delimiter, skipinitialspace=True), [])
+        return [" ".join(part.strip().strip('"').split()) for part in parts]
+    return [" ".join(part.split()) for part in cell.replace(";", ",").split(",")]
 
 
 def _names_from_full_name(full: str, first: str, last: str) -> tuple[str, str, str, str]:
@@ -471,37 +557,29 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
                 % {"column": labels["email"], "value": _shown(email)}
             )
 
-    # Phones: E.164 as the forms store them; a landline found in the mobile column moves.
-    fast = mapping.fast_phone
+    # Phones: E.164 as the forms store them; the number decides mobile or other phone.
     mobile_e164: str | None = None
     other_e164 = ""
-    other_error = ""
-    if other_phone:
-        parsed, _unused = _phone(other_phone, fast, False)
-        if parsed is None:
-            other_error = _invalid_phone(labels["other_phone"], other_phone)
+    if mapping.phone_columns:
+        if mapping.one_phone_column_each and not (mobile and other_phone):
+            # The common case, one number: the values read above, no second pass.
+            if value := mobile or other_phone:
+                typed = strip_value_prefix("mobile", value) if value[0] in "p'" else value
+                e164, is_mobile_number = _phone(typed, mapping.fast_phone, True)
+                if e164 is None:
+                    errors.append(
+                        _invalid_phone(labels["mobile" if mobile else "other_phone"], value)
+                    )
+                elif is_mobile_number:
+                    mobile_e164 = e164
+                else:
+                    other_e164 = e164
         else:
-            other_e164 = parsed
-    if mobile:
-        parsed, parsed_is_mobile = _phone(mobile, fast, True)
-        if parsed is None:
-            errors.append(_invalid_phone(labels["mobile"], mobile))
-        elif parsed_is_mobile:
-            mobile_e164 = parsed
-        elif not other_phone or other_e164 == parsed:
-            other_e164 = parsed
-        else:
-            errors.append(
-                _(
-                    '%(column)s: "%(value)s" is not a mobile number, and the row has '
-                    "another phone number already."
-                )
-                % {"column": labels["mobile"], "value": _shown(mobile)}
-            )
-    if other_error:
-        errors.append(other_error)
+            mobile_e164, other_e164 = _phones(cells, n, mapping, errors)
 
     if postcode:
+        if postcode[0] in "z'":
+            postcode = strip_value_prefix("postcode", postcode)
         if postcode.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(postcode)) is not None:
             postcode = excel[1]
         compact = postcode.replace(" ", "")
@@ -544,6 +622,8 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
             )
 
     if member_number:
+        if member_number[0] in _MEMBER_NUMBER_PREFIX_STARTS:
+            member_number = strip_value_prefix("member_number", member_number)
         if member_number.endswith("0") and (excel := _EXCEL_FLOAT.fullmatch(member_number)):
             member_number = excel[1]
         if _EXCEL_EXPONENT.fullmatch(member_number):
@@ -562,12 +642,12 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
     membership_ended_on = _date_field(ended_text, "membership_ended_on", mapping, errors)
 
     tags: list[str] = []
+    tag_cells = [tags_text] if tags_text else _NO_CELLS
     for i in mapping.extra_tag_columns:
         if i < n and cells[i].strip():
-            tags_text = f"{tags_text},{cells[i]}"
-    if tags_text:
-        for tag in tags_text.replace(";", ",").split(","):
-            tag = " ".join(tag.split())
+            tag_cells = [*tag_cells, cells[i]]
+    for cell in tag_cells:
+        for tag in _split_tags(cell):
             if not tag or tag in tags:
                 continue
             if tag[0] in _FORMULA_START and _FORMULA.match(tag):

@@ -1436,6 +1436,8 @@ def register_missing_members(batch: ImportBatch) -> list[int]:
         kind: [i for i, h in enumerate(headers) if batch.mapping.get(h) == kind]
         for kind in matcher.KEY_FIELDS
     }
+    # The number, not the column, decides which phone is the mobile (rows.py).
+    columns["mobile"] += [i for i, h in enumerate(headers) if batch.mapping.get(h) == "other_phone"]
     seen: dict[str, set[str]] = {kind: set() for kind in matcher.KEY_FIELDS}
     for _line, cells in table.rows():
         for kind, indexes in columns.items():

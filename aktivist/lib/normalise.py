@@ -56,6 +56,15 @@ def _parse_phone(raw: str) -> phonenumbers.PhoneNumber | None:
             return None
         if phonenumbers.is_valid_number(number):
             return number
+    # An international number written without "+" or "00" (61407698210, as Action Network
+    # exports them): taken only when it is a valid number of its country.
+    if not text.startswith(("+", "0")) and len(digits) >= 10:
+        try:
+            number = phonenumbers.parse("+" + digits)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return number
     return None
 
 

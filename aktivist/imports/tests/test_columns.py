@@ -24,8 +24,8 @@ HEADERS = {
     "last_name": ["Efternamn", "Last name", "Surname", "last_name"],
     "full_name": ["Namn", "Name", "Fullständigt namn", "Full name", "full_name"],
     "email": ["E-post", "Epost", "E-postadress", "Email", "E-mail", "Mail", " e-post "],
-    "mobile": ["Mobil", "Mobilnummer", "Mobiltelefon", "Mobile", "Cell", "Phone number"],
-    "other_phone": ["Telefon", "Tel", "Tel.", "Hemtelefon", "Phone", "Landline"],
+    "mobile": ["Mobil", "Mobilnummer", "Mobiltelefon", "Mobile", "Cell", "can2_phone"],
+    "other_phone": ["Telefon", "Tel", "Tel.", "Hemtelefon", "Phone", "Landline", "Phone number"],
     "street_address": ["Adress", "Gatuadress", "Address", "Street", "Utdelningsadress"],
     "postcode": ["Postnr", "Postnummer", "Post code", "Postcode", "Zip", "zip_code"],
     "city": ["Ort", "Postort", "City", "Town"],
@@ -44,7 +44,7 @@ HEADERS = {
     "membership_status": ["Medlemsstatus", "Status"],
     "member_since": ["Medlem sedan", "Member since", "Inträdesdatum"],
     "membership_ended_on": ["Utträdesdatum", "Member until", "Membership ended"],
-    "tags": ["Taggar", "Tags"],
+    "tags": ["Taggar", "Tags", "tag_list", "can2_user_tags"],
     PERSONNUMMER: ["Personnummer", "Personnr", "Pnr", "Person number", "SSN", "Personnummer 1"],
 }
 
@@ -83,8 +83,43 @@ def test_a_typical_register_export():
 
 
 def test_each_field_is_given_once_and_the_leftmost_column_wins():
-    mapping = guess_mapping(["E-post", "Email", "Mobil", "Mobile"], [])
-    assert mapping == {"E-post": "email", "Email": "", "Mobil": "mobile", "Mobile": ""}
+    mapping = guess_mapping(["E-post", "Email", "Förnamn", "First name"], [])
+    assert mapping == {"E-post": "email", "Email": "", "Förnamn": "first_name", "First name": ""}
+
+
+def test_every_phone_column_is_a_source_of_numbers():
+    # Action Network report: a custom "Phone Number" column beside can2_phone.
+    headers = ["first_name", "email", "Phone Number", "can2_phone"]
+    assert guess_mapping(headers, [])["Phone Number"] == "other_phone"
+    assert guess_mapping(headers, [])["can2_phone"] == "mobile"
+    # NationBuilder people export: phone_number, work_phone_number, mobile_number.
+    headers = ["first_name", "phone_number", "work_phone_number", "mobile_number"]
+    sample = [["Anna", "'08-123 456 78", "'046-12 34 56", "'0701234567"]]
+    assert list(guess_mapping(headers, sample).values()) == [
+        "first_name",
+        "other_phone",
+        "other_phone",
+        "mobile",
+    ]
+    # Zetkin CSV export (upper-cased Swedish labels), both columns holding mobiles.
+    headers = ["ID", "FÖRNAMN", "TELEFONNUMMER", "ALTERNATIVT TELEFONNUMMER"]
+    sample = [["1", "Anna", "+46701234567", "+46731234567"]]
+    assert list(guess_mapping(headers, sample).values()) == [
+        "",
+        "first_name",
+        "mobile",
+        "other_phone",
+    ]
+    assert mapping_problems(headers, guess_mapping(headers, sample)) == []
+
+
+def test_meta_prefixed_values_count_as_phones_and_postcodes():
+    # Meta lead ads download: "p:" before phones, "z:" before postcodes.
+    sample = [["p:+46701234567", "z:12345"], ["p:+46731234567", "z:123 45"]]
+    assert guess_mapping(["Mobilnummer 1", "Zip (home)"], sample) == {
+        "Mobilnummer 1": "mobile",
+        "Zip (home)": "postcode",
+    }
 
 
 def test_an_exact_header_beats_a_keyword_further_left():
