@@ -290,6 +290,9 @@ IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 500)
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 # … or when a sheet has more cells (as openpyxl lays them out) or shared strings than this.
 IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# An upload never started (read, mapped, dry-run, but no import) is discarded after this
+# many days without a change: its files deleted (the daily job imports.discard_abandoned).
+IMPORT_ABANDONED_DAYS = env_int("IMPORT_ABANDONED_DAYS", 7)
 
 # --- Email and SMS --------------------------------------------------------------------
 # Outside production mail goes to the console, or to an SMTP server on this machine only.

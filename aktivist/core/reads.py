@@ -58,6 +58,7 @@ ALUMNI_READ = "alumni.read"  # the alumni list
 START_READ = "start.read"  # the start page's follow-ups and recent people
 PARTICIPANTS_READ = "participants.read"  # an action's participants
 DUPLICATES_READ = "duplicates.read"  # the duplicate queue and a pair side by side
+IMPORT_DRY_RUN_READ = "imports.dry_run_read"  # matched people's stored values in a dry run
 REVIEW_READ = "review.read"  # the review queue's held requests
 AUDIT_PERSON_SEARCH = "audit.person_search"  # the audit viewer's "who saw her?" search
 AUDIT_PERSON_READ = "audit.person_read"  # the audit trail of one person
@@ -81,6 +82,7 @@ READ_VERBS = (
     START_READ,
     PARTICIPANTS_READ,
     DUPLICATES_READ,
+    IMPORT_DRY_RUN_READ,
     REVIEW_READ,
     AUDIT_PERSON_SEARCH,
     AUDIT_PERSON_READ,

@@ -23,7 +23,11 @@ class ImportsConfig(AppConfig):
             ImportIssue,
             PersonMerge,
         )
-        from aktivist.imports.tasks import find_duplicates_task, refuse_unread_uploads
+        from aktivist.imports.tasks import (
+            discard_abandoned_uploads,
+            find_duplicates_task,
+            refuse_unread_uploads,
+        )
 
         # The duplicate finder runs nightly; staff review its pairs in the duplicate queue.
         register_job(
@@ -35,6 +39,23 @@ class ImportsConfig(AppConfig):
         register_job(
             Job(name="imports.refuse_unread_uploads", period="hourly", task=refuse_unread_uploads)
         )
+        # An upload left unstarted for IMPORT_ABANDONED_DAYS is discarded, its file deleted.
+        register_job(
+            Job(
+                name="imports.discard_abandoned",
+                period="daily",
+                task=discard_abandoned_uploads,
+                not_before_hour=2,
+            )
+        )
+
+        # Membership values from an import by anyone but the secretariat wait for its review;
+        # applying one sets them as the secretariat's own import would (imports/membership.py).
+        from aktivist.imports.membership import apply_membership_hold
+        from aktivist.people.models import ReviewItem
+        from aktivist.people.services import register_review_applier
+
+        register_review_applier(ReviewItem.Kind.IMPORT_MEMBERSHIP, apply_membership_hold)
 
         # A candidate pair names two people: merge re-points it (and drops a pair that would
         # become a person against itself); erasure deletes the person's candidate pairs.

@@ -27,12 +27,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aktivist.imports.optouts import OPT_OUT_FIELDS
+from aktivist.imports.optouts import SYNONYMS as OPT_OUT_SYNONYMS
 from aktivist.lib.normalise import is_mobile, is_valid_email, normalise_phone, se_mobile_fast
 
 PERSONNUMMER = "personnummer"
 # The kept copy of a file carries the birth year taken from a dropped personnummer column
 # under this header (see reading.write_sanitised_csv); it maps to birth_year.
 BIRTH_YEAR_COLUMN = "_birth_year"
+# Pseudo-fields that say whether a row is a person at all (CiviCRM's "Contact Type" and
+# "Organization Name", docs/peer-exports.md 4). A company or organisation column of a
+# person's row (Eventbrite "Company", Action Network's custom "Organization") is not one.
+CONTACT_TYPE = "contact_type"
+ORGANISATION_NAME = "organisation_name"
 
 IMPORT_FIELDS: dict[str, Promise] = {
     "first_name": _("First name"),
@@ -42,6 +49,7 @@ IMPORT_FIELDS: dict[str, Promise] = {
     "mobile": _("Mobile"),
     "other_phone": _("Other phone"),
     "street_address": _("Street address"),
+    "address_line_2": _("Address line 2 or c/o (added to the street address)"),
     "postcode": _("Postcode"),
     "city": _("City"),
     "municipality": _("Municipality"),
@@ -53,6 +61,14 @@ IMPORT_FIELDS: dict[str, Promise] = {
     "member_since": _("Member since"),
     "membership_ended_on": _("Membership ended"),
     "tags": _("Tags (comma-separated)"),
+    "tag_flag": _("Tag named after the column (true, yes or x: the person has it)"),
+    # A free-text column: a note on the person (people.Interaction), never a person field.
+    "note": _("Note"),
+    # Not stored: they tell an organisation's row from a person's (rows.py skips it).
+    CONTACT_TYPE: _("Contact type (a person, or an organisation: skipped)"),
+    ORGANISATION_NAME: _("Organisation name (a row with it and no person's name is skipped)"),
+    # Opt-outs (optouts.py): recorded as withdrawn consents and suppressions, never dropped.
+    **{name: spec.label for name, spec in OPT_OUT_FIELDS.items()},
     PERSONNUMMER: _("Personal identity number (never stored; gives the birth year)"),
 }
 
@@ -70,6 +86,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "hela namnet",
         "kontaktnamn",
         "contactname",
+        # Google Forms: the question's text is the header (docs/peer-exports.md 7).
+        "yourname",
+        "yourfullname",
+        "firstandlastname",
+        "dittnamn",
+        "fornamnochefternamn",
     ),
     "email": (
         "epost",
@@ -79,6 +101,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "mail",
         "mailadress",
         "eadress",
+        "epostkontakt",  # IdrottOnline "E-post kontakt"
     ),
     "mobile": (
         "mobil",
@@ -94,6 +117,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "cellphone",
         "cellular",
         "can2phone",  # Action Network's own mobile field
+        "telefonmobil",  # IdrottOnline
     ),
     "other_phone": (
         "telefon",
@@ -109,6 +133,20 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         # Action Network's custom "Phone Number" and NationBuilder's phone_number are not the
         # mobile; Meta's phone_number usually holds one, which the number itself shows.
         "phonenumber",
+        "workphonenumber",  # NationBuilder
+        # Zetkin's second phone column, Swedish and English labels (docs/peer-exports.md 5).
+        "alternativttelefonnummer",
+        "alternatephonenumber",
+        "alternativephonenumber",
+        "alternatephone",
+        "alternativephone",
+        "telefonbostad",  # IdrottOnline
+        "telefonarbete",
+        "workphone",  # Eventbrite
+        "arbetstelefon",
+        "annattelefonnummer",
+        "otherphone",
+        "otherphonenumber",
     ),
     "street_address": (
         "adress",
@@ -120,12 +158,68 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "adress1",
         "address1",
         "addressline1",
+        "can2useraddress",  # Action Network
+        "primaryaddress1",  # NationBuilder
+        "homeaddress1",  # Eventbrite "Home Address 1"
+        "homeaddress",
+        "hemadress",
+        "hemadress1",
+        # IdrottOnline's address blocks: the first one filled is taken (rows.py).
+        "kontaktadressgatuadress",
+        "folkbokforinggatuadress",
     ),
-    "postcode": ("postnr", "postnummer", "postcode", "postalcode", "zip", "zipcode", "postkod"),
-    "city": ("ort", "postort", "city", "town", "stad"),
-    "municipality": ("kommun", "municipality", "kommunnamn"),
+    "address_line_2": (
+        "adress2",
+        "address2",
+        "addressline2",
+        "primaryaddress2",  # NationBuilder
+        "supplementaladdress1",  # CiviCRM
+        "coadress",  # Zetkin "C/O-ADRESS"
+        "coaddress",  # Zetkin "C/O ADDRESS"
+        "careof",
+        "homeaddress2",  # Eventbrite "Home Address 2"
+        "hemadress2",
+        "kontaktadresscoadress",  # IdrottOnline "Kontaktadress - c/o adress"
+    ),
+    "postcode": (
+        "postnr",
+        "postnummer",
+        "postcode",
+        "postalcode",
+        "zip",
+        "zipcode",
+        "postkod",
+        "primaryzip",  # NationBuilder
+        "homezip",  # Eventbrite "Home Zip"
+        "homepostcode",
+        "hempostnummer",
+        "kontaktadresspostnummer",  # IdrottOnline
+        "folkbokforingpostnummer",
+    ),
+    "city": (
+        "ort",
+        "postort",
+        "city",
+        "town",
+        "stad",
+        "can2usercity",
+        "primarycity",
+        "homecity",  # Eventbrite "Home City"
+        "hemort",
+        "kontaktadresspostort",  # IdrottOnline
+        "folkbokforingpostort",
+    ),
+    "municipality": ("kommun", "municipality", "kommunnamn", "folkbokforingkommun"),
     "birth_year": ("fodelsear", "birthyear", "yearofbirth", "fodd ar"),
-    "birth_date": ("fodelsedatum", "dateofbirth", "birthdate", "birthday", "dob", "fodelsedag"),
+    "birth_date": (
+        "fodelsedatum",
+        "dateofbirth",
+        "birthdate",
+        "birthday",  # Mailchimp's is month/day only: left unmapped by its values
+        "dob",
+        "fodelsedag",
+        "bornat",  # NationBuilder
+    ),
     "language": ("sprak", "language", "lang", "preferredlanguage"),
     "member_number": (
         "medlemsnummer",
@@ -138,6 +232,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "membernr",
         "memberid",
     ),
+    # Membership (docs/imports.md "Membership"): IdrottOnline's "Medlem sedan" and
+    # "Avslutningsdatum", CiviCRM's "Membership Status" and "Member Since", NationBuilder's
+    # membership_status and membership_started_at; its "Typ" is not guessed (only "P",
+    # prova-på, is a known value; docs/peer-exports.md 9a).
     "membership_status": (
         "medlemsstatus",
         "status",
@@ -145,6 +243,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "medlem",
         "member",
         "medlemskap",
+        "medlemskapsstatus",
+        "medlemstyp",
+        "medlemskapstyp",
+        "membershiptype",
+        "membertype",
+        "memberstatus",
         "ismember",
     ),
     "member_since": (
@@ -153,17 +257,57 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "intradesdatum",
         "intrade",
         "medlemfrom",
+        "medlemfran",
+        "blevmedlem",
         "membershipstart",
+        "membershipstartedat",
+        "membersincedate",
     ),
     "membership_ended_on": (
         "uttradesdatum",
         "uttrade",
+        "avslutningsdatum",
+        "medlemskapetavslutat",
         "memberuntil",
         "membershipended",
+        "membershipendedon",
         "membershipend",
         "medlemtill",
     ),
-    "tags": ("taggar", "tags", "tag", "tagg", "taglist", "can2usertags"),
+    "tags": (
+        "taggar",
+        "tags",
+        "tag",
+        "tagg",
+        "taglist",
+        "can2usertags",
+        "groups",  # CiviCRM "Group(s)", beside its "Tag(s)"
+        "grupplagarbetsrumfamilj",  # IdrottOnline "Grupp/Lag/Arbetsrum/Familj"
+        "grupper",
+        "intressen",  # a form's checkbox question (Google Forms: ";" between answers)
+        "intresseomraden",
+        "interests",
+        "areasofinterest",
+    ),
+    # Free text that becomes a note on the person: NationBuilder "note", Mailchimp "NOTES",
+    # CiviCRM "Note(s)", IdrottOnline "Övrig medlemsinfo" (docs/peer-exports.md 2, 3, 4, 9a).
+    "note": (
+        "kommentar",
+        "kommentarer",
+        "anteckning",
+        "anteckningar",
+        "notering",
+        "noteringar",
+        "ovrigt",
+        "ovriginformation",
+        "ovrigmedlemsinfo",
+        "note",
+        "notes",
+        "comment",
+        "comments",
+    ),
+    CONTACT_TYPE: ("contacttype", "kontakttyp", "typavkontakt"),
+    ORGANISATION_NAME: ("organizationname", "organisationname", "organisationsnamn"),
     PERSONNUMMER: (
         "personnummer",
         "personnr",
@@ -188,6 +332,8 @@ def _key(header: str) -> str:
 
 _EXACT: dict[str, str] = {_key(name): field for field, names in _SYNONYMS.items() for name in names}
 _EXACT[_key(BIRTH_YEAR_COLUMN)] = "birth_year"
+for _field, _names in OPT_OUT_SYNONYMS.items():
+    _EXACT.update(dict.fromkeys(_names, _field))
 
 # Second chance for headers such as "E-post (privat)" or "Mobilnummer 1": a keyword inside
 # the header, taken only when the sample values agree (a header "Mailutskick ok?" holding
@@ -281,7 +427,27 @@ _VALUE_TESTS: dict[str, Callable[[str], bool]] = {
 
 # Fields the guess gives to every column it recognises: each personnummer column is dropped,
 # and every phone column is a source of numbers.
-_GUESSED_MANY = frozenset({PERSONNUMMER, "mobile", "other_phone"})
+_GUESSED_MANY = frozenset({PERSONNUMMER, "mobile", "other_phone", "tags", *OPT_OUT_FIELDS})
+# Address fields several columns may have by their exact header (IdrottOnline's
+# "Kontaktadress - Postnummer", "Folkbokföring - Postnummer"): the first block filled wins.
+_ADDRESS_BLOCK_FIELDS = frozenset({"street_address", "postcode", "city"})
+
+# Zetkin writes a list's tag columns as a column per tag, headed by the tag's name (upper
+# case in its CSV) and holding "true"/"false" (docs/peer-exports.md 5).
+_TAG_FLAG_WORDS = frozenset({"true", "false"})
+# Mailchimp's Birthday merge field holds a month and day only ("03/14"): no birth year.
+_MONTH_DAY = re.compile(r"\d{1,2}/\d{1,2}", re.ASCII)
+
+
+def _is_tag_flag_column(header: str, values: list[str]) -> bool:
+    """An upper-case header over a column of true/false with at least one true."""
+    return (
+        header.isupper()
+        and header[:1] not in "=+-@"
+        and bool(values)
+        and "true" in values
+        and all(v in _TAG_FLAG_WORDS for v in values)
+    )
 
 
 def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) -> dict[str, str]:
@@ -296,7 +462,9 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
 
     for i, key in enumerate(keys):
         field = _EXACT.get(key, "")
-        if field and (field not in taken or field in _GUESSED_MANY):
+        if field and (
+            field not in taken or field in _GUESSED_MANY or field in _ADDRESS_BLOCK_FIELDS
+        ):
             fields[i] = field
             taken.add(field)
 
@@ -322,6 +490,16 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
                     taken.discard(fields[i])
                 fields[i] = PERSONNUMMER
 
+    for i, header in enumerate(headers):
+        if fields[i] == "birth_date":
+            values = _column_values(sample_rows, i)
+            if values and _share(values, lambda v: _MONTH_DAY.fullmatch(v) is not None) >= 0.5:
+                fields[i] = ""  # a birthday without the year (Mailchimp)
+        elif not fields[i] and _is_tag_flag_column(
+            header.strip(), [v.lower() for v in _column_values(sample_rows, i)]
+        ):
+            fields[i] = "tag_flag"
+
     # "Telefon" holds mobiles when the file has no mobile column and its values are mobiles.
     if "mobile" not in fields and "other_phone" in fields:
         i = fields.index("other_phone")
@@ -334,7 +512,11 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
 
 # Fields several columns may have: every personnummer column is dropped, tags add up, and
 # the number decides where each phone goes.
-_REPEATABLE = frozenset({PERSONNUMMER, "tags", "mobile", "other_phone"})
+_REPEATABLE = frozenset(
+    {PERSONNUMMER, "tags", "tag_flag", "mobile", "other_phone", *OPT_OUT_FIELDS}
+    | _ADDRESS_BLOCK_FIELDS
+)
+REPEATABLE_FIELDS = _REPEATABLE  # services._clean_mapping allows these twice too
 
 
 def mapping_problems(headers: Sequence[str], mapping: dict[str, str]) -> list[str]:
@@ -442,6 +624,47 @@ def birth_year_from_personnummer(value: str, today: dt.date | None = None) -> in
     if separator == "+":
         year -= 100
     return year if _valid_date(year, month, day) else None
+
+
+# A birth date where a personal identity number is expected: IdrottOnline's
+# "Födelsedat./Personnr." holds YYYY-MM-DD when the exporter may not see the numbers
+# (docs/peer-exports.md 9a); other files have YYYYMMDD, YYMMDD or a masked number
+# ("19850312-XXXX"), or a number whose last four digits were mistyped.
+_BIRTH_DATE_IN_ID = re.compile(
+    r"(\d{2})?(\d{2})-?(\d{2})-?(\d{2})(?:([-+ ]?)(?:\d{4}|[xX*]{4}))?", re.ASCII
+)
+
+
+def birth_year_from_id_column(value: str, today: dt.date | None = None) -> int | None:
+    """The birth year a personal-identity-number column states: a valid personnummer's, else
+    the year of a birth date written there (with or without the century, a masked or
+    mistyped number after it); None when the value states no plausible date of birth."""
+    value = value.strip()
+    year = birth_year_from_personnummer(value, today)
+    if year is not None or not value:
+        return year
+    match = _BIRTH_DATE_IN_ID.fullmatch(value)
+    if match is None:
+        return None
+    century, yy_text, month_text, day_text, separator = match.groups()
+    yy, month, day = int(yy_text), int(month_text), int(day_text)
+    real_day = day - 60 if day > 60 else day
+    today = today or timezone.localdate()
+    if century is not None:
+        year = int(century) * 100 + yy
+    else:
+        year = today.year - (today.year - yy) % 100
+        if year == today.year and (month, real_day) > (today.month, today.day):
+            year -= 100
+        if separator == "+":
+            year -= 100
+    if not _valid_date(year, month, day) or (year, month, real_day) > (
+        today.year,
+        today.month,
+        today.day,
+    ):
+        return None
+    return year
 
 
 def values_look_like_personnummer(values: Iterable[str]) -> bool:

@@ -52,6 +52,10 @@ LOOSE_FIELDS = frozenset(("first_name", "last_name", "street_address", "city", "
 # the file is reported.
 NEVER_EMPTY = frozenset(("language", "membership_status"))
 REGISTER_FIELDS = ("member_number", "membership_status", "member_since", "membership_ended_on")
+# Membership is a lawful basis for member news: only the secretariat's imports take these
+# from a file. Anyone else's import holds them for the secretariat's review
+# (``Decision.membership``); the rest of the row applies.
+MEMBERSHIP_FIELDS = REGISTER_FIELDS
 
 
 def _HELD_REASON() -> str:  # noqa: N802 - a message, named like the constants beside it
@@ -64,6 +68,13 @@ def _CONFLICT_REASON() -> str:  # noqa: N802
 
 def _MOBILE_CONFLICT_REASON() -> str:  # noqa: N802
     return _("The mobile number belongs to someone with another name and email: check the row.")
+
+
+def _ONLY_MEMBER_NUMBER_REASON() -> str:  # noqa: N802
+    return _(
+        "The row's only key is its member number, and only the secretariat's imports give "
+        "member numbers: add an email or mobile."
+    )
 
 
 NO_KEY = gettext_lazy(
@@ -79,6 +90,20 @@ UNCHANGED = "unchanged"
 CONFLICT = "conflict"
 HELD = "held"
 REFUSED = "refused"
+SKIPPED = "skipped"  # not a person: an organisation's row or a test lead (Row.skipped)
+
+
+def _keys_found(
+    values: dict[str, Any], owners: dict[tuple[str, str], Target], target: Target | None
+) -> tuple[str, ...]:
+    """The row's keys that found ``target`` (any stored or earlier person when None)."""
+    found = []
+    for kind in KEY_FIELDS:
+        value = values.get(kind)
+        if value and (owner := owners.get((kind, value))) is not None:
+            if target is None or owner is target:
+                found.append(kind)
+    return tuple(found)
 
 
 CELL_SEPARATOR = "\x1e"
@@ -94,6 +119,10 @@ class Row:
     tags: list[str] = field(default_factory=list)
     cells: list[str] | str = field(default_factory=list)  # a str: joined by CELL_SEPARATOR
     error: str = ""  # set for a row the cleaner refused
+    # (channel, suppression reason, withdraws the channel's consents): imports/optouts.py
+    opt_outs: tuple[tuple[str, str, bool], ...] = ()
+    skipped: str = ""  # and not a person: rows.ORGANISATION or rows.TEST_LEAD (the error says)
+    note: str = ""  # the notes column's text: a note on the person (runner), not a field
 
     def cell_list(self) -> list[str]:
         """The file's cells of this row (kept joined until an issue needs them)."""
@@ -119,6 +148,7 @@ class Target:
     tags: set[str] = field(default_factory=set)
     joined: bool = False
     consents: set[tuple[str, str]] = field(default_factory=set)
+    notes: set[str] | None = None  # the note texts this run gives the person
 
 
 @dataclass(slots=True)
@@ -130,6 +160,13 @@ class Decision:
     differs: list[str] = field(default_factory=list)
     reason: str = ""
     erased_on: dt.date | None = None  # held: the new person had been erased that day
+    # update, unchanged, conflict: the keys (KEY_FIELDS) that found the person (people), for
+    # the dry run to tell. Never set for a held row: that would tell about someone unseen.
+    matched_by: tuple[str, ...] = ()
+    owner: Target | None = None  # conflict by mobile: the mobile's owner (in scope)
+    # The membership values this row would set, not applied: the importer is not the
+    # secretariat, which reviews them (runner.write_membership_holds).
+    membership: dict[str, Any] = field(default_factory=dict)
 
     @property
     def person_id(self) -> int | None:
@@ -377,6 +414,9 @@ class Matcher:
 
     lookup: Lookup
     register: bool = False
+    # The importer is the secretariat (or a command): the file's membership values apply.
+    # Otherwise they are held for review (``Decision.membership``).
+    membership: bool = True
     remember: bool = False
     recent: int = 0
     key_filter: KeyFilter | None = None  # told about every key this run gives someone
@@ -503,7 +543,7 @@ class Matcher:
 
     def _decide(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
         if row.error:
-            return Decision(REFUSED, row, reason=row.error)
+            return Decision(SKIPPED if row.skipped else REFUSED, row, reason=row.error)
         values = row.values
         number = values.get("member_number")
         email = values.get("email")
@@ -534,14 +574,25 @@ class Matcher:
         if second is not None:
             if not first.visible:  # type: ignore[union-attr]
                 return Decision(HELD, row, target=first, reason=_HELD_REASON())
-            return Decision(CONFLICT, row, reason=_CONFLICT_REASON())
+            return Decision(
+                CONFLICT,
+                row,
+                reason=_CONFLICT_REASON(),
+                matched_by=_keys_found(values, owners, None),
+            )
         if first is None:
             return self._create(row, owners, index)
         if not first.visible:
             return Decision(HELD, row, target=first, reason=_HELD_REASON())
+        matched_by = _keys_found(values, owners, first)
         if first_kind == "mobile" and not _same_by_mobile(values, first):
-            return Decision(CONFLICT, row, reason=_MOBILE_CONFLICT_REASON())
-        return self._update(row, first, owners)
+            # The dry run shows how the mobile's owner's (in scope) name and email differ.
+            return Decision(
+                CONFLICT, row, reason=_MOBILE_CONFLICT_REASON(), matched_by=matched_by, owner=first
+            )
+        decision = self._update(row, first, owners)
+        decision.matched_by = matched_by
+        return decision
 
     def _create(self, row: Row, owners: dict[tuple[str, str], Target], index: int) -> Decision:
         values = row.values  # the new person's values (empty cells are not in it)
@@ -564,12 +615,27 @@ class Matcher:
                 return Decision(HELD, row, reason=reason, erased_on=erased_on)
         if not values.get("first_name"):
             return Decision(REFUSED, row, reason=_("A new person needs a first name."))
+        held: dict[str, Any] = {}
+        if not self.membership and not self.register:
+            # Not the secretariat: a non-member, the membership values held for review.
+            held = {
+                name: values[name]
+                for name in MEMBERSHIP_FIELDS
+                if name in values
+                and not (
+                    name == "membership_status"
+                    and values[name] == Person.MembershipStatus.NON_MEMBER
+                )
+            }
+            values = {k: v for k, v in values.items() if k not in MEMBERSHIP_FIELDS}
+            if not (values.get("email") or values.get("mobile")):
+                return Decision(REFUSED, row, reason=_ONLY_MEMBER_NUMBER_REASON())
         target = Target(pk=None, values=values, created_by=index)
         for kind in KEY_FIELDS:
             value = values.get(kind)
             if value:
                 owners[(kind, value)] = target
-        return Decision(CREATE, row, target=target)
+        return Decision(CREATE, row, target=target, membership=held)
 
     def _update(self, row: Row, target: Target, owners: dict[tuple[str, str], Target]) -> Decision:
         if target.values is None:
@@ -580,14 +646,32 @@ class Matcher:
         stored = target.values
         changes: dict[str, Any] = {}
         differs: list[str] = []
-        register_values = self._register_values(row, stored) if self.register else None
+        held: dict[str, Any] = {}
+        if self.register:
+            register_values: dict[str, Any] | None = self._register_values(row, stored)
+        else:
+            # The secretariat's import applies the row's membership values; anyone else's
+            # holds them for review. Either way the ordinary fill-and-report rules below do
+            # not touch them.
+            register_values = self.membership_values(row.values, stored, self.today)
+            if not self.membership:
+                held = {
+                    name: value
+                    for name, value in register_values.items()
+                    if not _same(name, stored.get(name), value)
+                }
+                register_values = {}
         for name, value in row.values.items():  # the row's non-empty values only
+            if held and name in held:
+                continue
             current = stored.get(name)
             if current == value or (register_values is not None and name in register_values):
                 continue
             if current is None or current == "":
                 if name in NEVER_EMPTY:
                     differs.append(name)
+                elif not self.membership and name in MEMBERSHIP_FIELDS:
+                    continue  # never filled by anyone but the secretariat
                 else:
                     changes[name] = value
             elif not _same(name, current, value):
@@ -604,8 +688,38 @@ class Matcher:
                         del owners[(kind, old)]
                     owners[(kind, changes[kind])] = target
             stored.update(changes)
-            return Decision(UPDATE, row, target, changes, differs)
-        return Decision(UNCHANGED, row, target, _NO_CHANGES, differs)
+            return Decision(UPDATE, row, target, changes, differs, membership=held)
+        return Decision(UNCHANGED, row, target, _NO_CHANGES, differs, membership=held)
+
+    @staticmethod
+    def membership_values(
+        given: dict[str, Any], stored: dict[str, Any], today: dt.date
+    ) -> dict[str, Any]:
+        """What the secretariat's ordinary import sets of a person's membership fields,
+        from what the row gives (the applier of a held membership uses the same rules):
+        "member" makes a member with no end date; "former" a former member ended on the
+        given date, else the stored one, else today; "non-member" never erases a membership
+        (it is reported as differing). A member-since date is taken as given; an end date
+        for someone who is not a member; a member number only where there is none (a
+        different one is reported)."""
+        member = Person.MembershipStatus.MEMBER
+        former = Person.MembershipStatus.FORMER
+        values: dict[str, Any] = {}
+        status = given.get("membership_status")
+        ended = given.get("membership_ended_on")
+        if status == member:
+            values["membership_status"] = member
+            values["membership_ended_on"] = None
+        elif status == former:
+            values["membership_status"] = former
+            values["membership_ended_on"] = ended or stored.get("membership_ended_on") or today
+        elif ended and stored.get("membership_status") != member:
+            values["membership_ended_on"] = ended
+        if given.get("member_since"):
+            values["member_since"] = given["member_since"]
+        if given.get("member_number") and is_empty(stored.get("member_number")):
+            values["member_number"] = given["member_number"]
+        return values
 
     def _register_values(self, row: Row, stored: dict[str, Any]) -> dict[str, Any]:
         """What a full register export says about the membership fields."""
@@ -638,6 +752,7 @@ def match_rows(
     return Matcher(
         lookup=StoredPeople(scope=scope).lookup,
         register=register,
+        membership=scope is None,
         erased=erased_identities,
         tell_erased=scope is None,
     ).match(rows)

@@ -44,6 +44,9 @@ class ImportBatch(BaseModel):
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Failed")
         UNDONE = "undone", _("Undone")
+        # An upload never started and given up (by its importer, or after
+        # IMPORT_ABANDONED_DAYS): its files deleted, the row kept as a record.
+        DISCARDED = "discarded", _("Discarded")
 
     class Kind(models.TextChoices):
         PEOPLE = "people", _("People")
@@ -77,6 +80,11 @@ class ImportBatch(BaseModel):
     refused_count = models.PositiveIntegerField(default=0)
     held_count = models.PositiveIntegerField(default=0)
     formered_count = models.PositiveIntegerField(default=0)  # register sync: members → former
+    # Rows that are not people, skipped (not refused): organisations' rows, Meta test leads.
+    organisation_count = models.PositiveIntegerField(default=0)
+    test_lead_count = models.PositiveIntegerField(default=0)
+    # Opt-outs recorded (a row and a channel): withdrawn consents and suppressions.
+    opted_out_count = models.PositiveIntegerField(default=0)
     dry_run = models.JSONField(default=dict, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

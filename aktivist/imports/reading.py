@@ -34,10 +34,11 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aktivist.imports.columns import (
     BIRTH_YEAR_COLUMN,
-    birth_year_from_personnummer,
+    birth_year_from_id_column,
     is_personnummer,
 )
 from aktivist.lib.normalise import se_mobile_fast
@@ -356,6 +357,18 @@ def _open_zip(path: Path) -> XlsxTable:
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         raise FileRefused(
             _("This is an OpenDocument spreadsheet (.ods). Save it as .xlsx or CSV and upload it.")
+        )
+    csv_count = sum(1 for name in names if name.lower().endswith(".csv"))
+    if csv_count:  # Mailchimp's audience export: subscribed, unsubscribed and cleaned files
+        raise FileRefused(
+            ngettext(
+                "This is a ZIP archive holding %(count)s CSV file. Unpack it and upload the "
+                "CSV file.",
+                "This is a ZIP archive holding %(count)s CSV files (Mailchimp's audience "
+                "export is one). Unpack it and upload each CSV file on its own.",
+                csv_count,
+            )
+            % {"count": csv_count}
         )
     raise FileRefused(_("This is a ZIP archive, not a CSV or Excel file."))
 
@@ -680,7 +693,7 @@ def write_sanitised_csv(
             out = [str(line)]
             if birth_year_column is not None:
                 pnr = cells[birth_year_column] if birth_year_column < len(cells) else ""
-                year = birth_year_from_personnummer(pnr, today) if pnr.strip() else None
+                year = birth_year_from_id_column(pnr, today) if pnr.strip() else None
                 out.append("" if year is None else str(year))
             if drop:
                 out.extend(cell for i, cell in enumerate(cells) if i not in drop)

@@ -247,6 +247,20 @@ def erase_batches(person_ids: Sequence[int]) -> None:
             if isinstance(row, dict) and needles.quotes_them(str(row.get("reason", ""))):
                 row["reason"] = ""
                 touched = True
+        # The values the dry run showed for matched and conflicting rows (runner._tell_rows):
+        # gone when they are the person's stored values or quote them.
+        matched = batch.dry_run.get("matched")
+        for entry in [*rows, *(matched if isinstance(matched, list) else [])]:
+            if isinstance(entry, dict) and entry.get("differs"):
+                if entry.get("person") in person_ids or any(
+                    needles.cell_is_key(str(value)) or needles.quotes_them(f'"{value}"')
+                    for item in entry["differs"]
+                    if isinstance(item, dict)
+                    for value in (item.get("stored", ""), item.get("value", ""))
+                    if value
+                ):
+                    entry["differs"] = []
+                    touched = True
         if touched:
             changed.append(batch)
     if changed:

@@ -27,15 +27,27 @@ Decisions:
   phonenumbers calls them valid: +61…, 0061…, or digits with the country code (61407698210).
 * Value prefixes tools write are dropped (``columns.strip_value_prefix``): Meta's ``p:`` on
   phones, ``z:`` on postcodes and its id prefixes, NationBuilder's leading ``'``.
+* A row that is not a person is skipped, not refused (``RowSkipped``, a ``RowError`` with a
+  ``kind``): Meta's test leads (a name, email or phone cell starting "<test lead"), and an
+  organisation's or household's row (a contact-type column says so, or an organisation name
+  column is filled and no name is). A company column of a person's row is no such column.
+* Several address blocks (IdrottOnline's "Kontaktadress - …" and "Folkbokföring - …": street,
+  postcode and city each given to several columns): the first block with any of them filled
+  is taken whole (``RowMapping.address_blocks``).
 * Tag cells split on commas or semicolons; a cell of quoted names (Mailchimp's
   ``"Aktivist","Nyhetsbrev"``) splits on the commas outside the quotes, quotes removed.
 * A value that looks like a spreadsheet formula (starts with "=", or "+", "-", "@" followed by
   a function call or a DDE/sheet reference) is refused: it is never data anyone meant.
 * The personal identity number column is used for the birth year only (when no birth year or
-  date of birth is given); an invalid one is ignored, and it never appears in a reason. A
-  member number that is a personal identity number is refused.
+  date of birth is given) — a birth date written there counts too (YYYY-MM-DD, YYYYMMDD,
+  YYMMDD, "19850312-XXXX": ``columns.birth_year_from_id_column``); an invalid one is
+  ignored, and it never appears in a reason. A member number that is a personal identity
+  number is refused.
 * Unknown membership status or language words are refused rather than guessed; empty means
-  "not given" (the person keeps what they have, a new person gets the default).
+  "not given" (the person keeps what they have, a new person gets the default). Without a
+  status, a member-since date means a member and a past end date a former member (a register
+  such as IdrottOnline has dates, no status). Whether the membership values are taken at all
+  is the matcher's decision (only the secretariat's imports take them).
 * A full name is split when no first or last name is given ("Anna Maria Svensson" → "Anna
   Maria" + "Svensson", "Svensson, Anna" → "Anna" + "Svensson", particles such as "von" stay
   with the last name); beside a last-name column it gives the first name, beside a
@@ -60,11 +72,14 @@ from django.utils.translation import gettext as _
 
 from aktivist.imports.columns import (
     BIRTH_YEAR_COLUMN,
+    CONTACT_TYPE,
+    ORGANISATION_NAME,
     PERSONNUMMER,
-    birth_year_from_personnummer,
+    birth_year_from_id_column,
     is_personnummer,
     strip_value_prefix,
 )
+from aktivist.imports.optouts import OPT_OUT_FIELDS, OptOut, row_opt_outs
 from aktivist.lib.normalise import (
     is_mobile,
     is_valid_email,
@@ -125,6 +140,9 @@ class CleanRow:
     member_since: dt.date | None = None
     membership_ended_on: dt.date | None = None
     tags: list[str] = field(default_factory=list)
+    # (channel, suppression reason, withdraws the channel's consents): optouts.py
+    opt_outs: tuple[OptOut, ...] = ()
+    note: str = ""  # the notes column: a note on the person (runner), never a person field
 
     @property
     def has_name(self) -> bool:
@@ -139,7 +157,12 @@ class CleanRow:
         }
 
 
-PERSON_FIELDS = tuple(f for f in CleanRow.__slots__ if f not in ("line", "tags"))
+PERSON_FIELDS = tuple(
+    f for f in CleanRow.__slots__ if f not in ("line", "tags", "opt_outs", "note")
+)
+# The longest note an import writes: as the person page's note form
+# (people.forms.InteractionForm.text). A longer cell refuses the row, never cut silently.
+MAX_NOTE = 5000
 
 
 @dataclass(slots=True)
@@ -148,6 +171,19 @@ class RowError:
 
     line: int
     reason: str
+
+
+ORGANISATION = "organisation"
+TEST_LEAD = "test_lead"
+
+
+@dataclass(slots=True)
+class RowSkipped(RowError):
+    """A row that is not a person: an organisation's (or household's) row, or one of Meta's
+    test leads (``kind``). Never imported, counted apart from refused rows; a caller that
+    does not know the kind still refuses it (it is a RowError)."""
+
+    kind: str = ORGANISATION
 
 
 @functools.cache
@@ -194,6 +230,16 @@ class RowMapping:
     extra_tag_columns: tuple[int, ...]  # tags may come from several columns
     phone_columns: tuple[tuple[int, str, bool], ...]  # (index, header, is a mobile column)
     one_phone_column_each: bool  # at most one mobile and one other-phone column
+    contact_type: int | None = None  # CiviCRM's "Contact Type": Individual, Organization …
+    organisation_name: int | None = None  # with no person's name: an organisation's row
+    address_line_2: int | None = None  # added to the street address (c/o, second line)
+    # Further address blocks (IdrottOnline: Kontaktadress, then Folkbokföring): the second
+    # street, postcode and city columns, the third …; (index, header) or None for each.
+    address_blocks: tuple[tuple[tuple[int, str] | None, ...], ...] = ()
+    # Columns named after a tag (Zetkin): (index, tag name, whether the name can be a tag).
+    tag_flags: tuple[tuple[int, str, bool], ...] = ()
+    opt_out_columns: tuple[tuple[int, str, str], ...] = ()  # (index, header, opt-out field)
+    note: int | None = None  # the notes column (a note on the person)
 
     @classmethod
     def build(
@@ -206,6 +252,7 @@ class RowMapping:
         column: dict[str, int] = {}
         extra_tags: list[int] = []
         phones: list[tuple[int, str, bool]] = []
+        more_addresses: dict[str, list[tuple[int, str]]] = {}
         for index, header in enumerate(headers):
             chosen = mapping.get(header) or ""
             if chosen in ("mobile", "other_phone"):
@@ -214,6 +261,8 @@ class RowMapping:
                 column[chosen] = index
             elif chosen == "tags":
                 extra_tags.append(index)
+            elif chosen in _ADDRESS_BLOCK_FIELDS:
+                more_addresses.setdefault(chosen, []).append((index, header))
         hint = None
         if BIRTH_YEAR_COLUMN in headers and not mapping.get(BIRTH_YEAR_COLUMN):
             hint = list(headers).index(BIRTH_YEAR_COLUMN)
@@ -223,6 +272,21 @@ class RowMapping:
             indexes=tuple(column.get(name) for name in _FIELDS),
             labels={name: headers[i] for name, i in column.items()},
             personnummer=column.get(PERSONNUMMER),
+            contact_type=column.get(CONTACT_TYPE),
+            organisation_name=column.get(ORGANISATION_NAME),
+            address_line_2=column.get("address_line_2"),
+            note=column.get("note"),
+            address_blocks=_address_blocks(more_addresses),
+            tag_flags=tuple(
+                (index, name, _can_be_tag(name))
+                for index, header in enumerate(headers)
+                if mapping.get(header) == "tag_flag" and (name := _tag_name_of_header(header))
+            ),
+            opt_out_columns=tuple(
+                (index, header, mapping[header])
+                for index, header in enumerate(headers)
+                if mapping.get(header) in OPT_OUT_FIELDS
+            ),
             birth_year_hint=hint,
             today=today,
             year_low=year_low,
@@ -239,6 +303,31 @@ class RowMapping:
                 p for p, name in enumerate(_FIELDS) if name in _TEXT_FIELDS and name in column
             ),
         )
+
+
+# A file may hold several addresses (IdrottOnline: "Kontaktadress - …", "Folkbokföring - …"):
+# the street, postcode and city come from the first block with any of them filled.
+_ADDRESS_BLOCK_FIELDS = ("street_address", "postcode", "city")
+
+
+def _address_blocks(
+    more: dict[str, list[tuple[int, str]]],
+) -> tuple[tuple[tuple[int, str] | None, ...], ...]:
+    """The k-th further street, postcode and city columns form the k-th further block."""
+    size = max((len(columns) for columns in more.values()), default=0)
+    return tuple(
+        tuple(
+            more[name][k] if k < len(more.get(name, ())) else None for name in _ADDRESS_BLOCK_FIELDS
+        )
+        for k in range(size)
+    )
+
+
+def _can_be_tag(name: str) -> bool:
+    """A column's header may name a tag: not a formula, and short enough."""
+    if name[0] in _FORMULA_START and _FORMULA.match(name):
+        return False
+    return len(name) <= _max_lengths()["tags"]
 
 
 # --- Value parsers ---------------------------------------------------------------------------
@@ -264,6 +353,8 @@ _SERIAL_DATE = re.compile(r"(\d{4,5})(?:\.\d+)?", re.ASCII)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, past its leap-year bug
 _SURNAME_PARTICLES = frozenset(
     {"af", "av", "von", "van", "der", "den", "de", "la", "le", "du", "di", "da", "del", "zu"}
+    # Irish (Ní Bhriain, Ó Súilleabháin), Arabic (bin Rashid, al Amin), Portuguese, Dutch.
+    | {"ní", "nic", "ó", "uí", "mac", "bin", "ibn", "al", "el", "dos", "das", "ter", "ten"}
 )
 _WORD_KEY = re.compile(r"[\W_]+")
 
@@ -284,6 +375,24 @@ _STATUS_WORDS = {
         "active",
         "betalande",
         "betalandemedlem",
+        # Membership types (Medlemstyp) and other tools' statuses: CiviCRM New, Current,
+        # Grace; NationBuilder active, grace period.
+        "ordinarie",
+        "ordinariemedlem",
+        "hedersmedlem",
+        "standigmedlem",
+        "livstidsmedlem",
+        "familjemedlem",
+        "ungdomsmedlem",
+        "studentmedlem",
+        "activemember",
+        "currentmember",
+        "current",
+        "new",
+        "grace",
+        "graceperiod",
+        "lifemember",
+        "honorarymember",
     ),
     "non_member": (
         "ejmedlem",
@@ -302,6 +411,10 @@ _STATUS_WORDS = {
         "supporter",
         "sympatisor",
         "stodjare",
+        "provapa",  # IdrottOnline's trial (Typ P)
+        "trial",
+        "pending",  # CiviCRM: not yet a member
+        "vantande",
     ),
     "former": (
         "foredetta",
@@ -320,6 +433,14 @@ _STATUS_WORDS = {
         "ended",
         "cancelled",
         "canceled",
+        "avslutat",
+        "uttratt",
+        "utgangen",
+        "utgatt",
+        "lamnat",
+        "expired",  # CiviCRM, NationBuilder
+        "deceased",
+        "avliden",
     ),
 }
 _LANGUAGE_WORDS = {
@@ -399,6 +520,14 @@ _MEMBER_NUMBER_PREFIX_STARTS = frozenset("lacf'")
 _NO_CELLS: list[str] = []
 
 
+def _tag_name_of_header(header: str) -> str:
+    """A tag column's tag name: its header, which tools that upper-case every header
+    (Zetkin's CSV: "AKTIVIST") give as "Aktivist". An existing tag of the name in any
+    case is used as it is (the writer matches tags case-insensitively)."""
+    name = " ".join(header.split())
+    return name.capitalize() if name.isupper() else name
+
+
 def _phones(
     cells: Sequence[str], n: int, mapping: RowMapping, errors: list[str]
 ) -> tuple[str | None, str]:
@@ -451,6 +580,30 @@ def _phones(
     return (mobile_number[0] if mobile_number else None), other[0]
 
 
+# A tag column's cell that means "not tagged" (Zetkin writes true/false).
+_NOT_TAGGED = frozenset({"false", "falskt", "no", "nej", "n", "0", "-"})
+_MONTH_DAY = re.compile(r"\d{1,2}/\d{1,2}", re.ASCII)
+_ADDRESS_PARTS = re.compile(r"\s{2,}")
+
+
+def _label(mapping: RowMapping, name: str) -> str:
+    return mapping.labels.get(name, name)
+
+
+def _split_address(value: str) -> tuple[str, str, str]:
+    """(street, city, postcode) from an address in one cell whose parts are separated by two
+    spaces, in Mailchimp's order: street, [second line], city, state, postcode, [country].
+    The value as it is (and no city or postcode) when it is not laid out so."""
+    parts = [part for part in _ADDRESS_PARTS.split(value.strip()) if part]
+    last_digits = max((i for i, p in enumerate(parts) if any(c.isdigit() for c in p)), default=-1)
+    if last_digits < 2 or len(parts) - last_digits > 2:
+        return value, "", ""
+    if last_digits == 2:  # street, city, postcode
+        return parts[0], parts[1], parts[2]
+    street = ", ".join(parts[: last_digits - 2])
+    return street, parts[last_digits - 2], parts[last_digits]
+
+
 def _split_tags(cell: str) -> list[str]:
     """The tags of one cell: comma- or semicolon-separated names; a cell holding quoted
     names (Mailchimp: ``"Aktivist","Nyhetsbrev"``) splits outside the quotes."""
@@ -494,6 +647,85 @@ def split_full_name(value: str) -> tuple[str, str]:
 # --- The row ---------------------------------------------------------------------------------
 
 
+_TEST_LEAD_POSITIONS = tuple(
+    _FIELDS.index(name)
+    for name in ("first_name", "last_name", "full_name", "email", "mobile", "other_phone")
+)
+# The fields above lie side by side in _FIELDS; the span covers them (and any between).
+_TEST_LEAD_SPAN = slice(min(_TEST_LEAD_POSITIONS), max(_TEST_LEAD_POSITIONS) + 1)
+
+
+def _is_test_lead(values: list[str]) -> bool:
+    for position in _TEST_LEAD_POSITIONS:
+        value = values[position]
+        if value and (value[0] == "<" or value[:3] == "p:<") and "<test lead" in value.lower():
+            return True
+    return False
+
+
+_NAME_POSITIONS = tuple(_FIELDS.index(name) for name in ("first_name", "last_name", "full_name"))
+# CiviCRM's contact types (English and Swedish labels), as _word_key leaves them.
+_CONTACT_TYPES = {
+    **dict.fromkeys(("individual", "person", "privatperson", "individ", "enskild"), ""),
+    **dict.fromkeys(("organization", "organisation", "org", "foretag", "forening"), ORGANISATION),
+    **dict.fromkeys(("household", "hushall"), "household"),
+}
+
+
+def _organisation(
+    cells: Sequence[str],
+    n: int,
+    line: int,
+    mapping: RowMapping,
+    values: list[str],
+    errors: list[str],
+) -> RowSkipped | None:
+    """An organisation's or household's row (by its contact type, or an organisation name
+    without a person's name), or None for a person's row. An unknown contact type is an
+    error of the row."""
+    if (i := mapping.contact_type) is not None and i < n and (typed := cells[i].strip()):
+        kind = _CONTACT_TYPES.get(_word_key(typed))
+        if kind == ORGANISATION:
+            return RowSkipped(line, _("An organisation, not a person."), ORGANISATION)
+        if kind == "household":
+            return RowSkipped(line, _("A household, not a person."), ORGANISATION)
+        if kind is None:
+            errors.append(
+                _('%(column)s: "%(value)s" is neither a person nor an organisation.')
+                % {"column": mapping.labels[CONTACT_TYPE], "value": _shown(typed)}
+            )
+        return None
+    if (i := mapping.organisation_name) is not None and i < n and cells[i].strip():
+        if not any(values[p] for p in _NAME_POSITIONS):
+            return RowSkipped(line, _("An organisation, not a person."), ORGANISATION)
+    return None
+
+
+_STREET, _POSTCODE, _CITY = (_FIELDS.index(name) for name in _ADDRESS_BLOCK_FIELDS)
+
+
+def _address_from_blocks(
+    cells: Sequence[str], n: int, mapping: RowMapping, values: list[str]
+) -> dict[str, str]:
+    """Fill the empty street, postcode and city (``values``) from the first further address
+    block that has any of them; the labels for messages then name that block's columns."""
+    for block in mapping.address_blocks:
+        found = [
+            cells[column[0]].strip() if column is not None and column[0] < n else ""
+            for column in block
+        ]
+        if any(found):
+            labels = dict(mapping.labels)
+            for name, position, column, value in zip(
+                _ADDRESS_BLOCK_FIELDS, (_STREET, _POSTCODE, _CITY), block, found, strict=True
+            ):
+                if column is not None and value:
+                    values[position] = value
+                    labels[name] = column[1]
+            return labels
+    return mapping.labels
+
+
 def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanRow | RowError:
     """The row's person fields, or why it is refused. Never raises for any text."""
     errors: list[str] = []
@@ -505,6 +737,16 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
         )
     labels = mapping.labels
     values = [cells[i].strip() if i is not None and i < n else "" for i in mapping.indexes]
+    if mapping.address_blocks and not (values[_STREET] or values[_POSTCODE] or values[_CITY]):
+        labels = _address_from_blocks(cells, n, mapping, values)
+    # Meta's test leads: "<test lead: dummy data for full_name>" (docs/peer-exports.md 6);
+    # one search for "<" in the name, email and phone cells, a closer look only then.
+    if "<" in "".join(values[_TEST_LEAD_SPAN]) and _is_test_lead(values):
+        return RowSkipped(line, _("A test lead (Meta's dummy data), not a person."), TEST_LEAD)
+    if mapping.contact_type is not None or mapping.organisation_name is not None:
+        skipped = _organisation(cells, n, line, mapping, values, errors)
+        if skipped is not None:
+            return skipped
     for position in mapping.text_positions:
         value = values[position]
         if value and value[0] in _FORMULA_START and _FORMULA.match(value):
@@ -577,6 +819,34 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
         else:
             mobile_e164, other_e164 = _phones(cells, n, mapping, errors)
 
+    if street_address and "  " in street_address and not (postcode or city):
+        # Mailchimp's address field: one cell, its parts separated by two spaces.
+        street_address, city, postcode = _split_address(street_address)
+    if mapping.address_line_2 is not None and mapping.address_line_2 < n:
+        if line_2 := " ".join(cells[mapping.address_line_2].split()):
+            label_2 = _label(mapping, "address_line_2")
+            if line_2[0] in _FORMULA_START and _FORMULA.match(line_2):
+                errors.append(
+                    _('%(column)s: "%(value)s" looks like a spreadsheet formula.')
+                    % {"column": label_2, "value": _shown(line_2)}
+                )
+            elif street_address:
+                joined = f"{street_address}, {line_2}"
+                if len(joined) > mapping.max_lengths["street_address"]:
+                    errors.append(
+                        _too_long(label_2, len(joined), mapping.max_lengths["street_address"])
+                    )
+                else:
+                    street_address = joined
+            elif "street_address" in mapping.labels:
+                street_address = line_2  # checked below as the street address
+            elif len(line_2) > mapping.max_lengths["street_address"]:
+                errors.append(
+                    _too_long(label_2, len(line_2), mapping.max_lengths["street_address"])
+                )
+            else:
+                street_address = line_2
+
     if postcode:
         if postcode[0] in "z'":
             postcode = strip_value_prefix("postcode", postcode)
@@ -640,6 +910,13 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
 
     member_since = _date_field(since_text, "member_since", mapping, errors)
     membership_ended_on = _date_field(ended_text, "membership_ended_on", mapping, errors)
+    if status is None and not status_text and (member_since or membership_ended_on):
+        # A register without a status column (IdrottOnline): its dates say it. An end
+        # date that has passed makes a former member; a member-since date a member.
+        if membership_ended_on is not None and membership_ended_on <= mapping.today:
+            status = "former"
+        elif member_since is not None:
+            status = "member"
 
     tags: list[str] = []
     tag_cells = [tags_text] if tags_text else _NO_CELLS
@@ -657,6 +934,16 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
                 )
                 continue
             tags.append(tag)
+
+    for index, name, can_be_tag in mapping.tag_flags:
+        if index < n and (flag := cells[index].strip()) and flag.lower() not in _NOT_TAGGED:
+            if not can_be_tag:
+                errors.append(
+                    _("%(column)s: the column's name cannot be a tag (a formula, or too long).")
+                    % {"column": _shown(name)}
+                )
+            elif name not in tags:
+                tags.append(name)
 
     # Lengths that do not fit the model's fields.
     limits = mapping.max_lengths
@@ -679,6 +966,15 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
 
     if not (first_name or last_name or email or mobile_e164 or member_number) and not errors:
         errors.append(_("The row has no name, email, mobile or member number."))
+
+    # Opt-outs are never dropped: an unknown value refuses the row (optouts.py).
+    opt_outs: tuple[OptOut, ...] = ()
+    if mapping.opt_out_columns:
+        opt_outs = row_opt_outs(cells, mapping.opt_out_columns, errors)
+
+    note = ""
+    if mapping.note is not None and mapping.note < n and (note := cells[mapping.note].strip()):
+        note = _note(note, _label(mapping, "note"), errors)
 
     if errors:
         reason = " ".join(errors)
@@ -703,7 +999,26 @@ def clean_row(cells: Sequence[str], *, line: int, mapping: RowMapping) -> CleanR
         member_since,
         membership_ended_on,
         tags,
+        opt_outs=opt_outs,
+        note=note,
     )
+
+
+def _note(value: str, column: str, errors: list[str]) -> str:
+    """The notes cell as the note's text: trimmed, line breaks kept, refused (with the row)
+    when it looks like a formula or is longer than MAX_NOTE characters."""
+    if value[0] in _FORMULA_START and _FORMULA.match(value):
+        errors.append(
+            _('%(column)s: "%(value)s" looks like a spreadsheet formula.')
+            % {"column": column, "value": _shown(value)}
+        )
+        return ""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if len(value) > MAX_NOTE:
+        errors.append(_too_long(column, len(value), MAX_NOTE))
+        return ""
+    return value
 
 
 def _invalid_phone(column: str, value: str) -> str:
@@ -755,12 +1070,17 @@ def _year(value: str, name: str, mapping: RowMapping, errors: list[str]) -> int 
 
 
 def _year_from_date(value: str, mapping: RowMapping, errors: list[str]) -> int | None:
-    """A birth year from the date-of-birth column (a four-digit year is taken as one)."""
+    """A birth year from the date-of-birth column (a four-digit year is taken as one; a
+    month and day alone, Mailchimp's birthday, gives none)."""
+    if value[0] == "'":
+        value = value[1:].strip()  # NationBuilder's mark for Excel
     if len(value) == 4 and value.isascii() and value.isdigit():
         if mapping.year_low <= int(value) <= mapping.year_high:
             return int(value)
     date = _date(value, mapping)
     label = mapping.labels["birth_date"]
+    if date is None and _MONTH_DAY.fullmatch(value):
+        return None
     if date is None:
         errors.append(
             _('%(column)s: "%(value)s" is not a date.') % {"column": label, "value": _shown(value)}
@@ -782,7 +1102,7 @@ def _year_from_hidden_columns(cells: Sequence[str], n: int, mapping: RowMapping)
     if mapping.personnummer is not None and mapping.personnummer < n:
         pnr = cells[mapping.personnummer]
         if pnr and not pnr.isspace():
-            year = birth_year_from_personnummer(pnr, mapping.today)
+            year = birth_year_from_id_column(pnr, mapping.today)
     elif mapping.birth_year_hint is not None and mapping.birth_year_hint < n:
         hint = cells[mapping.birth_year_hint].strip()
         if hint.isascii() and hint.isdigit():

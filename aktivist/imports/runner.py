@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +58,7 @@ from django.utils.translation import gettext as _
 
 from aktivist.core import audit
 from aktivist.core.models import AuditEvent
-from aktivist.imports import matcher
+from aktivist.imports import matcher, optouts
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.matcher import (
     Decision,
@@ -69,13 +69,15 @@ from aktivist.imports.matcher import (
     Target,
     indexed_fetch,
 )
+from aktivist.imports.membership import membership_held_reason, write_membership_holds
 from aktivist.imports.models import ImportBatch, ImportIssue
+from aktivist.imports.rows import TEST_LEAD
 from aktivist.lib.db import analyze
 from aktivist.lib.normalise import normalise_name, normalise_phone_fast
 from aktivist.organisation.models import UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
 from aktivist.people.holds import holds_recorded
-from aktivist.people.models import Consent, Person, ReviewItem, Tag, Tagging
+from aktivist.people.models import Consent, Interaction, Person, ReviewItem, Tag, Tagging
 from aktivist.people.services import erased_identities
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,9 @@ PERSON_COLUMNS = (
     "updated_at",
 )
 _HELD = "held"
+_SKIPPED = "_skipped"  # a compact row's kind of skip (not a person), in its values
+_OPT_OUTS = "_opt_outs"  # a compact row's opt-outs (Row.opt_outs), in its values
+_NOTE = "_note"  # a compact row's note (Row.note), in its values
 _SWEDISH = str(Person.Language.SWEDISH)
 _NON_MEMBER = str(Person.MembershipStatus.NON_MEMBER)
 # What a new person gets for a field the row leaves empty ("" for text, None for the rest).
@@ -130,19 +135,39 @@ class Counts:
     unchanged: int = 0
     refused: int = 0
     held: int = 0
+    # Rows that are not people, skipped (never refused): rows.RowSkipped.
+    organisations: int = 0
+    test_leads: int = 0
+    # Opt-outs recorded (a row and a channel: withdrawn consents and a suppression).
+    opted_out: int = 0
 
     def add(self, other: Counts) -> None:
-        for name in ("created", "updated", "unchanged", "refused", "held"):
+        for name in (
+            "created",
+            "updated",
+            "unchanged",
+            "refused",
+            "held",
+            "organisations",
+            "test_leads",
+            "opted_out",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def skipped_dict(self) -> dict[str, int]:
+        return {"organisations": self.organisations, "test_leads": self.test_leads}
+
     def as_dict(self) -> dict[str, int]:
-        return {
+        found = {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "refused": self.refused,
             "held": self.held,
         }
+        if self.opted_out:  # a file with opt-out columns: "N opt-outs will be recorded"
+            found["opted_out"] = self.opted_out
+        return found
 
 
 # --- Reading and cleaning -------------------------------------------------------------------
@@ -158,8 +183,16 @@ def _cleaner(batch: ImportBatch) -> Callable[[int, list[str]], Row]:
     def clean(line: int, cells: list[str]) -> Row:
         result = clean_row(cells, line=line, mapping=mapping)
         if isinstance(result, RowError):
-            return Row(line=line, values={}, cells=cells, error=result.reason)
-        return Row(line=line, values=result.given(), tags=result.tags, cells=cells)
+            skipped = getattr(result, "kind", "")  # rows.RowSkipped: not a person
+            return Row(line=line, values={}, cells=cells, error=result.reason, skipped=skipped)
+        return Row(
+            line=line,
+            values=result.given(),
+            tags=result.tags,
+            cells=cells,
+            opt_outs=result.opt_outs,
+            note=result.note,
+        )
 
     return clean
 
@@ -179,8 +212,15 @@ def _compact_cleaner(headers: list[str], mapping: dict[str, str]) -> Callable[..
         if isinstance(joined, str) and joined.count(separator) != len(cells) - 1:
             joined = list(cells)  # a cell holds the separator itself
         if isinstance(result, RowError):
-            return (line, {}, [], result.reason, joined)
-        return (line, result.given(), result.tags, "", joined)
+            # A skipped row (rows.RowSkipped: not a person) carries its kind in the values.
+            skipped = getattr(result, "kind", "")
+            return (line, {_SKIPPED: skipped} if skipped else {}, [], result.reason, joined)
+        values = result.given()
+        if result.opt_outs:
+            values[_OPT_OUTS] = result.opt_outs  # taken out again in chunks_from_child
+        if result.note:
+            values[_NOTE] = result.note  # taken out again in chunks_from_child
+        return (line, values, result.tags, "", joined)
 
     return clean
 
@@ -262,7 +302,16 @@ def chunks_from_child(batch: ImportBatch, *, start: int = 0) -> Iterator[list[Ro
             if isinstance(item, tuple):
                 raise CleanerFailed(item[1])
             yield [
-                Row(line=line, values=values, tags=tags, cells=cells, error=error)
+                Row(
+                    line=line,
+                    values=values,
+                    tags=tags,
+                    cells=cells,
+                    error=error,
+                    skipped=values.pop(_SKIPPED, "") if error else "",
+                    opt_outs=values.pop(_OPT_OUTS, ()) if not error else (),
+                    note=values.pop(_NOTE, "") if not error else "",
+                )
                 for line, values, tags, error, cells in item
             ]
     finally:
@@ -322,6 +371,7 @@ class Options:
     prefixes: dict[str, int]
     tag_ids: dict[str, int]  # lower-cased name -> id (grows as rows name new tags)
     row_tags: bool = False  # the file has a tags column
+    row_notes: bool = False  # the file has a notes column
 
     @classmethod
     def of(cls, batch: ImportBatch) -> Options:
@@ -350,6 +400,7 @@ class Options:
             prefixes=prefix_map(),
             tag_ids={name.lower(): pk for pk, name in Tag.objects.values_list("pk", "name")},
             row_tags="tags" in (batch.mapping or {}).values(),
+            row_notes="note" in (batch.mapping or {}).values(),
         )
 
 
@@ -362,8 +413,17 @@ class Plan:
     memberships: list[Target] = field(default_factory=list)
     consents_new: list[tuple[Target, ConsentSpec]] = field(default_factory=list)
     consents_confirm: list[tuple[int, ConsentSpec]] = field(default_factory=list)  # consent ids
+    notes: list[tuple[Target, str]] = field(default_factory=list)  # (person, the note's text)
     issues: list[tuple[Decision, str, str, dict[str, Any]]] = field(default_factory=list)
     held: list[Decision] = field(default_factory=list)
+    # Rows whose membership values wait for the secretariat (imports/membership.py).
+    membership_held: list[Decision] = field(default_factory=list)
+    # Opt-outs (optouts.py): the person (None for a held row: the address alone is
+    # suppressed), channel, suppression reason, whether the channel's consents are
+    # withdrawn, and the addresses to suppress.
+    opt_outs: list[tuple[Target | None, str, str, bool, tuple[str, ...]]] = field(
+        default_factory=list
+    )
     # What is written, taken from the people's values when the chunk is planned (the next
     # chunk may fill more into the same people before this one reaches the database).
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
@@ -466,12 +526,20 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
         existing_tags, existing_members, existing_consents = _existing_extras(
             list(matched), [tag_ids[n] for n in wanted if n in tag_ids], options
         )
+    existing_notes = _existing_notes(decisions, matched) if options.row_notes else _NO_NOTES
     unit_id = options.unit_id
     source = options.source
     consent_specs = options.consents
     issues = plan.issues
     for d in decisions:
         kind = d.kind
+        if kind == matcher.SKIPPED:
+            # Not a person (an organisation's row, a test lead): counted, nothing written.
+            if d.row.skipped == TEST_LEAD:
+                counts.test_leads += 1
+            else:
+                counts.organisations += 1
+            continue
         if kind == matcher.REFUSED or kind == matcher.CONFLICT:
             counts.refused += 1
             issues.append((d, kind, d.reason, {}))
@@ -480,9 +548,16 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
             counts.held += 1
             plan.held.append(d)
             issues.append((d, _HELD, d.reason, {}))
+            if d.row.opt_outs:
+                _plan_held_opt_outs(d, plan)
             continue
         target = d.target
         assert target is not None  # noqa: S101 - create/update/unchanged name their person
+        if d.membership:
+            # Not the secretariat's import: the rest of the row applies, its membership
+            # values wait for review. The importer is told that, and nothing more.
+            plan.membership_held.append(d)
+            issues.append((d, _HELD, membership_held_reason(), {"field": "membership"}))
         changed = bool(d.changes)
         new = id(target) in created
         if kind == matcher.CREATE:
@@ -514,6 +589,8 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
                     {"field": name, "value": _text(d.row.values.get(name))},
                 )
             )
+        # An opt-out in the row beats the consents the importer states for its channel.
+        withdrawn = _plan_opt_outs(d, target, new, plan) if d.row.opt_outs else _NO_CHANNELS
         if target.values is None:
             # A person an earlier chunk of a dry run would create, with everything the
             # batch gives: nothing more to add.
@@ -535,6 +612,9 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
                     changed = True
             for spec in consent_specs:
                 pair = (spec.channel, spec.purpose)
+                if spec.channel in withdrawn:
+                    target.consents.add(pair)  # not given by a later row of the file either
+                    continue
                 if pair in target.consents or not target.values.get(spec.address_field):
                     continue  # given already, or no address for the channel (yet)
                 target.consents.add(pair)
@@ -546,6 +626,8 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
                     plan.consents_confirm.append((found[0], spec))
                     changed = True
                 # A withdrawn consent is never revived by an import; a confirmed one stays.
+            if d.row.note and _plan_note(d.row.note, target, new, existing_notes, plan):
+                changed = True
         if kind == matcher.CREATE:
             counts.created += 1
         elif changed:
@@ -553,6 +635,84 @@ def plan_chunk(decisions: Sequence[Decision], options: Options) -> Plan:
         else:
             counts.unchanged += 1
     return plan
+
+
+_NO_CHANNELS: frozenset[str] = frozenset()
+_NO_NOTES: frozenset[tuple[int, str]] = frozenset()
+
+
+def _existing_notes(decisions: Sequence[Decision], matched: set[int]) -> set[tuple[int, str]]:
+    """(person id, text) of the notes the chunk's matched people already have, for those
+    whose row has a note: one query, only when the chunk has such rows. The same note from
+    the same file imported again is then not added twice."""
+    pks = [
+        d.target.pk
+        for d in decisions
+        if d.row.note and d.target is not None and d.target.pk in matched
+    ]
+    if not pks:
+        return set()
+    notes = Interaction.objects.filter(person_id__in=set(pks), kind=Interaction.Kind.NOTE)
+    return set(notes.values_list("person_id", "text"))
+
+
+def _plan_note(
+    text: str, target: Target, new: bool, existing: Set[tuple[int, str]], plan: Plan
+) -> bool:
+    """The row's note for its person, unless this run or an earlier one gave it already.
+    Returns whether a note is written."""
+    if target.notes is None:
+        target.notes = set()
+    elif text in target.notes:
+        return False
+    target.notes.add(text)
+    if not new and (target.pk, text) in existing:
+        return False
+    plan.notes.append((target, text))
+    return True
+
+
+def _opt_out_addresses(row: Row, values: dict[str, Any] | None, channel: str) -> tuple[str, ...]:
+    """The addresses an opt-out of this channel suppresses: the row's, and the person's
+    stored one when it differs (the person said no, whichever address the file knew)."""
+    name = "mobile" if channel == optouts.SMS else "email"
+    found: list[str] = []
+    for source in (row.values, values):
+        value = source.get(name) if source else None
+        if value and value not in found:
+            found.append(str(value))
+    return tuple(found)
+
+
+def _plan_opt_outs(d: Decision, target: Target, new: bool, plan: Plan) -> frozenset[str]:
+    """The row's opt-outs for a person it creates or matches; returns the channels whose
+    consents are withdrawn (the importer's stated consents for them are not recorded)."""
+    withdrawn = set()
+    for channel, reason, withdraws in d.row.opt_outs:
+        addresses = _opt_out_addresses(d.row, target.values, channel)
+        if withdraws:
+            withdrawn.add(channel)
+        if addresses or (withdraws and not new):
+            plan.opt_outs.append((target, channel, reason, withdraws, addresses))
+            plan.counts.opted_out += 1
+    return frozenset(withdrawn)
+
+
+def _plan_held_opt_outs(d: Decision, plan: Plan) -> None:
+    """A row held for the secretariat (its person is outside the importer's scope): the
+    row's own address is suppressed — a suppression names no one, and the person's wish
+    holds from now on — but only as unsubscribed (a bounce from this file could otherwise
+    stop even transactional mail to someone the importer may not see), and no consent of
+    the person is touched (the secretariat reviews the row). A row held because it would
+    bring back an erased person records nothing (that would store the erased address
+    again), but is counted all the same: the count must not tell the two kinds of hold
+    apart."""
+    for channel, _reason, _withdraws in d.row.opt_outs:
+        addresses = _opt_out_addresses(d.row, None, channel)
+        if addresses:
+            if d.target is not None:
+                plan.opt_outs.append((None, channel, optouts.UNSUBSCRIBED, False, addresses))
+            plan.counts.opted_out += 1
 
 
 def _text(value: Any) -> str:
@@ -744,7 +904,16 @@ class Writer:
         step("w.other")
         self._memberships(plan.memberships, now)
         self._consents(plan, now)
+        self._notes(plan.notes, now)
+        self._opt_outs(plan.opt_outs, now)  # after the consents: an opt-out beats them
         self._held(plan.held, now)
+        write_membership_holds(
+            batch_id=self.batch.pk,
+            actor=self.options.actor,
+            unit_id=self.options.unit_id,
+            held=plan.membership_held,
+            now=now,
+        )
         self._issues(plan.issues)
 
     def _person_row(self, values: dict[str, Any], pk: int | None, now: dt.datetime) -> tuple:
@@ -955,6 +1124,55 @@ class Writer:
                 updated_at=now,
             )
 
+    def _opt_outs(
+        self,
+        opt_outs: list[tuple[Target | None, str, str, bool, tuple[str, ...]]],
+        now: dt.datetime,
+    ) -> None:
+        """The chunk's opt-outs, through the suppression service's bulk path: the people's
+        consents of each withdrawn channel in one UPDATE per channel (at most 1,000 people
+        each), their addresses suppressed for every purpose in a few bulk statements. Undo
+        never takes these back: an opt-out is the person's wish (docs/imports.md)."""
+        if not opt_outs:
+            return
+        from aktivist.mobilization.suppressions import suppress_many, withdraw_consents
+
+        withdraw: dict[str, set[int]] = defaultdict(set)
+        entries: list[tuple[str, str, str, int | None]] = []
+        for target, channel, reason, withdraws, addresses in opt_outs:
+            pk = target.pk if target is not None else None
+            if withdraws and pk is not None:
+                withdraw[channel].add(pk)
+            entries.extend((channel, address, reason, pk) for address in addresses)
+        for channel, pks in withdraw.items():
+            withdraw_consents(person_ids=sorted(pks), channel=channel, now=now)
+        suppress_many(entries, source=f"import #{self.batch.pk}", now=now)
+
+    def _notes(self, notes: list[tuple[Target, str]], now: dt.datetime) -> None:
+        """The rows' notes (the notes column) as notes on their people, written by the
+        importer now and marked with the batch (undo removes them), in one bulk statement."""
+        if not notes:
+            return
+        actor = self.options.actor
+        author = actor.pk if getattr(actor, "is_authenticated", False) else None
+        kind = Interaction.Kind.NOTE.value
+        batch_id = self.batch.pk
+        self._insert(
+            Interaction,
+            (
+                "person_id",
+                "kind",
+                "author_id",
+                "occurred_at",
+                "text",
+                "outcome",
+                "import_batch_id",
+                "created_at",
+                "updated_at",
+            ),
+            [(t.pk, kind, author, now, text, "", batch_id, now, now) for t, text in notes],
+        )
+
     def _held(self, held: list[Decision], now: dt.datetime) -> None:
         written = write_holds(
             batch_id=self.batch.pk,
@@ -1011,6 +1229,7 @@ def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
     match = Matcher(
         lookup=StoredPeople(scope=options.scope, key_filter=key_filter).lookup,
         register=options.register,
+        membership=options.scope is None,  # only the secretariat's imports set membership
         remember=True,
         today=timezone.localdate(),
         erased=erased_identities,
@@ -1028,6 +1247,78 @@ def dry_run(batch: ImportBatch, *, actor: Any = None) -> dict[str, Any]:
             gc.enable()
 
 
+def ignored_columns(batch: ImportBatch) -> list[str]:
+    """Every column of the file that the mapping leaves out, by its header (the kept
+    copy's own columns aside; the dropped personal identity number columns are listed
+    apart, in ``dropped_columns``)."""
+    from aktivist.imports.columns import BIRTH_YEAR_COLUMN
+
+    mapping = batch.mapping or {}
+    return [
+        str(header)
+        for header in batch.headers
+        if header != BIRTH_YEAR_COLUMN and not mapping.get(str(header))
+    ]
+
+
+def _differences(
+    names: Iterable[str], row: dict[str, Any], stored: dict[str, Any]
+) -> list[dict[str, str]]:
+    return [
+        {"field": name, "stored": _text(stored.get(name)), "value": _text(row.get(name))}
+        for name in names
+    ]
+
+
+def _conflict_detail(d: Decision) -> dict[str, Any]:
+    """What the dry run tells about a conflict (every person involved is in the importer's
+    scope, or the row would be held): the keys that found someone, and for a row refused
+    because its mobile's owner has another name and email, how they differ."""
+    detail: dict[str, Any] = {"keys": list(d.matched_by)}
+    target = d.owner
+    if target is not None and target.values is not None:
+        names = [
+            name
+            for name in ("first_name", "last_name", "email")
+            if d.row.values.get(name) and d.row.values.get(name) != target.values.get(name)
+        ]
+        detail["differs"] = _differences(names, d.row.values, target.values)
+        if target.pk is not None:
+            detail["person"] = target.pk  # for erasure (imports/registries.py)
+    return detail
+
+
+def _tell_rows(
+    decisions: Sequence[Decision], matched: list[dict[str, Any]], skipped: list[dict[str, Any]]
+) -> None:
+    """The dry run's entries for rows that found someone the importer may see (line, the
+    keys that found them, what the import fills and which values differ: the stored one and
+    the file's) and for rows that are not people (line, organisation or test lead). Held
+    rows never come here: the matcher names no key for them, and they are not matched."""
+    for d in decisions:
+        kind = d.kind
+        if kind == matcher.UPDATE or kind == matcher.UNCHANGED:
+            if len(matched) >= DRY_RUN_ISSUES:
+                continue
+            target = d.target
+            if target is None or not target.visible:
+                continue  # cannot happen (held), but never tell about the unseen
+            entry: dict[str, Any] = {
+                "line": d.row.line,
+                "kind": kind,
+                "keys": list(d.matched_by),
+                # Found a person an earlier row of this file creates, not a stored one.
+                "earlier_row": target.pk is None,
+                "fills": sorted(d.changes),
+                "differs": _differences(d.differs, d.row.values, target.values or {}),
+            }
+            if target.pk is not None:
+                entry["person"] = target.pk  # for erasure (imports/registries.py)
+            matched.append(entry)
+        elif kind == matcher.SKIPPED and len(skipped) < DRY_RUN_ISSUES:
+            skipped.append({"line": d.row.line, "kind": d.row.skipped, "reason": d.reason})
+
+
 def _dry_run(
     batch: ImportBatch,
     options: Options,
@@ -1036,10 +1327,14 @@ def _dry_run(
     shown: list[dict[str, Any]],
     issue_counts: dict[str, int],
 ) -> dict[str, Any]:
+    matched: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     with _language(batch):
         for chunk in chunked(iter_rows(batch), CHUNK):
-            plan = plan_chunk(match.match(chunk), options)
+            decisions = match.match(chunk)
+            plan = plan_chunk(decisions, options)
             counts.add(plan.counts)
+            _tell_rows(decisions, matched, skipped)
             if plan.held:
                 # Nothing else is written, but a hold is: see write_holds.
                 with transaction.atomic():
@@ -1055,18 +1350,25 @@ def _dry_run(
             for d, kind, reason, extra in plan.issues:
                 issue_counts[kind] += 1
                 if len(shown) < DRY_RUN_ISSUES:
-                    shown.append(
-                        {
-                            "line": d.row.line,
-                            "kind": kind,
-                            "reason": reason,
-                            **({"field": extra["field"]} if "field" in extra else {}),
-                        }
-                    )
+                    entry: dict[str, Any] = {
+                        "line": d.row.line,
+                        "kind": kind,
+                        "reason": reason,
+                        **({"field": extra["field"]} if "field" in extra else {}),
+                    }
+                    if kind == matcher.CONFLICT:
+                        entry.update(_conflict_detail(d))
+                    # A held row's entry stays line, kind and the held message: nothing
+                    # about whom it matched, by which key, or what differs.
+                    shown.append(entry)
         summary: dict[str, Any] = {
             "counts": counts.as_dict(),
+            "skipped_counts": counts.skipped_dict(),
             "issues": issue_counts,
             "rows": shown,
+            "matched": matched,
+            "skipped": skipped,
+            "ignored_columns": ignored_columns(batch),
             "dropped_columns": list(batch.dropped_columns),
         }
         if options.register:
@@ -1242,6 +1544,9 @@ def _write_chunk(
             unchanged_count=F("unchanged_count") + c.unchanged,
             refused_count=F("refused_count") + c.refused,
             held_count=F("held_count") + c.held,
+            opted_out_count=F("opted_out_count") + c.opted_out,
+            organisation_count=F("organisation_count") + c.organisations,
+            test_lead_count=F("test_lead_count") + c.test_leads,
             updated_at=timezone.now(),
         )
         step("w.commit")
@@ -1317,6 +1622,7 @@ def _run(
     match = Matcher(
         lookup=StoredPeople(scope=options.scope, key_filter=key_filter).lookup,
         register=options.register,
+        membership=options.scope is None,  # only the secretariat's imports set membership
         today=timezone.localdate(),
         # A chunk being written and one waiting: the next lookup may not see them yet.
         recent=3 if pipelined else 0,
@@ -1416,6 +1722,9 @@ def _finish(batch: ImportBatch, options: Options) -> None:
                 "unchanged": locked.unchanged_count,
                 "refused": locked.refused_count,
                 "held": locked.held_count,
+                "opted_out": locked.opted_out_count,
+                "organisations": locked.organisation_count,
+                "test_leads": locked.test_lead_count,
                 "former": locked.formered_count,
             },
         )
@@ -1513,4 +1822,6 @@ def undo(batch: ImportBatch) -> tuple[int, int]:
             part = remove[start : start + CHUNK]
             deleted = Person.objects.filter(pk__in=part, import_batch=batch).delete()
             removed += deleted[1].get(Person._meta.label, 0)
+    # The notes the batch wrote on people it matched (or kept) go too.
+    Interaction.objects.filter(import_batch=batch).delete()
     return removed, len(candidates) - removed

@@ -4,8 +4,6 @@ units in their subtree; everyone else none)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +16,6 @@ from aktivist.accounts.models import User
 from aktivist.imports.models import ColumnMapping, ImportBatch, ImportIssue
 
 IMPORTER_ROLES = (User.AccessRole.ADMIN, User.AccessRole.STAFF, User.AccessRole.DISTRICT)
-REASON_HEADER = "Reason"
 
 
 def may_import(viewer: Any) -> bool:
@@ -71,20 +68,19 @@ def batch_issues(batch: ImportBatch, *, kinds: list[str] | None = None) -> Query
     return qs.order_by("line", "id")
 
 
-def _csv_line(values: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
+def refused_rows_headers(batch: ImportBatch) -> list[str]:
+    """The refused-rows file's header: the file's own headers (personal identity number
+    columns already dropped), then "Line" and "Reason" in the active language."""
+    return [*(str(h) for h in batch.headers), _("Line"), _("Reason")]
 
 
-def refused_rows_csv(batch: ImportBatch) -> Iterator[str]:
-    """CSV lines to fix and re-upload: the file's headers (personal identity number columns
-    already dropped) and a "Reason" column, for every refused and conflicting row, in file
-    order. Held rows are not included: they wait for the secretariat, and their reason names
-    no one. Cells are the file's own text (formula-looking cells are escaped with a
-    leading apostrophe so that a spreadsheet does not run them)."""
+def refused_rows(batch: ImportBatch) -> Iterator[list[Any]]:
+    """The refused and conflicting rows to fix and upload again, in file order: the file's
+    own cells, the row's line in the file and the reason. Held rows are not included: they
+    wait for the secretariat, and their reason names no one. Cells are the file's own text;
+    the CSV writer (``export.csv_stream``) neutralises formula-looking cells as every
+    export does."""
     headers = [str(h) for h in batch.headers]
-    yield _csv_line([*headers, REASON_HEADER])
     issues = (
         batch.issues.filter(kind__in=[ImportIssue.Kind.REFUSED, ImportIssue.Kind.CONFLICT])
         .order_by("line", "id")
@@ -99,21 +95,43 @@ def refused_rows_csv(batch: ImportBatch) -> Iterator[str]:
         cells = data.get("cells") if isinstance(data, dict) else None
         if not isinstance(cells, list):
             cells = [data.get(h, "") if isinstance(data, dict) else "" for h in headers]
-        cells = [_escape(str(c)) for c in cells[: len(headers)]]
+        cells = [str(c) for c in cells[: len(headers)]]
         cells += [""] * (len(headers) - len(cells))
-        yield _csv_line([*cells, _escape(reason or _("Refused"))])
+        yield [*cells, line, reason or _("Refused")]
 
 
-_PHONE_LIKE = set("0123456789 -()")
+def dry_run_for(viewer: Any, batch: ImportBatch) -> tuple[dict[str, Any], list[int]]:
+    """The batch's dry-run summary as this viewer may see it, and the people it shows them.
+    The summary was made in the importer's scope; someone else who may see the batch (a
+    district representative, for a national import into their district) is shown a matched
+    or conflicting row's key and values only for people in their own scope: a row that
+    matched anyone else is left out, a conflict keeps its line and reason."""
+    from aktivist.imports.matcher import importer_scope
 
+    summary = dict(batch.dry_run or {})
+    entries = [
+        entry
+        for name in ("matched", "rows")
+        for entry in summary.get(name) or []
+        if isinstance(entry, dict) and entry.get("person") is not None
+    ]
+    ids = {int(entry["person"]) for entry in entries}
+    scope = importer_scope(viewer)
+    visible = ids
+    if ids and scope is not None:
+        visible = set(scope.filter(pk__in=ids).values_list("pk", flat=True))
+    if visible != ids:
+        hidden = ids - visible
 
-def _escape(value: str) -> str:
-    """Formula-looking cells get a leading apostrophe; a phone number such as +46 70-123 45
-    67 stays as it is so that the fixed file imports again unchanged."""
-    if not value:
-        return value
-    if value[0] in "=@\t\r":
-        return "'" + value
-    if value[0] in "+-" and not (len(value) > 1 and set(value[1:]) <= _PHONE_LIKE):
-        return "'" + value
-    return value
+        def masked(entry: Any) -> Any:
+            if isinstance(entry, dict) and entry.get("person") in hidden:
+                return {k: v for k, v in entry.items() if k in ("line", "kind", "reason", "field")}
+            return entry
+
+        summary["rows"] = [masked(entry) for entry in summary.get("rows") or []]
+        summary["matched"] = [
+            entry
+            for entry in summary.get("matched") or []
+            if not (isinstance(entry, dict) and entry.get("person") in hidden)
+        ]
+    return summary, sorted(visible)

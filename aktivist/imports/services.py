@@ -18,11 +18,13 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
@@ -33,6 +35,7 @@ from aktivist.imports.columns import (
     BIRTH_YEAR_COLUMN,
     IMPORT_FIELDS,
     PERSONNUMMER,
+    REPEATABLE_FIELDS,
     guess_mapping,
     personnummer_columns,
 )
@@ -45,6 +48,9 @@ from aktivist.imports.reading import (
 )
 from aktivist.imports.selectors import batches_visible_to, mappings_for, may_import
 from aktivist.people.models import Consent
+
+if TYPE_CHECKING:
+    from aktivist.imports.export import ExportFile
 
 logger = logging.getLogger(__name__)
 
@@ -383,6 +389,97 @@ def batches_refuse_unread(*, now: dt.datetime | None = None) -> int:
     return refused
 
 
+# --- Discarding an upload that never started ---------------------------------------------
+
+# Every status before the import starts: the file read or not, mapped, dry-run or not.
+DISCARDABLE_STATUSES = (
+    ImportBatch.Status.READING,
+    ImportBatch.Status.REFUSED,
+    *EDITABLE_STATUSES,
+)
+
+
+def may_discard(actor: Any, batch: ImportBatch) -> bool:
+    """An upload that never started may be discarded by the person who uploaded it and by
+    the secretariat (a district representative cannot discard a colleague's upload, even
+    one they see because its unit is in their district)."""
+    if batch.status not in DISCARDABLE_STATUSES or not may_import(actor):
+        return False
+    if scope_for(actor).is_national:
+        return True
+    return batch.created_by_id is not None and batch.created_by_id == getattr(actor, "pk", None)
+
+
+def batch_discard(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """Give up an upload that never started: the stored file (the upload as it came while it
+    is being read, else the sanitised copy the batch keeps) is deleted from storage after
+    commit, the dry run's summary and any issue rows are deleted, and the batch becomes
+    DISCARDED — kept as a record (who uploaded what, when; audited ``import.discard``).
+    The review items and ``review.held`` audit rows its dry run wrote stay: they are the
+    trace that an upload matched people outside the importer's scope, and discarding must
+    not wipe it. A task still reading or dry-running the file finds the batch no longer
+    editable and writes nothing."""
+    _require_batch(actor, batch)
+    if not may_discard(actor, batch) and batch.status in DISCARDABLE_STATUSES:
+        raise ApplicationError(
+            _("Only the person who uploaded the file, or the secretariat, may discard it.")
+        )
+    _discard(actor, batch, automatic=False)
+    batch.refresh_from_db()
+    return batch
+
+
+def _discard(actor: Any, batch: ImportBatch, *, automatic: bool) -> None:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
+        if locked is None or locked.status not in DISCARDABLE_STATUSES:
+            raise ApplicationError(_("Only an import that has not started can be discarded."))
+        before = locked.status
+        stored = locked.file.name
+        storage = locked.file.storage
+        issues, _kinds = locked.issues.all().delete()
+        ImportBatch.objects.filter(pk=locked.pk).update(
+            status=ImportBatch.Status.DISCARDED,
+            file="",
+            dry_run={},
+            error="",
+            updated_at=timezone.now(),
+        )
+        audit.record(
+            actor=actor,
+            verb="import.discard",
+            obj=locked,
+            details={
+                "status": before,
+                "automatic": automatic,
+                "file_deleted": bool(stored),
+                "issues_deleted": issues,
+            },
+        )
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
+
+
+def batches_discard_abandoned(*, now: dt.datetime | None = None) -> int:
+    """Discard (as ``batch_discard``) every upload left unstarted and unchanged for
+    ``IMPORT_ABANDONED_DAYS`` days — the daily job ``imports.discard_abandoned``. A file
+    nobody imports should not stay on disk until the import-files retention rule. Returns
+    how many were discarded."""
+    days = int(settings.IMPORT_ABANDONED_DAYS)
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    stale = ImportBatch.objects.filter(status__in=DISCARDABLE_STATUSES, updated_at__lt=cutoff)
+    discarded = 0
+    for batch in stale.only("pk").order_by("pk"):
+        try:
+            _discard(None, batch, automatic=True)
+        except ApplicationError:
+            continue  # started (or discarded) meanwhile
+        discarded += 1
+    return discarded
+
+
 # --- Mapping and options -------------------------------------------------------------------
 
 
@@ -396,7 +493,7 @@ def _clean_mapping(mapping: dict[str, str], *, headers: list[str] | None) -> dic
             raise ApplicationError(_("The file has no column “%(h)s”.") % {"h": header[:80]})
         if field and field != PERSONNUMMER and field not in fields:
             raise ApplicationError(_("Unknown field “%(f)s”.") % {"f": field[:40]})
-        if field and field != "tags" and field in used:
+        if field and field not in REPEATABLE_FIELDS and field in used:
             raise ApplicationError(
                 _("Two columns are mapped to “%(f)s”.") % {"f": fields.get(field, field)}
             )
@@ -763,10 +860,14 @@ def batch_undo_start(*, actor: Any, batch: ImportBatch) -> bool:
     return True
 
 
-def refused_rows_download(*, actor: Any, batch: ImportBatch) -> Iterator[str]:
-    """The refused rows as CSV for the importer to fix and upload again. The rows hold
-    personal data, so the download is audited like any export."""
-    from aktivist.imports.selectors import refused_rows_csv
+def refused_rows_download(*, actor: Any, batch: ImportBatch) -> ExportFile:
+    """The refused rows as CSV for the importer to fix and upload again, written like every
+    other export (``export.csv_stream``: UTF-8 with BOM, ``;``, every field quoted,
+    formula-looking cells neutralised): the file's own columns, then the row's line and
+    the reason, with those two headers in the active language. The rows hold personal
+    data, so the download is audited like any export."""
+    from aktivist.imports.export import CONTENT_TYPES, ExportFile, csv_stream
+    from aktivist.imports.selectors import refused_rows, refused_rows_headers
 
     _require_batch(actor, batch)
     audit.record(
@@ -775,4 +876,10 @@ def refused_rows_download(*, actor: Any, batch: ImportBatch) -> Iterator[str]:
         obj=batch,
         details={"rows": batch.refused_count},
     )
-    return refused_rows_csv(batch)
+    stem = get_valid_filename(batch.original_name.rsplit(".", 1)[0]) or "import"
+    return ExportFile(
+        filename=f"{stem}-refused.csv",
+        content_type=CONTENT_TYPES["csv"],
+        rows=batch.refused_count,
+        stream=csv_stream(refused_rows(batch), refused_rows_headers(batch)),
+    )

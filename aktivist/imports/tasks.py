@@ -48,6 +48,15 @@ def refuse_unread_uploads() -> int:
     return batches_refuse_unread()
 
 
+@task()
+def discard_abandoned_uploads() -> int:
+    """Discard the uploads left unstarted for IMPORT_ABANDONED_DAYS days (daily job
+    ``imports.discard_abandoned``), deleting their files."""
+    from aktivist.imports.services import batches_discard_abandoned
+
+    return batches_discard_abandoned()
+
+
 # --- Import runs --------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/start/", views.start, name="start"),
     path("<int:pk>/resume/", views.resume, name="resume"),
     path("<int:pk>/undo/", views.undo, name="undo"),
+    path("<int:pk>/discard/", views.discard, name="discard"),
     path("<int:pk>/refused.csv", views.refused_csv, name="refused_csv"),
     # --- end of import pages ---
     # --- Duplicate review queue (views_duplicates.py) ---

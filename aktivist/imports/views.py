@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import get_valid_filename
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -32,6 +32,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.accounts.access import scope_for
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.uploads import streamed_upload
 from aktivist.imports import services
@@ -43,10 +44,12 @@ from aktivist.imports.selectors import (
     access_batch,
     batch_issues,
     batches_visible_to,
+    dry_run_for,
     mappings_for,
     may_import,
 )
 from aktivist.people.forms import add_service_errors
+from aktivist.people.models import Person
 
 View = Callable[..., HttpResponseBase]
 
@@ -104,6 +107,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     start = (page - 1) * PER_PAGE
     rows = list(batches_visible_to(request.user)[start : start + PER_PAGE + 1])
+    for row in rows:
+        row.can_discard = services.may_discard(request.user, row)  # type: ignore[attr-defined]
     return render(
         request,
         "imports/batch_list.html",
@@ -223,7 +228,12 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "imports/mapping.html",
-        {"nav": "imports", "batch": batch, "form": form},
+        {
+            "nav": "imports",
+            "batch": batch,
+            "form": form,
+            "can_discard": services.may_discard(request.user, batch),
+        },
     )
 
 
@@ -234,12 +244,17 @@ def _field_label(field: str) -> str:
     return str(IMPORT_FIELDS.get(field, field))
 
 
-def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
+def _dry_run_context(batch: ImportBatch, viewer: Any) -> dict[str, Any]:
     """The dry-run summary as the page shows it: ``counts`` (created, updated, unchanged,
     refused — conflicts included —, held, and for a register sync former), ``issues``
-    (count per kind) and ``rows`` (the first 500 issues: line, kind, reason, field). Held
-    rows are counted, never detailed."""
-    summary = batch.dry_run or {}
+    (count per kind) and ``rows`` (the first 500 issues: line, kind, reason, field), the
+    matched rows (line, the keys that found the person, values that differ), the rows that
+    are not people, and every ignored column. A held row shows its line and nothing more."""
+    summary, shown = dry_run_for(viewer, batch)
+    # Matched people's stored values are a read of their record.
+    reads.record_reads(
+        actor=viewer, verb=reads.IMPORT_DRY_RUN_READ, person_ids=shown, details={"batch": batch.pk}
+    )
     counts = summary.get("counts") or {}
     issue_counts = summary.get("issues") or {}
     if not isinstance(issue_counts, dict):
@@ -248,15 +263,22 @@ def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
     refused: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
     differing: list[dict[str, Any]] = []
+    held_lines: list[Any] = []
+    membership_held_lines: list[Any] = []
     for issue in rows[:ISSUE_LIMIT]:
         kind = issue.get("kind")
         if kind == ImportIssue.Kind.REFUSED:
             refused.append(issue)
         elif kind == ImportIssue.Kind.CONFLICT:
-            conflicts.append(issue)
+            conflicts.append(_told_match(issue))
         elif kind == ImportIssue.Kind.DIFFERS:
             differing.append({**issue, "field_label": _field_label(str(issue.get("field", "")))})
+        elif kind == ImportIssue.Kind.HELD and issue.get("field") == "membership":
+            membership_held_lines.append(issue.get("line"))  # the rest of the row applies
+        elif kind == ImportIssue.Kind.HELD:
+            held_lines.append(issue.get("line"))  # the line, and nothing else
     listed = sum(int(n) for n in issue_counts.values())
+    skipped_counts = summary.get("skipped_counts") or {}
     return {
         "dry_counts": {
             "create": counts.get("created", 0),
@@ -267,11 +289,57 @@ def _dry_run_context(batch: ImportBatch) -> dict[str, Any]:
             "held": counts.get("held", 0),
             "differs": issue_counts.get(ImportIssue.Kind.DIFFERS, 0),
             "former": counts.get("former", 0),
+            "organisations": skipped_counts.get("organisations", 0),
+            "test_leads": skipped_counts.get("test_leads", 0),
+            "opted_out": counts.get("opted_out", 0),
         },
         "refused_issues": refused,
         "conflict_issues": conflicts,
         "differing_issues": differing,
+        "matched_rows": [_told_match(m) for m in summary.get("matched") or []][:ISSUE_LIMIT],
+        "held_lines": held_lines,
+        "membership_held_lines": membership_held_lines,
+        "skipped_rows": (summary.get("skipped") or [])[:ISSUE_LIMIT],
+        "ignored_columns": summary.get("ignored_columns") or [],
+        "dropped_columns": summary.get("dropped_columns") or [],
         "issues_truncated": listed > len(rows),
+    }
+
+
+def _key_names() -> dict[str, str]:
+    return {"member_number": _("member number"), "email": _("email"), "mobile": _("mobile")}
+
+
+def _shown_value(field: str, value: Any) -> str:
+    """A stored or file value as the page shows it: a choice by its label."""
+    text = str(value or "")
+    choices = {"language": Person.Language, "membership_status": Person.MembershipStatus}
+    if text and field in choices:
+        return str(dict(choices[field].choices).get(text, text))
+    return text
+
+
+def _told_match(entry: dict[str, Any]) -> dict[str, Any]:
+    """A matched or conflicting row of the dry run with labels: the keys that found the
+    person ("email and mobile"), the fields it fills and the values that differ."""
+    names = _key_names()
+    keys = [names.get(str(k), str(k)) for k in entry.get("keys") or []]
+    keys_label = ", ".join(keys)
+    if len(keys) > 1:
+        keys_label = _("%(keys)s and %(last)s") % {"keys": ", ".join(keys[:-1]), "last": keys[-1]}
+    return {
+        **entry,
+        "keys_label": keys_label,
+        "fills_label": ", ".join(_field_label(str(f)) for f in entry.get("fills") or []),
+        "differs": [
+            {
+                "label": _field_label(str(d.get("field", ""))),
+                "stored": _shown_value(str(d.get("field", "")), d.get("stored")),
+                "value": _shown_value(str(d.get("field", "")), d.get("value")),
+            }
+            for d in entry.get("differs") or []
+            if isinstance(d, dict)
+        ],
     }
 
 
@@ -283,8 +351,18 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
     if status == Status.FINISHED and batch.refused_count:
         kinds: list[str] = [ImportIssue.Kind.REFUSED, ImportIssue.Kind.CONFLICT]
         finished_issues = list(batch_issues(batch, kinds=kinds)[: ISSUE_LIMIT + 1])
+    held_lines: list[int] = []
+    membership_held_lines: list[int] = []
+    if status == Status.FINISHED:
+        # Lines only: nothing about whom a held row matched (DESIGN: outside one's scope
+        # nothing is named); a membership hold is the importer's own row's membership.
+        held = batch_issues(batch, kinds=[ImportIssue.Kind.HELD]).values_list("line", "data__field")
+        for line, field in held[: ISSUE_LIMIT * 2]:
+            (membership_held_lines if field == "membership" else held_lines).append(line)
     context: dict[str, Any] = {
         "batch": batch,
+        "held_lines": held_lines[:ISSUE_LIMIT],
+        "membership_held_lines": membership_held_lines[:ISSUE_LIMIT],
         "reading": status == Status.READING,
         "refused": status == Status.REFUSED,
         "analysing": status == Status.ANALYSING,
@@ -294,6 +372,8 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
         "finished": status == Status.FINISHED,
         "failed": status == Status.FAILED,
         "undone": status == Status.UNDONE,
+        "discarded": status == Status.DISCARDED,
+        "can_discard": services.may_discard(request.user, batch),
         "finished_issues": finished_issues[:ISSUE_LIMIT],
         "finished_issues_truncated": len(finished_issues) > ISSUE_LIMIT,
         "is_admin": scope_for(request.user).is_admin,
@@ -302,7 +382,7 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
         "guard_error": "",
     }
     if status == Status.ANALYSED:
-        context.update(_dry_run_context(batch))
+        context.update(_dry_run_context(batch, request.user))
     context.update(extra)
     return context
 
@@ -397,23 +477,41 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @importer_required
+def discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation step. POST: discard the upload (it never started): its file is
+    deleted and the batch kept as a record. Someone else's upload (for a district
+    representative) is a 403; an import that has started goes back to its page."""
+    batch = access_batch(request.user, pk)
+    if batch.status not in services.DISCARDABLE_STATUSES:
+        if request.method == "POST":
+            messages.error(request, _("Only an import that has not started can be discarded."))
+        return redirect("imports:dry_run", pk=batch.pk)
+    if not services.may_discard(request.user, batch):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.batch_discard(actor=request.user, batch=batch)
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("imports:dry_run", pk=batch.pk)
+        messages.success(
+            request,
+            _("%(name)s was discarded and its file deleted.") % {"name": batch.original_name},
+        )
+        return redirect("imports:batch_list")
+    return render(request, "imports/discard_confirm.html", {"nav": "imports", "batch": batch})
+
+
+@importer_required
 def refused_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = access_batch(request.user, pk)
-    stem = get_valid_filename(batch.original_name.rsplit(".", 1)[0]) or "import"
-    filename = f"{stem}-refused.csv"
-    response = StreamingHttpResponse(
-        _with_bom(services.refused_rows_download(actor=request.user, batch=batch)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    export = services.refused_rows_download(actor=request.user, batch=batch)
+    response = StreamingHttpResponse(export.stream or iter(()), content_type=export.content_type)
+    disposition = content_disposition_header(as_attachment=True, filename=export.filename)
+    if disposition:
+        response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _with_bom(lines: Iterator[str]) -> Iterator[str]:
-    """A BOM first, so that Excel opens the file as UTF-8 (and the reader skips it)."""
-    yield "\ufeff"
-    yield from lines
 
 
 def batch_url(batch: ImportBatch) -> str:

@@ -331,6 +331,16 @@ class Interaction(BaseModel):
     )
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
+    # A note an import wrote from the file's notes column (undoing the batch removes it).
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("created by import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notes",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -370,6 +380,9 @@ class ReviewItem(BaseModel):
         # A new person (staff form or import row) whose email, mobile or member number was
         # an erased person's: aktivist/privacy/identities.py. Nobody is matched.
         ERASED_IDENTITY = "erased_identity", _("New person was erased before")
+        # Membership values in a file imported by someone other than the secretariat: the
+        # rest of the row applied, these wait (aktivist/imports/membership.py).
+        IMPORT_MEMBERSHIP = "import_membership", _("Membership from an import, for the secretariat")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -54,6 +54,7 @@ VERB_LABELS: dict[str, Any] = {
     reads.START_READ: gettext_lazy("Saw on the start page"),
     reads.PARTICIPANTS_READ: gettext_lazy("Saw among an action's participants"),
     reads.DUPLICATES_READ: gettext_lazy("Saw in the duplicate queue"),
+    reads.IMPORT_DRY_RUN_READ: gettext_lazy("Saw stored values in an import's dry run"),
     reads.REVIEW_READ: gettext_lazy("Saw in the review queue"),
     reads.AUDIT_PERSON_SEARCH: gettext_lazy("Found in the audit trail's person search"),
     reads.AUDIT_PERSON_READ: gettext_lazy("Looked up the person's audit trail"),

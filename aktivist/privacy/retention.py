@@ -229,7 +229,11 @@ def _delete_import_files(ids: list[int], **_kw: Any) -> int:
         # update below repeats them harmlessly.
         batch.file.storage.delete(batch.file.name)
     now = timezone.now()
-    ImportBatch.objects.filter(pk__in=[b.pk for b in batches]).update(file="", updated_at=now)
+    # The dry run's summary goes with the file: it quotes rows' values and matched people's
+    # stored values (imports.runner._tell_rows).
+    ImportBatch.objects.filter(pk__in=[b.pk for b in batches]).update(
+        file="", dry_run={}, updated_at=now
+    )
     # An upload that was never confirmed cannot be imported without its file.
     ImportBatch.objects.filter(
         pk__in=[b.pk for b in batches], status__in=UNCONFIRMED_IMPORTS

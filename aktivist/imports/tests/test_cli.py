@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from django.core.management.base import CommandError
 
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import media, write_csv
-from aktivist.people.models import Person
+from aktivist.mobilization.models import Suppression
+from aktivist.people.models import Consent, Person
 from aktivist.people.tests.factories import PersonFactory
 
 __all__ = ["media"]
@@ -90,3 +92,105 @@ def test_unknown_account_and_missing_file_are_errors(personas: Any, tmp_path: Pa
     path = write_csv(tmp_path, [("A", "B", "a@example.org", "", "", "")])
     with pytest.raises(CommandError):
         run(str(path), "--as", "nobody@example.org")
+
+
+# --- Consents and opt-outs: the page's options on the command line (issue 16) -------------
+
+WORDING = "Ja, jag vill få e-post och sms om kampanjer."
+
+
+def test_the_command_records_consents_confirmed_with_source_and_wording(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, [("Ny", "Nysson", "ny@example.org", "0701234567", "", "")])
+    out, _err = run(
+        str(path),
+        "--consent",
+        "email:campaigns",
+        "--consent",
+        "sms:rapid_response",
+        "--consent-source",
+        "Namnlista, Mässa 2026",
+        "--wording-version",
+        "mässa-2026-1",
+        "--wording",
+        WORDING,
+    )
+    assert "consent email:campaigns → confirmed" in out
+    person = Person.objects.get(email="ny@example.org")
+    consents = {(c.channel, c.purpose): c for c in person.consents.all()}
+    assert set(consents) == {("email", "campaigns"), ("sms", "rapid_response")}
+    for consent in consents.values():
+        assert consent.status == Consent.Status.CONFIRMED
+        assert consent.confirmed_by == Consent.ConfirmedBy.IMPORT
+        assert consent.source == "Namnlista, Mässa 2026"
+        assert consent.wording_version == "mässa-2026-1"
+        assert consent.wording_hash == hashlib.sha256(WORDING.encode()).hexdigest()
+
+
+def test_a_consent_without_source_and_wording_is_pending(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, [("Ny", "Nysson", "ny@example.org", "", "", "")])
+    wording = tmp_path / "wording.txt"
+    wording.write_text(WORDING, encoding="utf-8")
+    # A wording (from a file) and its version, but no source: pending, as on the page.
+    out, _err = run(
+        str(path),
+        "--consent",
+        "email:campaigns",
+        "--wording-version",
+        "v1",
+        "--wording-file",
+        str(wording),
+    )
+    assert "consent email:campaigns → pending" in out
+    consent = Person.objects.get(email="ny@example.org").consents.get()
+    assert consent.status == Consent.Status.PENDING
+    assert consent.confirmed_at is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--consent", "email:everything"), "Choose a channel and a purpose"),
+        (("--consent", "email"), "CHANNEL:PURPOSE"),
+        (("--consent", "email:campaigns", "--wording", "Ja"), "version and its text"),
+        (("--consent-source", "Mässa"), "--consent CHANNEL:PURPOSE"),
+        (("--consent", "email:campaigns", "--consent", "email:campaigns"), "once"),
+    ],
+)
+def test_bad_consent_options_are_refused_and_nothing_is_imported(
+    personas: Any, world: Any, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    path = write_csv(tmp_path, [("Ny", "Nysson", "ny@example.org", "", "", "")])
+    with pytest.raises(CommandError, match=message):
+        run(str(path), *args)
+    assert not Person.objects.filter(email="ny@example.org").exists()
+    assert not Consent.objects.exists()
+
+
+def test_the_command_counts_opt_outs_and_they_beat_its_consent(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    # Action Network's report columns (docs/peer-exports.md 1).
+    header = ("first_name", "last_name", "email", "can2_subscription_status")
+    path = write_csv(
+        tmp_path,
+        [
+            ("Sara", "Ek", "sara@example.org", "subscribed"),
+            ("Ulla", "Ek", "ulla@example.org", "unsubscribed"),
+        ],
+        header=header,
+        delimiter=",",
+    )
+    consent = ["--consent", "email:campaigns", "--consent-source", "AN", "--wording-version"]
+    consent += ["v1", "--wording", WORDING]
+    out, _err = run(str(path), "--dry-run", *consent)
+    assert "opted_out: 1" in out
+    assert not Suppression.objects.exists()
+    out, _err = run(str(path), *consent)
+    assert "opted_out: 1" in out
+    assert Suppression.objects.get().address == "ulla@example.org"
+    assert not Person.objects.get(email="ulla@example.org").consents.exists()
+    assert Person.objects.get(email="sara@example.org").consents.get().status == "confirmed"

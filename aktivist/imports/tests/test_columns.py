@@ -27,6 +27,15 @@ HEADERS = {
     "mobile": ["Mobil", "Mobilnummer", "Mobiltelefon", "Mobile", "Cell", "can2_phone"],
     "other_phone": ["Telefon", "Tel", "Tel.", "Hemtelefon", "Phone", "Landline", "Phone number"],
     "street_address": ["Adress", "Gatuadress", "Address", "Street", "Utdelningsadress"],
+    # Second lines and c/o: NationBuilder, CiviCRM, Zetkin (docs/peer-exports.md 2, 4, 5).
+    "address_line_2": [
+        "Adress 2",
+        "Address line 2",
+        "primary_address2",
+        "C/O-ADRESS",
+        "C/O Address",
+        "Supplemental Address 1",
+    ],  # fmt: skip
     "postcode": ["Postnr", "Postnummer", "Post code", "Postcode", "Zip", "zip_code"],
     "city": ["Ort", "Postort", "City", "Town"],
     "municipality": ["Kommun", "Municipality"],
@@ -45,6 +54,29 @@ HEADERS = {
     "member_since": ["Medlem sedan", "Member since", "Inträdesdatum"],
     "membership_ended_on": ["Utträdesdatum", "Member until", "Membership ended"],
     "tags": ["Taggar", "Tags", "tag_list", "can2_user_tags"],
+    "note": ["Kommentar", "Anteckningar", "Notes", "Comments", "Övrig medlemsinfo"],
+    # CiviCRM's contact export (docs/peer-exports.md 4); Swedish labels of the same.
+    "contact_type": ["Contact Type", "Kontakttyp"],
+    "organisation_name": ["Organization Name", "Organisationsnamn"],
+    # Opt-outs (docs/peer-exports.md 1-4; Swedish headers; imports/optouts.py).
+    "email_opt_out": [
+        "can2_subscription_status",
+        "Do Not Email",
+        "No Bulk Emails (User Opt Out)",
+        "is_opt_out",
+        "UNSUB_TIME",
+        "unsubscribed_at",
+        "Unsubscribed",
+        "Avregistrerad",
+        "Vill inte ha e-post",
+        "Nej till utskick",
+    ],  # fmt: skip
+    "sms_opt_out": ["can2_sms_status", "Do Not Sms", "SMS opt-out", "Ej SMS", "Nej till SMS"],
+    "contact_opt_out": ["do_not_contact", "Får ej kontaktas"],
+    "email_opt_in": ["email_opt_in"],
+    "sms_opt_in": ["mobile_opt_in", "SMS opt-in"],
+    "email_bounced": ["CLEAN_TIME", "On Hold", "email1_is_bad", "Bounced"],
+    "mobile_bad": ["is_mobile_bad"],
     PERSONNUMMER: ["Personnummer", "Personnr", "Pnr", "Person number", "SSN", "Personnummer 1"],
 }
 
@@ -57,12 +89,34 @@ def test_swedish_and_english_headers_are_recognised(header, field):
 
 
 def test_every_import_field_has_a_label_and_a_header_it_is_guessed_from():
-    assert set(HEADERS) == set(IMPORT_FIELDS)
+    # A tag column is known by its values, not its header (the next test).
+    assert set(HEADERS) == set(IMPORT_FIELDS) - {"tag_flag"}
+
+
+def test_an_upper_case_column_of_true_and_false_is_a_tag_column():
+    # Zetkin's CSV download: one column per tag, headed by the tag's name, upper-cased
+    # (docs/peer-exports.md 5). Lower-case true/false columns (NationBuilder's is_volunteer)
+    # and other values are not tags.
+    headers = ["FÖRNAMN", "AKTIVIST", "SKOSTORLEK", "is_volunteer", "ALLTID FALSKT"]
+    rows = [["Åsa", "true", "38", "true", "false"], ["Bo", "false", "false", "false", "false"]]
+    assert guess_mapping(headers, rows) == {
+        "FÖRNAMN": "first_name",
+        "AKTIVIST": "tag_flag",
+        "SKOSTORLEK": "",
+        "is_volunteer": "",
+        "ALLTID FALSKT": "",
+    }
+
+
+def test_a_birthday_without_the_year_is_not_a_date_of_birth():
+    # Mailchimp's Birthday merge field: month/day (docs/peer-exports.md 3).
+    assert guess_mapping(["Birthday"], [["03/14"], ["12/01"]]) == {"Birthday": ""}
+    assert guess_mapping(["Birthday"], [["1985-03-14"]]) == {"Birthday": "birth_date"}
 
 
 def test_unknown_headers_are_ignored():
-    assert guess_mapping(["Anteckning", "Column 3", ""], []) == {
-        "Anteckning": "",
+    assert guess_mapping(["Skostorlek", "Column 3", ""], []) == {
+        "Skostorlek": "",
         "Column 3": "",
         "": "",
     }

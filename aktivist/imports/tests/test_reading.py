@@ -277,7 +277,12 @@ def test_a_web_page_named_xls_is_refused_with_what_to_do(tmp_path, content):
 def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.csv", "w") as archive:
         archive.writestr("people.csv", "Namn\nÅsa\n")
-    assert refused(tmp_path / "a.csv") == "This is a ZIP archive, not a CSV or Excel file."
+    assert refused(tmp_path / "a.csv") == (
+        "This is a ZIP archive holding 1 CSV file. Unpack it and upload the CSV file."
+    )
+    with zipfile.ZipFile(tmp_path / "b.zip", "w") as archive:
+        archive.writestr("people.txt", "Namn\nÅsa\n")
+    assert refused(tmp_path / "b.zip") == "This is a ZIP archive, not a CSV or Excel file."
 
 
 def test_an_old_xls_file_is_refused_with_what_to_do(tmp_path):

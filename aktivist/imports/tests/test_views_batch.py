@@ -89,7 +89,7 @@ def test_refused_rows_download_holds_the_row_and_its_reason(finished):
     assert "attachment" in response["Content-Disposition"]
     assert "refused.csv" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:5] == ["Förnamn", "Efternamn", "E-post", "Mobil", "Postnr"]
     assert len(rows) == 2
     assert rows[1][:3] == ["Nils", "Fel", "inte-en-adress"]

@@ -2,8 +2,11 @@
 
 Runs the same services as the import pages (upload → mapping and options → dry run or
 start), but the run itself in this process with a progress bar instead of a background
-task. Prints the counts: created, updated, unchanged, refused, held (and former for a
-membership register sync).
+task. The consent options are the page's: ``--consent CHANNEL:PURPOSE`` (repeatable) with
+``--consent-source``, ``--wording-version`` and ``--wording`` (or ``--wording-file``),
+checked by the same service; a consent is confirmed only with all three. Prints the counts:
+created, updated, unchanged, refused, held, opted_out (and former for a membership register
+sync).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aktivist.core.exceptions import ApplicationError
+from aktivist.people.models import Consent
 
 
 class Command(BaseCommand):
@@ -31,6 +35,29 @@ class Command(BaseCommand):
         parser.add_argument("--unit", type=int, help="unit id the people join")
         parser.add_argument("--source", default="", help='source label, e.g. "lead form, 2026-11"')
         parser.add_argument("--tag", action="append", default=[], help="tag (repeatable)")
+        # The consent options of the mapping page, checked by the same service code.
+        parser.add_argument(
+            "--consent",
+            action="append",
+            default=[],
+            metavar="CHANNEL:PURPOSE",
+            help="a consent people gave, e.g. email:campaigns or sms:rapid_response (repeatable;"
+            f" channels: {', '.join(Consent.Channel.values)};"
+            f" purposes: {', '.join(Consent.Purpose.values)})",
+        )
+        parser.add_argument(
+            "--consent-source",
+            default="",
+            help='where consent was given, e.g. "sign-up sheet, street action 2026-05-14"',
+        )
+        parser.add_argument(
+            "--wording-version", default="", help="version of the wording people agreed to"
+        )
+        wording = parser.add_mutually_exclusive_group()
+        wording.add_argument("--wording", default="", help="the wording people agreed to")
+        wording.add_argument(
+            "--wording-file", help="a UTF-8 text file holding the wording people agreed to"
+        )
         parser.add_argument(
             "--register-full",
             action="store_true",
@@ -92,6 +119,7 @@ class Command(BaseCommand):
         kind = (
             ImportBatch.Kind.REGISTER_FULL if options["register_full"] else ImportBatch.Kind.PEOPLE
         )
+        consents = self._consents(options)  # a mistyped option stops before the upload
         batch = services.batch_create(
             actor=actor,
             uploaded_file=path,
@@ -112,9 +140,17 @@ class Command(BaseCommand):
                 "unit": options["unit"],
                 "tags": options["tag"],
                 "source": options["source"],
-                "consents": [],
+                "consents": consents,
             },
         )
+        for consent in batch.options.get("consents") or []:
+            state = (
+                "confirmed"
+                if services.consent_is_confirmed(consent)
+                else "pending (confirmed only with --consent-source, --wording-version and "
+                "the wording)"
+            )
+            self.stdout.write(f"  consent {consent['channel']}:{consent['purpose']} → {state}")
         if options["dry_run"]:
             batch = services.batch_dry_run(actor=actor, batch=batch)
             self._print_dry_run(batch)
@@ -123,6 +159,43 @@ class Command(BaseCommand):
             actor=actor, batch=batch, confirm_register_guard=options["confirm"], enqueue=False
         )
         return self._run(batch, options["no_progress"])
+
+    def _consents(self, options: dict[str, Any]) -> list[dict[str, str]]:
+        """The consents as the mapping page sends them (forms.MappingForm.options): one
+        per CHANNEL:PURPOSE, each with the same source and wording. The service
+        (services._clean_options) checks them, and records them confirmed only with a
+        source, a wording version and the wording's text."""
+        wording = options["wording"] or ""
+        if options.get("wording_file"):
+            try:
+                with open(options["wording_file"], encoding="utf-8") as f:
+                    wording = f.read()
+            except (OSError, UnicodeDecodeError):
+                raise CommandError(
+                    f"Cannot read the wording file {options['wording_file']} (UTF-8 text)."
+                ) from None
+        stated = options["consent_source"] or options["wording_version"] or wording.strip()
+        if stated and not options["consent"]:
+            raise CommandError(
+                "Give --consent CHANNEL:PURPOSE for the consent source and wording to apply to."
+            )
+        consents = []
+        for value in options["consent"]:
+            channel, _colon, purpose = value.strip().partition(":")
+            if not channel or not purpose:
+                raise CommandError(
+                    f"--consent {value}: give CHANNEL:PURPOSE, e.g. email:campaigns."
+                )
+            consents.append(
+                {
+                    "channel": channel,
+                    "purpose": purpose,
+                    "source": options["consent_source"].strip(),
+                    "wording_version": options["wording_version"].strip(),
+                    "wording": wording.strip(),
+                }
+            )
+        return consents
 
     def _resume(self, actor: Any, batch_id: int) -> Any:
         from aktivist.imports import services
@@ -170,6 +243,9 @@ class Command(BaseCommand):
         self.stdout.write(f"unchanged: {batch.unchanged_count}")
         self.stdout.write(f"refused: {batch.refused_count}")
         self.stdout.write(f"held: {batch.held_count}")
+        self.stdout.write(f"organisations (skipped): {batch.organisation_count}")
+        self.stdout.write(f"test leads (skipped): {batch.test_lead_count}")
+        self.stdout.write(f"opted_out: {batch.opted_out_count}")
         if batch.kind == "register_full":
             self.stdout.write(f"former: {batch.formered_count}")
 
@@ -178,6 +254,12 @@ class Command(BaseCommand):
         self.stdout.write("Dry run — nothing was written.")
         for name, value in summary.get("counts", {}).items():
             self.stdout.write(f"{name}: {value}")
+        skipped = summary.get("skipped_counts", {})
+        self.stdout.write(f"organisations (skipped): {skipped.get('organisations', 0)}")
+        self.stdout.write(f"test leads (skipped): {skipped.get('test_leads', 0)}")
+        ignored = summary.get("ignored_columns", [])
+        if ignored:
+            self.stdout.write("Ignored columns: " + ", ".join(ignored))
         rows = summary.get("rows", [])
         if rows:
             self.stdout.write(f"First {len(rows)} rows to look at:")
