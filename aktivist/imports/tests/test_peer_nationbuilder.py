@@ -223,3 +223,33 @@ def test_nationbuilder_opt_outs_withdraw_an_existing_persons_consents(
     withdrawn = {c.channel: (c.status, c.withdrawn_at is not None) for c in odon.consents.all()}
     assert withdrawn == {"email": ("withdrawn", True), "sms": ("withdrawn", True)}
     assert suppressions_of(odon) == {UNSUBSCRIBED_EMAIL, UNSUBSCRIBED_SMS}
+
+
+def test_a_returning_person_known_only_by_mobile_is_found_by_mobile_number(
+    personas: Any, world: Any, tmp_path: Path
+) -> None:
+    """Someone already here with only a mobile comes back in a NationBuilder export with
+    no email: mobile_number (not phone_number, which holds a landline) finds them. Before,
+    phone_number was taken as the mobile and the row was refused for having no mobile."""
+    known = PersonFactory(
+        first_name="Dana",
+        last_name="Ek",
+        email=None,
+        mobile="+46709876543",
+        home_unit=world.district_a,
+    )
+    rows = [
+        _row("9", "Dana", "Ek", "Dana Ek", "", "", "'040-12 34 56", "", "'070-987 65 43",
+             "Aktivist", "Malmö", "'211 45"),
+    ]  # fmt: skip
+    path = write_export(tmp_path / "nationbuilder-people-export-5.csv", HEADER, rows, line_end="\n")
+    batch = import_file(personas.district_a, path, options={"unit": world.district_a.pk})
+
+    assert counts(batch) == {"created": 0, "updated": 1, "unchanged": 0, "refused": 0, "held": 0}
+    known.refresh_from_db()
+    assert (known.mobile, known.other_phone, known.postcode) == (
+        "+46709876543",
+        "+4640123456",
+        "21145",
+    )
+    assert Person.objects.filter(first_name="Dana").count() == 1
