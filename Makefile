@@ -19,6 +19,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo_data --if-empty
 
+# `PORT=8001 make run` serves on another port; links in emails and the printed logins follow
+# (SITE_URL). honcho hands PORT to the web process (and PORT+100, +200 to the others).
+run: export PORT ?= 8000
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py demo_logins

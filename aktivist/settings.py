@@ -308,6 +308,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aktivist <noreply@example.or
 # aktivist.core.sms.TwilioTransport. Outside production an HTTP transport only talks to a
 # server on this machine.
 SMS_BACKEND = env_str("SMS_BACKEND", "aktivist.core.sms.ConsoleSmsTransport")
+# Outside production every email and SMS the transports "send" is also kept in the database
+# for 7 days and shown to admins on the sent-messages page (core/sent_messages.py). Never in
+# production; the benchmarks switch it off (KEEP_SENT_MESSAGES=false).
+KEEP_SENT_MESSAGES = not PRODUCTION and env_bool("KEEP_SENT_MESSAGES", True)
 SMS_SENDER_ID = env_str("SMS_SENDER_ID", "Aktivist")  # up to 11 letters, or a number
 SMS_TIMEOUT = float(env_str("SMS_TIMEOUT", "10"))
 SMS_46ELKS_API_URL = env_str("SMS_46ELKS_API_URL", "https://api.46elks.com/a1")

@@ -106,6 +106,9 @@ def send_transactional(
         with get_email_transport() as transport:
             transport.send(email)
     except TransportError as exc:
+        if exc.unsendable:  # an address this server cannot take: fails alone, never retried
+            logger.warning("email.transactional unsendable name=%s reason=%s", name, exc.code)
+            return False
         if not exc.recipient_refused:
             raise
         logger.info("email.transactional refused name=%s code=%s", name, exc.code[:3])

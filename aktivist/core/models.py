@@ -127,3 +127,26 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}@{self.period}"
+
+
+class SentMessage(BaseModel):
+    """An email or SMS that a transport "sent" outside production (it never left this
+    machine), kept so that development and the demo can read it on the sent-messages page
+    (``aktivist/core/sent_messages.py``). Never written in production; deleted after the
+    ``sent_messages`` retention rule's days and by erasure (matched by address)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    to = models.CharField(_("recipient"), max_length=254, db_index=True)
+    subject = models.CharField(_("subject"), max_length=998, blank=True)
+    body = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("sent message (outside production)")
+        verbose_name_plural = _("sent messages (outside production)")
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk}"

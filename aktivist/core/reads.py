@@ -62,6 +62,7 @@ IMPORT_DRY_RUN_READ = "imports.dry_run_read"  # matched people's stored values i
 REVIEW_READ = "review.read"  # the review queue's held requests
 AUDIT_PERSON_SEARCH = "audit.person_search"  # the audit viewer's "who saw her?" search
 AUDIT_PERSON_READ = "audit.person_read"  # the audit trail of one person
+SENT_MESSAGES_READ = "sent_messages.read"  # messages kept outside production, to their address
 # One row per person in an exported file (each export also writes its own summary event
 # with the count, e.g. ``people.export``, named in the rows' details). Never folded.
 EXPORT = "person.exported"
@@ -86,6 +87,7 @@ READ_VERBS = (
     REVIEW_READ,
     AUDIT_PERSON_SEARCH,
     AUDIT_PERSON_READ,
+    SENT_MESSAGES_READ,
 )
 NEVER_FOLDED = frozenset({EXPORT})
 

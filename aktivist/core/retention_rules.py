@@ -33,6 +33,7 @@ REVIEW_PAYLOADS = "review_payloads"
 LOGIN_RECORDS = "login_records"
 AUDIT_ROWS = "audit_rows"
 DATA_SUBJECT_REQUESTS = "data_subject_requests"
+SENT_MESSAGES = "sent_messages"
 
 RULES: dict[str, RuleSpec] = {
     spec.key: spec
@@ -101,6 +102,15 @@ RULES: dict[str, RuleSpec] = {
             _("Data-subject requests"),
             1095,
             _("Closed requests are anonymised this many days after they were closed."),
+        ),
+        RuleSpec(
+            SENT_MESSAGES,
+            _("Messages kept outside production"),
+            7,
+            _(
+                "Outside production (development, the demo) a copy of every email and SMS "
+                "is kept for the sent-messages page and deleted after this many days."
+            ),
         ),
     )
 }

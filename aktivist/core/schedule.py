@@ -2,7 +2,9 @@
 
 Each job names a period ("minutely", "hourly", "daily", "monthly"); a run is recorded as a
 ``ScheduledRun(job, period_key)`` row whose unique constraint stops two schedulers from
-enqueueing the same run twice. Apps register their jobs in ``ready()``.
+enqueueing the same run twice. Period keys are UTC, so no run is skipped or doubled when the
+clocks change; a daily or monthly job's ``not_before_hour`` is a local (Stockholm) hour.
+Apps register their jobs in ``ready()``.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from aktivist.core.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
 
+# Period keys are taken in UTC, which has no clock changes: a local key would repeat the hour
+# 02:00-02:59 on the last Sunday of October (skipping an hour of minutely and hourly runs).
+# Minutely and hourly keys end in "Z" so they never meet a key written in local time by an
+# older version; daily and monthly keys keep their form (a UTC date or month).
 PERIODS: dict[str, Callable[[dt.datetime], str]] = {
-    "minutely": lambda now: now.strftime("%Y-%m-%dT%H:%M"),
-    "hourly": lambda now: now.strftime("%Y-%m-%dT%H"),
-    "daily": lambda now: now.strftime("%Y-%m-%d"),
-    "monthly": lambda now: now.strftime("%Y-%m"),
+    "minutely": lambda utc: utc.strftime("%Y-%m-%dT%H:%MZ"),
+    "hourly": lambda utc: utc.strftime("%Y-%m-%dT%HZ"),
+    "daily": lambda utc: utc.strftime("%Y-%m-%d"),
+    "monthly": lambda utc: utc.strftime("%Y-%m"),
 }
 
 
@@ -47,12 +53,14 @@ def register_job(job: Job) -> None:
 
 def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
     """Enqueue every job whose current period has no run yet. Returns the jobs enqueued."""
-    local = timezone.localtime(now or timezone.now())
+    moment = now or timezone.now()
+    local = timezone.localtime(moment)  # only for "not before this hour" (a local hour)
+    utc = moment.astimezone(dt.UTC)
     enqueued: list[str] = []
     for job in jobs.values():
         if job.period not in ("minutely", "hourly") and local.hour < job.not_before_hour:
             continue
-        key = PERIODS[job.period](local)
+        key = PERIODS[job.period](utc)
         try:
             with transaction.atomic():
                 run = ScheduledRun.objects.create(job=job.name, period=key)

@@ -19,7 +19,6 @@ server on this machine (the tests' fake providers).
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +26,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from aktivist.core.sent_messages import keep_sms
 
 logger = logging.getLogger(__name__)
 
@@ -76,25 +77,68 @@ class Segments:
     length: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
     count: int  # how many SMS the text is split into (and billed as)
     per_segment: int  # characters per segment at this length
+    last_used: int = -1  # units in the last part (-1: as if nothing were padded)
 
     @property
     def remaining(self) -> int:
         """Characters left in the last segment."""
-        return self.count * self.per_segment - self.length
+        if self.last_used < 0:
+            return self.count * self.per_segment - self.length
+        return self.per_segment - self.last_used if self.count else 0
 
 
-def segments(text: str) -> Segments:
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}  # one SMS alone; each part of a longer one
+
+
+def is_gsm7(text: str) -> bool:
+    """Whether every character is in the GSM 03.38 default alphabet or its extension."""
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def _units(text: str, encoding: str) -> list[int]:
+    """What each character takes: septets (an extension character two: the escape and the
+    character) or UTF-16 code units (a character outside the BMP two: a surrogate pair)."""
+    if encoding == GSM7:
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
+def split(text: str, *, encoding: str = "") -> tuple[str, list[str]]:
+    """The encoding and the parts a phone receives. A text that fits one SMS is one part;
+    a longer one is cut into parts of at most 153 septets (GSM-7) or 67 code units (UCS-2),
+    and a character never straddles two parts: an extension character (escape + character)
+    or a surrogate pair that would not fit whole starts the next part. ``encoding="UCS-2"``
+    splits as if a character outside the alphabet were there (a worst case)."""
+    if encoding != UCS2:
+        encoding = GSM7 if is_gsm7(text) else UCS2
+    single, multi = LIMITS[encoding]
+    units = _units(text, encoding)
+    if sum(units) <= single:
+        return encoding, [text] if text else []
+    parts: list[str] = []
+    start = used = 0
+    for index, size in enumerate(units):
+        if used + size > multi:
+            parts.append(text[start:index])
+            start, used = index, 0
+        used += size
+    parts.append(text[start:])
+    return encoding, parts
+
+
+def segments(text: str, *, encoding: str = "") -> Segments:
     """How a text is split into SMS: GSM-7 fits 160 septets in one SMS and 153 in each
-    part of a longer one; any other character makes it UCS-2, 70 and 67."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
-        length = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-        single, multi, encoding = 160, 153, "GSM-7"
-    else:
-        length = len(text.encode("utf-16-le")) // 2
-        single, multi, encoding = 70, 67, "UCS-2"
-    if length <= single:
-        return Segments(encoding, length, 1 if length else 0, single)
-    return Segments(encoding, length, math.ceil(length / multi), multi)
+    part of a longer one; any other character makes it UCS-2, 70 and 67 (UTF-16 code
+    units). An extension character or a surrogate pair is never split across parts, so a
+    long text may need a part more than its length alone says."""
+    encoding, parts = split(text, encoding=encoding)
+    single, multi = LIMITS[encoding]
+    length = sum(_units(text, encoding))
+    per_segment = single if len(parts) <= 1 else multi
+    last_used = sum(_units(parts[-1], encoding)) if parts else 0
+    return Segments(encoding, length, len(parts), per_segment, last_used)
 
 
 # --- Transports --------------------------------------------------------------------------------
@@ -113,6 +157,7 @@ class ConsoleSmsTransport:
 
     def send(self, to: str, body: str, *, callback_url: str = "") -> str:
         self.outbox.append((to, body))
+        keep_sms(to, body)  # outside production only: the sent-messages page
         logger.info("sms.console sent chars=%d", len(body))
         return f"console-{len(self.outbox)}"
 
@@ -191,6 +236,7 @@ class FortySixElksTransport(HttpSmsTransport):
             data["whendelivered"] = callback_url
         response = self._post("/sms", data)
         if response.status_code // 100 == 2:
+            keep_sms(to, body)  # outside production only: the sent-messages page
             return str(response.json()["id"])
         text = response.text.strip().splitlines()[0][:120] if response.text.strip() else ""
         temporary = self.temporary_status(response.status_code)
@@ -229,6 +275,7 @@ class TwilioTransport(HttpSmsTransport):
             data["StatusCallback"] = callback_url
         response = self._post(self.path, data)
         if response.status_code // 100 == 2:
+            keep_sms(to, body)  # outside production only: the sent-messages page
             return str(response.json()["sid"])
         try:
             error = response.json()

@@ -23,32 +23,49 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass, field
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.charset import QP, Charset
+from email.headerregistry import Address
+from email.utils import formatdate, make_msgid
 from functools import lru_cache
 from types import TracebackType
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+import idna
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpBackend
+
+from aktivist.core.sent_messages import keep_email
 
 logger = logging.getLogger(__name__)
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP's dot-stuffing
+QP_UTF8 = Charset("utf-8")
+QP_UTF8.body_encoding = QP
 
 
 class TransportError(Exception):
     """Sending failed. ``code`` is the server's answer (e.g. "550 5.1.1 …") without the
     address; ``permanent``: retrying cannot help; ``recipient_refused``: the address itself
-    was refused (suppress it)."""
+    was refused (suppress it); ``unsendable``: this message cannot be written or sent at
+    all (an address with no usable form for this server), whatever the server says."""
 
     def __init__(
-        self, message: str, *, permanent: bool, recipient_refused: bool = False, code: str = ""
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        recipient_refused: bool = False,
+        code: str = "",
+        unsendable: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.recipient_refused = recipient_refused
         self.code = code
+        self.unsendable = unsendable
 
 
 @dataclass
@@ -123,20 +140,130 @@ def _header_value(value: str) -> str:
     return "\n ".join(words)
 
 
+# --- Addresses ----------------------------------------------------------------------------------
+
+ADDRESS_HEADERS = ("From", "To", "Cc", "Reply-To", "Sender")
+_NOT_IN_ADDRESS = frozenset(' \t<>()[],;:"\\')
+
+
+class AddressError(ValueError):
+    """An address that cannot be used (no ``@``, an empty or malformed part, a domain that
+    has no IDNA form) or cannot be written for this server (a non-ASCII local part where
+    the server does not offer SMTPUTF8)."""
+
+
 @lru_cache(maxsize=1024)
-def _address(value: str) -> str:
-    """An address header value: a bare address as it is, a named one with the name encoded
-    when it needs to be."""
-    value = value.replace("\r", " ").replace("\n", " ")
-    if "<" not in value and '"' not in value and " " not in value.strip():
-        return value.strip()
-    name, address = parseaddr(value)
-    return formataddr((name, address), charset="utf-8") if name else address
+def parse_address(value: str) -> Address:
+    """A From/Reply-To setting or a recipient as the standard library's ``Address``.
+
+    Everything before the last ``<`` is the display name, as it stands: unquoted commas and
+    any letters are accepted (``Människorättsorganisationen, svenska sektionen <a@b.se>``);
+    surrounding quotes are dropped. Without ``<`` the whole value is the address. Raises
+    ``AddressError`` when there is no usable address."""
+    value = " ".join(value.replace("\r", " ").replace("\n", " ").split())
+    name = ""
+    if "<" in value:
+        name, _, rest = value.rpartition("<")
+        addr, closed, tail = rest.partition(">")
+        if not closed or tail.strip():
+            raise AddressError("an address in <…> must end with > and nothing after it")
+        name = name.strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    else:
+        addr = value
+    local, at, domain = addr.strip().rpartition("@")
+    if not at or not local or not domain:
+        raise AddressError("no address of the form name@domain")
+    if _NOT_IN_ADDRESS.intersection(local + domain) or not local.isprintable():
+        raise AddressError("the address holds spaces or characters an address cannot hold")
+    ascii_domain(domain)  # raises AddressError when the domain has no IDNA form
+    return Address(display_name=name, username=local, domain=domain)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
+def ascii_domain(domain: str) -> str:
+    """The domain as it goes on the wire: IDNA (``åäö.se`` → ``xn--4cab6c.se``)."""
+    if domain.isascii():
+        if ".." in domain or domain.startswith(".") or domain.endswith("."):
+            raise AddressError("the domain is malformed")
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise AddressError("the domain has no IDNA form") from None
+
+
+@lru_cache(maxsize=1024)
+def envelope_address(value: str, *, utf8: bool = False) -> str:
+    """The bare address for SMTP's MAIL FROM / RCPT TO: the domain in IDNA; a non-ASCII
+    local part only when the server offers SMTPUTF8 (``utf8``), else ``AddressError``."""
+    address = parse_address(value)
+    if not address.username.isascii() and not utf8:
+        raise AddressError("a non-ASCII local part, and the server does not offer SMTPUTF8")
+    return f"{address.username}@{ascii_domain(address.domain)}"
+
+
+@lru_cache(maxsize=1024)
+def format_address(value: str, *, utf8: bool = False) -> str:
+    """An address header value: the display name quoted as RFC 5322 wants when it is ASCII
+    (``"Amnesty, Sweden" <a@b.se>``), as RFC 2047 encoded words when it is not; the
+    address as ``envelope_address`` writes it."""
+    address = parse_address(value)
+    bare = envelope_address(value, utf8=utf8)
+    name = address.display_name
+    if not name:
+        return bare
+    if name.isascii():
+        local, _, domain = bare.rpartition("@")
+        return str(Address(display_name=name, username=local, domain=domain))
+    return f"{_encoded_phrase(name)} <{bare}>"
+
+
+_PHRASE_SPECIALS = frozenset('()<>@,;:\\".[]')
+
+
+def _encoded_phrase(name: str) -> str:
+    """A non-ASCII display name as RFC 2047 encoded words, where only the words that need
+    it are encoded: plain words stay atoms, so the spaces beside them mean the same to
+    every reader (some join adjacent encoded words with a space, as RFC 2047 says not to)."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in name.split(" "):
+        if word and word.isascii() and not _PHRASE_SPECIALS.intersection(word):
+            if run:
+                out.append(_header_value(" ".join(run)))
+                run = []
+            out.append(word)
+        else:
+            run.append(word)
+    if run:
+        out.append(_header_value(" ".join(run)))
+    return " ".join(out)
+
+
 def _bare_address(value: str) -> str:
-    return parseaddr(value)[1]
+    """The address alone ("" when there is none), as written in the setting."""
+    try:
+        return parse_address(value).addr_spec
+    except AddressError:
+        return ""
+
+
+def single_line_address(value: str) -> str:
+    """The address in one line with its name quoted (Unicode kept): the form Django's
+    ``EmailMessage`` parses back without splitting at a comma in the name."""
+    address = parse_address(value)
+    return str(address) if address.display_name else address.addr_spec
+
+
+def from_address_problem(value: str) -> str:
+    """Why a From/Reply-To setting cannot be used, or "" (the start-up system check)."""
+    try:
+        parse_address(value)
+    except AddressError as exc:
+        return str(exc)
+    return ""
 
 
 def _qp(text: str) -> bytes:
@@ -156,28 +283,90 @@ def _date_header() -> str:
     return _date_cache[1]
 
 
+@lru_cache(maxsize=8)
+def _message_domain(site_url: str, from_email: str) -> str:
+    """The site's host name (SITE_URL), in IDNA form; when the site is reached by an IP
+    address or a name without a dot (``localhost``), the From address's domain."""
+    host = (urlsplit(site_url).hostname or "").rstrip(".")
+    if "." in host and ":" not in host and not host.replace(".", "").isdigit():
+        try:
+            return ascii_domain(host)
+        except AddressError:
+            pass
+    domain = _bare_address(from_email).rpartition("@")[2]
+    try:
+        return ascii_domain(domain) if domain else "localhost"
+    except AddressError:
+        return "localhost"
+
+
+def message_domain() -> str:
+    """The domain every Message-ID is on (never the machine's own name)."""
+    return _message_domain(settings.SITE_URL, settings.DEFAULT_FROM_EMAIL)
+
+
 def message_id_for(local: str) -> str:
-    domain = _bare_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "localhost"
-    return f"<{local}@{domain}>"
+    return f"<{local}@{message_domain()}>"
 
 
-def build_raw(email: OutgoingEmail) -> bytes:
+def new_message_id() -> str:
+    """A unique Message-ID on the site's domain (``make_msgid`` alone takes the machine's
+    name, often ``localhost``)."""
+    return make_msgid(domain=message_domain())
+
+
+def _phrase(name: str) -> str:
+    """A display name for a structured header: a quoted string, or UTF-8 encoded words of
+    at most 75 characters each, on one line (the header is folded when written)."""
+    name = " ".join(name.split())
+    if name.isascii():
+        return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return " ".join(_header_value(name).split())
+
+
+def bulk_headers(list_label: str, feedback_campaign: str, organisation: str) -> dict[str, str]:
+    """The headers that mark bulk mail (one list per ``list_label``, e.g. a purpose):
+    ``List-Id`` (RFC 2919: ``"Name" <label.site-domain>``) and ``Feedback-ID`` (Gmail's
+    feedback loop: ``campaign:list:kind:sender``, nothing personal in it)."""
+    return _bulk_headers(list_label, feedback_campaign, organisation, message_domain())
+
+
+@lru_cache(maxsize=256)
+def _bulk_headers(
+    list_label: str, feedback_campaign: str, organisation: str, domain: str
+) -> dict[str, str]:
+    label = re.sub(r"[^a-z0-9-]+", "-", list_label.lower()).strip("-") or "list"
+    return {
+        "List-Id": f"{_phrase(organisation)} <{label}.{domain}>",
+        "Feedback-ID": f"{feedback_campaign}:{label}:bulk:{domain}",
+    }
+
+
+def build_raw(email: OutgoingEmail, *, utf8: bool = False) -> bytes:
     """The whole message as bytes with CRLF line ends: multipart/alternative of a text and
     an HTML part, both UTF-8 in quoted-printable. (Attachments go through Django's
-    ``EmailMultiAlternatives`` instead: transactional mail only, rare and small.)"""
+    ``EmailMultiAlternatives`` instead: transactional mail only, rare and small.)
+    ``utf8``: the server offers SMTPUTF8, so a non-ASCII local part may stand in To.
+    Raises ``AddressError`` for an address that cannot be written."""
     if email.attachments:
+        if not parse_address(email.to).username.isascii():
+            # Django would write a non-ASCII local part as an encoded word: refuse instead.
+            raise AddressError("a non-ASCII local part in a message with attachments")
         return _django_message(email, connection=None).message().as_bytes(linesep="\r\n")
     boundary = "=_aktivist_" + secrets.token_hex(12)
     lines = [
-        f"From: {_address(email.sender())}",
-        f"To: {_address(email.to)}",
+        f"From: {format_address(email.sender())}",
+        f"To: {format_address(email.to, utf8=utf8)}",
         f"Subject: {_header_value(email.subject)}",
         f"Date: {_date_header()}",
-        f"Message-ID: {email.message_id or make_msgid()}",
+        f"Message-ID: {email.message_id or new_message_id()}",
         "MIME-Version: 1.0",
     ]
     for name, value in email.headers.items():
-        lines.append(f"{name}: {_header_value(value)}")
+        if name.title() in ADDRESS_HEADERS:
+            lines.append(f"{name}: {format_address(value, utf8=utf8)}")
+        else:
+            lines.append(f"{name}: {_header_value(value)}")
     lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     head = "\n".join(lines).encode("utf-8")
     part_head = "Content-Type: {}; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
@@ -197,18 +386,55 @@ def build_raw(email: OutgoingEmail) -> bytes:
     return raw.replace(b"\n", b"\r\n")
 
 
+class _DjangoMessage(EmailMultiAlternatives):
+    """Django's message with some header values written by us: Django's encoder makes
+    encoded words of 76 characters, one more than RFC 2047 allows."""
+
+    own_headers: dict[str, str] | None = None
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        msg = super().message(*args, **kwargs)
+        for name, value in (self.own_headers or {}).items():
+            if name in msg:
+                msg.replace_header(name, value)  # as written: Django's encoder is bypassed
+        return msg
+
+
+def _own_encodings(email: OutgoingEmail) -> dict[str, str]:
+    """Subject, From and every other non-ASCII header value as ``build_raw`` writes them."""
+    own = {"Subject": _header_value(email.subject)}
+    try:
+        own["From"] = format_address(email.sender())
+    except AddressError:
+        pass  # Django's own form then (the system check refuses such a setting anyway)
+    for name, value in email.headers.items():
+        if not value.isascii() and name.title() not in ADDRESS_HEADERS:
+            own[name] = _header_value(value)
+    return own
+
+
 def _django_message(email: OutgoingEmail, connection: Any) -> EmailMultiAlternatives:
-    headers = dict(email.headers)
-    if email.message_id:
-        headers["Message-ID"] = email.message_id
-    message = EmailMultiAlternatives(
+    headers = {
+        # Quoted names: Django splits an address header at an unquoted comma.
+        name: single_line_address(value) if name.title() in ADDRESS_HEADERS else value
+        for name, value in email.headers.items()
+    }
+    # Always ours: Django's own would be on the machine's name (DNS_NAME, often localhost).
+    headers["Message-ID"] = email.message_id or new_message_id()
+    message = _DjangoMessage(
         subject=email.subject,
         body=email.text,
-        from_email=email.sender(),
-        to=[email.to],
+        from_email=single_line_address(email.sender()),
+        to=[single_line_address(email.to)],
         headers=headers,
         connection=connection,
     )
+    if connection is None or isinstance(connection, DjangoSmtpBackend):
+        # Quoted-printable parts: the message is 7-bit clean, so no server needs 8BITMIME
+        # (Django's SMTP backend sends UTF-8 text as 8bit without announcing BODY=8BITMIME).
+        # An email service provider's API takes the text itself: left as Django has it.
+        message.encoding = QP_UTF8  # Django takes a Charset as well as a name
+        message.own_headers = _own_encodings(email)
     message.attach_alternative(email.html, "text/html")
     for filename, content, mimetype in email.attachments:
         message.attach(filename, content, mimetype)
@@ -286,11 +512,18 @@ class SmtpTransport(_ContextManaged):
     def send(self, email: OutgoingEmail) -> str:
         self.open()
         assert self.connection is not None  # noqa: S101 - open() set it or raised
-        message_id = email.message_id or make_msgid()
+        message_id = email.message_id or new_message_id()
         email.message_id = message_id
-        raw = build_raw(email)
+        utf8 = bool(self.connection.does_esmtp and self.connection.has_extn("smtputf8"))
         try:
-            self._sendmail(email.return_path(), email.to, raw)
+            sender = envelope_address(email.return_path(), utf8=utf8)
+            recipient = envelope_address(email.to, utf8=utf8)
+            raw = build_raw(email, utf8=utf8)
+        except ValueError as exc:  # AddressError, or a header Python cannot encode
+            raise unsendable_error(exc) from None
+        try:
+            needs_utf8 = not (sender + recipient).isascii() or not raw.isascii()
+            self._sendmail(sender, recipient, raw, utf8=needs_utf8)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (0, b""))
             permanent = 500 <= code < 600
@@ -316,17 +549,24 @@ class SmtpTransport(_ContextManaged):
             raise TransportError(
                 f"connection lost: {type(exc).__name__}", permanent=False
             ) from None
+        except ValueError as exc:  # nothing of this message reached the server unencoded
+            self._reset()
+            raise unsendable_error(exc) from None
+        keep_email(email)  # outside production only: the sent-messages page
         return message_id
 
-    def _sendmail(self, sender: str, recipient: str, raw: bytes) -> None:
+    def _sendmail(self, sender: str, recipient: str, raw: bytes, *, utf8: bool = False) -> None:
         """One message. With a server that offers PIPELINING (RFC 2920) the envelope goes
-        in one write and the answers are read together: two round trips, not four."""
+        in one write and the answers are read together: two round trips, not four.
+        ``utf8``: an address or header is UTF-8, announced with SMTPUTF8 (RFC 6531)."""
         connection = self.connection
         assert connection is not None  # noqa: S101 - send() opened it
+        options = ["SMTPUTF8"] if utf8 else []
         if not (connection.does_esmtp and connection.has_extn("pipelining")):
-            connection.sendmail(sender, [recipient], raw)
+            connection.sendmail(sender, [recipient], raw, mail_options=options)
             return
-        connection.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+        mail_from = f"MAIL FROM:<{sender}>" + "".join(" " + option for option in options)
+        connection.send(f"{mail_from}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
         mail, rcpt, data = connection.getreply(), connection.getreply(), connection.getreply()
         if mail[0] != 250:
             self._reset()
@@ -384,16 +624,29 @@ class DjangoBackendTransport(_ContextManaged):
 
     def send(self, email: OutgoingEmail) -> str:
         self.open()
-        message = _django_message(email, self.connection)
+        try:
+            message = _django_message(email, self.connection)
+        except ValueError as exc:  # AddressError: no usable address
+            raise unsendable_error(exc) from None
         try:
             message.send()
         except Exception as exc:
             raise _anymail_error(exc) from None
+        keep_email(email)  # outside production only: the sent-messages page
         status = getattr(message, "anymail_status", None)
         provider_id = getattr(status, "message_id", None) if status is not None else None
         if provider_id is None:
             return email.message_id or ""
         return str(provider_id)
+
+
+def unsendable_error(exc: Exception) -> TransportError:
+    """A message that cannot be written or sent as it is: fails alone, never retried. The
+    reason names what is wrong, never the address."""
+    reason = str(exc) if isinstance(exc, AddressError) else type(exc).__name__
+    return TransportError(
+        f"cannot be sent: {reason}", permanent=True, unsendable=True, code=f"unsendable: {reason}"
+    )
 
 
 def _anymail_error(exc: Exception) -> TransportError:
@@ -408,6 +661,8 @@ def _anymail_error(exc: Exception) -> TransportError:
         status = getattr(exc, "status_code", None) or 0
         permanent = 400 <= status < 500 and status not in (408, 429)
         return TransportError(f"provider answered {status}", permanent=permanent, code=str(status))
+    if isinstance(exc, ValueError):  # Django could not encode an address or a header
+        return unsendable_error(exc)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code = next(iter(exc.recipients.values()), (0, b""))[0]
         permanent = 500 <= code < 600

@@ -6,4 +6,6 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    # Outside production only (404 with AKTIVIST_PRODUCTION=true): admins read what was sent.
+    path("sent-messages/", views.sent_messages, name="sent_messages"),
 ]

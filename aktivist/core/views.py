@@ -96,6 +96,50 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "core/start.html", context)
 
 
+def sent_messages(request: HttpRequest) -> HttpResponse:
+    """Outside production: every email and SMS that did not leave this machine, newest
+    first, for secretariat admins (``core/sent_messages.py``). In production the page does
+    not exist (404 for everyone, before any login)."""
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        raise Http404
+    from aktivist.accounts.decorators import admin_required
+
+    return admin_required(_sent_messages)(request)
+
+
+def _sent_messages(request: HttpRequest) -> HttpResponse:
+    from django.db.models import Q
+
+    from aktivist.core import reads
+    from aktivist.core import sent_messages as kept
+    from aktivist.core.retention_rules import SENT_MESSAGES
+    from aktivist.people.models import Person
+    from aktivist.privacy.models import RetentionRule
+
+    rows = list(kept.recent())
+    addresses = {row.to for row in rows}
+    if addresses:
+        reads.record_reads(
+            actor=request.user,
+            verb=reads.SENT_MESSAGES_READ,
+            person_ids=Person.objects.filter(Q(email__in=addresses) | Q(mobile__in=addresses)),
+        )
+    rule = RetentionRule.objects.filter(key=SENT_MESSAGES, enabled=True).first()
+    return render(
+        request,
+        "core/sent_messages.html",
+        {
+            "nav": "sent_messages",
+            "rows": rows,
+            "limit": kept.PAGE_SIZE,
+            "keeping": kept.keeps(),
+            "days": rule.days if rule is not None else None,
+        },
+    )
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 

@@ -11,12 +11,23 @@ Decisions:
   comma; a double-click opens the file in columns), every field quoted (RFC 4180), CRLF line
   ends. No ``sep=;`` line: Excel ignores the BOM when one is present.
 * **Formula injection** (OWASP, ASVS 1.2.10): a CSV value that starts with ``=`` ``+`` ``-``
-  ``@``, a tab, CR, LF or NUL (or their full-width forms) is prefixed with ``'``. This also
-  applies to E.164 phone numbers (``'+46701234567``): they stay E.164 for machines, Excel
-  shows them as text, and our importer's phone normaliser reads them back unchanged. In
+  ``@``, a tab, CR, LF or NUL (or their full-width forms) is prefixed with ``'``. In
   XLSX no value is altered: every text is written as a string cell (never a formula or an
   error value), and the risky ones carry Excel's quote-prefix style so that editing the
   cell does not turn it into a formula.
+* **Phones a person can copy into a phone** (:func:`spreadsheet_phone`): a cell that is a
+  valid phone number written as ``+`` and digits (E.164 ``+46701234567``, or
+  ``+46 70-111 11 11`` in a refused row) is no formula, and is written the way spreadsheets
+  keep as text — never ``'+46…`` (the apostrophe shows in LibreOffice and is copied along)
+  and never bare ``+46701234567`` (Excel and LibreOffice read that as the number
+  46701234567: the ``+`` and, for national numbers, the 0 are lost). Swedish numbers in
+  national form ``070-839 05 75`` (the dash and spaces make it text; it dials as it is in
+  Sweden), others in international form with the country code in brackets,
+  ``(+44) 20 7946 0958``: a leading ``+`` would start a formula in Excel, and a Swedish
+  LibreOffice reads ``+48 512 345 678`` (groups of three) as the number 48512345678;
+  phones drop the brackets and spaces when the number is pasted. Our importer's phone
+  normaliser reads both back to the same E.164. A national form such as
+  ``070-839 05 75`` is text already and stays as it is.
 * **Values are raw** (codes such as ``member`` and ``sv``, ISO dates, E.164 phones); only
   the header row is in the user's language.
 * **Bounded work**: rows are read as values with ``.iterator(chunk_size=2000)``; the home
@@ -33,6 +44,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,6 +62,7 @@ from django.utils.translation import gettext_lazy
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit, reads
 from aktivist.core.exceptions import ApplicationError
+from aktivist.lib.normalise import format_phone, normalise_phone
 from aktivist.people.models import Person, Tagging
 from aktivist.people.scoping import person_scope_q
 
@@ -196,6 +209,38 @@ def escape_formula(value: str) -> str:
     return value
 
 
+# "+" followed only by digits, spaces and dashes: a phone number as people and E.164 write
+# it (the dashes only between digits, so "+46-" or "+4--6" stay formula-escaped).
+_PLUS_PHONE = re.compile(r"\+\d+(?:[ -]\d+)*")
+
+
+def spreadsheet_phone(value: str) -> str | None:
+    """A valid phone number written as ``+`` and digits, in the form spreadsheets keep as
+    text (see the module's docstring): ``070-839 05 75`` for Swedish numbers,
+    ``(+44) 20 7946 0958`` for others. None for anything else."""
+    if not _PLUS_PHONE.fullmatch(value):
+        return None
+    e164 = normalise_phone(value)
+    if e164 is None:
+        return None
+    formatted = format_phone(e164)  # national for the default region, else international
+    if not formatted.startswith("+"):
+        return formatted
+    # "+48 512 345 678" would be a formula to Excel and, in groups of three, the number
+    # 48512345678 to a Swedish LibreOffice: the country code in brackets is neither.
+    country, _space, rest = formatted.partition(" ")
+    return f"({country}) {rest}"
+
+
+def csv_text(value: str) -> str:
+    """A text cell for CSV: a phone in its spreadsheet-safe form, else formula-escaped."""
+    if value[:1] == "+":
+        phone = spreadsheet_phone(value)
+        if phone is not None:
+            return phone
+    return escape_formula(value)
+
+
 def _clean_columns(columns: Sequence[str]) -> list[str]:
     unknown = [c for c in columns if c not in EXPORT_COLUMNS]
     if unknown:
@@ -291,7 +336,7 @@ def _csv_cell(value: Any) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return escape_formula(str(value))
+    return csv_text(str(value))
 
 
 def csv_stream(rows: Iterator[list[Any]], headers: list[str]) -> Iterator[bytes]:

@@ -251,6 +251,8 @@ class Delivery(models.Model):
         UNPROVED = "unproved", _("Mobile not confirmed by a code")
         NO_ANSWER = "no_answer", _("The provider did not answer (not sent again)")
         UNDELIVERED = "undelivered", _("Not delivered to the phone")
+        UNSENDABLE = "unsendable", _("The address cannot be written in an email")
+        TOO_LONG = "too_long", _("Too long after merge (more than six SMS parts)")
 
     # The outbox is written 100,000 rows at a time: no database-level foreign keys (their
     # deferred checks would double the snapshot's time). Django still cascades and nulls

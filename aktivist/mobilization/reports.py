@@ -9,10 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
+from aktivist.core.sms import UCS2
 from aktivist.mobilization import outbox, texting
-from aktivist.mobilization.models import Delivery, Mobilization
+from aktivist.mobilization.models import Delivery, Mobilization, message_language
+from aktivist.organisation.models import UnitMembership
 from aktivist.people.models import Person
 from aktivist.segments.builder import describe_leaf, leaves
 from aktivist.segments.compiler import compile_tree, filter_people
@@ -46,36 +49,126 @@ def reach(mobilization: Mobilization, tree: Any) -> Reach:
     return Reach(total=sum(counts.values()), reachable=counts.get("", 0), skipped=skipped)
 
 
+def reachable_people(mobilization: Mobilization, tree: Any) -> QuerySet[Person]:
+    """The segment's people who would get the message now (no skip reason)."""
+    people = filter_people(mobilization.created_by, tree).order_by()
+    audience = outbox.Audience.of(mobilization)
+    return (
+        outbox.with_consent(people, audience)
+        .annotate(_reason=outbox.skip_reason_expression(audience))
+        .filter(_reason="")
+    )
+
+
 @dataclass(frozen=True)
 class SmsCost:
-    recipients: int
-    parts: int  # per message, the longer language version at typical lengths
+    recipients: int  # who would get it (without those skipped as too long)
+    parts: int  # per message, the worst case over the recipients
     price: Decimal  # per part
     total: Decimal
     currency: str
     quiet_until: dt.datetime | None  # not urgent and in quiet hours: it waits until then
+    total_parts: int = 0  # over all recipients, each counted after merge
+    too_long: int = 0  # recipients skipped: more than six parts after merge
+    ucs2: int = 0  # recipients whose SMS is UCS-2 (a name outside the GSM alphabet)
+
+    @property
+    def uniform(self) -> bool:
+        """Every recipient's SMS has the same number of parts."""
+        return self.total_parts == self.parts * self.recipients
 
 
-def sms_cost(mobilization: Mobilization, recipients: int) -> SmsCost:
-    """What sending the SMS costs: parts × recipients × the price per part."""
+def _language_bodies(mobilization: Mobilization) -> dict[str, Any]:
     snapshot = mobilization.message_snapshot or {}
     message = mobilization.message
-    bodies = [
-        (snapshot.get("body_sv", message.body_sv), "sv"),
-        (snapshot.get("body_en", message.body_en), "en"),
-    ]
-    parts = max(
-        (texting.preview(body, language=lang).segments.count for body, lang in bodies if body),
-        default=0,
-    )
+    has_english = snapshot.get("has_english", message.has_english)
+    return {
+        "sv": texting.compile_sms(body=snapshot.get("body_sv", message.body_sv), language="sv"),
+        "en": texting.compile_sms(body=snapshot.get("body_en", message.body_en), language="en")
+        if has_english
+        else None,
+    }
+
+
+def _people_values(people: QuerySet[Person], used: set[str]) -> QuerySet[Any]:
+    """The distinct values of the merge fields the message uses (with the language), with
+    how many people share them: grouped in SQL, so a large segment of common names is a
+    few thousand rows."""
+    from aktivist.mobilization.sending import LOCAL_KINDS
+
+    fields = ["language"]
+    if used & {"first_name", "full_name"}:
+        fields.append("first_name")
+    if used & {"last_name", "full_name"}:
+        fields.append("last_name")
+    if "local_group" in used:
+        membership = (
+            UnitMembership.objects.filter(
+                person=OuterRef("pk"), ended_on__isnull=True, unit__kind__in=LOCAL_KINDS
+            )
+            .order_by("started_on", "pk")
+            .values("unit__name")[:1]
+        )
+        people = people.annotate(
+            _group=Coalesce(
+                Subquery(membership),
+                Case(
+                    When(home_unit__kind__in=LOCAL_KINDS, then=F("home_unit__name")),
+                    default=Value(""),
+                ),
+            )
+        )
+        fields.append("_group")
+    return people.values(*fields).annotate(_n=Count("pk")).order_by()
+
+
+def sms_cost(mobilization: Mobilization, recipients: int, tree: Any = None) -> SmsCost:
+    """What sending the SMS costs: the parts of each recipient's SMS after merge × the
+    price per part. With the segment's ``tree`` each reachable person is counted with
+    their own name (a name outside the GSM alphabet makes that SMS UCS-2) and those whose
+    SMS would be longer than six parts are counted as skipped; without it, every
+    recipient gets the example values."""
+    compiled = _language_bodies(mobilization)
+    snapshot = {"has_english": compiled["en"] is not None}
+    examples = texting.example_values()
+    by_parts: dict[int, int] = {}
+    ucs2 = 0
+    personal = any(texting.uses_personal_fields(c) for c in compiled.values() if c)
+    if tree is not None and personal:
+        people = reachable_people(mobilization, tree)
+        used = {key for c in compiled.values() if c for key, _fallback in c.fields}
+        for row in _people_values(people, used).iterator():
+            language = message_language(snapshot, row["language"])
+            first, last = row.get("first_name") or "", row.get("last_name") or ""
+            values = examples | {
+                "first_name": first,
+                "last_name": last,
+                "full_name": f"{first} {last}".strip(),
+                "local_group": row.get("_group") or "",
+            }
+            found = texting.merged_segments(compiled[language] or compiled["sv"], values)
+            by_parts[found.count] = by_parts.get(found.count, 0) + row["_n"]
+            ucs2 += row["_n"] if found.encoding == UCS2 else 0
+    else:
+        # The same text for everyone (per language): the longer version counts.
+        found_all = [texting.merged_segments(c, examples) for c in compiled.values() if c]
+        worst = max((f.count for f in found_all), default=0)
+        by_parts = {worst: recipients} if recipients else {}
+        ucs2 = recipients if any(f.encoding == UCS2 for f in found_all) else 0
+    too_long = sum(n for parts, n in by_parts.items() if parts > texting.MAX_PARTS)
+    sending = {p: n for p, n in by_parts.items() if p <= texting.MAX_PARTS}
+    total_parts = sum(p * n for p, n in sending.items())
     price = Decimal(settings.SMS_PRICE_PER_SEGMENT)
     return SmsCost(
-        recipients=recipients,
-        parts=parts,
+        recipients=sum(sending.values()),
+        parts=max(sending, default=max(by_parts, default=0)),
         price=price,
-        total=(price * parts * recipients).quantize(Decimal("0.01")),
+        total=(price * total_parts).quantize(Decimal("0.01")),
         currency=texting.currency(),
         quiet_until=None if mobilization.urgent else texting.quiet_until(),
+        total_parts=total_parts,
+        too_long=too_long,
+        ucs2=ucs2,
     )
 
 

@@ -4,8 +4,12 @@ MobilizationConfig.ready().
 Value::
 
     {"days": 30, "mobilizations": [ids]}   # "mobilizations" optional
+    {"days": 30, "mobilizations": [ids], "queued": true}  # or still to be sent
 
-People who were sent a message (any mobilization, or one of these) within the last N days.
+People who were sent a message (any mobilization, or one of these) within the last N days;
+with "queued", also those whose message is waiting in the outbox (an invitation's
+"not already invited", so two invitations in quick succession never both reach someone).
+
 Negated ({"not": …}) it is "not messaged in 30 days", to spare people who heard from us
 recently. Every message counts for "at all", whoever sent it: the point is how often a
 person hears from the organisation. A named mobilization the viewer cannot see is refused
@@ -36,10 +40,12 @@ MAX_DAYS = 3650
 
 
 def validate_messaged(value: Any) -> dict[str, Any]:
-    value = require_dict(value, required=["days"], optional=["mobilizations"])
+    value = require_dict(value, required=["days"], optional=["mobilizations", "queued"])
     out: dict[str, Any] = {"days": require_int(value["days"], minimum=1, maximum=MAX_DAYS)}
     if value.get("mobilizations"):
         out["mobilizations"] = require_ids(value["mobilizations"])
+    if value.get("queued") is True:
+        out["queued"] = True
     return out
 
 
@@ -49,6 +55,9 @@ def messaged_q(value: dict[str, Any], viewer: Any) -> Q:
     since = timezone.now() - dt.timedelta(days=value["days"])
     # sent_at is set only on sent rows (the partial index delivery_sent_idx).
     deliveries = Delivery.objects.filter(sent_at__gte=since, person__isnull=False)
+    if value.get("queued"):
+        waiting = Q(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
+        deliveries = Delivery.objects.filter(Q(sent_at__gte=since) | waiting, person__isnull=False)
     if "mobilizations" in value:
         wanted = value["mobilizations"]
         if mobilizations_visible_to(viewer).filter(pk__in=wanted).count() != len(wanted):

@@ -12,7 +12,9 @@ of the address fails the row and suppresses the address (a hard bounce; for SMS 
 the provider refused or that opted out there). An SMS request the provider may have taken
 without answering (a read timeout) fails as "no answer" and is never sent again: a second
 copy would be worse than none. When the server cannot be reached at all, the batch goes
-back to the queue for half a minute. SMS that are not urgent wait out the quiet hours.
+back to the queue for half a minute. SMS that are not urgent wait out the quiet hours; an
+SMS longer than six parts once the person's own values are filled is skipped ("too long
+after merge").
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from aktivist.core import sms as core_sms
 from aktivist.core.transports import (
     OutgoingEmail,
     TransportError,
+    bulk_headers,
     get_email_transport,
     message_id_for,
+    unsendable_error,
 )
 from aktivist.mobilization import outbox, rates, rendering, texting
 from aktivist.mobilization.models import (
@@ -133,6 +137,8 @@ def render_email(mobilization: Mobilization, recipient: Recipient) -> OutgoingEm
         headers={
             "List-Unsubscribe": f"<{values['unsubscribe_link']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # One list per purpose: a provider can tell the rapid-response network apart.
+            **bulk_headers(mobilization.purpose, f"m{mobilization.pk}", settings.ORGANISATION_NAME),
         },
         message_id=message_id_for(f"d{recipient.delivery_id}.m{mobilization.pk}"),
         metadata={"delivery": str(recipient.delivery_id)},
@@ -407,6 +413,9 @@ def _send_email(
     transport = transports.email
     try:
         return str(transport.send(render_email(mobilization, recipient)))
+    except ValueError as exc:  # a message that cannot be written: it fails alone
+        _failed(recipient, mobilization, unsendable_error(exc), recorder)
+        return None
     except TransportError as exc:
         _failed(recipient, mobilization, exc, recorder)
         if not exc.permanent and getattr(transport, "connection", True) is None:
@@ -428,12 +437,17 @@ def _send_sms(
     if quiet_until is not None and not mobilization.urgent:
         recorder.defer(recipient.delivery_id, quiet_until)
         return None
+    text = render_sms(mobilization, recipient)
+    if core_sms.segments(text).count > texting.MAX_PARTS:
+        # A long name (or one outside the GSM alphabet) made this person's SMS too long.
+        recorder.skip_many({recipient.delivery_id: Delivery.Reason.TOO_LONG})
+        return None
     transport = transports.sms
     try:
         return str(
             transport.send(
                 recipient.mobile,
-                render_sms(mobilization, recipient),
+                text,
                 callback_url=texting.status_callback(transport, recipient.delivery_id),
             )
         )
@@ -528,7 +542,14 @@ def _failed(
     recorder: Recorder,
 ) -> None:
     attempts = recipient.attempts + 1
-    if getattr(exc, "ambiguous", False):
+    if getattr(exc, "unsendable", False):
+        recorder.finished(
+            recipient.delivery_id,
+            status=Delivery.Status.FAILED,
+            reason=Delivery.Reason.UNSENDABLE,
+            error=exc.code or str(exc),
+        )
+    elif getattr(exc, "ambiguous", False):
         recorder.finished(
             recipient.delivery_id,
             status=Delivery.Status.FAILED,

@@ -80,7 +80,7 @@ Status = Mobilization.Status
 # --- Messages ---------------------------------------------------------------------------------
 
 
-SMS_MAX_SEGMENTS = 6
+SMS_MAX_SEGMENTS = texting.MAX_PARTS
 
 
 def message_problems(

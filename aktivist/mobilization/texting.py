@@ -4,8 +4,12 @@
 * An SMS is plain text with merge fields (no Markdown, no layout) and ends with how to stop
   getting them ("Svara STOPP för att avsluta."): replies reach the inbound webhook when the
   sender id is the organisation's virtual number.
-* Its cost is its segments (``core.sms.segments``: GSM-7 or UCS-2) × the recipients × the
-  price per segment (``SMS_PRICE_PER_SEGMENT``), estimated with example values.
+* Its cost is its segments (``core.sms.segments``: GSM-7 or UCS-2) × the price per segment
+  (``SMS_PRICE_PER_SEGMENT``), counted per recipient after the merge fields are filled: one
+  letter outside the GSM alphabet in a name (Zoë, Łukasz, Çağla) makes that person's SMS
+  UCS-2 (70 characters a part instead of 160). The preview shows the worst case. A
+  recipient whose merged SMS is longer than ``MAX_PARTS`` is skipped ("too long after
+  merge"); the send screen says how many that will be.
 * Quiet hours (``SMS_QUIET_HOURS``, local time, 21–08 by default): an SMS that is not
   urgent waits until the morning. The snapshot gives its rows the morning as their due time,
   and a worker that claims one during quiet hours puts it back until then.
@@ -24,11 +28,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aktivist.core.sms import Segments, segments
+from aktivist.core.sms import GSM7, UCS2, Segments, segments
 from aktivist.mobilization import rendering
 from aktivist.mobilization.tokens import link_token, preference_token, unsubscribe_token
 
 # --- The text ------------------------------------------------------------------------------
+
+MAX_PARTS = 6  # longer is refused when written, and skipped per recipient after merge
+# The merge fields whose value is the person's own (the links have a fixed length).
+PERSONAL_FIELDS = frozenset({"first_name", "last_name", "full_name", "local_group"})
 
 
 def opt_out_line(language: str) -> str:
@@ -68,6 +76,9 @@ def example_values() -> dict[str, str]:
 class SmsPreview:
     text: str
     segments: Segments
+    # When a name fills a merge field and the text is GSM-7: the parts it takes for a
+    # recipient whose name makes it UCS-2 (None when that costs no extra part).
+    worst: Segments | None = None
 
     @property
     def price_each(self) -> Decimal:
@@ -81,7 +92,22 @@ def preview(body: str, *, language: str, values: dict[str, str] | None = None) -
     """The SMS as one recipient gets it, and its segments."""
     compiled = compile_sms(body=body, language=language)
     _subject, text, _html = compiled.fill(values or example_values())
-    return SmsPreview(text=text, segments=segments(text))
+    found = segments(text)
+    worst = None
+    if found.encoding == GSM7 and uses_personal_fields(compiled):
+        as_ucs2 = segments(text, encoding=UCS2)
+        worst = as_ucs2 if as_ucs2.count > found.count else None
+    return SmsPreview(text=text, segments=found, worst=worst)
+
+
+def uses_personal_fields(compiled: rendering.Compiled) -> bool:
+    return any(key in PERSONAL_FIELDS for key, _fallback in compiled.fields)
+
+
+def merged_segments(compiled: rendering.Compiled, values: dict[str, str]) -> Segments:
+    """The segments of one recipient's SMS, after the merge fields are filled."""
+    _subject, text, _html = compiled.fill(values)
+    return segments(text)
 
 
 def currency() -> str:

@@ -190,7 +190,9 @@ def mobilization_reach(request: HttpRequest, pk: int) -> HttpResponse:
             context["error"] = exc.message
         else:
             if mobilization.channel == Channel.SMS:
-                context["sms_cost"] = reports.sms_cost(mobilization, context["reach"].reachable)
+                context["sms_cost"] = reports.sms_cost(
+                    mobilization, context["reach"].reachable, mobilization.segment.tree
+                )
     context["threshold"] = settings.MOBILIZATION_APPROVAL_THRESHOLD
     return render(request, "mobilization/_reach.html", context)
 
@@ -391,7 +393,7 @@ def message_preview(request: HttpRequest) -> HttpResponse:
                 language=language if message.has_english else "sv",
                 values=texting.example_values() | {k: v for k, v in values.items() if v},
             )
-            context.update(sms=sms, currency=texting.currency())
+            context.update(sms=sms, currency=texting.currency(), max_parts=texting.MAX_PARTS)
         return render(request, "mobilization/_sms_preview.html", context)
     if message.subject_sv or message.body_sv:
         subject, text, html = services.render_preview(

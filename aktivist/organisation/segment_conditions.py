@@ -70,17 +70,24 @@ def unit_subtree_q(value: dict[str, Any], viewer: Any) -> Q:
 
 
 # role: {"role_types": [ids] or [] for any, "state": "current" | "former" | "any",
-#        "unit": optional id (subtree)}
+#        "unit": optional id (subtree), "ended_from"/"ended_to": optional years (the
+#        alumni list's filter: a role that ended in these years, both included)}
+
+ENDED_YEARS = ("ended_from", "ended_to")
 
 
 def validate_role(value: Any) -> dict[str, Any]:
-    value = require_dict(value, required=[], optional=["role_types", "state", "unit"])
+    value = require_dict(value, required=[], optional=["role_types", "state", "unit", *ENDED_YEARS])
     unit = value.get("unit")
-    return {
+    out = {
         "role_types": require_ids(value.get("role_types", []), allow_empty=True),
         "state": require_choice(value.get("state", "current"), ROLE_STATES),
         "unit": None if unit is None else require_int(unit, minimum=1),
     }
+    for key in ENDED_YEARS:  # only when given: stored trees keep their form
+        if value.get(key) is not None:
+            out[key] = require_int(value[key], minimum=1900, maximum=2200)
+    return out
 
 
 def role_q(value: dict[str, Any], viewer: Any) -> Q:
@@ -94,6 +101,10 @@ def role_q(value: dict[str, Any], viewer: Any) -> Q:
         roles = roles.filter(ended_on__isnull=False)
     if value["unit"] is not None:
         roles = roles.filter(unit_id__in=subtree_units(viewer, value["unit"]))
+    if value.get("ended_from") is not None:
+        roles = roles.filter(ended_on__year__gte=value["ended_from"])
+    if value.get("ended_to") is not None:
+        roles = roles.filter(ended_on__year__lte=value["ended_to"])
     return Q(pk__in=roles.values("person_id"))
 
 

@@ -265,6 +265,18 @@ def alumni_invite(request: HttpRequest) -> HttpResponse:
             "%(count)s are already signed up.",
             result.already_registered,
         ) % {"count": result.already_registered}
+    if result.already_invited:
+        text += " " + ngettext(
+            "%(count)s was invited to this event before.",
+            "%(count)s were invited to this event before.",
+            result.already_invited,
+        ) % {"count": result.already_invited}
+    if result.not_reachable:
+        text += " " + ngettext(
+            "%(count)s has not agreed to email from us, or unsubscribed.",
+            "%(count)s have not agreed to email from us, or unsubscribed.",
+            result.not_reachable,
+        ) % {"count": result.not_reachable}
     messages.success(request, text)
     query = _filter_query(form)
     return redirect(reverse("organisation:alumni") + (f"?{query}" if query else ""))

@@ -58,6 +58,7 @@ VERB_LABELS: dict[str, Any] = {
     reads.REVIEW_READ: gettext_lazy("Saw in the review queue"),
     reads.AUDIT_PERSON_SEARCH: gettext_lazy("Found in the audit trail's person search"),
     reads.AUDIT_PERSON_READ: gettext_lazy("Looked up the person's audit trail"),
+    reads.SENT_MESSAGES_READ: gettext_lazy("Saw messages to them on the sent-messages page"),
     reads.EXPORT: gettext_lazy("Exported in a file"),
     "people.export": gettext_lazy("Exported people"),
     reads.SEARCH: gettext_lazy("Searched"),

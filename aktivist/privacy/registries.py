@@ -11,9 +11,17 @@ AuditEvent (core)
     values. Append-only: a merge does not rewrite it and erasure leaves it (its own
     retention rule deletes it). The access export leaves it out: it is the organisation's
     record of what staff did, which the audit viewer answers ("who saw her?").
+SentMessage (core)
+    Copies of the emails and SMS sent outside production (the sent-messages page). They
+    name no person, only an address: erasure deletes those to the people's email or mobile
+    (a subquery, no value as a parameter); the access export lists them the same way; a
+    merge leaves them. Their own retention rule deletes them after 7 days.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from aktivist.core import retention_rules as rules
 from aktivist.core.registries import (
@@ -21,6 +29,7 @@ from aktivist.core.registries import (
     keep_rows,
     nothing_to_export,
     nothing_to_merge,
+    raw_delete,
     reassign,
     register_person_relation,
     register_personal_store,
@@ -28,8 +37,36 @@ from aktivist.core.registries import (
 from aktivist.privacy.models import DataSubjectRequest
 
 
+def erase_sent_messages(person_ids: Sequence[int]) -> None:
+    """One DELETE per kind of address (the people's emails, their mobiles)."""
+    from aktivist.core.sent_messages import to_addresses
+
+    for field in ("email", "mobile"):
+        raw_delete(to_addresses(_field_of(person_ids, field)))
+
+
+def _field_of(person_ids: Sequence[int], field: str) -> Any:
+    from aktivist.people.models import Person
+
+    return Person.objects.filter(pk__in=list(person_ids)).exclude(**{field: None}).values(field)
+
+
+def export_sent_messages(person: Any) -> list[dict[str, Any]]:
+    from aktivist.core.sent_messages import to_addresses
+
+    rows: list[dict[str, Any]] = []
+    for field in ("email", "mobile"):
+        rows += [
+            dict(row)
+            for row in to_addresses(_field_of([person.pk], field)).values(
+                "channel", "to", "subject", "body", "created_at"
+            )
+        ]
+    return rows
+
+
 def register() -> None:
-    from aktivist.core.models import AuditEvent
+    from aktivist.core.models import AuditEvent, SentMessage
     from aktivist.people.models import ReviewItem
     from aktivist.people.services import (
         register_erased_identity_lookup,
@@ -53,6 +90,15 @@ def register() -> None:
         erase=keep_rows,
         fields=["requester_name", "requester_contact", "details"],
         retention=rules.DATA_SUBJECT_REQUESTS,
+    )
+    register_personal_store(
+        SentMessage,
+        fields=["to", "subject", "body"],
+        retention=rules.SENT_MESSAGES,
+        merge=nothing_to_merge,
+        export=export_sent_messages,
+        erase=erase_sent_messages,
+        export_section="sent_messages",
     )
     register_personal_store(
         AuditEvent,

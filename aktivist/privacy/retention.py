@@ -27,7 +27,9 @@ What each rule selects (``cutoff`` = now − the rule's days):
 * audit rows: through the audit trail's own ``purge_audit_rows`` (``core/audit.py``);
 * data-subject requests: closed before the cutoff — who asked, what they wrote, how their
   identity was checked and the link to the person are blanked; kind, dates, status and the
-  outcome stay as the record that the duty was carried out.
+  outcome stay as the record that the duty was carried out;
+* sent messages: the copies of emails and SMS kept outside production
+  (``core/sent_messages.py``) made before the cutoff are deleted (on from the start, 7 days).
 """
 
 from __future__ import annotations
@@ -199,6 +201,12 @@ def closed_requests(cutoff: dt.datetime) -> QuerySet[Any]:
     )
 
 
+def sent_messages(cutoff: dt.datetime) -> QuerySet[Any]:
+    from aktivist.core.sent_messages import older_than
+
+    return older_than(cutoff)
+
+
 def audit_rows(cutoff: dt.datetime) -> QuerySet[Any]:
     from aktivist.core.models import AuditEvent
 
@@ -301,6 +309,7 @@ STORES: dict[str, Store] = {
         Store(rules.LOGIN_RECORDS, "rows", login_records, None),
         Store(rules.AUDIT_ROWS, "rows", _one(audit_rows), None),
         Store(rules.DATA_SUBJECT_REQUESTS, "rows", _one(closed_requests), _anonymise_requests),
+        Store(rules.SENT_MESSAGES, "rows", _one(sent_messages), None),
     )
 }
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from aktivist.core.models import AuditEvent
+from aktivist.core.models import AuditEvent, SentMessage
 
 
 @dataclass(frozen=True)
@@ -711,6 +711,18 @@ def _audit(person: Any) -> Description:
     return Description(Source(SYSTEM, _("The organisation's record of what staff did.")))
 
 
+def _sent_messages(person: Any) -> Description:
+    return Description(
+        Source(
+            SYSTEM,
+            _(
+                "A copy of a message Aktivist sent to your address outside production "
+                "(a test or demonstration installation); deleted after a week."
+            ),
+        )
+    )
+
+
 def ensure_registered() -> None:
     """The describers, registered on first use (they need every app's models)."""
     global _registered
@@ -758,5 +770,6 @@ def register() -> None:
         (Suppression, _suppressions),
         (DataSubjectRequest, _requests),
         (AuditEvent, _audit),
+        (SentMessage, _sent_messages),
     ):
         register_describer(model, describer)

@@ -1,5 +1,6 @@
 """Calendar files (.ics, RFC 5545) for events: the confirmation's attachment and the
-"add to calendar" download of the thank-you page.
+"add to calendar" download of the thank-you page, and the updated entry sent when the
+event's time or place changes or it is cancelled (same UID, higher SEQUENCE).
 
 The ``icalendar`` library writes the file: it escapes text (commas, semicolons,
 backslashes, new lines) and folds lines at 75 octets. Times are written in UTC, so every
@@ -28,6 +29,14 @@ FILENAME = "event.ics"
 
 def _host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "aktivist.invalid"
+
+
+def _sender_address() -> str:
+    """The bare address of DEFAULT_FROM_EMAIL (everything before ``<`` is its name)."""
+    value = settings.DEFAULT_FROM_EMAIL
+    if "<" in value:
+        value = value.rpartition("<")[2].partition(">")[0]
+    return value.strip()
 
 
 def event_uid(event_id: int) -> str:
@@ -69,6 +78,9 @@ def event_calendar(
     calendar.add("method", "PUBLISH")
     entry = CalendarEvent()
     entry.add("uid", uid)
+    # Every file of an event shares its UID; a higher SEQUENCE makes calendar apps
+    # replace the entry after a change of time or place, or a cancellation.
+    entry.add("sequence", event.calendar_sequence)
     entry.add("dtstamp", _utc(now or timezone.now()))
     entry.add("dtstart", _utc(event.starts_at))
     entry.add("dtend", _utc(event.ends_at))
@@ -79,9 +91,10 @@ def event_calendar(
         entry.add("location", location)
     entry.add("url", event_url(event))
     entry.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
-    if event.unit.email:
-        organiser = vCalAddress(f"mailto:{event.unit.email}")
-        organiser.params["cn"] = vText(event.unit.name)
-        entry.add("organizer", organiser)
+    # RFC 5546 wants one ORGANIZER in a PUBLISH (libical refuses the file without): the
+    # unit's address, else the organisation's sender address, named after the unit.
+    organiser = vCalAddress(f"mailto:{event.unit.email or _sender_address()}")
+    organiser.params["cn"] = vText(event.unit.name)
+    entry.add("organizer", organiser)
     calendar.add_component(entry)
     return bytes(calendar.to_ical())

@@ -98,6 +98,9 @@ class Event(BaseModel):
     )
     is_published = models.BooleanField(_("published"), default=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # The calendar file's SEQUENCE (RFC 5545 §3.8.7.4): raised when the time or place
+    # changes and on cancellation, so calendar apps replace the entry they hold.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,6 +1,7 @@
 """What people who sign up for events are told by email: the confirmation (with an .ics
 file and a cancel link), the waiting-list confirmation, the promotion from the waiting
-list and the reminder before the event.
+list, the reminder before the event and the news that its time or place changed (with the
+updated .ics: same UID, higher SEQUENCE).
 
 Messages go only to an active person with an email address; an erased person (whose
 registration lost its person) gets nothing. Logs carry ids and counts, never addresses.
@@ -87,6 +88,7 @@ def _context(registration: Registration, language: str) -> dict[str, Any]:
         == timezone.localtime(event.ends_at).date(),
         "event_url": ics.event_url(event, language),
         "cancel_url": cancel_url(registration, language),
+        "waitlisted": registration.status == Registration.Status.WAITLISTED,
     }
 
 
@@ -138,6 +140,54 @@ def send_promotion(registration_id: int) -> bool:
     _send(registration, "waitlist_promoted", language, with_calendar=True)
     logger.info("event promotion sent registration=%s", registration_id)
     return True
+
+
+# --- A new time or place -------------------------------------------------------------
+
+
+def send_event_changed(event_id: int, sequence: int) -> int:
+    """Tell everyone registered or waiting that the event's time or place changed: those
+    with a seat get the updated calendar entry (the waiting list never got one). Nothing
+    is sent when the event changed again since (``sequence`` is not its SEQUENCE any more:
+    the later change's task tells) or was cancelled (that news goes out on its own). One
+    failed address does not stop the others. Returns how many messages were sent."""
+    event = (
+        Event.objects.select_related("unit", "programme")
+        .filter(pk=event_id, cancelled_at__isnull=True, calendar_sequence=sequence)
+        .first()
+    )
+    if event is None:
+        return 0
+    registrations = (
+        Registration.objects.filter(
+            event=event,
+            status__in=[Registration.Status.REGISTERED, Registration.Status.WAITLISTED],
+            person__is_active=True,
+            person__erased_at__isnull=True,
+        )
+        .exclude(person__email__isnull=True)
+        .exclude(person__email="")
+        .select_related("person")
+        .order_by("id")
+    )
+    sent = failed = 0
+    for registration in registrations.iterator(chunk_size=500):
+        registration.event = event  # one event for all: no query per registration
+        person = registration.person
+        language = _language((person.language if person else "") or event.language)
+        seated = registration.status == Registration.Status.REGISTERED
+        try:
+            _send(registration, "event_changed", language, with_calendar=seated)
+        except Exception as e:
+            # The error's text may hold the address: only its kind is logged.
+            failed += 1
+            logger.warning(
+                "event change email failed event=%s error=%s", event_id, type(e).__name__
+            )
+        else:
+            sent += 1
+    logger.info("event change emails event=%s sent=%d failed=%d", event_id, sent, failed)
+    return sent
 
 
 # --- Reminders: an hourly job --------------------------------------------------------

@@ -69,6 +69,9 @@ EVENT_FIELDS = (
     "is_published",
 )
 TEXT_FIELDS = {"name", "description", "title", "slug", "place", "online_url"}
+# A change of these is news to everyone signed up: they are told with an updated calendar
+# entry (aktivist/programmes/tasks_staff.py, send_event_changed).
+CALENDAR_FIELDS = ("starts_at", "ends_at", "place", "online_url")
 
 
 def _is_national(actor: Any) -> bool:
@@ -260,7 +263,9 @@ def _require_editable(actor: Any, event: Event) -> None:
 def event_update(*, actor: Any, event: Event, data: Mapping[str, Any]) -> Event:
     """Change an event. Its address stays once people have signed up (shared links would
     break); its seats never drop below those taken. More seats go to the waiting list
-    first, and those who get one are told."""
+    first, and those who get one are told. A new time or place raises the calendar
+    entry's SEQUENCE and, for an event that has not ended, tells everyone registered or
+    waiting after commit (in the background)."""
     _require_editable(actor, event)
     values = _event_values(data)
     # The row locked: seats are decided by one writer at a time (registering.py).
@@ -295,17 +300,31 @@ def event_update(*, actor: Any, event: Event, data: Mapping[str, Any]) -> Event:
                 }
             )
     event.full_clean()
-    event.save(update_fields=[*changed, "updated_at"])
+    moved = [f for f in changed if f in CALENDAR_FIELDS]
+    if moved:
+        event.calendar_sequence += 1
+    event.save(update_fields=[*changed, *(["calendar_sequence"] if moved else []), "updated_at"])
     promoted: list[int] = []
     if "capacity" in changed and event.starts_at > timezone.now():
         promoted = _fill_free_seats(event)
-    audit.record(
-        actor=actor,
-        verb="event.update",
-        obj=event,
-        details={"fields": changed, "promoted": len(promoted)},
-    )
+    details: dict[str, Any] = {"fields": changed, "promoted": len(promoted)}
+    if moved and event.ends_at > timezone.now():
+        details["told"] = _tell_of_change(event)
+    audit.record(actor=actor, verb="event.update", obj=event, details=details)
     return event
+
+
+def _tell_of_change(locked_event: Event) -> int:
+    """After commit, email everyone registered or waiting the event's new time or place.
+    The task carries the SEQUENCE it is for: when another change follows before it runs,
+    only the latest one's task writes. Returns how many registrations will be told."""
+    from aktivist.programmes.tasks_staff import TOLD, send_event_changed
+
+    told = Registration.objects.filter(event=locked_event, status__in=TOLD).count()
+    if told:
+        event_id, sequence = locked_event.pk, locked_event.calendar_sequence
+        transaction.on_commit(lambda: send_event_changed.enqueue(event_id, sequence))
+    return told
 
 
 def _fill_free_seats(locked_event: Event) -> list[int]:
@@ -341,7 +360,8 @@ def event_cancel(*, actor: Any, event: Event, now: dt.datetime | None = None) ->
     if event.ends_at < now:
         raise ApplicationError(_("The event has already taken place."))
     event.cancelled_at = now
-    event.save(update_fields=["cancelled_at", "updated_at"])
+    event.calendar_sequence += 1  # the calendar entry sent with the news says CANCELLED
+    event.save(update_fields=["cancelled_at", "calendar_sequence", "updated_at"])
     told = Registration.objects.filter(
         event=event,
         status__in=[Registration.Status.REGISTERED, Registration.Status.WAITLISTED],

@@ -1,5 +1,6 @@
 """Work outside the request for the staff pages of events: telling registrants that an
-event was cancelled. (The public pages' messages live in aktivist/programmes/tasks.py.)"""
+event was cancelled or that its time or place changed. (The public pages' messages live in
+aktivist/programmes/tasks.py.)"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from django_tasks import task
 
 from aktivist.core import emails
+from aktivist.programmes import ics, notifications
 from aktivist.programmes.models import Event, Registration
 
 logger = logging.getLogger(__name__)
@@ -16,9 +18,17 @@ TOLD = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
 
 
 @task()
+def send_event_changed(event_id: int, sequence: int) -> None:
+    """Tell everyone signed up the event's new time or place, with the updated calendar
+    entry (aktivist/programmes/notifications.py)."""
+    notifications.send_event_changed(event_id, sequence)
+
+
+@task()
 def send_event_cancelled(event_id: int) -> None:
     """Email everyone registered or on the waiting list of a cancelled event, each in their
-    own language. One failed address does not stop the others."""
+    own language; those with a seat get the calendar entry marked CANCELLED (same UID,
+    higher SEQUENCE). One failed address does not stop the others."""
     event = (
         Event.objects.select_related("unit").filter(pk=event_id, cancelled_at__isnull=False).first()
     )
@@ -35,12 +45,19 @@ def send_event_cancelled(event_id: int) -> None:
     for registration in registrations.iterator(chunk_size=500):
         person = registration.person
         assert person is not None  # noqa: S101 - filtered on the person above
+        language = person.language or event.language
+        seated = registration.status == Registration.Status.REGISTERED
         try:
+            attachments: list[tuple[str, bytes | str, str]] = []
+            if seated:
+                content = ics.event_calendar(event, uid=ics.event_uid(event.pk), language=language)
+                attachments.append((ics.FILENAME, content, ics.MIMETYPE))
             emails.send_transactional(
                 "programmes/event_cancelled",
                 to=person.email or "",
                 person=person,
-                language=person.language or event.language,
+                language=language,
+                attachments=attachments,
                 context={
                     "first_name": person.first_name,
                     "title": event.title,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,9 +121,22 @@ class NewCaseForm(Form):
         max_value=MAX_FOLLOW_UP_HOURS,
         required=False,
     )
+    # Single use: the case opened from this form keeps it, and the same form posted again
+    # lands on that case (see views.case_new and services.case_open_and_send).
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.token_missing = False
+        if self.is_bound and not (self.data.get("form_token") or "").strip():
+            # A form without its token (an old page, a client of its own): refused, and
+            # shown again with a fresh token, so sending it again works once.
+            self.token_missing = True
+            data = QueryDict(mutable=True)
+            data.update(self.data)  # a QueryDict (or a dict): every value kept
+            data["form_token"] = new_form_token()
+            self.data = data
+        self.fields["form_token"].initial = new_form_token()
         templates = approved_templates(viewer).order_by("name")
         cast(forms.ModelChoiceField, self.fields["template"]).queryset = templates
         ids = list(open_urgent_actions(viewer).values_list("pk", flat=True)[:200])
@@ -132,6 +147,8 @@ class NewCaseForm(Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if self.token_missing:
+            self.add_error(None, _("This form had expired: check it and send it again."))
         if cleaned.get("action_choice") == "existing" and not cleaned.get("action"):
             self.add_error("action", _("Choose the action page."))
         if cleaned.get("action_choice") != "existing":
@@ -147,6 +164,10 @@ class NewCaseForm(Form):
             summary_en=(data.get("summary_en") or "").strip(),
             deadline=data["deadline"],
         )
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class CaseUpdateForm(Form):

@@ -122,9 +122,19 @@ class UrgentCase(BaseModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The one-screen form's single-use token (a hidden field): the same form posted again
+    # (a double click, back and resubmit) finds this case instead of opening a second one.
+    form_token = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=~models.Q(form_token=""),
+                name="urgent_case_form_token_once",
+            ),
+        ]
         verbose_name = _("urgent case")
         verbose_name_plural = _("urgent cases")
 

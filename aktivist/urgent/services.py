@@ -418,10 +418,17 @@ def case_open_and_send(
     sms: bool = True,
     follow_up: bool = True,
     follow_up_hours: int | None = None,
+    form_token: str = "",
 ) -> UrgentCase:
-    """Create the case and send it to the network now (see the module's docstring)."""
+    """Create the case and send it to the network now (see the module's docstring).
+    ``form_token`` (the form's single-use token): when a case was already opened with it,
+    that case is returned and nothing is created or sent again."""
     require_secretariat(actor)
     template = UrgentTemplate.objects.select_for_update().get(pk=template.pk)
+    # After the lock: a second post of the same form waits for the first, then finds it.
+    existing = case_for_form_token(form_token)
+    if existing is not None:
+        return existing
     if not template.is_approved or template.is_archived:
         raise ApplicationError(_("Choose an approved template."))
     errors: dict[str, str] = {}
@@ -444,6 +451,7 @@ def case_open_and_send(
     if problems:
         raise ValidationError({"summary_sv": problems})
     urgent_case = UrgentCase.objects.create(
+        form_token=form_token.strip()[:64],
         title=case.title_sv,
         title_en=case.title_en,
         summary_sv=case.summary_sv,
@@ -506,6 +514,14 @@ def case_open_and_send(
         },
     )
     return urgent_case
+
+
+def case_for_form_token(form_token: str) -> UrgentCase | None:
+    """The case opened from the form with this token, if any."""
+    token = (form_token or "").strip()[:64]
+    if not token:
+        return None
+    return UrgentCase.objects.filter(form_token=token).first()
 
 
 @transaction.atomic

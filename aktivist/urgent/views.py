@@ -85,9 +85,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("template", "")
     if chosen.isdigit():
         initial["template"] = int(chosen)
+    if request.method == "POST":
+        # The same form again (a double click, back and resubmit): its case, never a second.
+        sent = services.case_for_form_token(request.POST.get("form_token", ""))
+        if sent is not None:
+            messages.info(request, _("This urgent action was sent already: here it is."))
+            return redirect("urgent:case", pk=sent.pk)
     form = NewCaseForm(_posted(request), initial=initial, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        started = timezone.now()
         try:
             case = services.case_open_and_send(
                 actor=request.user,
@@ -98,11 +105,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 sms=data["sms"],
                 follow_up=data["follow_up"],
                 follow_up_hours=data.get("follow_up_hours"),
+                form_token=data["form_token"],
             )
         except (ValidationError, ApplicationError) as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Sent to the rapid-response network."))
+            if case.created_at < started:  # the same form, posted at the same moment
+                messages.info(request, _("This urgent action was sent already: here it is."))
+            else:
+                messages.success(request, _("Sent to the rapid-response network."))
             return redirect("urgent:case", pk=case.pk)
     context = {
         "nav": "urgent",

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zlib
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from aktivist.campaigns import handover
 from aktivist.campaigns.models import Action, Campaign
@@ -23,76 +22,16 @@ from aktivist.people.tests.factories import PersonFactory
 
 TITLE = "Värna rätten att söka asyl – stoppa utvisningarna"
 
-# --- Reading our PDFs back without a PDF library -----------------------------------------
-
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-def _unescape(raw: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(raw):
-        ch = raw[i : i + 1]
-        if ch != b"\\":
-            out += ch
-            i += 1
-            continue
-        nxt = raw[i + 1 : i + 2]
-        octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
-        if octal:
-            out.append(int(octal.group(), 8) & 0xFF)
-            i += 1 + len(octal.group())
-        else:
-            out += _ESCAPES.get(nxt, nxt)
-            i += 2
-    return bytes(out)
+# --- Reading our PDFs back (pypdf: shaped text comes as positioned glyphs) ------------------
 
 
 def pdf_text(data: bytes) -> str:
-    """The text of a PDF written by fpdf2 with embedded TrueType fonts (Identity-H glyph
-    codes mapped back through each font's ToUnicode CMap), one Tj per line."""
-    objects: dict[bytes, bytes] = {}
-    for number, body in re.findall(rb"(\d+) 0 obj(.*?)endobj", data, re.S):
-        stream = re.search(rb">>\s*stream\r?\n(.*)\r?\nendstream", body, re.S)
-        if stream:
-            content = stream.group(1)
-            if b"/FlateDecode" in body[: body.find(b"stream")]:
-                content = zlib.decompress(content)
-            objects[number] = content
-        else:
-            objects[number] = body
-    cmaps: dict[bytes, dict[int, str]] = {}
-    for name, ref in re.findall(rb"/(F\d+) (\d+) 0 R", data):
-        tounicode = re.search(rb"/ToUnicode (\d+) 0 R", objects[ref]).group(1)
-        mapping: dict[int, str] = {}
-        cmap = objects[tounicode]
-        for code, uni in re.findall(rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>", cmap):
-            mapping[int(code, 16)] = bytes.fromhex(uni.decode()).decode("utf-16-be")
-        for lo, hi, uni in re.findall(
-            rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>", cmap
-        ):
-            start = int(uni, 16)
-            for offset, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                mapping[code] = chr(start + offset)
-        cmaps[name] = mapping
-    lines: list[str] = []
-    token = re.compile(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", re.S)
-    for number in sorted(objects, key=int):
-        content = objects[number]
-        if b" Tj" not in content:
-            continue
-        font: dict[int, str] = {}
-        for match in token.finditer(content):
-            if match.group(1):
-                font = cmaps[match.group(1)]
-                continue
-            raw = _unescape(match.group(2))
-            codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
-            lines.append("".join(font.get(c, "?") for c in codes))
-    return "\n".join(lines)
+    """The text of a PDF, page by page, a line per printed line."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def page_count(data: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b(?!s)", data))
+    return len(PdfReader(io.BytesIO(data)).pages)
 
 
 # --- The world of this file ----------------------------------------------------------------

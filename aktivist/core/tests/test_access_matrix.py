@@ -459,6 +459,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
         PRIVACY_OFFICERS,
     ),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
+    ("sent messages (outside production)", lambda w: reverse("core:sent_messages"), ADMIN_ONLY),
     (
         "erase the A1 member",
         lambda w: reverse("privacy:person_erase", args=[w.member_a1.pk]),

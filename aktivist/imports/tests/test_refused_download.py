@@ -66,8 +66,8 @@ def test_refused_rows_are_a_semicolon_csv_with_bom_and_swedish_labels(
     assert [r[6] for r in rows[1:]] == ["3", "4"]
     reason = refused_batch.issues.get(line=3).reason
     assert rows[1][7] == reason and "inte-en-adress" in reason
-    # The phone keeps its text behind the apostrophe the importer drops again.
-    assert rows[1][3] == "'+46 70-111 11 11"
+    # The phone as text a spreadsheet keeps and a phone dials (no apostrophe, no number).
+    assert rows[1][3] == "070-111 11 11"
 
 
 def test_refused_rows_have_english_labels_for_an_english_viewer(

@@ -58,10 +58,18 @@ class Sink:
         return len(self.files())
 
 
-def start_sink(directory: Path) -> tuple[subprocess.Popen[bytes], Sink]:
+def start_sink(directory: Path, *, smtputf8: bool = False) -> tuple[subprocess.Popen[bytes], Sink]:
     port = free_port()
+    extra = ["smtputf8"] if smtputf8 else []
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "aktivist.mobilization.tests.smtp_sink", str(port), str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "aktivist.mobilization.tests.smtp_sink",
+            str(port),
+            str(directory),
+            *extra,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -79,6 +87,20 @@ def start_sink(directory: Path) -> tuple[subprocess.Popen[bytes], Sink]:
 def sink(tmp_path: Path, settings: Any) -> Any:
     """A loopback SMTP server; Django's settings point the SMTP transport at it."""
     proc, found = start_sink(tmp_path / "sink")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = found.port
+    try:
+        yield found
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture
+def sink_smtputf8(tmp_path: Path, settings: Any) -> Any:
+    """The loopback SMTP server offering SMTPUTF8 (non-ASCII addresses, RFC 6531)."""
+    proc, found = start_sink(tmp_path / "sink-utf8", smtputf8=True)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = found.port

@@ -1,5 +1,6 @@
 """A real SMTP server on loopback for the mobilization tests (aiosmtpd), run as its own
-process: ``python -m aktivist.mobilization.tests.smtp_sink PORT DIR``.
+process: ``python -m aktivist.mobilization.tests.smtp_sink PORT DIR [smtputf8]`` (with
+``smtputf8`` it offers SMTPUTF8, RFC 6531: non-ASCII addresses).
 
 Every accepted message is written to DIR as one file (the envelope's recipient on the
 first line, then the message as received). Recipients whose local part starts with
@@ -47,8 +48,11 @@ class Handler:
 
 def main() -> None:
     port, directory = int(sys.argv[1]), Path(sys.argv[2])
+    smtputf8 = sys.argv[3:4] == ["smtputf8"]
     directory.mkdir(parents=True, exist_ok=True)
-    controller = Controller(Handler(directory), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        Handler(directory), hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8
+    )
     controller.start()
     try:
         asyncio.new_event_loop().run_forever()

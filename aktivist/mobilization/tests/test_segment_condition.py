@@ -42,3 +42,20 @@ def test_messaged_by_a_named_mobilization_outside_scope_is_unknown(personas, wor
         list(filter_people(personas.district_a, tree))
     DeliveryFactory(mobilization=theirs, person=world.member_b1)
     assert names(filter_people(personas.staff, tree)) == {"Björn"}
+
+
+def test_messaged_queued_also_counts_messages_still_waiting_in_the_outbox(personas, world):
+    """An invitation's "not already invited": a message that is pending counts too."""
+    earlier = MobilizationFactory(unit=world.district_a)
+    DeliveryFactory(mobilization=earlier, person=world.member_a1)
+    DeliveryFactory(
+        mobilization=earlier, person=world.member_a2, status=Delivery.Status.PENDING, sent_at=None
+    )
+    DeliveryFactory(
+        mobilization=earlier, person=world.home_a, status=Delivery.Status.SKIPPED, sent_at=None
+    )
+    value = {"days": 30, "mobilizations": [earlier.pk]}
+    sent = {"condition": "messaged", "value": value}
+    queued = {"condition": "messaged", "value": {**value, "queued": True}}
+    assert names(filter_people(personas.staff, sent)) == {"Märta"}
+    assert names(filter_people(personas.staff, queued)) == {"Märta", "Åke"}

@@ -65,6 +65,8 @@ def worker_env(sink: Sink, **extra: str) -> dict[str, str]:
         "EMAIL_PORT": str(sink.port),
         "SECRET_KEY": settings.SECRET_KEY,
         "PYTHONUNBUFFERED": "1",
+        # Like the rest of the suite: no copy of each message (core/sent_messages.py).
+        "KEEP_SENT_MESSAGES": "false",
     }
     env.update(extra)
     return env

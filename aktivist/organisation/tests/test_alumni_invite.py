@@ -10,12 +10,21 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from aktivist.core.models import AuditEvent
+from aktivist.mobilization.models import Delivery, Mobilization, Suppression, address_hash
+from aktivist.mobilization.tests.factories import (
+    DeliveryFactory,
+    MessageFactory,
+    MobilizationFactory,
+    SuppressionFactory,
+)
 from aktivist.organisation import alumni as alumni_module
-from aktivist.organisation.alumni import AlumniFilter, alumni_invite, send_invitations
+from aktivist.organisation.alumni import AlumniFilter, alumni_invite
 from aktivist.organisation.tests.factories import RoleFactory, RoleTypeFactory
-from aktivist.people.tests.factories import PersonFactory
+from aktivist.people.models import Consent
+from aktivist.people.tests.factories import ConsentFactory, PersonFactory
 from aktivist.programmes.models import Programme, Registration
 from aktivist.programmes.tests.factories import (
     EventFactory,
@@ -30,7 +39,8 @@ INVITE = reverse("organisation:alumni_invite")
 @pytest.fixture
 def alumni(world):
     """Former group contacts in A1 (two), A2 (a treasurer; no email) and B1; an erased one
-    in A1; Rut's current role makes no alumna."""
+    in A1; Rut's current role makes no alumna. Those with an email agreed to campaign
+    email (the invitation is a mobilization: consent decides)."""
     contact = RoleTypeFactory(slug="group-contact")
     treasurer = RoleTypeFactory(slug="treasurer", name="Kassör", name_en="Treasurer")
     people = {}
@@ -49,6 +59,10 @@ def alumni(world):
             started_on=dt.date(2016, 1, 1),
             ended_on=dt.date(2022, 6, 30),
         )
+        if person.email:
+            ConsentFactory(
+                person=person, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now()
+            )
         people[key] = person
     return people, contact, treasurer
 
@@ -113,10 +127,16 @@ def test_the_listed_alumni_with_an_email_are_invited_and_told_how_many(
     assert recipients() == sorted([people["a1"].email, people["a1_en"].email])
     message = next(m for m in mail.outbox if m.to == [people["a1_en"].email])
     assert "Alumnträff i Stockholm" in message.subject
-    assert "https://aktivist.example.org/e/alumntraff-stockholm/" in message.body
     assert "Hello Alumn-a1_en," in message.body and "Föreningarnas hus" in message.body
+    swedish = next(m for m in mail.outbox if m.to == [people["a1"].email])
+    assert "Hej Alumn-a1!" in swedish.body and "Arrangeras av" in swedish.body
+    # A personal (tracked) link that leads to the event's public page.
+    link = message.body.split("Read more and sign up (", 1)[1].split(")", 1)[0]
+    assert link.startswith("https://aktivist.example.org/")
     html_part = message.alternatives[0][0]
-    assert 'href="https://aktivist.example.org/e/alumntraff-stockholm/"' in html_part
+    assert f'href="{link}"' in html_part
+    landing = client_for(None).get(link.removeprefix("https://aktivist.example.org"))
+    assert landing.status_code == 302 and "/e/alumntraff-stockholm/" in landing["Location"]
 
     event = AuditEvent.objects.get(verb="alumni.invite")
     assert event.actor == personas.district_a
@@ -131,6 +151,9 @@ def test_the_filter_decides_who_is_invited(
     people, _, treasurer = alumni
     people["a2"].email = "kassor@example.org"
     people["a2"].save(update_fields=["email"])
+    ConsentFactory(
+        person=people["a2"], status=Consent.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post_invite(
             client_for(personas.staff), gathering, role_type=treasurer.pk, ended_from=2022
@@ -188,52 +211,115 @@ def test_the_service_refuses_a_closed_or_hidden_event(personas, world, alumni):
         alumni_invite(actor=personas.district_a, event=hidden, filters=AlumniFilter())
 
 
-def test_invitations_go_out_in_chunks_after_commit(
-    personas, world, gathering, monkeypatch, django_capture_on_commit_callbacks
+def test_nothing_goes_before_commit_and_the_snapshot_skips_who_signed_up_since(
+    personas, world, gathering, alumni, django_capture_on_commit_callbacks
 ):
-    contact = RoleTypeFactory(slug="group-contact")
-    for _ in range(5):
-        RoleFactory(
-            person=PersonFactory(),
-            unit=world.group_a2,
-            role_type=contact,
-            started_on=dt.date(2020, 1, 1),
-            ended_on=dt.date(2021, 1, 1),
-        )
-    monkeypatch.setattr(alumni_module, "CHUNK", 2)
-    calls: list[list[int]] = []
-    real = alumni_module.send_invitations
-
-    def counting(event_id: int, ids: list[int]) -> int:
-        calls.append(ids)
-        return real(event_id, ids)
-
-    monkeypatch.setattr(alumni_module, "send_invitations", counting)
+    people, _, _ = alumni
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = alumni_invite(actor=personas.staff, event=gathering, filters=AlumniFilter())
-    assert result.invited == 5 and not mail.outbox  # nothing before commit
-    for callback in callbacks:
-        callback()
-    assert [len(c) for c in calls] == [2, 2, 1]
-    assert len(mail.outbox) == 5
+    assert result.invited == 3 and not mail.outbox  # a1, a1_en, b1: nothing before commit
+    RegistrationFactory(
+        person=people["a1_en"], event=gathering, status=Registration.Status.WAITLISTED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    assert recipients() == sorted([people["a1"].email, people["b1"].email])
 
 
-def test_the_task_skips_people_erased_or_signed_up_since(world, gathering, alumni):
+def test_an_unsubscribed_or_suppressed_alumnus_gets_nothing_the_others_one_email_each(
+    client_for, personas, world, alumni, gathering, django_capture_on_commit_callbacks
+):
+    """The invitation is a mobilization: suppressions and consent hold, as for any bulk
+    email, and what goes out carries the unsubscribe link and List-Unsubscribe."""
     people, _, _ = alumni
-    erased, signed_up, still = people["a1"], people["a1_en"], people["b1"]
-    erased.is_active = False
-    erased.save(update_fields=["is_active"])
-    RegistrationFactory(person=signed_up, event=gathering, status=Registration.Status.WAITLISTED)
-    assert send_invitations(gathering.pk, [erased.pk, signed_up.pk, still.pk]) == 1
-    assert recipients() == [still.email]
+    SuppressionFactory(
+        address=people["a1"].email,
+        address_hash=address_hash(people["a1"].email),
+        reason=Suppression.Reason.UNSUBSCRIBED,
+        purpose="",
+    )
+    bounced = PersonFactory(email="studsad@example.org")
+    ConsentFactory(person=bounced, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now())
+    SuppressionFactory(
+        address=bounced.email,
+        address_hash=address_hash(bounced.email),
+        reason=Suppression.Reason.BOUNCED,
+    )
+    never_agreed = PersonFactory(email="aldrig@example.org")
+    for person in (bounced, never_agreed):
+        RoleFactory(
+            person=person,
+            unit=world.group_a2,
+            started_on=dt.date(2015, 1, 1),
+            ended_on=dt.date(2019, 1, 1),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        html = post_invite(client_for(personas.district_a), gathering).content.decode()
+    assert recipients() == [people["a1_en"].email]
+    assert "1 alumnus was invited" in html
+    assert "3 have not agreed to email from us, or unsubscribed." in html
+    (message,) = mail.outbox
+    headers = message.message()
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/u/" in headers["List-Unsubscribe"]
+    assert "/u/" in message.body  # the unsubscribe link in the footer
+    mobilization = Mobilization.objects.get()
+    assert mobilization.message.event == gathering
+    skipped = dict(
+        Delivery.objects.filter(mobilization=mobilization).values_list("person_id", "reason")
+    )
+    assert skipped[people["a1"].pk] == Delivery.Reason.UNSUBSCRIBED
+    assert skipped[bounced.pk] == Delivery.Reason.BOUNCED
+    assert skipped[never_agreed.pk] == Delivery.Reason.NO_CONSENT
 
 
-def test_no_invitation_for_an_event_cancelled_since(world, gathering, alumni):
+def test_inviting_twice_sends_once_whatever_the_filter(
+    client_for, personas, world, alumni, gathering, django_capture_on_commit_callbacks
+):
+    people, contact, treasurer = alumni
+    people["a2"].email = "kassor@example.org"
+    people["a2"].save(update_fields=["email"])
+    ConsentFactory(
+        person=people["a2"], status=Consent.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    client = client_for(personas.district_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_invite(client, gathering, role_type=contact.pk)
+    assert recipients() == sorted([people["a1"].email, people["a1_en"].email])
+    # The whole list (another filter, so not refused as a repeat): only the one not
+    # invited yet gets it.
+    with django_capture_on_commit_callbacks(execute=True):
+        html = post_invite(client, gathering).content.decode()
+    assert "1 alumnus was invited" in html and "2 were invited to this event before." in html
+    assert recipients() == sorted([people["a1"].email, people["a1_en"].email, "kassor@example.org"])
+    # The same invitation once the repeat window is over: nobody gets a second one.
+    later = timezone.now() + alumni_module.REPEAT_WINDOW + dt.timedelta(minutes=1)
+    with freeze_time(later), django_capture_on_commit_callbacks(execute=True):
+        html = post_invite(client, gathering).content.decode()
+    assert "0 alumni were invited" in html and "3 were invited to this event before." in html
+    assert len(mail.outbox) == 3
+
+
+def test_someone_a_mobilization_about_the_event_reached_is_not_invited_again(
+    personas, world, alumni, gathering, django_capture_on_commit_callbacks
+):
     people, _, _ = alumni
-    gathering.cancelled_at = timezone.now()
-    gathering.save(update_fields=["cancelled_at"])
-    assert send_invitations(gathering.pk, [people["a1"].pk]) == 0
-    assert not mail.outbox
+    earlier = MobilizationFactory(
+        message=MessageFactory(event=gathering), status=Mobilization.Status.DONE
+    )
+    DeliveryFactory(
+        mobilization=earlier,
+        person=people["a1"],
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = alumni_invite(
+            actor=personas.staff, event=gathering, filters=AlumniFilter(unit=world.group_a1)
+        )
+    assert result.invited == 1 and result.already_invited == 1
+    assert recipients() == [people["a1_en"].email]
 
 
 def test_without_alumni_or_events_the_card_says_so(client_for, personas, world, alumni):

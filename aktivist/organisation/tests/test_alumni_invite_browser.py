@@ -9,10 +9,12 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils.timezone import now
 
 from aktivist.conftest import assert_accessible, login
 from aktivist.organisation.tests.factories import RoleFactory, RoleTypeFactory
-from aktivist.people.tests.factories import PersonFactory
+from aktivist.people.models import Consent
+from aktivist.people.tests.factories import ConsentFactory, PersonFactory
 from aktivist.programmes.models import Programme
 from aktivist.programmes.tests.factories import EventFactory, ProgrammeFactory
 
@@ -22,8 +24,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_staff_invite_the_alumni_to_the_alumni_meeting(phone_page, live_server, personas, world):
     contact = RoleTypeFactory(slug="group-contact")
     for n in range(3):
+        alumnus = PersonFactory(first_name=f"Alumn{n}")
+        # The invitation is a mobilization: those who agreed to campaign email get it.
+        ConsentFactory(person=alumnus, status=Consent.Status.CONFIRMED, confirmed_at=now())
         RoleFactory(
-            person=PersonFactory(first_name=f"Alumn{n}"),
+            person=alumnus,
             unit=world.group_a1,
             role_type=contact,
             started_on=dt.date(2015, 1, 1),

@@ -25,6 +25,7 @@ from aktivist.accounts.tests.factories import UserFactory
 from aktivist.campaigns.models import Action
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.core import audit
+from aktivist.core.models import SentMessage
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level, SnapshotMonth
 from aktivist.imports.models import DuplicateCandidate, ImportBatch, PersonMerge
 from aktivist.imports.tests.import_helpers import import_file, write_csv
@@ -275,6 +276,13 @@ def make_her(*, world: Any, staff: Any, directory: Path) -> Her:
         requester_contact=EMAIL,
     )
     audit.record(actor=staff, verb="person.update", obj=person, details={"fields": ["city"]})
+    # core: the copies of what was sent to her outside production (the sent-messages page)
+    SentMessage.objects.create(
+        channel=SentMessage.Channel.EMAIL, to=EMAIL, subject=f"Hej {FIRST}", body=f"Hej {FIRST}"
+    )
+    SentMessage.objects.create(
+        channel=SentMessage.Channel.SMS, to=MOBILE, body=f"{FIRST}, din kod: 123456"
+    )
     return Her(
         person=person,
         batch=batch,

@@ -47,6 +47,7 @@ def test_the_file_publishes_one_event_in_utc(event):
     assert "UID:event-7@aktivist.example.org" in lines
     assert "URL:https://aktivist.example.org/e/sommarmote/" in lines
     assert "STATUS:CONFIRMED" in lines
+    assert "SEQUENCE:0" in lines  # raised by each change of time or place
     assert any(line.startswith("DTSTAMP:") and line.endswith("Z") for line in lines)
     assert raw.endswith(b"END:VCALENDAR\r\n")
 
@@ -73,6 +74,16 @@ def test_the_uid_is_stable_per_event_and_the_stamp_follows_now(event):
     assert first == second
     assert "DTSTAMP:20310101T120000Z" in _lines(first)
     assert event_uid(7) != event_uid(8)
+
+
+def test_without_a_unit_address_the_organiser_is_the_organisations_sender(event, settings):
+    settings.DEFAULT_FROM_EMAIL = (
+        "Människorättsorganisationen, svenska sektionen <info@example.org>"
+    )
+    event.unit.email = ""
+    parsed = Calendar.from_ical(event_calendar(event, uid=event_uid(event.pk))).walk("VEVENT")[0]
+    assert str(parsed["ORGANIZER"]) == "mailto:info@example.org"
+    assert parsed["ORGANIZER"].params["CN"] == "Grupp Malmö"
 
 
 def test_an_online_event_has_its_link_as_location_and_a_cancelled_one_says_so(event):

@@ -152,3 +152,14 @@ def test_bad_organisation_values_are_refused_with_a_clear_message(
 ):
     with pytest.raises(SegmentError, match=message):
         filter_people(personas.staff, leaf(key, value))
+
+
+def test_a_former_role_can_be_limited_to_the_years_it_ended(world, personas, roles):
+    """The alumni list's filter as a segment (the alumni invitation is sent to it)."""
+    value = {"role_types": [], "state": "former"}
+    assert matching(personas.staff, "role", {**value, "ended_from": 2022}) == {"Folke"}
+    assert matching(personas.staff, "role", {**value, "ended_to": 2021}) == {"Björn"}
+    both = {**value, "ended_from": 2021, "ended_to": 2021}
+    assert matching(personas.staff, "role", both) == {"Björn"}
+    with pytest.raises(SegmentError):
+        filter_people(personas.staff, leaf("role", {**value, "ended_from": "2021"}))

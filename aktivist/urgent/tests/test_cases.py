@@ -87,6 +87,20 @@ def test_one_call_makes_the_action_page_and_sends_to_the_network_by_email_and_sm
     assert not Delivery.objects.filter(person=network["outsider"]).exists()
 
 
+def test_the_same_form_token_opens_one_case_and_sends_once(
+    network, personas, mailoutbox, sms_outbox
+):
+    template = UrgentTemplateFactory(approved_by=personas.admin)
+    first = open_case(personas.staff, template=template, form_token="tok-1")
+    again = open_case(personas.staff, template=template, form_token="tok-1")
+    assert again.pk == first.pk
+    assert UrgentCase.objects.count() == 1
+    assert Mobilization.objects.filter(send_at__isnull=True).count() == 2  # email and SMS
+    assert len(mailoutbox) == 2 and len(sms_outbox) == 2  # once each, not twice
+    other = open_case(personas.staff, template=template, form_token="tok-2")
+    assert other.pk != first.pk
+
+
 def test_the_follow_up_goes_later_only_to_those_who_have_not_acted(network, personas, sms_outbox):
     start = timezone.now()
     with freeze_time(start):

@@ -4,12 +4,14 @@ templates and the network figures."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from aktivist.campaigns.tests.factories import ParticipationFactory
+from aktivist.mobilization.models import Mobilization
 from aktivist.people.models import Person
 from aktivist.urgent.models import UrgentCase, UrgentTemplate
 from aktivist.urgent.tests.factories import UrgentTemplateFactory, network_member
@@ -34,6 +36,7 @@ def case_post(template: UrgentTemplate, **overrides):
         "sms": "on",
         "follow_up": "on",
         "follow_up_hours": "4",
+        "form_token": secrets.token_urlsafe(16),  # the hidden field of a freshly shown form
     }
     data.update(overrides)
     return data
@@ -106,6 +109,44 @@ def test_sending_from_the_one_screen_leads_to_the_case_page(
     assert f"/a/{case.action.slug}/" in html
     assert "100 % done" in html
     assert "Goes at" in html  # the follow-up, scheduled
+
+
+def test_the_same_form_posted_twice_opens_one_case_and_sends_once(
+    client_for, personas, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    """A double click, or back and resubmit: the second post lands on the first case."""
+    settings.SMS_QUIET_HOURS = ()
+    template = UrgentTemplateFactory(approved_by=personas.admin)
+    network_member(email="n@example.org", mobile="+46701000032")
+    staff = client_for(personas.staff)
+    page = staff.get(reverse("urgent:case_new")).content.decode()
+    token = page.split('name="form_token" value="', 1)[1].split('"', 1)[0]
+    assert len(token) >= 32
+    data = case_post(template, form_token=token)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = staff.post(reverse("urgent:case_new"), data)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = staff.post(reverse("urgent:case_new"), data, follow=True)
+    case = UrgentCase.objects.get()
+    assert first["Location"] == reverse("urgent:case", args=[case.pk])
+    assert second.redirect_chain == [(reverse("urgent:case", args=[case.pk]), 302)]
+    assert "This urgent action was sent already" in second.content.decode()
+    assert len(mailoutbox) == 1
+    assert Mobilization.objects.filter(urgent=True, send_at__isnull=True).count() == 2
+    # A fresh form has a fresh token: the next case is a new one.
+    fresh = staff.get(reverse("urgent:case_new")).content.decode()
+    assert token not in fresh
+
+
+def test_a_case_form_without_its_token_is_shown_again_and_sends_nothing(client_for, personas):
+    template = UrgentTemplateFactory(approved_by=personas.admin)
+    staff = client_for(personas.staff)
+    response = staff.post(reverse("urgent:case_new"), case_post(template, form_token=""))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This form had expired" in html
+    assert 'name="form_token" value=""' not in html
+    assert not UrgentCase.objects.exists()
 
 
 def test_a_bad_case_form_says_why_and_sends_nothing(client_for, personas):
