@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aktivist.core.models import BaseModel
+from aktivist.lib.normalise import UTM_MAX, validate_printable
 
 
 class Priority(BaseModel):
@@ -267,6 +268,15 @@ class Participation(BaseModel):
     )
     # The opaque signed token of the link that brought the person (mobilization issue).
     tracking_token = models.CharField(max_length=200, blank=True)
+    # Where the link to the action page said it was shared (its ?utm_source=&utm_medium=),
+    # cleaned by aktivist.lib.normalise.clean_utm: "by source" tells Instagram from the
+    # newsletter. Not personal data.
+    utm_source = models.CharField(
+        _("UTM source"), max_length=UTM_MAX, blank=True, validators=[validate_printable]
+    )
+    utm_medium = models.CharField(
+        _("UTM medium"), max_length=UTM_MAX, blank=True, validators=[validate_printable]
+    )
     age_bracket = models.CharField(max_length=5, choices=AgeBracket.choices, blank=True)
     letter_text = models.TextField(_("letter"), blank=True)
     # Agreed to be named (name and postcode) when the petition is handed over.

@@ -198,13 +198,14 @@ def access_priority(pk: Any) -> Priority:
 
 
 def action_sources(action: Action) -> list[dict[str, Any]]:
-    """How people took the action: per source, and per channel for the API and embeds.
-    Rows of ``source``, ``channel`` (name or "") and ``count``, largest first."""
+    """How people took the action: per source, per channel for the API and embeds, and per
+    the link's ``utm_source``/``utm_medium``. Rows of ``source``, ``channel`` (name or ""),
+    ``utm_source``, ``utm_medium`` and ``count``, largest first."""
     rows = (
         Participation.objects.filter(action=action)
-        .values_list("source", "channel__name")
+        .values_list("source", "channel__name", "utm_source", "utm_medium")
         .annotate(n=Count("id"))
-        .order_by("-n", "source")
+        .order_by("-n", "source", "utm_source", "utm_medium")
     )
     labels = dict(Participation.Source.choices)
     return [
@@ -212,9 +213,11 @@ def action_sources(action: Action) -> list[dict[str, Any]]:
             "source": source,
             "label": labels.get(source, source),
             "channel": channel or "",
+            "utm_source": utm_source,
+            "utm_medium": utm_medium,
             "count": n,
         }
-        for source, channel, n in rows
+        for source, channel, utm_source, utm_medium, n in rows
     ]
 
 

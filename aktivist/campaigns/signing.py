@@ -31,6 +31,7 @@ from aktivist.core import tracking
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import (
     clean_phone,
+    clean_utm,
     is_mobile,
     is_valid_email,
     normalise_email,
@@ -451,6 +452,8 @@ def sign(
     channel_id: int | None = None,
     tracking_token: str = "",
     in_transaction: Callable[[], None] | None = None,
+    utm_source: str = "",
+    utm_medium: str = "",
 ) -> SignResult:
     """Record a signature. Raises ActionClosed; never reveals whether the person or the
     participation existed. Confirmation messages are sent after commit.
@@ -462,9 +465,10 @@ def sign(
         raise ActionClosed(_("This action is closed and accepts no more signatures."))
     # An opaque reference from a link: kept short and free of characters a database refuses.
     token = "".join(ch for ch in tracking_token[:TOKEN_MAX] if ch.isprintable())
+    utm = (clean_utm(utm_source), clean_utm(utm_medium))
     for attempt in range(3):
         try:
-            result = _sign_once(action, signature, source, channel_id, token, in_transaction)
+            result = _sign_once(action, signature, source, channel_id, token, in_transaction, utm)
         except IntegrityError:
             # A parallel signature created the same person: match again.
             if attempt == 2:
@@ -483,6 +487,7 @@ def _sign_once(
     channel_id: int | None,
     tracking_token: str,
     in_transaction: Callable[[], None] | None,
+    utm: tuple[str, str] = ("", ""),
 ) -> SignResult:
     with transaction.atomic():
         if in_transaction is not None:
@@ -496,6 +501,8 @@ def _sign_once(
             source=source,
             channel_id=channel_id,
             tracking_token=tracking_token,
+            utm_source=utm[0],
+            utm_medium=utm[1],
             age_bracket=_age_bracket_for(sig),
             letter_text=sig.letter_text if action.is_letter else "",
             named=sig.named,

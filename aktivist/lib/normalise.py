@@ -187,3 +187,27 @@ def is_valid_email(email: str) -> bool:
         return False
     user_part, domain_part = email.rsplit("@", 1)
     return bool(_email_user_regex().match(user_part)) and _email_domain_is_valid(domain_part)
+
+
+# --- Campaign tags from a link (utm_source, utm_medium) -----------------------------------
+
+UTM_MAX = 100
+_FORMULA_START = "=+-@"
+
+
+def clean_utm(value: object) -> str:
+    """A link's ``utm_source``/``utm_medium`` as kept beside a signature: printable characters
+    only (control, format and unassigned characters dropped), white space collapsed and
+    trimmed, no leading formula characters (``= + - @``: the value reaches spreadsheets),
+    at most ``UTM_MAX`` characters. Anything else, or nothing usable, becomes ""."""
+    if not isinstance(value, str):
+        return ""
+    text = "".join(ch if ch.isprintable() else " " for ch in value[: UTM_MAX * 10])
+    text = " ".join(text.split()).lstrip(_FORMULA_START + " ")
+    return text[:UTM_MAX].rstrip()
+
+
+def validate_printable(value: str) -> None:
+    """Refuse characters that are not printable (control characters, line breaks)."""
+    if any(not ch.isprintable() for ch in value):
+        raise ValidationError(_("Use printable characters only."), code="not_printable")

@@ -69,7 +69,8 @@ CHOICES: dict[str, ConsentChoice] = {
         key="rapid_response",
         purpose=Consent.Purpose.RAPID_RESPONSE,
         channels=(Consent.Channel.EMAIL, Consent.Channel.SMS),
-        version="2026-11-rapid-response-1",
+        # -2: the Swedish wording names the network "snabbinsatsnätverket" (issue 17).
+        version="2026-12-rapid-response-2",
         label=gettext_lazy(
             "Yes, add me to the rapid-response network: email and SMS when someone is at "
             "risk and quick action can help."

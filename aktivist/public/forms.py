@@ -120,6 +120,9 @@ def _text(label: Any, widget: type[forms.TextInput] = forms.TextInput, **attrs: 
 class SignatureForm(forms.Form):
     form_token = forms.Field(required=False, widget=forms.HiddenInput)
     ref = forms.Field(required=False, widget=forms.HiddenInput)
+    # The action page's ?utm_source=&utm_medium=, carried to the signature (cleaned there).
+    utm_source = forms.Field(required=False, widget=forms.HiddenInput)
+    utm_medium = forms.Field(required=False, widget=forms.HiddenInput)
     first_name = _text(
         _("First name"), autocomplete="given-name", maxlength=NAME_MAX, required=True
     )

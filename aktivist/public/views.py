@@ -1,8 +1,10 @@
 """Public pages with no login: the action page and its embeddable twin, the thank-you page,
 the live count, double opt-in confirmation and the privacy notice.
 
-No page here touches the session or sets the CSRF cookie: forms are protected by a signed
-form token, a honeypot and rate limits (aktivist.public.forms, aktivist.public.limits).
+No page here touches the session or sets the CSRF cookie (a full-page signature sets only
+the short-lived pre-fill cookie of the event form, aktivist.public.prefill): forms are
+protected by a signed form token, a honeypot and rate limits (aktivist.public.forms,
+aktivist.public.limits).
 They render without the staff context processors, so a page costs one query for the
 action and a cached count.
 """
@@ -39,9 +41,10 @@ from aktivist.campaigns.models import Action, Channel, Participation
 from aktivist.campaigns.signing import ActionClosed, sign
 from aktivist.core.middleware import CSP
 from aktivist.lib.figures import PUBLIC_MIN_STEP
+from aktivist.lib.normalise import clean_utm
 from aktivist.organisation.models import Unit
 from aktivist.people import consents
-from aktivist.public import limits
+from aktivist.public import limits, prefill
 from aktivist.public.forms import (
     HONEYPOT,
     SignatureForm,
@@ -219,6 +222,14 @@ def ref_param(request: HttpRequest) -> str:
     return ref if REF_RE.match(ref) else ""
 
 
+def utm_params(request: HttpRequest) -> dict[str, str]:
+    """The action page's ``utm_source``/``utm_medium`` (carried by the form), cleaned."""
+    return {
+        name: clean_utm(request.POST.get(name) or request.GET.get(name) or "")
+        for name in ("utm_source", "utm_medium")
+    }
+
+
 def _action_path(action: Action, *, embed: bool, name: str = "") -> str:
     url_name = name or ("action_embed" if embed else "action")
     return reverse(f"public:{url_name}", args=[action.slug])
@@ -259,7 +270,11 @@ def _action_view(request: HttpRequest, slug: str, *, embed: bool) -> HttpRespons
     if action.is_open():
         lang = translation.get_language() or "sv"
         form = SignatureForm(
-            initial={"form_token": form_token(action.pk), "ref": ref_param(request)},
+            initial={
+                "form_token": form_token(action.pk),
+                "ref": ref_param(request),
+                **utm_params(request),
+            },
             action=action,
             language=lang,
         )
@@ -315,6 +330,7 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
             **_typed_values(request, action),
             "form_token": fresh_token,
             "ref": ref_param(request),
+            **utm_params(request),
         }
         form = SignatureForm(initial=initial, action=action, language=lang)
         notice = _(
@@ -325,7 +341,7 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     form = SignatureForm(request.POST, action=action, language=lang)
     if form.honeypot_filled:
         # A robot: answer exactly as to a person, store nothing.
-        return _to_thanks(action, embed=embed, unit_id=None, ticket="")
+        return _remembered(request, _to_thanks(action, embed=embed, unit_id=None, ticket=""), embed)
     valid = form.is_valid()
     if form.under_age is not None:
         context = {"action": action, "message": str(form.under_age.message), "back_url": ""}
@@ -340,17 +356,29 @@ def _sign(request: HttpRequest, action: Action, *, embed: bool) -> HttpResponse:
     limited = limits.signature_by_address(request, signature)
     if limited:
         return too_many(request, limited.retry_after, embed=embed)
+    utm = utm_params(request)
     try:
         result = sign(
             action=action,
             signature=signature,
             source=Participation.Source.EMBED if embed else Participation.Source.WEB,
             tracking_token=ref_param(request),
+            utm_source=utm["utm_source"],
+            utm_medium=utm["utm_medium"],
         )
     except ActionClosed:
         notice = _("This action is closed, so nothing was saved.")
         return _page(request, action, embed=embed, form=None, notice=notice)
-    return _to_thanks(action, embed=embed, unit_id=result.unit_id, ticket=result.ticket)
+    thanks = _to_thanks(action, embed=embed, unit_id=result.unit_id, ticket=result.ticket)
+    return _remembered(request, thanks, embed)
+
+
+def _remembered(request: HttpRequest, response: HttpResponse, embed: bool) -> HttpResponse:
+    """A full-page signer's event sign-up form is filled from a cookie (public.prefill),
+    never from the address; an embed (a third-party frame) sets nothing."""
+    if not embed:
+        prefill.remember(request, response)
+    return response
 
 
 def _to_thanks(action: Action, *, embed: bool, unit_id: int | None, ticket: str) -> HttpResponse:

@@ -2,8 +2,10 @@
 with its calendar file, the cancel link of the emails and the calendar of upcoming events.
 
 Like the action pages (aktivist.public.views) nothing here touches the session or sets a
-cookie: the form carries a signed token, a honeypot and rate limits, and the answer never
-tells whether the person was known or had signed up before.
+cookie (the form is only filled from the pre-fill cookie an action signature set, see
+aktivist.public.prefill, and deletes it once used): the form carries a signed token, a
+honeypot and rate limits, and the answer never tells whether the person was known or had
+signed up before.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from aktivist.programmes import ics, registering
 from aktivist.programmes.models import Event, Programme, Registration
 from aktivist.programmes.next_steps import upcoming_public_events
 from aktivist.programmes.notifications import read_cancel_token
-from aktivist.public import limits
+from aktivist.public import limits, prefill
 from aktivist.public.forms import HONEYPOT, form_token, form_token_valid
 from aktivist.public.forms_events import (
     EventSignUpForm,
@@ -131,10 +133,15 @@ def event_page(request: HttpRequest, slug: str, *, embed: bool = False) -> HttpR
             return _page(request, event, form=None, closed=closed, notice=_nothing_saved())
         return _sign_up(request, event)
     form = None
+    # What this browser typed when it just signed an action (a signed cookie, public.prefill).
+    typed = prefill.recall(request)
     if not closed:
         initial = {"form_token": form_token(event_form_key(event.pk)), "ref": ref_param(request)}
-        form = EventSignUpForm(initial=initial, event=event, language=_lang())
-    return _page(request, event, form=form, closed=closed)
+        form = EventSignUpForm(initial={**typed, **initial}, event=event, language=_lang())
+    response = _page(request, event, form=form, closed=closed)
+    if typed:
+        prefill.private(response)
+    return response
 
 
 def _nothing_saved() -> str:
@@ -197,7 +204,9 @@ def _sign_up(request: HttpRequest, event: Event) -> HttpResponse:
             for name, messages in e.message_dict.items():
                 form.add_error(name if name in form.fields else None, messages)
         else:
-            return _to_thanks(event, status=result.status, ticket=result.ticket)
+            response = _to_thanks(event, status=result.status, ticket=result.ticket)
+            prefill.forget(request, response)
+            return response
     data = request.POST.copy()
     data["form_token"] = form_token(key)
     form.data = data

@@ -146,7 +146,7 @@ def case_preview(request: HttpRequest) -> HttpResponse:
     existing = form.cleaned_data.get("action") if hasattr(form, "cleaned_data") else None
     chosen = existing if request.POST.get("action_choice") == "existing" else None
     drafts = services.case_preview_messages(template, case, chosen)
-    values = texting.example_values()
+    values = texting.example_values()  # a fixed example person, never a real recipient
     subject, _text, html = mobilization_services.render_preview(
         drafts.email, language="sv", values=values, layout=False
     )
@@ -157,6 +157,7 @@ def case_preview(request: HttpRequest) -> HttpResponse:
     reach = network_size()
     context = {
         "template": template,
+        "sample_name": values["full_name"],
         "subject": subject,
         "html": html,
         "sms": sms,

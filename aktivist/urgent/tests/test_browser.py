@@ -76,3 +76,37 @@ def test_the_duty_officer_sends_an_urgent_action_and_watches_it_go_out(
     page.goto(f"/a/{case.action.slug}/?lang=en")
     expect(page.locator("main")).to_contain_text("Leyla greps i natt")
     assert_accessible(page)
+
+
+def test_on_a_phone_the_preview_of_an_example_person_comes_before_the_send_button(
+    chromium_browser, live_server, personas
+):
+    UrgentTemplateFactory(name="Detained", approved_by=personas.admin)
+    network_member(email="karin.lindqvist@example.org", first_name="Karin", last_name="Lindqvist")
+    context = chromium_browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_server.url, locale="sv-SE"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, live_server, personas.staff)
+        page.goto("/urgent/new/")
+        page.locator("#id_title_sv").fill("Frige Leyla")
+        page.locator("#id_summary_sv").fill(
+            "Leyla greps i natt; människorättsförsvararorganisationernas "
+            "samordningsansvariga larmar."
+        )
+        htmx_idle(page)
+        preview = page.locator("#case-preview")
+        expect(preview).to_contain_text("Amir Karimi")  # the example person
+        expect(preview).not_to_contain_text("Karin")
+        send = page.locator("button[form=case-form][type=submit]")
+        preview_top = preview.bounding_box()["y"]
+        send_top = send.bounding_box()["y"]
+        assert preview_top < send_top
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        send.click()  # the button outside the form still sends it
+        page.wait_for_url(re.compile(r"/urgent/\d+/$"))
+        assert UrgentCase.objects.get().title == "Frige Leyla"
+    finally:
+        context.close()

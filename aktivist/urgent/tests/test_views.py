@@ -90,6 +90,30 @@ def test_the_preview_fills_the_template_with_the_case_and_counts_the_sms(client_
     assert 'role="alert"' not in html
 
 
+def test_the_preview_shows_an_example_person_never_someone_in_the_network(client_for, personas):
+    template = UrgentTemplateFactory(
+        approved_by=personas.admin,
+        email_body_sv="Hej {{ first_name }} {{ last_name }} ({{ full_name }}), {{ case_summary }}",
+        sms_sv="Hej {{ first_name }}! {{ case_title }}: {{ action_link }}",
+    )
+    network_member(
+        email="karin.lindqvist@example.org",
+        mobile="+46701000023",
+        first_name="Karin",
+        last_name="Lindqvist",
+    )
+    html = (
+        client_for(personas.staff)
+        .post(reverse("urgent:case_preview"), case_post(template))
+        .content.decode()
+    )
+    assert "Hej Amir Karimi (Amir Karimi)" in html  # the fixed example, in the email
+    assert "Hej Amir! Frige Leyla" in html  # and in the SMS
+    assert "Shown as Amir Karimi would get it: an example person" in html
+    for real in ("Karin", "Lindqvist", "karin.lindqvist@example.org", "701000023"):
+        assert real not in html
+
+
 def test_sending_from_the_one_screen_leads_to_the_case_page(
     client_for, personas, settings, django_capture_on_commit_callbacks, mailoutbox
 ):
