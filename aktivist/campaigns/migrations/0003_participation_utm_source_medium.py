@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
             name="utm_medium",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 max_length=100,
                 validators=[aktivist.lib.normalise.validate_printable],
                 verbose_name="UTM medium",
@@ -26,6 +27,7 @@ class Migration(migrations.Migration):
             name="utm_source",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 max_length=100,
                 validators=[aktivist.lib.normalise.validate_printable],
                 verbose_name="UTM source",
