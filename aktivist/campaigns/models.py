@@ -270,21 +270,12 @@ class Participation(BaseModel):
     tracking_token = models.CharField(max_length=200, blank=True)
     # Where the link to the action page said it was shared (its ?utm_source=&utm_medium=),
     # cleaned by aktivist.lib.normalise.clean_utm: "by source" tells Instagram from the
-    # newsletter. Not personal data. Empty by default in the database too: the bulk writers
-    # (demo data, benchmarks) COPY participations without these columns.
+    # newsletter. Not personal data.
     utm_source = models.CharField(
-        _("UTM source"),
-        max_length=UTM_MAX,
-        blank=True,
-        db_default="",
-        validators=[validate_printable],
+        _("UTM source"), max_length=UTM_MAX, blank=True, validators=[validate_printable]
     )
     utm_medium = models.CharField(
-        _("UTM medium"),
-        max_length=UTM_MAX,
-        blank=True,
-        db_default="",
-        validators=[validate_printable],
+        _("UTM medium"), max_length=UTM_MAX, blank=True, validators=[validate_printable]
     )
     age_bracket = models.CharField(max_length=5, choices=AgeBracket.choices, blank=True)
     letter_text = models.TextField(_("letter"), blank=True)

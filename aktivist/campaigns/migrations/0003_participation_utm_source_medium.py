@@ -16,7 +16,6 @@ class Migration(migrations.Migration):
             name="utm_medium",
             field=models.CharField(
                 blank=True,
-                db_default="",
                 max_length=100,
                 validators=[aktivist.lib.normalise.validate_printable],
                 verbose_name="UTM medium",
@@ -27,7 +26,6 @@ class Migration(migrations.Migration):
             name="utm_source",
             field=models.CharField(
                 blank=True,
-                db_default="",
                 max_length=100,
                 validators=[aktivist.lib.normalise.validate_printable],
                 verbose_name="UTM source",
