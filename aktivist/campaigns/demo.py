@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from aktivist.accounts.models import User
@@ -921,10 +921,20 @@ class _ParticipationWriter:
             fields = {f.attname: f for f in Participation._meta.concrete_fields}
             quote = connection.ops.quote_name
             # Table and column names come from the model and are quoted; values are parameters.
+            # The other text columns (the COPY path fills them from the model's defaults).
+            self.blank = tuple(
+                f.attname
+                for f in fields.values()
+                if f.attname not in PARTICIPATION_COLUMNS
+                and isinstance(f, models.CharField | models.TextField)
+                and not f.null
+                and not f.primary_key
+            )
+            columns = (*PARTICIPATION_COLUMNS, *self.blank)
             self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
                 quote(Participation._meta.db_table),
-                ", ".join(quote(str(fields[c].column)) for c in PARTICIPATION_COLUMNS),
-                ", ".join(["%s"] * len(PARTICIPATION_COLUMNS)),
+                ", ".join(quote(str(fields[c].column)) for c in columns),
+                ", ".join(["%s"] * len(columns)),
             )
 
     def write(self, rows: list[tuple]) -> None:
@@ -936,7 +946,14 @@ class _ParticipationWriter:
             return
         adapt = connection.ops.adapt_datetimefield_value
         values: list[Any] = [
-            (*row[:7], adapt(row[7]) if row[7] else None, adapt(row[8]), adapt(row[9]), row[10])
+            (
+                *row[:7],
+                adapt(row[7]) if row[7] else None,
+                adapt(row[8]),
+                adapt(row[9]),
+                row[10],
+                *[""] * len(self.blank),
+            )
             for row in full
         ]
         with connection.cursor() as cursor:
