@@ -20,6 +20,7 @@ from aktivist.core.models import AuditEvent
 from aktivist.imports import registries, runner, services
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
+from aktivist.imports.tests.peer_helpers import CIVICRM_HEADER
 from aktivist.people.models import Person
 
 __all__ = ["media"]
@@ -213,26 +214,7 @@ def test_erasure_blanks_the_values_the_dry_run_showed(
 
 # --- Rows that are not people --------------------------------------------------------------
 
-# CiviCRM's contact export, "Export PRIMARY fields": the header of
-# civicrm-core tests/phpunit/CRM/Export/BAO/ExportTest.php getBasicHeaderDefinition()
-# (docs/peer-exports.md section 4): UTF-8 with BOM, comma, every header and non-empty value
-# in double quotes, empty values bare, CRLF; organisations and households in the same file.
-CIVICRM_HEADER = (
-    "Contact ID,Contact Type,Contact Subtype,Do Not Email,Do Not Phone,Do Not Mail,Do Not Sms,"
-    "Do Not Trade,No Bulk Emails (User Opt Out),Legal Identifier,External Identifier,Sort Name,"
-    "Display Name,Nickname,Legal Name,Image Url,Preferred Communication Method,"
-    "Preferred Language,Preferred Mail Format,Contact Hash,Contact Source,First Name,"
-    "Middle Name,Last Name,Individual Prefix,Individual Suffix,Formal Title,"
-    "Communication Style,Email Greeting ID,Postal Greeting ID,Addressee ID,Job Title,Gender,"
-    "Birth Date,Deceased,Deceased Date,Household Name,Organization Name,Sic Code,"
-    "Unique ID (OpenID),Current Employer ID,Contact is in Trash,Created Date,Modified Date,"
-    "Addressee,Email Greeting,Postal Greeting,Current Employer,Location Type,Street Address,"
-    "Street Number,Street Number Suffix,Street Name,Street Unit,Supplemental Address 1,"
-    "Supplemental Address 2,Supplemental Address 3,City,Postal Code Suffix,Postal Code,"
-    "Latitude,Longitude,Address Name,Master Address Belongs To,County,State,Country,Phone,"
-    "Phone Extension,Phone Type,Email,On Hold,Use for Bulk Mail,Signature Text,Signature Html,"
-    "IM Provider,IM Screen Name,OpenID,World Region,Website,Group(s),Tag(s),Note(s)"
-).split(",")
+# CiviCRM's contact export header: peer_helpers.CIVICRM_HEADER (docs/peer-exports.md section 4).
 
 
 def civicrm_file(directory: Path, rows: list[dict[str, str]]) -> Path:
