@@ -30,9 +30,10 @@ from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
-from aktivist.mobilization import rendering
+from aktivist.mobilization import rendering, reports
 from aktivist.mobilization import services as mobilization_services
 from aktivist.mobilization.models import Channel, Message, Mobilization, Purpose
+from aktivist.segments.compiler import validate_tree
 from aktivist.urgent.models import CaseUpdate, UrgentCase, UrgentTemplate
 
 CASE_FIELDS = ("case_title", "case_summary", "deadline")
@@ -300,6 +301,18 @@ def case_message_problems(messages: CaseMessages) -> list[str]:
         for problems in mobilization_services.message_problems(message).values():
             found.extend(problems)
     return list(dict.fromkeys(found))
+
+
+def case_sms_cost(actor: Any, messages: CaseMessages) -> reports.SmsCost:
+    """What the case's first SMS costs the network, counted per recipient after merge (a
+    name outside the GSM alphabet makes that person's SMS UCS-2) and with those it would
+    skip as too long after merge: the send screen's worst case, before anything is saved."""
+    tree = validate_tree(NETWORK_SMS)
+    mobilization = Mobilization(
+        message=messages.sms, channel=Channel.SMS, urgent=True, created_by=actor
+    )
+    recipients = reports.reachable_people(mobilization, tree).count()
+    return reports.sms_cost(mobilization, recipients, tree)
 
 
 # --- The network --------------------------------------------------------------------------

@@ -154,7 +154,6 @@ def case_preview(request: HttpRequest) -> HttpResponse:
     follow_up = (
         texting.preview(drafts.follow_up.body_sv, language="sv") if drafts.follow_up else None
     )
-    reach = network_size()
     context = {
         "template": template,
         "sample_name": values["full_name"],
@@ -163,9 +162,7 @@ def case_preview(request: HttpRequest) -> HttpResponse:
         "sms": sms,
         "follow_up": follow_up,
         "problems": services.case_message_problems(drafts),
-        "network": reach,
-        "sms_cost": sms.cost(reach["sms"]),
-        "currency": texting.currency(),
+        "sms_cost": services.case_sms_cost(request.user, drafts),
         "hours": _int(request.POST.get("follow_up_hours")) or template.follow_up_hours,
     }
     return render(request, "urgent/_case_preview.html", context)

@@ -84,10 +84,56 @@ def test_the_preview_fills_the_template_with_the_case_and_counts_the_sms(client_
     assert "Leyla greps i går." in html
     assert "Blixtaktion: Frige Leyla. Agera: http" in html
     assert "1 part (GSM-7)" in html
-    assert "for 1 person" in html
+    assert "1 part × 1 people" in html
     assert "Follow-up SMS after 4 hours" in html
     # The action page is made when the case is sent: its link is no problem before that.
     assert 'role="alert"' not in html
+
+
+def test_the_preview_counts_each_network_members_sms_with_their_own_name(
+    client_for, personas, settings
+):
+    """One letter outside the SMS alphabet in a first name makes that person's SMS UCS-2:
+    the preview shows the worst case, counts the parts per person and says who would be
+    skipped as too long after merge."""
+    settings.SMS_PRICE_PER_SEGMENT = "0.50"
+    # 150 GSM-7 characters with the link and the footer: one part with "Anna", three as UCS-2.
+    template = UrgentTemplateFactory(
+        approved_by=personas.admin,
+        sms_sv="Hej {{ first_name }}! {{ case_title }}: {{ action_link }} " + "x" * 40,
+    )
+    network_member(mobile="+46701000041", first_name="Anna")
+    network_member(mobile="+46701000042", first_name="Zoë")
+    html = (
+        client_for(personas.staff)
+        .post(reverse("urgent:case_preview"), case_post(template, title_sv="Frige L"))
+        .content.decode()
+    )
+    assert 'id="sms-worst"' in html
+    assert "At worst 3 parts" in html
+    assert "4 parts for 2 people (at most 3 each, counted with each name)" in html
+    assert "Cost: about 2.00 SEK" in html
+    assert "1 person has a name outside the SMS alphabet" in html
+    assert 'id="sms-too-long"' not in html
+
+
+def test_the_preview_says_who_would_be_skipped_as_too_long_after_merge(client_for, personas):
+    # Six GSM-7 parts for a plain name; as UCS-2 the same text takes far more than six.
+    template = UrgentTemplateFactory(
+        approved_by=personas.admin,
+        sms_sv="Hej {{ first_name }}! {{ case_title }} " + "y" * 800 + " {{ action_link }}",
+    )
+    network_member(mobile="+46701000043", first_name="Anna")
+    network_member(mobile="+46701000044", first_name="Łukasz")
+    network_member(mobile="+46701000045", first_name="Çağla")
+    html = (
+        client_for(personas.staff)
+        .post(reverse("urgent:case_preview"), case_post(template, title_sv="Frige L"))
+        .content.decode()
+    )
+    assert 'id="sms-too-long"' in html
+    assert "2 people will be skipped" in html
+    assert "× 1 people" in html
 
 
 def test_the_preview_shows_an_example_person_never_someone_in_the_network(client_for, personas):
