@@ -35,6 +35,7 @@ lint: install
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/mypy aktivist bench
+	.venv/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
