@@ -40,7 +40,7 @@ def _fast_settings(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = True
     # No copy of every message in the database (query counts, tests without one); the
-    # sent-messages page's tests switch it on (core/tests/test_sent_messages.py).
+    # sent-messages page's tests switch it on (staff/tests/test_sent_messages.py).
     settings.KEEP_SENT_MESSAGES = False
     _forget_process_caches()
 

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "aktivist.urgent",
     "aktivist.privacy",
     "aktivist.public",
+    "aktivist.staff",
+    "aktivist.demo",  # demo data and its commands; no domain app imports it
     "anymail",
 ]
 
@@ -220,7 +222,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:start"
+LOGIN_REDIRECT_URL = "staff:start"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # invitations and resets: three days
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -6,10 +6,11 @@ from aktivist.accounts.admin_site import restrict_admin_site
 restrict_admin_site(admin.site)
 
 urlpatterns = [
-    path("", include("aktivist.core.urls")),
+    path("", include("aktivist.staff.urls")),
     path("accounts/", include("aktivist.accounts.urls")),
     path("people/", include("aktivist.people.urls")),
     path("units/", include("aktivist.organisation.urls")),
+    path("units/alumni/", include("aktivist.mobilization.urls_alumni")),
     path("imports/", include("aktivist.imports.urls")),
     path("engagement/", include("aktivist.engagement.urls")),
     path("segments/", include("aktivist.segments.urls")),

@@ -165,7 +165,7 @@ def plant(count: int) -> list[tuple[int, int, str]]:
             return bool(p["postcode"]) and len(p["first_name"]) >= 4
         return p["birth_year"] is not None and bool(p["postcode"])
 
-    from aktivist.people.demo_lists import LAST_NAMES
+    from aktivist.demo.lists import LAST_NAMES
 
     rare = [
         a + b + c

@@ -95,7 +95,7 @@ def _mobile_formats(digits: str) -> list[str]:
 
 class Generator:
     def __init__(self, seed: int) -> None:
-        from aktivist.people import demo_lists as lists
+        from aktivist.demo import lists
 
         self.rng = random.Random(seed)  # noqa: S311 - benchmark data
         self.first = list(lists.FEMALE_NAMES) + list(lists.MALE_NAMES)
@@ -366,7 +366,7 @@ def main() -> int:
     try:
         call_command("migrate", verbosity=0, interactive=False)
         from aktivist.accounts.models import User
-        from aktivist.people.demo import build_organisation
+        from aktivist.demo.people import build_organisation
         from aktivist.people.models import Person
 
         if Person.objects.exists():

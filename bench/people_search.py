@@ -95,8 +95,8 @@ def run(people: int, iterations: int, explain: bool, load_s: float | None) -> in
 
     from aktivist.accounts.access import forget_scope
     from aktivist.accounts.models import User
-    from aktivist.people import demo_lists
-    from aktivist.people.demo import demo_account
+    from aktivist.demo import lists as demo_lists
+    from aktivist.demo.people import demo_account
     from aktivist.people.models import Person
     from aktivist.people.selectors import page_of, people_search, people_visible_to
 

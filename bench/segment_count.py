@@ -201,8 +201,7 @@ def main() -> int:
     from aktivist.accounts.models import User
     from aktivist.campaigns.models import Participation
     from aktivist.people.models import Person
-    from aktivist.people.selectors import people_visible_to
-    from aktivist.segments.compiler import filter_people
+    from aktivist.people.selectors import filter_people, people_visible_to
 
     viewers = {
         "district": User.objects.get(email="ombud.skane@example.org"),

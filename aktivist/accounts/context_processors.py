@@ -10,5 +10,5 @@ from aktivist.accounts.access import scope_for
 
 def access(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    # The sent-messages page exists only outside production (core.views.sent_messages).
+    # The sent-messages page exists only outside production (staff.views.sent_messages).
     return {"viewer_scope": scope_for(user), "has_sent_messages_page": not settings.PRODUCTION}

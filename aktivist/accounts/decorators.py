@@ -1,4 +1,5 @@
-"""View guards for the accounts pages (which the two-factor middleware lets through)."""
+"""View guards: for the accounts pages (which the two-factor middleware lets through), and
+the access guards every staff page uses (``people_viewer_required``, ``national_required``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -83,3 +85,28 @@ def admin_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def people_viewer_required(view: View) -> View:
+    """Logged in, and an access role that sees people (not the board viewer). Anyone else
+    gets the 404 page: a page they may not use is answered as if it did not exist."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_for(request.user).sees_people:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def national_required(view: View) -> View:
+    """Secretariat admins and staff only (others: 404)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_for(request.user).is_national:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)

@@ -86,6 +86,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_national(self) -> bool:
         return self.access_role in (self.AccessRole.ADMIN, self.AccessRole.STAFF)
 
+    @property
+    def records_reads(self) -> bool:
+        """Whether the audit of reads records what this account is shown (core/reads.py):
+        not for the board viewer, who sees no people."""
+        return self.access_role != self.AccessRole.BOARD
+
 
 # Access roles that see personal data, and so must use two-factor authentication: all but
 # the board viewer (aggregate reports only).

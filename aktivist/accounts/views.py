@@ -67,7 +67,7 @@ def _account(request: HttpRequest) -> User:
 
 
 def _start_url() -> str:
-    return reverse("core:start")
+    return reverse("staff:start")
 
 
 # --- Login and logout -----------------------------------------------------------------

@@ -38,6 +38,7 @@ from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.pdf import new_document
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.spreadsheets import csv_stream
 from aktivist.people.selectors import people_visible_to
 
 PETITION_PART = 10_000  # names per PDF part
@@ -144,8 +145,6 @@ def petition_csv(*, actor: Any, action: Action) -> Download:
     """The hand-over as CSV for Swedish Excel (the people export's writer: UTF-8 with BOM,
     ``;``, formula-escaped): a few lines about the action and the count, then one row per
     named signer (first name, last name, postcode)."""
-    from aktivist.imports.export import csv_stream
-
     qs = named_signers(actor, action)
     with transaction.atomic():
         total = Participation.objects.filter(action=action).count()

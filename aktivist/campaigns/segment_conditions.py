@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_to
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     period_bounds,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.selectors import actions_visible_to, campaigns_visible_to
-from aktivist.segments.builder import ConditionForm, PeriodMixin, register_condition_form
+from aktivist.core.condition_forms import ConditionForm, PeriodMixin, register_condition_form
 
 
 class ActionChoice(forms.ModelMultipleChoiceField):

@@ -41,6 +41,7 @@ from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.campaigns.selectors import can_edit_campaign, participants_visible_to
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.spreadsheets import csv_stream
 from aktivist.lib.slugs import free_slug
 from aktivist.organisation.models import Unit
 from aktivist.organisation.services import require_unit_in_scope
@@ -630,8 +631,6 @@ def participants_export(*, actor: Any, action: Action) -> ParticipantsExport:
     """The participants the actor may see, as CSV for Swedish Excel (UTF-8 with BOM, ``;``,
     formula-escaped — the people export's writer). Audited before a byte leaves, with the
     count and never a value."""
-    from aktivist.imports.export import csv_stream
-
     if not scope_for(actor).sees_people:
         raise ApplicationError(_("You cannot export people."))
     queryset = participants_visible_to(actor, action).order_by("created_at", "id")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.decorators import national_required, people_viewer_required
 from aktivist.campaigns import charts, selectors, services
 from aktivist.campaigns.forms import (
     ActionForm,
@@ -36,7 +37,6 @@ from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import page_of
 
 LIST_LIMIT = 500

@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 
+from aktivist.accounts.decorators import people_viewer_required
 from aktivist.campaigns import handover
 from aktivist.campaigns.selectors import access_action
-from aktivist.core.views import people_viewer_required
 
 
 def _part(request: HttpRequest) -> int:

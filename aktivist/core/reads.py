@@ -172,14 +172,13 @@ def digests_of_person(person: Any) -> list[str]:
 
 def _actor_id(actor: Any) -> int | None:
     """The account whose reads are recorded; None (record nothing) for a system actor, an
-    anonymous visitor, an inactive account and the board viewer, who sees no people."""
-    from aktivist.accounts.models import User
-
+    anonymous visitor, an inactive account and the board viewer, who sees no people (the
+    account says so: ``User.records_reads``)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
     if not getattr(actor, "is_active", True):
         return None
-    if getattr(actor, "access_role", None) == User.AccessRole.BOARD:
+    if not getattr(actor, "records_reads", True):
         return None
     return int(actor.pk)
 

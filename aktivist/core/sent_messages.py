@@ -1,7 +1,7 @@
 """The messages that never left this machine: outside production, what the email and SMS
 transports "send" (``core/transports.py``, ``core/sms.py``) is also kept as a
 ``SentMessage`` row, so that development and the demo can read a confirmation link or an
-SMS code on the admins' sent-messages page (``core.views.sent_messages``).
+SMS code on the admins' sent-messages page (``staff.views.sent_messages``).
 
 * Kept only while ``settings.KEEP_SENT_MESSAGES`` (never in production: the setting is
   false there whatever the environment says; the benchmarks and the test suite switch it

@@ -13,14 +13,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.engagement.models import EngagementLevel, Level
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     register_condition,
     require_dict,
     require_int,
 )
+from aktivist.engagement.models import EngagementLevel, Level
 
 LOWEST, HIGHEST = min(Level.values), max(Level.values)
 
@@ -42,7 +42,7 @@ def engagement_level_q(value: dict[str, int], viewer: Any) -> Q:
     if low <= LOWEST:
         # Level 0 has no rows: everyone except those above the range.
         above = EngagementLevel.objects.filter(level__gt=high, person_id=OuterRef("pk"))
-        return ~Q(Exists(above))  # NOT EXISTS: an anti-join (see segments/compiler.py)
+        return ~Q(Exists(above))  # NOT EXISTS: an anti-join (see core/conditions.py)
     rows = EngagementLevel.objects.filter(level__gte=low, level__lte=high).values("person_id")
     return Q(pk__in=rows)
 

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from aktivist.core.condition_forms import ConditionForm, register_condition_form
 from aktivist.engagement.models import Level
-from aktivist.segments.builder import ConditionForm, register_condition_form
 
 CHOICES = [(str(value), f"{value} · {label}") for value, label in Level.choices]
 

@@ -11,7 +11,9 @@ The bulk paths send no model signals and so queue nothing: imports, public signi
 path: ``campaigns.hotpath`` inserts without signals), ``bulk_create``/``update()`` calls and
 the demo data. The nightly ``recompute_all`` brings those people up to date. Changes to a
 fact's *context* — a programme's ``counts_as_training``, an event's start, a unit's kind —
-are also left to the nightly run.
+are also left to the nightly run. Bulk writes that do tell the ladder (attendance, no-shows,
+completions in the programmes app) send ``core.signals.facts_changed`` with the people's
+ids; it lands in the same pending set.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from aktivist.core.signals import facts_changed
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +96,11 @@ def _person_saved(sender: Any, instance: Any, using: str, **kwargs: Any) -> None
         schedule_recompute([instance.pk], using=using)
 
 
+def _facts_changed(sender: Any, person_ids: Iterable[int | None], **kwargs: Any) -> None:
+    """A bulk write's ``facts_changed`` (it sent no model signals)."""
+    schedule_recompute(person_ids)
+
+
 def fact_models() -> list[type[Any]]:
     from aktivist.campaigns.models import Participation
     from aktivist.organisation.models import Role, UnitMembership
@@ -108,3 +117,4 @@ def connect() -> None:
         post_save.connect(_fact_changed, sender=model, dispatch_uid=f"engagement.save.{label}")
         post_delete.connect(_fact_changed, sender=model, dispatch_uid=f"engagement.delete.{label}")
     post_save.connect(_person_saved, sender=Person, dispatch_uid="engagement.person")
+    facts_changed.connect(_facts_changed, dispatch_uid="engagement.facts_changed")

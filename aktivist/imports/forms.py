@@ -11,7 +11,8 @@ from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from aktivist.accounts.access import scope_for
-from aktivist.imports.columns import BIRTH_YEAR_COLUMN, IMPORT_FIELDS
+from aktivist.core.table_columns import BIRTH_YEAR_COLUMN
+from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.models import ColumnMapping, ImportBatch
 from aktivist.imports.selectors import mappings_for
 from aktivist.organisation.forms import unit_choice_field

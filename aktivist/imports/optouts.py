@@ -20,6 +20,10 @@ an opt-out, a yes is nothing (never a consent by itself). An empty cell says not
 other value refuses the row, naming the column and the value.
 
 Pure Python, no database: ``rows.clean_row`` calls ``row_opt_outs`` for the mapped columns.
+The runner withdraws the consents (``people.consents.withdraw_consents``) and hands the
+addresses to the *address suppressor* registered here (``register_address_suppressor``):
+the mobilization app registers its bulk suppression path in its ready(), so this app
+knows no suppression model.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +49,31 @@ EMAIL = "email"
 SMS = "sms"
 
 OptOut = tuple[str, str, bool]  # (channel, reason, withdraws the channel's consents)
+
+# (channel, address, reason, person id or None) for each address to suppress for every
+# purpose; the source (the import) and the time. Returns how many addresses it covered.
+SuppressionEntry = tuple[str, str, str, int | None]
+AddressSuppressor = Callable[..., int]
+_address_suppressors: list[AddressSuppressor] = []
+
+
+def register_address_suppressor(suppressor: AddressSuppressor) -> None:
+    """Who records an import's suppressed addresses, called as
+    ``suppressor(entries, source=…, now=…)`` (the mobilization app's ``suppress_many``)."""
+    if suppressor not in _address_suppressors:
+        _address_suppressors.append(suppressor)
+
+
+def suppress_addresses(
+    entries: Iterable[SuppressionEntry], *, source: str, now: dt.datetime
+) -> None:
+    """Suppress an import's opted-out addresses through the registered suppressor(s). An
+    opt-out must never be dropped silently: with none registered, this refuses."""
+    entries = list(entries)
+    if entries and not _address_suppressors:
+        raise ImproperlyConfigured("No address suppressor is registered for import opt-outs.")
+    for suppressor in _address_suppressors:
+        suppressor(entries, source=source, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,88 +114,8 @@ OPT_OUT_FIELDS: dict[str, OptOutField] = {
     ),
 }
 
-# Headers, written as columns._key() leaves them (lower case, no accents, letters and digits
-# only). Sources: docs/peer-exports.md sections 1 (Action Network), 2 (NationBuilder), 3
-# (Mailchimp) and 4 (CiviCRM). CiviCRM's "Do Not Phone" and NationBuilder's do_not_call are
-# about calls, "Do Not Mail" about post: Aktivist sends neither, so they are not guessed.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "email_opt_out": (
-        "can2subscriptionstatus",  # Action Network: subscribed, unsubscribed, bouncing …
-        "donotemail",  # CiviCRM
-        "nobulkemailsuseroptout",  # CiviCRM "No Bulk Emails (User Opt Out)"
-        "nobulkemails",
-        "isoptout",  # CiviCRM's API name for it
-        "unsubtime",  # Mailchimp's unsubscribed file
-        "unsubscribedat",  # NationBuilder
-        "emailunsubscribed",
-        "unsubscribed",
-        "emailoptout",
-        "optedout",
-        "optout",
-        "noemail",
-        "donotemailme",
-        "emailstatus",
-        "subscriptionstatus",
-        "avregistrerad",
-        "avregistreradfranepost",
-        "epostavregistrerad",
-        "avanmald",
-        "avprenumererad",
-        "villintehaepost",
-        "ejepost",
-        "ingenepost",
-        "nejtillepost",
-        "nejtillutskick",
-        "ejutskick",
-        "ingautskick",
-        "epostsparr",
-        "sparrepost",
-    ),
-    "sms_opt_out": (
-        "can2smsstatus",  # Action Network
-        "donotsms",  # CiviCRM
-        "smsoptout",
-        "smsunsubscribed",
-        "nosms",
-        "donotsmsme",
-        "donottext",
-        "smsstatus",
-        "ejsms",
-        "ingetsms",
-        "ingasms",
-        "villintehasms",
-        "nejtillsms",
-        "smsavregistrerad",
-        "avregistreradsms",
-        "avregistreradfransms",
-        "smssparr",
-        "sparrsms",
-    ),
-    "contact_opt_out": (
-        "donotcontact",  # NationBuilder
-        "kontaktaej",
-        "kontaktainte",
-        "farejkontaktas",
-        "farintekontaktas",
-        "ejkontakt",
-    ),
-    "email_opt_in": ("emailoptin", "villhaepost", "epostoptin"),  # NationBuilder
-    "sms_opt_in": ("mobileoptin", "smsoptin", "villhasms"),  # NationBuilder
-    "email_bounced": (
-        "cleantime",  # Mailchimp's cleaned file
-        "onhold",  # CiviCRM (the address bounces)
-        "email1isbad",  # NationBuilder
-        "emailisbad",
-        "emailbounced",
-        "bounced",
-        "hardbounce",
-        "epoststudsar",
-        "studsar",
-        "studsad",
-        "ogiltigepost",
-    ),
-    "mobile_bad": ("ismobilebad", "mobilebad", "ogiltigtmobilnummer", "mobilnummerfungerarinte"),
-}
+# The headers each opt-out field is guessed from: core/table_columns.py, OPT_OUT_HEADERS
+# (the attendance upload's guess knows them too, so it never takes one for a contact column).
 
 _YES = "yes"
 _NO = "no"

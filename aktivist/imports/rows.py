@@ -25,8 +25,8 @@ Decisions:
   landline rather than a second mobile; other-phone columns first). A number that fits in
   neither refuses the row — none is dropped silently. Foreign numbers count when
   phonenumbers calls them valid: +61…, 0061…, or digits with the country code (61407698210).
-* Value prefixes tools write are dropped (``columns.strip_value_prefix``): Meta's ``p:`` on
-  phones, ``z:`` on postcodes and its id prefixes, NationBuilder's leading ``'``.
+* Value prefixes tools write are dropped (``core.table_columns.strip_value_prefix``): Meta's
+  ``p:`` on phones, ``z:`` on postcodes and its id prefixes, NationBuilder's leading ``'``.
 * A row that is not a person is skipped, not refused (``RowSkipped``, a ``RowError`` with a
   ``kind``): Meta's test leads (a name, email or phone cell starting "<test lead"), and an
   organisation's or household's row (a contact-type column says so, or an organisation name
@@ -40,8 +40,8 @@ Decisions:
   a function call or a DDE/sheet reference) is refused: it is never data anyone meant.
 * The personal identity number column is used for the birth year only (when no birth year or
   date of birth is given) — a birth date written there counts too (YYYY-MM-DD, YYYYMMDD,
-  YYMMDD, "19850312-XXXX": ``columns.birth_year_from_id_column``); an invalid one is
-  ignored, and it never appears in a reason. A member number that is a personal identity
+  YYMMDD, "19850312-XXXX": ``lib.personnummer.birth_year_from_id_column``); an invalid one
+  is ignored, and it never appears in a reason. A member number that is a personal identity
   number is refused.
 * Unknown membership status or language words are refused rather than guessed; empty means
   "not given" (the person keeps what they have, a new person gets the default). Without a
@@ -70,13 +70,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aktivist.imports.columns import (
+from aktivist.core.table_columns import (
     BIRTH_YEAR_COLUMN,
     CONTACT_TYPE,
     ORGANISATION_NAME,
     PERSONNUMMER,
-    birth_year_from_id_column,
-    is_personnummer,
+    split_full_name,
     strip_value_prefix,
 )
 from aktivist.imports.optouts import OPT_OUT_FIELDS, OptOut, row_opt_outs
@@ -87,6 +86,7 @@ from aktivist.lib.normalise import (
     normalise_postcode,
     swedish_mobile_e164,
 )
+from aktivist.lib.personnummer import birth_year_from_id_column, is_personnummer
 
 MAX_REASON = 500  # ImportIssue.reason
 
@@ -351,11 +351,6 @@ _DMY_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", re.ASCII)
 _YMD_SLASH_DATE = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", re.ASCII)
 _SERIAL_DATE = re.compile(r"(\d{4,5})(?:\.\d+)?", re.ASCII)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, past its leap-year bug
-_SURNAME_PARTICLES = frozenset(
-    {"af", "av", "von", "van", "der", "den", "de", "la", "le", "du", "di", "da", "del", "zu"}
-    # Irish (Ní Bhriain, Ó Súilleabháin), Arabic (bin Rashid, al Amin), Portuguese, Dutch.
-    | {"ní", "nic", "ó", "uí", "mac", "bin", "ibn", "al", "el", "dos", "das", "ter", "ten"}
-)
 _WORD_KEY = re.compile(r"[\W_]+")
 
 _STATUS_WORDS = {
@@ -627,21 +622,6 @@ def _names_from_full_name(full: str, first: str, last: str) -> tuple[str, str, s
     if full.casefold().startswith(first.casefold() + " "):
         return first, full[len(first) :].strip(), "first_name", "full_name"
     return first, split_full_name(full)[1], "first_name", "full_name"
-
-
-def split_full_name(value: str) -> tuple[str, str]:
-    """'Anna Maria Svensson' → ('Anna Maria', 'Svensson'); 'Svensson, Anna' → ('Anna',
-    'Svensson'); 'Ebba von Essen' → ('Ebba', 'von Essen'); one word is a first name."""
-    if "," in value:
-        last, first = value.split(",", 1)
-        return " ".join(first.split()), " ".join(last.split())
-    parts = value.split()
-    if len(parts) < 2:
-        return " ".join(parts), ""
-    cut = len(parts) - 1
-    while cut > 1 and parts[cut - 1].lower() in _SURNAME_PARTICLES:
-        cut -= 1
-    return " ".join(parts[:cut]), " ".join(parts[cut:])
 
 
 # --- The row ---------------------------------------------------------------------------------

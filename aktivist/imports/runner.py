@@ -58,6 +58,7 @@ from django.utils.translation import gettext as _
 
 from aktivist.core import audit
 from aktivist.core.models import AuditEvent
+from aktivist.core.table_columns import BIRTH_YEAR_COLUMN
 from aktivist.imports import matcher, optouts
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.matcher import (
@@ -76,6 +77,7 @@ from aktivist.lib.db import analyze
 from aktivist.lib.normalise import normalise_name, normalise_phone_fast
 from aktivist.organisation.models import UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
+from aktivist.people.consents import withdraw_consents
 from aktivist.people.holds import holds_recorded
 from aktivist.people.models import Consent, Interaction, Person, ReviewItem, Tag, Tagging
 from aktivist.people.services import erased_identities
@@ -1129,14 +1131,13 @@ class Writer:
         opt_outs: list[tuple[Target | None, str, str, bool, tuple[str, ...]]],
         now: dt.datetime,
     ) -> None:
-        """The chunk's opt-outs, through the suppression service's bulk path: the people's
-        consents of each withdrawn channel in one UPDATE per channel (at most 1,000 people
-        each), their addresses suppressed for every purpose in a few bulk statements. Undo
+        """The chunk's opt-outs, through the bulk paths: the people's consents of each
+        withdrawn channel in one UPDATE per channel (at most 1,000 people each), their
+        addresses suppressed for every purpose in a few bulk statements by the registered
+        address suppressor (optouts.py: the mobilization app's suppression service). Undo
         never takes these back: an opt-out is the person's wish (docs/imports.md)."""
         if not opt_outs:
             return
-        from aktivist.mobilization.suppressions import suppress_many, withdraw_consents
-
         withdraw: dict[str, set[int]] = defaultdict(set)
         entries: list[tuple[str, str, str, int | None]] = []
         for target, channel, reason, withdraws, addresses in opt_outs:
@@ -1146,7 +1147,7 @@ class Writer:
             entries.extend((channel, address, reason, pk) for address in addresses)
         for channel, pks in withdraw.items():
             withdraw_consents(person_ids=sorted(pks), channel=channel, now=now)
-        suppress_many(entries, source=f"import #{self.batch.pk}", now=now)
+        optouts.suppress_addresses(entries, source=f"import #{self.batch.pk}", now=now)
 
     def _notes(self, notes: list[tuple[Target, str]], now: dt.datetime) -> None:
         """The rows' notes (the notes column) as notes on their people, written by the
@@ -1251,8 +1252,6 @@ def ignored_columns(batch: ImportBatch) -> list[str]:
     """Every column of the file that the mapping leaves out, by its header (the kept
     copy's own columns aside; the dropped personal identity number columns are listed
     apart, in ``dropped_columns``)."""
-    from aktivist.imports.columns import BIRTH_YEAR_COLUMN
-
     mapping = batch.mapping or {}
     return [
         str(header)

@@ -78,8 +78,8 @@ def refused_rows(batch: ImportBatch) -> Iterator[list[Any]]:
     """The refused and conflicting rows to fix and upload again, in file order: the file's
     own cells, the row's line in the file and the reason. Held rows are not included: they
     wait for the secretariat, and their reason names no one. Cells are the file's own text;
-    the CSV writer (``export.csv_stream``) neutralises formula-looking cells as every
-    export does."""
+    the CSV writer (``core.spreadsheets.csv_stream``) neutralises formula-looking cells as
+    every export does."""
     headers = [str(h) for h in batch.headers]
     issues = (
         batch.issues.filter(kind__in=[ImportIssue.Kind.REFUSED, ImportIssue.Kind.CONFLICT])

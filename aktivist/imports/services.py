@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -30,27 +30,15 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.spreadsheets import CONTENT_TYPES, ExportFile, csv_stream
+from aktivist.core.table_columns import BIRTH_YEAR_COLUMN, PERSONNUMMER, guess_mapping
+from aktivist.core.tables import FileRefused, open_table
 from aktivist.core.uploads import local_path
-from aktivist.imports.columns import (
-    BIRTH_YEAR_COLUMN,
-    IMPORT_FIELDS,
-    PERSONNUMMER,
-    REPEATABLE_FIELDS,
-    guess_mapping,
-    personnummer_columns,
-)
+from aktivist.imports.columns import IMPORT_FIELDS, REPEATABLE_FIELDS, personnummer_columns
 from aktivist.imports.models import ColumnMapping, ImportBatch
-from aktivist.imports.reading import (
-    FileRefused,
-    open_sanitised_table,
-    open_table,
-    write_sanitised_csv,
-)
+from aktivist.imports.reading import open_sanitised_table, write_sanitised_csv
 from aktivist.imports.selectors import batches_visible_to, mappings_for, may_import
 from aktivist.people.models import Consent
-
-if TYPE_CHECKING:
-    from aktivist.imports.export import ExportFile
 
 logger = logging.getLogger(__name__)
 
@@ -862,11 +850,10 @@ def batch_undo_start(*, actor: Any, batch: ImportBatch) -> bool:
 
 def refused_rows_download(*, actor: Any, batch: ImportBatch) -> ExportFile:
     """The refused rows as CSV for the importer to fix and upload again, written like every
-    other export (``export.csv_stream``: UTF-8 with BOM, ``;``, every field quoted,
+    other export (``core.spreadsheets.csv_stream``: UTF-8 with BOM, ``;``, every field quoted,
     formula-looking cells neutralised): the file's own columns, then the row's line and
     the reason, with those two headers in the active language. The rows hold personal
     data, so the download is audited like any export."""
-    from aktivist.imports.export import CONTENT_TYPES, ExportFile, csv_stream
     from aktivist.imports.selectors import refused_rows, refused_rows_headers
 
     _require_batch(actor, batch)

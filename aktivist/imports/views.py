@@ -34,12 +34,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from aktivist.accounts.access import scope_for
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.tables import FileRefused
 from aktivist.core.uploads import streamed_upload
 from aktivist.imports import services
 from aktivist.imports.columns import IMPORT_FIELDS
 from aktivist.imports.forms import MappingForm, UploadForm
 from aktivist.imports.models import ImportBatch, ImportIssue
-from aktivist.imports.reading import FileRefused
 from aktivist.imports.selectors import (
     access_batch,
     batch_issues,

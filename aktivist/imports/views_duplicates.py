@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.decorators import national_required
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.views import national_required
 from aktivist.imports import duplicates
 from aktivist.imports.models import DuplicateCandidate
 from aktivist.lib.normalise import format_phone

@@ -9,6 +9,7 @@ class MobilizationConfig(AppConfig):
     def ready(self) -> None:
         from aktivist.core import emails, tracking
         from aktivist.core.schedule import Job, register_job
+        from aktivist.imports.optouts import register_address_suppressor
         from aktivist.mobilization import (
             panels,
             registries,
@@ -16,7 +17,11 @@ class MobilizationConfig(AppConfig):
             segment_forms,
             webhooks,
         )
-        from aktivist.mobilization.suppressions import blocking_reason, record_refusal
+        from aktivist.mobilization.suppressions import (
+            blocking_reason,
+            record_refusal,
+            suppress_many,
+        )
         from aktivist.mobilization.tasks import sweep
         from aktivist.mobilization.tracking import record_response
 
@@ -28,6 +33,8 @@ class MobilizationConfig(AppConfig):
         # Transactional mail never goes to an address that bounced or complained.
         emails.register_recipient_check(blocking_reason)
         emails.register_refusal_handler(record_refusal)
+        # An import's opt-out columns suppress their addresses through the bulk path.
+        register_address_suppressor(suppress_many)
         # A signature or sign-up through a personal link is attributed to its delivery.
         tracking.register_response_handler(record_response)
         register_job(Job(name="mobilization.sweep", period="minutely", task=sweep))

@@ -12,14 +12,14 @@ from django.conf import settings
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from aktivist.core.conditions import SegmentError, compile_tree
 from aktivist.core.sms import UCS2
 from aktivist.mobilization import outbox, texting
 from aktivist.mobilization.models import Delivery, Mobilization, message_language
 from aktivist.organisation.models import UnitMembership
 from aktivist.people.models import Person
+from aktivist.people.selectors import filter_people
 from aktivist.segments.builder import describe_leaf, leaves
-from aktivist.segments.compiler import compile_tree, filter_people
-from aktivist.segments.registry import SegmentError
 
 
 @dataclass(frozen=True)

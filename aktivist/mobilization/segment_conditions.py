@@ -26,8 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.mobilization.models import Delivery
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     register_condition,
@@ -35,6 +34,7 @@ from aktivist.segments.registry import (
     require_ids,
     require_int,
 )
+from aktivist.mobilization.models import Delivery
 
 MAX_DAYS = 3650
 

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.core.condition_forms import ConditionForm, register_condition_form
 from aktivist.mobilization.models import Mobilization
-from aktivist.segments.builder import ConditionForm, register_condition_form
 
 OFFERED = 200
 

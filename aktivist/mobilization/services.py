@@ -41,6 +41,7 @@ from aktivist.campaigns.models import Action
 from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.core import audit
 from aktivist.core import sms as core_sms
+from aktivist.core.conditions import SegmentError, validate_tree
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.transports import OutgoingEmail, TransportError, get_email_transport
 from aktivist.lib.db import analyze_if_stale, is_statement_timeout
@@ -53,11 +54,10 @@ from aktivist.mobilization.selectors import (
 )
 from aktivist.organisation.services import owner_unit
 from aktivist.people.models import Person
+from aktivist.people.selectors import filter_people
 from aktivist.programmes.models import Event
 from aktivist.programmes.selectors import events_visible_to
-from aktivist.segments.compiler import filter_people, validate_tree
 from aktivist.segments.models import Segment
-from aktivist.segments.registry import SegmentError
 from aktivist.segments.selectors import segments_visible_to
 
 logger = logging.getLogger(__name__)

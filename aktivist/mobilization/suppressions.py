@@ -9,7 +9,8 @@
   and suppresses the address for all bulk email; transactional mail (confirmations,
   reminders) still reaches the person.
 * An **import** records the opt-outs of other tools' files (unsubscribed, do not email or
-  text, cleaned or bounced addresses) in bulk: ``withdraw_consents`` and ``suppress_many``,
+  text, cleaned or bounced addresses) in bulk: ``people.consents.withdraw_consents`` and
+  ``suppress_many`` (registered as the imports' address suppressor, ``imports.optouts``),
   the same rows as above, a few statements per thousand people.
 """
 
@@ -88,7 +89,7 @@ def suppress(
     return None
 
 
-BULK_STEP = 1000  # addresses or people per statement of the bulk paths below
+BULK_STEP = 1000  # addresses per statement of the bulk path below
 
 
 def suppress_many(
@@ -155,24 +156,6 @@ def suppress_many(
                 reason=reason, source=source, updated_at=now
             )
     return len(keys)
-
-
-def withdraw_consents(
-    *, person_ids: Sequence[int], channel: str, now: dt.datetime | None = None
-) -> int:
-    """Withdraw these people's consents of one channel, every purpose (the bulk form of
-    what unsubscribing and an SMS STOP do). A withdrawn consent stays as it was. Returns
-    how many consents changed."""
-    now = now or timezone.now()
-    ids = list(person_ids)
-    changed = 0
-    for start in range(0, len(ids), BULK_STEP):
-        changed += (
-            Consent.objects.filter(person_id__in=ids[start : start + BULK_STEP], channel=channel)
-            .exclude(status=Consent.Status.WITHDRAWN)
-            .update(status=Consent.Status.WITHDRAWN, withdrawn_at=now, updated_at=now)
-        )
-    return changed
 
 
 def blocking_reason(address: str) -> str:

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.decorators import people_viewer_required
 from aktivist.core import reads
+from aktivist.core.conditions import SegmentError
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import people_viewer_required
 from aktivist.mobilization import reports, services, texting
 from aktivist.mobilization.forms import MessageForm, MobilizationForm, SendForm
 from aktivist.mobilization.models import Channel, Message, Mobilization
@@ -34,7 +35,6 @@ from aktivist.mobilization.selectors import (
     progress,
 )
 from aktivist.people.selectors import people_search
-from aktivist.segments.registry import SegmentError
 
 LIST_LIMIT = 100
 Status = Mobilization.Status

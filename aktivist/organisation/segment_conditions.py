@@ -15,9 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.organisation.models import Role, Unit, UnitMembership
-from aktivist.organisation.selectors import units_visible_to
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     register_condition,
@@ -27,6 +25,8 @@ from aktivist.segments.registry import (
     require_ids,
     require_int,
 )
+from aktivist.organisation.models import Role, Unit, UnitMembership
+from aktivist.organisation.selectors import units_visible_to
 
 VIA_CHOICES = ["home", "membership", "role"]
 ROLE_STATES = ["current", "former", "any"]

@@ -9,10 +9,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.core.condition_forms import ConditionForm, register_condition_form
 from aktivist.organisation.models import RoleType, Unit
 from aktivist.organisation.segment_conditions import ROLE_STATES, VIA_CHOICES
 from aktivist.organisation.selectors import units_for_choice
-from aktivist.segments.builder import ConditionForm, register_condition_form
 
 VIA_LABELS = {
     "home": gettext_lazy("Lives there (home unit)"),

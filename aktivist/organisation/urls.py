@@ -6,8 +6,6 @@ app_name = "organisation"
 
 urlpatterns = [
     path("", views.unit_list, name="unit_list"),
-    path("alumni/", views.alumni_list, name="alumni"),
-    path("alumni/invite/", views.alumni_invite, name="alumni_invite"),
     path("<int:pk>/", views.unit_detail, name="unit_detail"),
     path("<int:pk>/school/", views.unit_school, name="unit_school"),
 ]

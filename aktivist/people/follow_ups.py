@@ -22,6 +22,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -39,6 +40,7 @@ PASSED_VERB = "follow_up.passed"
 REASON_INACTIVE = "owner_inactive"
 REASON_OUT_OF_SIGHT = "out_of_sight"
 CHUNK = 500  # ids per IN (...) list: well below SQLite's variable limit
+FOLLOW_UP_LIMIT = 50  # per list on the start page's follow-ups panel
 
 
 def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
@@ -60,13 +62,39 @@ def open_follow_ups() -> QuerySet[Interaction]:
 
 def secretariat_follow_ups() -> QuerySet[Interaction]:
     """The secretariat's pool: open follow-ups with no owner, soonest due first. Only for
-    national staff: callers check the viewer (see aktivist/core/selectors.py)."""
+    national staff: callers check the viewer (``secretariat_open_follow_ups`` below)."""
     return (
         open_follow_ups()
         .filter(follow_up_owner__isnull=True)
         .select_related("person")
         .order_by("follow_up_due", "pk")
     )
+
+
+def my_open_follow_ups(viewer: Any, *, limit: int = FOLLOW_UP_LIMIT) -> list[Interaction]:
+    """Open follow-ups the viewer owns, soonest due first, only for people they may see
+    (the start page's follow-ups panel)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return []
+    qs = (
+        Interaction.objects.filter(
+            follow_up_owner=viewer,
+            follow_up_done_at__isnull=True,
+            follow_up_due__isnull=False,
+            person__in=people_visible_to(viewer),
+        )
+        .select_related("person")
+        .order_by("follow_up_due", "pk")
+    )
+    return list(qs[:limit])
+
+
+def secretariat_open_follow_ups(viewer: Any, *, limit: int = FOLLOW_UP_LIMIT) -> list[Interaction]:
+    """The secretariat's pool (open follow-ups with no owner, soonest due first), for
+    national staff only; scoped viewers never see it."""
+    if not scope_for(viewer).is_national:
+        return []
+    return list(secretariat_follow_ups().filter(person__in=people_visible_to(viewer))[:limit])
 
 
 def owners_of_open_follow_ups(person_id: int) -> list[int]:

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.people.models import YOUNG_MAX_AGE, Consent, Person, Tagging
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     register_condition,
@@ -25,6 +24,7 @@ from aktivist.segments.registry import (
     require_ids,
     require_int,
 )
+from aktivist.people.models import YOUNG_MAX_AGE, Consent, Person, Tagging
 
 AGE_ZONE = ZoneInfo("Europe/Stockholm")
 MAX_AGE = 130

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.core.condition_forms import ConditionForm, register_condition_form
 from aktivist.people.models import Consent, Person, Tag
-from aktivist.segments.builder import ConditionForm, register_condition_form
 
 MAX_AGE = 130
 

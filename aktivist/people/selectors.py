@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from aktivist.accounts.access import scope_for
+from aktivist.core.conditions import compile_tree
 from aktivist.people.models import Person
 from aktivist.people.scoping import person_scope_q
 
@@ -20,6 +21,12 @@ def people_visible_to(viewer: Any) -> QuerySet[Person]:
     if q is not None:
         qs = qs.filter(q)
     return qs
+
+
+def filter_people(viewer: Any, tree: Any) -> QuerySet[Person]:
+    """The people in the viewer's scope who match a segment tree (``core/conditions.py``):
+    one queryset. SegmentError (nothing compiled) if anything in the tree is wrong."""
+    return people_visible_to(viewer).filter(compile_tree(tree, viewer))
 
 
 def access_person(viewer: Any, pk: Any, *, write: bool = False) -> Person:

@@ -21,13 +21,16 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.accounts.access import forget_scope, scope_for
+from aktivist.accounts.decorators import national_required, people_viewer_required
 from aktivist.core import reads
+from aktivist.core.conditions import compile_tree
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.views import national_required, people_viewer_required, render_follow_ups
 from aktivist.lib.normalise import format_phone
 from aktivist.organisation import services as org_services
 from aktivist.organisation.models import Role, UnitMembership
 from aktivist.people import services
+from aktivist.people.filters import PeopleFilterForm
+from aktivist.people.follow_up_panel import render_follow_ups
 from aktivist.people.forms import (
     EndForm,
     InteractionForm,
@@ -72,9 +75,6 @@ def _is_partial(request: HttpRequest) -> bool:
 @people_viewer_required
 @vary_on_headers("HX-Request")
 def person_list(request: HttpRequest) -> HttpResponse:
-    from aktivist.segments.compiler import compile_tree
-    from aktivist.segments.forms import PeopleFilterForm
-
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     filter_data = request.GET.copy()
     filter_data.pop("q", None)
@@ -403,7 +403,7 @@ def follow_up_done(request: HttpRequest, pk: int, interaction_pk: int) -> HttpRe
             messages.success(request, message)
         if error:
             messages.error(request, error)
-        return redirect("core:start")
+        return redirect("staff:start")
     return _section_response(request, person, "timeline", message=message, error=error)
 
 

@@ -2,7 +2,7 @@
 string), within the viewer's scope, to CSV or XLSX with chosen columns.
 
 GET shows the columns, the format and what will be exported in words (no COUNT over the
-scope); POST returns the download. The service (``aktivist.imports.export``) audits it."""
+scope); POST returns the download. The service (``aktivist.people.export``) audits it."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.decorators import people_viewer_required
+from aktivist.core.conditions import compile_tree
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.views import people_viewer_required
-from aktivist.imports import export as export_service
+from aktivist.people import export as export_service
+from aktivist.people.filters import PeopleFilterForm
 from aktivist.people.selectors import people_search
 from aktivist.people.views import MAX_QUERY_LENGTH
 
@@ -86,9 +88,6 @@ def _description(query: str, filters: list[tuple[str, str]]) -> str:
 # The decorator is typed for HttpResponse; a download is a streaming response.
 @people_viewer_required  # type: ignore[arg-type]
 def export_people(request: HttpRequest) -> HttpResponseBase:
-    from aktivist.segments.compiler import compile_tree
-    from aktivist.segments.forms import PeopleFilterForm
-
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     filter_form = PeopleFilterForm(request.GET or None, viewer=request.user)
     qs = people_search(request.user, query)

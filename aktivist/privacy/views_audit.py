@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.decorators import redirect_with_next, two_factor_target
 from aktivist.core import audit, reads
+from aktivist.core.spreadsheets import csv_stream
 from aktivist.privacy import audit_viewer
 from aktivist.privacy.nav import is_privacy_officer
 
@@ -120,8 +121,6 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
     byte leaves: a summary event with the filter and the count, and one row per person in
     the file. The file holds the rows up to the moment of the request (not the export's own
     rows)."""
-    from aktivist.imports.export import csv_stream
-
     form, flt, _subject, person = _filtered(request)
     if form.is_bound and not form.is_valid():
         raise Http404

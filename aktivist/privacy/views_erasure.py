@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.decorators import national_required
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.views import national_required
 from aktivist.people.selectors import access_person
 from aktivist.privacy import erasure
 from aktivist.privacy.models import DataSubjectRequest

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
-from aktivist.engagement.signals import schedule_recompute
+from aktivist.core.signals import facts_changed
 from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
 from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person, ReviewItem
@@ -211,8 +211,8 @@ def mark_rest_no_show(*, actor: Any, event: Event) -> int:
         rest = Registration.objects.filter(event=event, status=Status.REGISTERED)
         person_ids = list(rest.values_list("person_id", flat=True))
         count = rest.update(status=Status.NO_SHOW, updated_at=timezone.now())
-        # update() sends no signals: the engagement ladder is told here.
-        schedule_recompute(person_ids)
+        # update() sends no model signals: the engagement ladder is told here.
+        facts_changed.send(sender=Registration, person_ids=person_ids)
         audit.record(actor=actor, verb="event.no_shows", obj=event, details={"count": count})
     return count
 

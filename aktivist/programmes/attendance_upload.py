@@ -1,9 +1,9 @@
 """Attendance from a file: the sign-in sheet typed into Excel after the event.
 
 Columns: email, mobile, first name, last name (or one name column), in Swedish or
-English; ``;`` or ``,``; UTF-8 or Windows-1252 — read by the imports' file reader and
-header guesser (aktivist/imports/reading.py, columns.py), so a file that imports as
-people uploads as attendance. Every row names a first name and an email or a mobile.
+English; ``;`` or ``,``; UTF-8 or Windows-1252 — read by the file reader and header guesser
+the import of people uses (aktivist/core/tables.py, table_columns.py), so a file that
+imports as people uploads as attendance. Every row names a first name and an email or a mobile.
 
 All or nothing: every row is checked first. One malformed row refuses the whole file
 with the refused rows listed (line numbers as the spreadsheet shows them, and why), and
@@ -38,11 +38,10 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.signals import facts_changed
+from aktivist.core.table_columns import guess_mapping, split_full_name
+from aktivist.core.tables import FileRefused, open_table
 from aktivist.core.uploads import local_path
-from aktivist.engagement.signals import schedule_recompute
-from aktivist.imports.columns import guess_mapping
-from aktivist.imports.reading import FileRefused, open_table
-from aktivist.imports.rows import split_full_name
 from aktivist.lib.normalise import (
     clean_phone,
     is_mobile,
@@ -540,8 +539,8 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
         attended_people = sorted(
             {*person_ids, *(r.person_id for r in touched.values() if r.person_id is not None)}
         )
-        # Bulk writes send no signals: the engagement ladder is told here.
-        schedule_recompute(attended_people)
+        # Bulk writes send no model signals: the engagement ladder is told here.
+        facts_changed.send(sender=Registration, person_ids=attended_people)
         sync = progression.sync_completions(
             actor=actor,
             person_ids=attended_people,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aktivist.core.next_steps import NextStep, register_next_step_provider
 from aktivist.organisation.models import Unit
 from aktivist.programmes.models import Event, Programme
 
@@ -59,11 +60,9 @@ def events_to_take_part_in(unit: Unit | None, *, limit: int = NEXT_STEPS_LIMIT) 
     )
 
 
-def upcoming_trainings(action: Any, unit: Unit | None) -> list[Any]:
+def upcoming_trainings(action: Any, unit: Unit | None) -> list[NextStep]:
     """The next-step provider: nothing here depends on who signed, only on the unit
     covering the postcode they typed."""
-    from aktivist.public.next_steps import NextStep
-
     lang = translation.get_language() or "sv"
     return [
         NextStep(
@@ -77,6 +76,4 @@ def upcoming_trainings(action: Any, unit: Unit | None) -> list[Any]:
 
 
 def register() -> None:
-    from aktivist.public.next_steps import register_next_step_provider
-
     register_next_step_provider(upcoming_trainings)

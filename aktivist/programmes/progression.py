@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
-from aktivist.engagement.signals import schedule_recompute
+from aktivist.core.signals import facts_changed
 from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person
 from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
@@ -126,8 +126,8 @@ def sync_completions(
                 details={"programme": completion.programme_id, "event": completion.event_id},
             )
     ids = [c.pk for c in created]
-    # bulk_create sends no signals: tell the engagement ladder itself.
-    schedule_recompute([c.person_id for c in created])
+    # bulk_create sends no model signals: tell the engagement ladder itself.
+    facts_changed.send(sender=ProgrammeCompletion, person_ids=[c.person_id for c in created])
     _offer_next_steps_after_commit(ids)
     return SyncResult(created=ids, removed=len(stale))
 

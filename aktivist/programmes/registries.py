@@ -24,7 +24,7 @@ ProgrammeCompletion
 
 AttendanceUpload (an attendance list waiting for its task, and what reading it gave)
     It points to no person: a person's values are recognised as the imports recognise them
-    (``imports.registries.Needles``: their email, mobile as typed, member number, or both
+    (``people.needles.Needles``: their email, mobile as typed, member number, or both
     their names). merge: nothing to move. export: the refused rows whose reason quotes the
     person (line, reason, event, date), and the pending files that hold a row of theirs
     (file name, event, date). erasure: such reasons are blanked; a pending upload whose file
@@ -49,7 +49,8 @@ from aktivist.core.registries import (
     register_person_relation,
     register_personal_store,
 )
-from aktivist.imports.registries import Needles, needles_for
+from aktivist.core.tables import open_table
+from aktivist.people.needles import Needles, needles_for
 from aktivist.programmes.models import AttendanceUpload, Event, ProgrammeCompletion, Registration
 
 S = Registration.Status
@@ -157,7 +158,6 @@ def _refused(result: Any) -> list[dict[str, Any]]:
 def _holds_their_row(upload: AttendanceUpload, needles: Needles) -> bool | None:
     """Whether a pending upload's file holds a row of theirs; None when it cannot be read."""
     from aktivist.core.uploads import local_path
-    from aktivist.imports.reading import open_table
 
     try:
         with local_path(upload.file) as path:

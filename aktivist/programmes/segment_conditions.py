@@ -23,9 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.programmes.models import Programme, Registration
-from aktivist.programmes.selectors import events_visible_to
-from aktivist.segments.registry import (
+from aktivist.core.conditions import (
     Condition,
     SegmentError,
     period_bounds,
@@ -35,6 +33,8 @@ from aktivist.segments.registry import (
     require_ids,
     require_period,
 )
+from aktivist.programmes.models import Programme, Registration
+from aktivist.programmes.selectors import events_visible_to
 
 FIELDS = ["events", "programmes", "kinds", "statuses", "since", "until", "within_days"]
 SIGNED_UP = [s for s in Registration.Status.values if s != Registration.Status.CANCELLED]

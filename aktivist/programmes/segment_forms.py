@@ -9,9 +9,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.core.condition_forms import ConditionForm, PeriodMixin, register_condition_form
 from aktivist.programmes.models import Event, Programme, Registration
 from aktivist.programmes.selectors import events_visible_to
-from aktivist.segments.builder import ConditionForm, PeriodMixin, register_condition_form
 
 
 class EventChoice(forms.ModelMultipleChoiceField):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from aktivist.accounts.decorators import national_required, people_viewer_required
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import national_required, people_viewer_required
 from aktivist.people.selectors import access_person
 from aktivist.programmes import selectors, services
 from aktivist.programmes.forms import AddPersonForm, EventFilterForm, EventForm, ProgrammeForm

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from aktivist.accounts.decorators import people_viewer_required
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.uploads import streamed_upload
-from aktivist.core.views import people_viewer_required
 from aktivist.people.selectors import access_person
 from aktivist.programmes import attendance, attendance_upload, progression
 from aktivist.programmes.models import AttendanceUpload, Event, Programme, ProgrammeCompletion

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy, ngettext
 
+from aktivist.accounts.decorators import people_viewer_required
 from aktivist.core import audit, reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import people_viewer_required
+from aktivist.core.spreadsheets import csv_stream
 from aktivist.programmes import registrant_messages, selectors
 from aktivist.programmes.models import Registration
 from aktivist.programmes.views import NAV, _editable_event, _posted
@@ -130,8 +131,6 @@ def _registration_row(registration: Registration) -> list[Any]:
 def registrations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The event's list as the viewer sees it (a sign-in sheet), audited before a byte
     leaves."""
-    from aktivist.imports.export import csv_stream
-
     event = selectors.access_event(request.user, pk)
     rows = selectors.registration_rows(request.user, event)
     audit.record(

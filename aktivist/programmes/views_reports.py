@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktivist.core import audit
+from aktivist.core.spreadsheets import csv_stream
 from aktivist.programmes import reports
 
 MAX_DAYS = 366 * 5
@@ -88,8 +89,6 @@ def red_thread(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def red_thread_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    from aktivist.imports.export import csv_stream
-
     _require_viewer(request)
     form, period = _period(request)
     if period is None:

@@ -9,7 +9,7 @@ class PublicConfig(AppConfig):
     verbose_name = "Public pages"
 
     def ready(self) -> None:
-        from aktivist.public.next_steps import register_next_step_provider
+        from aktivist.core.next_steps import register_next_step_provider
         from aktivist.public.views import other_actions_of_campaign
 
         register_next_step_provider(other_actions_of_campaign)

@@ -40,6 +40,7 @@ from aktivist.campaigns import selectors
 from aktivist.campaigns.models import Action, Channel, Participation
 from aktivist.campaigns.signing import ActionClosed, sign
 from aktivist.core.middleware import CSP
+from aktivist.core.next_steps import NextStep, next_steps
 from aktivist.lib.figures import PUBLIC_MIN_STEP
 from aktivist.lib.normalise import clean_utm
 from aktivist.organisation.models import Unit
@@ -55,7 +56,6 @@ from aktivist.public.forms import (
     read_thanks_token,
     thanks_token,
 )
-from aktivist.public.next_steps import NextStep, next_steps
 
 View = Callable[..., HttpResponse]
 LANGUAGES = ("sv", "en")

@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from aktivist.core import audit
+from aktivist.core.conditions import compile_tree, validate_tree
 from aktivist.organisation.services import owner_unit
-from aktivist.segments.compiler import compile_tree, validate_tree
 from aktivist.segments.models import Segment
 
 

@@ -16,16 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.decorators import people_viewer_required
 from aktivist.core import reads
+from aktivist.core.condition_forms import condition_choices
+from aktivist.core.conditions import SegmentError
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import people_viewer_required
+from aktivist.people.filters import PeopleFilterForm
 from aktivist.people.models import Person
-from aktivist.people.selectors import people_visible_to
+from aktivist.people.selectors import filter_people, people_visible_to
 from aktivist.segments import builder, services
-from aktivist.segments.compiler import filter_people
 from aktivist.segments.models import Segment
-from aktivist.segments.registry import SegmentError
 from aktivist.segments.selectors import access_segment, segments_visible_to
 
 SAMPLE_SIZE = 10
@@ -60,7 +61,7 @@ def _builder_context(
         "segment": segment,
         "form": form,
         "root": root,
-        "condition_choices": builder.condition_choices(),
+        "condition_choices": condition_choices(),
         "builder_url": reverse("segments:builder"),
         "count_url": reverse("segments:count"),
     }
@@ -129,8 +130,6 @@ def _edit(request: HttpRequest, segment: Segment | None) -> HttpResponse:
 def _tree_from_people_filters(request: HttpRequest) -> dict[str, Any]:
     """A new segment may start from the people list's filters ("Save the filters as a
     segment"): the same parameters, the same tree."""
-    from aktivist.segments.forms import PeopleFilterForm
-
     if not request.GET:
         return {}
     form = PeopleFilterForm(request.GET, viewer=request.user)

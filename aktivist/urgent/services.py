@@ -29,11 +29,11 @@ from aktivist.campaigns import services as campaign_services
 from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.core import audit
+from aktivist.core.conditions import validate_tree
 from aktivist.core.exceptions import ApplicationError
 from aktivist.mobilization import rendering, reports
 from aktivist.mobilization import services as mobilization_services
 from aktivist.mobilization.models import Channel, Message, Mobilization, Purpose
-from aktivist.segments.compiler import validate_tree
 from aktivist.urgent.models import CaseUpdate, UrgentCase, UrgentTemplate
 
 CASE_FIELDS = ("case_title", "case_summary", "deadline")

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.decorators import national_required
 from aktivist.accounts.models import User
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.core.views import national_required
 from aktivist.mobilization import services as mobilization_services
 from aktivist.mobilization import texting
 from aktivist.mobilization.selectors import progress

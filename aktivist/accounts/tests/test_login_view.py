@@ -17,7 +17,7 @@ def test_login_accepts_email_in_any_case(client: Client) -> None:
     UserFactory(email="maja@example.org", access_role=User.AccessRole.BOARD)
     response = client.post(LOGIN, {"username": "  Maja@Example.ORG ", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("staff:start")
     assert client.session["_auth_user_id"]
 
 
@@ -59,7 +59,7 @@ def test_login_honours_a_safe_next_and_ignores_another_site(client: Client) -> N
         LOGIN,
         {"username": "maja@example.org", "password": PASSWORD, "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("staff:start")
 
 
 @pytest.mark.parametrize(

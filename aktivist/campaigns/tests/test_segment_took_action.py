@@ -14,8 +14,8 @@ from aktivist.campaigns.tests.factories import (
     CampaignFactory,
     ParticipationFactory,
 )
-from aktivist.segments.compiler import compile_tree, filter_people
-from aktivist.segments.registry import SegmentError, registered_conditions
+from aktivist.core.conditions import SegmentError, compile_tree, registered_conditions
+from aktivist.people.selectors import filter_people
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -217,7 +217,7 @@ def test_bad_values_are_refused_with_a_clear_message(personas, acts, value, mess
 
 
 def test_validation_returns_the_normal_form(personas):
-    from aktivist.segments.compiler import validate_tree
+    from aktivist.core.conditions import validate_tree
 
     tree = validate_tree(leaf({"actions": [3, 1, 3], "since": "2026-03-01"}))
     assert tree == {"condition": "took_action", "value": {"actions": [1, 3], "since": "2026-03-01"}}

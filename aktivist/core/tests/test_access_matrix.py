@@ -400,7 +400,7 @@ MOBILIZATION_PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
 
 # (name, url builder from the world, expected outcome per persona)
 PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
-    ("start", lambda w: reverse("core:start"), EVERYONE_LOGGED_IN),
+    ("start", lambda w: reverse("staff:start"), EVERYONE_LOGGED_IN),
     ("people list", lambda w: reverse("people:list"), EVERY_STAFF_BUT_BOARD),
     ("people search", lambda w: reverse("people:list") + "?q=070", EVERY_STAFF_BUT_BOARD),
     ("new person form", lambda w: reverse("people:create"), EVERY_STAFF_BUT_BOARD),
@@ -449,7 +449,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
         lambda w: reverse("organisation:unit_detail", args=[w.district_a.pk]),
         SEES_DISTRICT_A_HOME,
     ),
-    ("alumni list", lambda w: reverse("organisation:alumni"), EVERY_STAFF_BUT_BOARD),
+    ("alumni list", lambda w: reverse("alumni:list"), EVERY_STAFF_BUT_BOARD),
     ("review queue", lambda w: reverse("people:review_list"), NATIONAL_ONLY),
     ("staff accounts", lambda w: reverse("accounts:staff_list"), ADMIN_ONLY),
     ("audit trail", lambda w: reverse("privacy:audit"), PRIVACY_OFFICERS),
@@ -459,7 +459,7 @@ PAGES: list[tuple[str, Callable[[Any], str], dict[str, str]]] = [
         PRIVACY_OFFICERS,
     ),
     ("invite staff", lambda w: reverse("accounts:staff_invite"), ADMIN_ONLY),
-    ("sent messages (outside production)", lambda w: reverse("core:sent_messages"), ADMIN_ONLY),
+    ("sent messages (outside production)", lambda w: reverse("staff:sent_messages"), ADMIN_ONLY),
     (
         "erase the A1 member",
         lambda w: reverse("privacy:person_erase", args=[w.member_a1.pk]),
@@ -583,7 +583,7 @@ def test_the_data_protection_officer_opens_no_staff_page(world, personas, client
     """The officer's start is the privacy pages; every page of people, units, events,
     campaigns, imports, segments and mobilizations is a 404 to them, read or posted to."""
     client = client_for(personas.dpo)
-    start = client.get(reverse("core:start"))
+    start = client.get(reverse("staff:start"))
     assert start.status_code == 302 and start["Location"] == reverse("privacy:audit")
     urls = _staff_pages_without_arguments()
     assert {"/people/", "/imports/", "/segments/", "/mobilizations/", "/engagement/"} <= set(urls)

@@ -27,17 +27,17 @@ from django.utils import timezone
 
 from aktivist.campaigns.models import Campaign, Participation
 from aktivist.campaigns.tests.factories import ActionFactory, CampaignFactory, ParticipationFactory
+from aktivist.core.conditions import SegmentError
 from aktivist.imports.tests.import_helpers import media, upload, write_csv  # noqa: F401
 from aktivist.mobilization.tokens import preference_token
 from aktivist.organisation.tests.factories import UnitMembershipFactory
 from aktivist.people.models import Person, ReviewItem
+from aktivist.people.selectors import filter_people
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes.models import Registration
 from aktivist.programmes.tests.factories import EventFactory
 from aktivist.public.forms import form_token
 from aktivist.public.forms_events import event_form_key
-from aktivist.segments.compiler import filter_people
-from aktivist.segments.registry import SegmentError
 
 pytestmark = pytest.mark.django_db
 

@@ -79,3 +79,15 @@ def test_an_import_from_a_lower_layer_is_allowed(package_copy):
     finally:
         planted.unlink()
     assert result.returncode == 0, result.stdout
+
+
+def test_a_new_app_without_a_layer_fails_lint(package_copy):
+    app = package_copy / "aktivist" / "unplaced"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    try:
+        result = lint_imports(package_copy)
+    finally:
+        shutil.rmtree(app)
+    assert result.returncode != 0
+    assert "aktivist.unplaced" in result.stdout

@@ -203,7 +203,7 @@ def test_a_logged_in_page_whose_session_cannot_be_read_answers_503(client_for, p
     staff = client_for(personas.staff)
     staff.raise_request_exception = False
     with database_unavailable():
-        response = staff.get(reverse("core:start"))
+        response = staff.get(reverse("staff:start"))
     assert_outage(response, "5")
 
 

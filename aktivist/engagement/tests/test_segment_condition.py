@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from aktivist.core.conditions import SegmentError, get_condition
 from aktivist.engagement.models import EngagementLevel, Level
-from aktivist.segments.compiler import filter_people
-from aktivist.segments.registry import SegmentError, get_condition
+from aktivist.people.selectors import filter_people
 
 
 def leaf(value):

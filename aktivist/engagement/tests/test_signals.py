@@ -12,6 +12,7 @@ from django_tasks.signals import task_enqueued
 
 from aktivist.campaigns.models import Participation
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
+from aktivist.core.signals import facts_changed
 from aktivist.engagement import services
 from aktivist.engagement.models import EngagementLevel, Level
 from aktivist.engagement.signals import PendingRecompute
@@ -160,6 +161,19 @@ def test_bulk_paths_queue_nothing_the_nightly_run_catches_up(django_capture_on_c
     assert callbacks == []
     services.recompute_all()
     assert level(person) == Level.ACTED
+
+
+def test_a_bulk_write_that_announces_its_facts_joins_the_transactions_task(
+    django_capture_on_commit_callbacks, queued
+):
+    """core.signals.facts_changed (sent by the programmes' bulk writes: attendance,
+    no-shows, completions) lands in the same pending set as the model signals."""
+    one, two = PersonFactory(), PersonFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        RoleFactory(person=one)
+        facts_changed.send(sender=None, person_ids=[two.pk, None, one.pk])
+    assert len([c for c in callbacks if isinstance(c, PendingRecompute)]) == 1
+    assert queued == [sorted([one.pk, two.pk])]
 
 
 @pytest.mark.django_db(transaction=True)

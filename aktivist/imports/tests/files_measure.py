@@ -20,8 +20,8 @@ def main(count: int = 200_000) -> None:
     import django
 
     django.setup()
-    from aktivist.imports.columns import guess_mapping
-    from aktivist.imports.reading import open_table
+    from aktivist.core.table_columns import guess_mapping
+    from aktivist.core.tables import open_table
     from aktivist.imports.rows import RowError, RowMapping, clean_row
 
     rng = random.Random(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from aktivist.imports.columns import luhn_check_digit
+from aktivist.lib.personnummer import luhn_check_digit
 
 SWEDISH_HEADER = ["Förnamn", "Efternamn", "E-post", "Mobil", "Postnr", "Ort"]
 SWEDISH_ROWS = [

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aktivist.core.table_columns import guess_mapping
 from aktivist.imports import runner, services
-from aktivist.imports.columns import guess_mapping
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.people.models import Interaction, Person
 from aktivist.people.tests.factories import PersonFactory

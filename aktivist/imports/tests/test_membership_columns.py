@@ -23,11 +23,11 @@ from django.utils import translation
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.imports import matcher, services
-from aktivist.imports.columns import luhn_check_digit
 from aktivist.imports.membership import membership_held_reason
 from aktivist.imports.models import ImportIssue
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.imports.tests.peer_helpers import IDROTTONLINE_HEADER, write_export
+from aktivist.lib.personnummer import luhn_check_digit
 from aktivist.people import services as people_services
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.tests.factories import PersonFactory
@@ -130,7 +130,7 @@ def person(email: str) -> Person:
 
 
 def test_the_header_guess_knows_the_membership_columns_of_real_exports() -> None:
-    from aktivist.imports.columns import guess_mapping
+    from aktivist.core.table_columns import guess_mapping
 
     mapping = guess_mapping(IDROTTONLINE_HEADER, [])
     assert mapping["Medlemsnr."] == "member_number"

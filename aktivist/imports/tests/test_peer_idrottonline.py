@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from aktivist.imports.columns import guess_mapping, mapping_problems
+from aktivist.core.table_columns import guess_mapping
+from aktivist.imports.columns import mapping_problems
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
 from aktivist.imports.tests.import_helpers import import_file, media

@@ -81,7 +81,7 @@ def test_refused_rows_have_english_labels_for_an_english_viewer(
 def test_the_people_export_and_the_refused_rows_share_one_dialect(
     client_for: Any, personas: Any, refused_batch: Any
 ) -> None:
-    from aktivist.imports.export import CSV_BOM, CSV_DELIMITER, csv_stream
+    from aktivist.core.spreadsheets import CSV_BOM, CSV_DELIMITER, csv_stream
 
     raw, _rows = download(client_for(personas.staff), refused_batch, HTTP_ACCEPT_LANGUAGE="sv")
     header = b"".join(csv_stream(iter([]), ["Förnamn"]))

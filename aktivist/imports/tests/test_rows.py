@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aktivist.imports.columns import PERSONNUMMER
-from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row, split_full_name
+from aktivist.core.table_columns import PERSONNUMMER, split_full_name
+from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
 from aktivist.imports.tests.files_samples import personnummer
 from aktivist.lib.normalise import (
     clean_email,

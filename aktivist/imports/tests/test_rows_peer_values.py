@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from aktivist.imports.columns import guess_mapping, strip_value_prefix
+from aktivist.core.table_columns import guess_mapping, strip_value_prefix
 from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
 
 TODAY = dt.date(2025, 6, 1)

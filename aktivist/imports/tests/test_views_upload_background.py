@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from aktivist.core import tables
 from aktivist.core.schedule import jobs, run_due_jobs
+from aktivist.core.tests.test_tables_xlsx_caps import SHEET, header_row, sheet_xml, workbook
 from aktivist.core.uploads import CappedUploadHandler
-from aktivist.imports import reading, services
+from aktivist.imports import services
 from aktivist.imports.models import ImportBatch
-from aktivist.imports.tests.test_reading_xlsx_caps import SHEET, header_row, sheet_xml, workbook
 from aktivist.imports.tests.test_views_upload import karin_csv, upload_file
 
 pytestmark = pytest.mark.usefixtures("media")
@@ -42,8 +43,8 @@ def never_in_the_request() -> Any:
     fail = AssertionError("the upload was read in the request")
     return (
         mock.patch.object(services, "open_table", side_effect=fail),
-        mock.patch.object(reading, "_open_text", side_effect=fail),
-        mock.patch.object(reading, "_open_zip", side_effect=fail),
+        mock.patch.object(tables, "_open_text", side_effect=fail),
+        mock.patch.object(tables, "_open_zip", side_effect=fail),
     )
 
 

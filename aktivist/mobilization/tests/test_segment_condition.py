@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from aktivist.core.conditions import SegmentError
 from aktivist.mobilization.models import Delivery
 from aktivist.mobilization.tests.factories import DeliveryFactory, MobilizationFactory
-from aktivist.segments.compiler import filter_people
-from aktivist.segments.registry import SegmentError
+from aktivist.people.selectors import filter_people
 
 
 def names(qs):

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from aktivist.core.models import AuditEvent
-from aktivist.imports.export import DEFAULT_COLUMNS, EXPORT_COLUMNS
+from aktivist.people.export import DEFAULT_COLUMNS, EXPORT_COLUMNS
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory, TagFactory
 

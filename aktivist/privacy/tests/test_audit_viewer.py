@@ -62,13 +62,13 @@ def test_the_officer_starts_on_the_audit_trail_and_finds_it_in_the_menu(
     world, personas, client_for
 ):
     dpo = client_for(personas.dpo)
-    response = dpo.get(reverse("core:start"), follow=True)
+    response = dpo.get(reverse("staff:start"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("privacy:audit")
     html = response.content.decode()
     assert f'href="{reverse("privacy:audit")}" aria-current="page"' in html
     assert reverse("people:list") not in html  # no people pages in the officer's menu
     # Staff do not get the entry.
-    staff_html = client_for(personas.staff).get(reverse("core:start")).content.decode()
+    staff_html = client_for(personas.staff).get(reverse("staff:start")).content.decode()
     assert reverse("privacy:audit") not in staff_html
 
 

@@ -21,7 +21,6 @@ from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFacto
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import erasure_registry
-from aktivist.core.selectors import my_open_follow_ups
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
 from aktivist.imports.matcher import _HELD_REASON
 from aktivist.imports.models import ImportIssue
@@ -30,7 +29,9 @@ from aktivist.mobilization.tests.factories import DeliveryFactory, SuppressionFa
 from aktivist.organisation.models import Unit
 from aktivist.organisation.selectors import alumni
 from aktivist.organisation.tests.factories import RoleFactory, UnitFactory, UnitMembershipFactory
+from aktivist.people.follow_ups import my_open_follow_ups
 from aktivist.people.models import Person, ReviewItem
+from aktivist.people.selectors import filter_people
 from aktivist.people.services import HeldForReview, person_create, review_apply
 from aktivist.people.tests.factories import (
     ConsentFactory,
@@ -46,7 +47,6 @@ from aktivist.programmes.tests.factories import (
     ProgrammeCompletionFactory,
     RegistrationFactory,
 )
-from aktivist.segments.compiler import filter_people
 
 EMAIL = "ebba.stjarnqvist@example.org"
 MOBILE = "+46731234567"
@@ -264,7 +264,7 @@ def test_her_follow_ups_disappear_from_their_owners_start_page(personas, world, 
     erasure.person_erase(actor=personas.admin, person=person, reason="request")
 
     assert my_open_follow_ups(personas.staff) == []
-    page = client_for(personas.staff).get(reverse("core:start")).content.decode()
+    page = client_for(personas.staff).get(reverse("staff:start")).content.decode()
     assert "Ring tillbaka" not in page and "Ebba" not in page
 
 

@@ -361,9 +361,9 @@ def test_unit_alumni_and_start_pages_are_recorded(world, personas, client_for):
         world.role_a1.pk,
     }
     Role.objects.filter(person=world.role_a1).update(ended_on=datetime.date(2025, 1, 1))
-    district.get(reverse("organisation:alumni"))
+    district.get(reverse("alumni:list"))
     assert people_read(personas.district_a, reads.ALUMNI_READ) == {world.role_a1.pk}
-    district.get(reverse("core:start"))
+    district.get(reverse("staff:start"))
     # The start page's newest people in the district.
     assert world.home_a.pk in people_read(personas.district_a, reads.START_READ)
     assert world.member_b1.pk not in people_read(personas.district_a, reads.START_READ)

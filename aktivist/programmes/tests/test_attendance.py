@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
+from aktivist.core.signals import facts_changed
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.selectors import can_see_person
 from aktivist.people.services import review_apply, review_dismiss
@@ -482,7 +483,7 @@ def test_no_walk_ins_at_a_cancelled_event(world, personas):
 def test_no_shows_are_passed_on_to_the_engagement_ladder(world, personas, monkeypatch):
     """update() sends no signals; marking no-shows tells the ladder itself."""
     told: list[int] = []
-    monkeypatch.setattr(attendance, "schedule_recompute", lambda ids: told.extend(ids))
+    monkeypatch.setattr(facts_changed, "send", lambda sender, person_ids: told.extend(person_ids))
     registration = RegistrationFactory(event=_started_event(world.group_a1))
     attendance.mark_rest_no_show(actor=personas.coordinator_a1, event=registration.event)
     assert told == [registration.person_id]

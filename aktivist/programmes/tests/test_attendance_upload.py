@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
+from aktivist.core.signals import facts_changed
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.services import review_apply
 from aktivist.programmes.attendance_upload import upload_attendance
@@ -244,10 +245,8 @@ def test_an_upload_is_passed_on_to_the_engagement_ladder(
     world, personas, event, tmp_path, monkeypatch
 ):
     """The bulk writes send no signals; the upload tells the ladder itself."""
-    from aktivist.programmes import attendance_upload
-
     told: list[int] = []
-    monkeypatch.setattr(attendance_upload, "schedule_recompute", lambda ids: told.extend(ids))
+    monkeypatch.setattr(facts_changed, "send", lambda sender, person_ids: told.extend(person_ids))
     path = _file(tmp_path, f"Förnamn;E-post\nAnna;anna@example.org\nM;{world.member_a1.email}\n")
     upload_attendance(actor=personas.coordinator_a1, event=event, path=path)
     anna = Person.objects.get(email="anna@example.org")

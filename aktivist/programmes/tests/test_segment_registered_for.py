@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aktivist.core.conditions import SegmentError, registered_conditions, validate_tree
+from aktivist.people.selectors import filter_people
 from aktivist.programmes.models import Programme, Registration
 from aktivist.programmes.tests.factories import (
     EventFactory,
     ProgrammeFactory,
     RegistrationFactory,
 )
-from aktivist.segments.compiler import filter_people, validate_tree
-from aktivist.segments.registry import SegmentError, registered_conditions
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 S = Registration.Status

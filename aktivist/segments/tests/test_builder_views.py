@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from aktivist.core.models import AuditEvent
 from aktivist.people.models import Person
+from aktivist.people.tests.test_filter_people import statuses  # noqa: F401 - a fixture
 from aktivist.segments.models import Segment
-from aktivist.segments.tests.test_compiler import statuses  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
