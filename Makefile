@@ -3,14 +3,24 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: run test lint bench install migrate demo format messages
+.PHONY: run test lint lint-django bench install lock migrate demo format messages
 
-$(STAMP): pyproject.toml
+# The lock files pin every package with its hashes (requirements.txt: what production runs;
+# requirements-dev.txt: that and the tools of tests and lint). pyproject.toml names the direct
+# dependencies; `make lock` writes both files anew from it.
+$(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
-	$(PIP) install --quiet -e ".[dev]"
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+LOCK := $(PY) -m piptools compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --custom-compile-command "make lock"
+lock: install
+	$(LOCK) --output-file requirements.txt pyproject.toml
+	$(LOCK) --extra dev --output-file requirements-dev.txt pyproject.toml
 
 migrate: install
 	mkdir -p var
@@ -36,6 +46,10 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/mypy aktivist bench
 	.venv/bin/lint-imports --no-cache
+	$(MAKE) --no-print-directory lint-django
+
+lint-django: install
+	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
