@@ -97,7 +97,7 @@ class Generator:
     def __init__(self, seed: int) -> None:
         from aktivist.demo import lists
 
-        self.rng = random.Random(seed)  # noqa: S311 - benchmark data
+        self.rng = random.Random(seed)  # benchmark data
         self.first = list(lists.FEMALE_NAMES) + list(lists.MALE_NAMES)
         self.first += list(lists.YOUNG_FEMALE_NAMES) + list(lists.YOUNG_MALE_NAMES)
         self.last = list(lists.LAST_NAMES)
@@ -174,7 +174,7 @@ class Generator:
 
 def generate(path: Path, rows: int, seed: int = 2026) -> dict[str, int]:
     gen = Generator(seed)
-    rng = random.Random(seed + 1)  # noqa: S311 - benchmark data
+    rng = random.Random(seed + 1)  # benchmark data
     reservoir: list[list[str]] = []
     duplicates = bad = 0
     n = 0

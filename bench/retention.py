@@ -112,7 +112,7 @@ def _save_ids(table: str, ids: list[int]) -> None:
     _execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY)")
     for start in range(0, len(ids), 50_000):
         _execute(
-            f"INSERT INTO {table} (id) SELECT unnest(%s::bigint[])",  # noqa: S608 - our table
+            f"INSERT INTO {table} (id) SELECT unnest(%s::bigint[])",  # our table
             [ids[start : start + 50_000]],
         )
 
@@ -288,7 +288,7 @@ def build(people: int, others: int) -> None:
         ("people_tagging", "created_at"),
         ("people_interaction", "created_at"),
     ):
-        _execute(f"UPDATE {table} SET {column} = %s", [long_ago])  # noqa: S608 - our names
+        _execute(f"UPDATE {table} SET {column} = %s", [long_ago])  # our names
 
     # What keeps the others: a sign of life since the cutoff, a membership.
     Participation.objects.filter(person_id__in=kinds["acted_yesterday"]).update(
@@ -342,10 +342,7 @@ RELATED = (
 def related_counts(ids_table: str) -> dict[str, int]:
     return {
         name: int(
-            _scalar(
-                f"SELECT count(*) FROM {table} WHERE person_id IN "  # noqa: S608 - our names
-                f"(SELECT id FROM {ids_table})"
-            )
+            _scalar(f"SELECT count(*) FROM {table} WHERE person_id IN (SELECT id FROM {ids_table})")
         )
         for name, table in RELATED
     }
@@ -357,7 +354,7 @@ def others_checksum() -> str:
         "SELECT md5(string_agg(p::text, '|' ORDER BY p.id)) FROM people_person p "
         "WHERE p.id IN (SELECT id FROM bench_others)"
     ] + [
-        f"SELECT md5(string_agg(r::text, '|' ORDER BY r.id)) FROM {table} r "  # noqa: S608
+        f"SELECT md5(string_agg(r::text, '|' ORDER BY r.id)) FROM {table} r "
         "WHERE r.person_id IN (SELECT id FROM bench_others)"
         for _name, table in RELATED
     ]
@@ -440,10 +437,7 @@ def baseline() -> float:
     )
     _execute("VACUUM (ANALYZE) bench_people_copy")
     started = time.perf_counter()
-    _execute(
-        f"UPDATE bench_people_copy SET {BLANKED} "  # noqa: S608 - constant columns
-        "WHERE id IN (SELECT id FROM bench_targets)"
-    )
+    _execute(f"UPDATE bench_people_copy SET {BLANKED} WHERE id IN (SELECT id FROM bench_targets)")
     seconds = time.perf_counter() - started
     _execute("DROP TABLE bench_people_copy")
     return seconds

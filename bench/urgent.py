@@ -178,7 +178,7 @@ class FakeProvider:
     def __init__(self, log: Path) -> None:
         self.log = log
         self.port = dispatch.free_port()
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.proc = subprocess.Popen(  # our own interpreter and module
             [
                 sys.executable,
                 "-m",

@@ -68,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = []  # noqa: RUF012 - Django's API
+    REQUIRED_FIELDS = []  # Django's API
 
     class Meta:
         verbose_name = _("staff account")

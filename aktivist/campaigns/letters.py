@@ -166,7 +166,7 @@ def send_action_letters(action: Action) -> BatchResult:
                 pk=letter.participation_id, letter_sent_at__isnull=True
             ).update(letter_sent_at=timezone.now())
             result.sent += 1
-    except Exception as exc:  # noqa: BLE001 - any refusal stops this batch, never the run
+    except Exception as exc:  # any refusal stops this batch, never the run
         result.failed = True
         result.error = type(exc).__name__
         logger.warning(

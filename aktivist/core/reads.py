@@ -278,7 +278,7 @@ class _Insert:
         self, source: str, source_params: list[Any], pid: str, details: dict[str, Any]
     ) -> tuple[str, list[Any]]:
         select = f"SELECT {self.stamp}, %s, %s, %s, CAST({pid} AS VARCHAR(64)), {pid}, {self.json}"
-        sql = f"{select} FROM {source}"  # noqa: S608
+        sql = f"{select} FROM {source}"
         params = [self.now, self.actor_id, self.verb, PERSON_OBJECT, self._json(details)]
         params += source_params
         where, where_params = self._not_recorded(f"seen.verb = %s AND seen.person_id = {pid}")
@@ -322,7 +322,7 @@ class _Insert:
             return 0
         qn = self.connection.ops.quote_name
         columns = ", ".join(qn(c) for c in _COLUMNS)
-        sql = f"INSERT INTO {self.table} ({columns}) " + " UNION ALL ".join(  # noqa: S608
+        sql = f"INSERT INTO {self.table} ({columns}) " + " UNION ALL ".join(
             part for part, _params in parts
         )
         params = [value for _part, part_params in parts for value in part_params]

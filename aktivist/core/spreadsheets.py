@@ -202,7 +202,7 @@ def write_xlsx(rows: Iterator[list[Any]], headers: list[str], *, title: str) -> 
     for values in rows:
         sheet.append([cell_for(value) for value in values])
 
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
+    output = tempfile.TemporaryFile(suffix=".xlsx")  # the response closes it
     try:
         workbook.save(output)
         output.seek(0)

@@ -248,7 +248,7 @@ class XlsxTable(Table):
         import openpyxl
 
         # A file object, not the name: openpyxl would refuse an XLSX renamed .csv.
-        source = open(self.path, "rb")  # noqa: SIM115  (closed in finally)
+        source = open(self.path, "rb")  # closed in finally
         try:
             workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds on a damaged file; none is shown

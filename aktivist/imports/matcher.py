@@ -58,19 +58,19 @@ REGISTER_FIELDS = ("member_number", "membership_status", "member_since", "member
 MEMBERSHIP_FIELDS = REGISTER_FIELDS
 
 
-def _HELD_REASON() -> str:  # noqa: N802 - a message, named like the constants beside it
+def _HELD_REASON() -> str:  # a message, named like the constants beside it
     return _("Held for review by the secretariat")
 
 
-def _CONFLICT_REASON() -> str:  # noqa: N802
+def _CONFLICT_REASON() -> str:
     return _("The member number, email and mobile in this row belong to different people.")
 
 
-def _MOBILE_CONFLICT_REASON() -> str:  # noqa: N802
+def _MOBILE_CONFLICT_REASON() -> str:
     return _("The mobile number belongs to someone with another name and email: check the row.")
 
 
-def _ONLY_MEMBER_NUMBER_REASON() -> str:  # noqa: N802
+def _ONLY_MEMBER_NUMBER_REASON() -> str:
     return _(
         "The row's only key is its member number, and only the secretariat's imports give "
         "member numbers: add an email or mobile."

@@ -23,7 +23,7 @@ from aktivist.public.forms import (
     thanks_from_payload,
 )
 
-EVENT_THANKS_SALT = "aktivist.public.event-thanks"  # noqa: S105 (a salt, not a secret)
+EVENT_THANKS_SALT = "aktivist.public.event-thanks"  # a salt, not a secret
 STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
 
 

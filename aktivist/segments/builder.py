@@ -251,7 +251,7 @@ def describe_leaf(leaf: dict[str, Any], viewer: Any) -> str:
     if form_class is not None:
         try:
             detail = form_class(viewer=viewer).describe(leaf.get("value"))
-        except Exception:  # noqa: BLE001 - a description never breaks a page
+        except Exception:  # a description never breaks a page
             detail = ""
     return f"{condition.label}: {detail}" if detail else str(condition.label)
 

@@ -36,7 +36,7 @@ def _qpdf_check(content: bytes, tmp_path) -> None:
         pytest.skip("qpdf is not installed (apt-get install qpdf)")
     path = tmp_path / "document.pdf"
     path.write_bytes(content)
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(  # fixed arguments
         [qpdf, "--check", str(path)], capture_output=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()

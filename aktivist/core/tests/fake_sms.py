@@ -49,7 +49,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
     server: Any
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:  # the base's name
         return
 
     def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
         expected = base64.b64encode(f"{self.server.user}:{self.server.password}".encode()).decode()
         return header == f"Basic {expected}"
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+    def do_POST(self) -> None:  # http.server's hook name
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         if not self._authorised():

@@ -38,7 +38,7 @@ def test_the_web_process_listens_on_the_port_given_in_PORT(tmp_path):
     }
     log = tmp_path / "honcho.log"
     with log.open("wb") as output:
-        web = subprocess.Popen(  # noqa: S603 - our own honcho and Procfile
+        web = subprocess.Popen(  # our own honcho and Procfile
             [str(HONCHO), "start", "web"],
             cwd=ROOT,
             env=env,
@@ -63,8 +63,8 @@ def make_run_environment(**env: str) -> str:
     probe target is added to run's prerequisites and alone executed (`+`) under `make -n`."""
     probe = 'run: h8probe\nh8probe:\n\t+@echo "probe $$PORT $$SITE_URL"'
     clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "SITE_URL", "MAKEFLAGS")}
-    done = subprocess.run(  # noqa: S603 - our own Makefile
-        ["make", "-n", "-o", "demo", f"--eval={probe}", "run"],  # noqa: S607
+    done = subprocess.run(  # our own Makefile
+        ["make", "-n", "-o", "demo", f"--eval={probe}", "run"],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,

@@ -42,7 +42,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
 
 
 def import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
+    return subprocess.run(  # our own interpreter and module
         [sys.executable, "-c", "import aktivist.settings"],
         cwd=ROOT,
         env=env,
@@ -54,7 +54,7 @@ def import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path: Path) -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+    result = subprocess.run(  # our own interpreter and manage.py
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=production_env(tmp_path),
@@ -153,7 +153,7 @@ def test_the_database_cache_is_shared_by_every_process(tmp_path: Path) -> None:
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
+    result = subprocess.run(  # our own interpreter
         [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,

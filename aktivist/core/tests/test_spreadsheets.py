@@ -94,7 +94,7 @@ def test_libreoffice_opens_every_phone_as_the_text_written(db, tmp_path, languag
     source.write_bytes(b"".join(spreadsheets.csv_stream(iter([[v] for v in values]), ["Phone"])))
     options = f"CSV:59,34,76,1,,{language},false,{special_numbers}"
     profile = tmp_path / "profile"
-    completed = subprocess.run(  # noqa: S603 - fixed arguments
+    completed = subprocess.run(  # fixed arguments
         [
             str(SOFFICE),
             f"-env:UserInstallation={profile.as_uri()}",

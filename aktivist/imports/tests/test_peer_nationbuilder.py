@@ -72,7 +72,7 @@ def _row(
     is_mobile_bad="false",
     unsubscribed_at="",
     email1_is_bad="false",
-):  # noqa: E501
+):
     return [
         nb_id, "", "", first, "", last, "", full, "", sex, language, "false", born, email, "",
         email_opt_in, phone, work, "false", do_not_contact, mobile, mobile_opt_in,

@@ -34,7 +34,7 @@ def rows(tag: str) -> list[tuple[str, ...]]:
     ]
 
 
-def EXACT(tag: str) -> tuple[str, ...]:  # noqa: N802 - a row, named like the rows
+def EXACT(tag: str) -> tuple[str, ...]:  # a row, named like the rows
     return ("Cia", "Cedar", f"cia.{tag}@example.org", "", "", "")  # exactly as before
 
 
@@ -115,7 +115,7 @@ def test_a_second_runner_of_the_same_batch_stops_without_writing(
     stale = ImportBatch.objects.get(pk=batch.pk)
     stale.processed_rows = 0  # a runner that still believes nothing is done
     with pytest.raises(runner.Superseded):
-        runner._run(stale, None)  # noqa: SLF001 - the loop itself
+        runner._run(stale, None)  # the loop itself
     assert Person.objects.filter(email__contains=".ww@").count() == 7
 
 

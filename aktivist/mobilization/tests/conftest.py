@@ -61,7 +61,7 @@ class Sink:
 def start_sink(directory: Path, *, smtputf8: bool = False) -> tuple[subprocess.Popen[bytes], Sink]:
     port = free_port()
     extra = ["smtputf8"] if smtputf8 else []
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    proc = subprocess.Popen(  # our own interpreter and module
         [
             sys.executable,
             "-m",

@@ -24,7 +24,7 @@ class Handler:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(  # aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         local = address.split("@", 1)[0].lower()
@@ -35,7 +35,7 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = self.directory / f"{uuid.uuid4().hex}.eml"
         tmp = name.with_suffix(".tmp")
         data = envelope.original_content or envelope.content

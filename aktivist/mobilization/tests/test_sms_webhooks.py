@@ -21,13 +21,13 @@ from aktivist.people.tests.factories import ConsentFactory, PersonFactory
 pytestmark = pytest.mark.django_db
 
 SITE = "https://aktivist.example.org"
-TOKEN = "twilio-auth-token"  # noqa: S105 - a test value
+TOKEN = "twilio-auth-token"  # a test value
 
 
 @pytest.fixture(autouse=True)
 def _sms_settings(settings):
     settings.SITE_URL = SITE
-    settings.SMS_WEBHOOK_SECRET = "elk-secret"  # noqa: S105 - a test value
+    settings.SMS_WEBHOOK_SECRET = "elk-secret"  # a test value
     settings.SMS_TWILIO_AUTH_TOKEN = TOKEN
 
 

@@ -157,7 +157,7 @@ def test_a_mobilization_is_sent_by_rq_workers_against_the_local_redis(
     # Enqueued on RQ when the request commits; the worker (--burst) ends once the queues
     # are empty, so it starts after.
     mobilization = request_send(personas.staff, tree)
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+    worker = subprocess.Popen(  # our own interpreter and manage.py
         [
             sys.executable,
             "manage.py",
@@ -211,12 +211,12 @@ def test_workers_killed_at_random_send_everything_once_give_or_take_one_per_kill
     ]
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        return subprocess.Popen(  # our own interpreter and manage.py
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
 
     workers = [start(), start()]
-    rng = random.Random(20261206)  # noqa: S311 - the test's own schedule of kills
+    rng = random.Random(20261206)  # the test's own schedule of kills
     kills = [0, 0]
     try:
         mobilization = request_send(personas.staff, tree)

@@ -206,11 +206,11 @@ def test_validation_errors_are_named_by_field(action, channel_key):
         (
             '{"first_name": "A", "email": "a@example.org", "birth_year": 1990, "consents": [1]}',
             "consents",
-        ),  # noqa: E501
+        ),
         (
             '{"first_name": "A", "email": "a@example.org", "birth_year": 1990, "consents": "x"}',
             "consents",
-        ),  # noqa: E501
+        ),
         ('{"first_name": {"x": 1}, "email": "a@example.org", "birth_year": 1990}', "first_name"),
     ],
 )
