@@ -70,7 +70,8 @@ class SmsCost:
     quiet_until: dt.datetime | None  # not urgent and in quiet hours: it waits until then
     total_parts: int = 0  # over all recipients, each counted after merge
     too_long: int = 0  # recipients skipped: more than six parts after merge
-    ucs2: int = 0  # recipients whose SMS is UCS-2 (a name outside the GSM alphabet)
+    # Recipients whose SMS is UCS-2 because of their name (the text itself is GSM-7).
+    ucs2: int = 0
 
     @property
     def uniform(self) -> bool:
@@ -137,6 +138,12 @@ def sms_cost(mobilization: Mobilization, recipients: int, tree: Any = None) -> S
     if tree is not None and personal:
         people = reachable_people(mobilization, tree)
         used = {key for c in compiled.values() if c for key, _fallback in c.fields}
+        # A text that is UCS-2 whatever the name (a letter of the case title, an emoji)
+        # costs everyone the same: no name is to blame.
+        text_is_gsm7 = {
+            language: c is not None and texting.merged_segments(c, examples).encoding != UCS2
+            for language, c in compiled.items()
+        }
         for row in _people_values(people, used).iterator():
             language = message_language(snapshot, row["language"])
             first, last = row.get("first_name") or "", row.get("last_name") or ""
@@ -148,13 +155,16 @@ def sms_cost(mobilization: Mobilization, recipients: int, tree: Any = None) -> S
             }
             found = texting.merged_segments(compiled[language] or compiled["sv"], values)
             by_parts[found.count] = by_parts.get(found.count, 0) + row["_n"]
-            ucs2 += row["_n"] if found.encoding == UCS2 else 0
+            by_name = (
+                found.encoding == UCS2 and text_is_gsm7[language if compiled[language] else "sv"]
+            )
+            ucs2 += row["_n"] if by_name else 0
     else:
         # The same text for everyone (per language): the longer version counts.
         found_all = [texting.merged_segments(c, examples) for c in compiled.values() if c]
         worst = max((f.count for f in found_all), default=0)
         by_parts = {worst: recipients} if recipients else {}
-        ucs2 = recipients if any(f.encoding == UCS2 for f in found_all) else 0
+        ucs2 = 0  # nobody's name is in it
     too_long = sum(n for parts, n in by_parts.items() if parts > texting.MAX_PARTS)
     sending = {p: n for p, n in by_parts.items() if p <= texting.MAX_PARTS}
     total_parts = sum(p * n for p, n in sending.items())

@@ -117,6 +117,24 @@ def test_the_preview_counts_each_network_members_sms_with_their_own_name(
     assert 'id="sms-too-long"' not in html
 
 
+def test_a_case_title_outside_the_sms_alphabet_is_not_blamed_on_the_names(client_for, personas):
+    """Ł in the case title makes every SMS UCS-2: the cost counts it, and no one is told
+    that their name did it."""
+    template = UrgentTemplateFactory(
+        approved_by=personas.admin, sms_sv="Hej {{ first_name }}! {{ case_title }}"
+    )
+    network_member(mobile="+46701000046", first_name="Anna")
+    network_member(mobile="+46701000047", first_name="Zoë")
+    html = (
+        client_for(personas.staff)
+        .post(reverse("urgent:case_preview"), case_post(template, title_sv="Frige Łukasz"))
+        .content.decode()
+    )
+    assert "1 part (UCS-2)" in html
+    assert "1 part × 2 people" in html
+    assert "outside the SMS alphabet: their SMS" not in html
+
+
 def test_the_preview_says_who_would_be_skipped_as_too_long_after_merge(client_for, personas):
     # Six GSM-7 parts for a plain name; as UCS-2 the same text takes far more than six.
     template = UrgentTemplateFactory(
