@@ -240,9 +240,9 @@ def prepare(count: int) -> dict[str, Any]:
 def sample_message(parts: dict[str, Any]) -> bytes:
     """One message exactly as the workers build it (for its size), To: left to fill."""
     from aktivist.core.transports import build_raw
+    from aktivist.mobilization.composing import message_snapshot
     from aktivist.mobilization.models import Mobilization
-    from aktivist.mobilization.sending import Recipient, render_email
-    from aktivist.mobilization.services import message_snapshot
+    from aktivist.mobilization.personalising import Recipient, render_email
 
     mobilization = Mobilization(pk=1, message=parts["message"])
     mobilization.message_snapshot = message_snapshot(parts["message"])

@@ -127,71 +127,63 @@ def _typo(name: str, rng: random.Random) -> str:
     return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
-def plant(count: int) -> list[tuple[int, int, str]]:
-    """Insert ``count`` duplicate variants of demo people; (original, variant, kind)."""
-    from django.db.models import Max, Min
+def _fits(kind: str, p: dict[str, Any]) -> bool:
+    """Whether demo person ``p`` can carry a variant of this kind."""
+    if kind == "email_plus_tag":
+        return bool(p["email"])
+    if kind == "email_domain_typo":
+        return bool(p["email"]) and p["email"].endswith(".com")
+    if kind == "landline":
+        return bool(p["other_phone"])
+    if kind == "name_typo_same_postcode":
+        return bool(p["postcode"]) and len(p["first_name"]) >= 4
+    return p["birth_year"] is not None and bool(p["postcode"])
+
+
+PLANT_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "other_phone",
+    "postcode",
+    "birth_year",
+    "street_address",
+    "city",
+)
+
+
+def _choose(rng: random.Random, quotas: dict[str, int]) -> list[tuple[dict[str, Any], str]]:
+    """Demo people to plant a variant of, each with its kind, until every quota is met."""
+    from django.db.models import Max, Min  # Django is set up at run time (setup_django)
 
     from aktivist.people.models import Person
 
-    rng = random.Random(20261125)
-    quotas = {kind: round(count * share) for kind, share in KINDS.items()}
-    quotas["name_typo_same_postcode"] += count - sum(quotas.values())
-    fields = (
-        "id",
-        "first_name",
-        "last_name",
-        "email",
-        "other_phone",
-        "postcode",
-        "birth_year",
-        "street_address",
-        "city",
-    )
     bounds = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    postcodes = list(
-        Person.objects.exclude(postcode="").order_by().values_list("postcode", flat=True)[:50_000]
-    )
     used: set[int] = set()
     plans: list[tuple[dict[str, Any], str]] = []
-
-    def fits(kind: str, p: dict[str, Any]) -> bool:
-        if kind == "email_plus_tag":
-            return bool(p["email"])
-        if kind == "email_domain_typo":
-            return bool(p["email"]) and p["email"].endswith(".com")
-        if kind == "landline":
-            return bool(p["other_phone"])
-        if kind == "name_typo_same_postcode":
-            return bool(p["postcode"]) and len(p["first_name"]) >= 4
-        return p["birth_year"] is not None and bool(p["postcode"])
-
-    from aktivist.demo.lists import LAST_NAMES
-
-    rare = [
-        a + b + c
-        for a in RARE_PARTS[0]
-        for b in RARE_PARTS[1]
-        for c in RARE_PARTS[2]
-        if a + b + c not in LAST_NAMES
-    ]
-    rng.shuffle(rare)
-
     pending = dict(quotas)
     while any(pending.values()):
         # Ids drawn from the range (no list of a million ids in this process's memory).
         sample = {rng.randint(bounds["lo"], bounds["hi"]) for _ in range(20_000)}
-        rows = Person.objects.filter(pk__in=sample, is_active=True).values(*fields)
+        rows = Person.objects.filter(pk__in=sample, is_active=True).values(*PLANT_FIELDS)
         for p in rows:
             if p["id"] in used:
                 continue
             for kind, left in pending.items():
-                if left and fits(kind, p):
+                if left and _fits(kind, p):
                     plans.append((p, kind))
                     used.add(p["id"])
                     pending[kind] -= 1
                     break
+    return plans
 
-    # Rare names: the original is planted too (a demo person with an invented surname).
+
+def _plant_rare_originals(plans: list[tuple[dict[str, Any], str]], rare: list[str]) -> None:
+    """Rare names: the original is planted too (a demo person with an invented surname);
+    the plan then points at it."""
+    from aktivist.people.models import Person  # Django is set up at run time (setup_django)
+
     originals: list[Person] = []
     for p, kind in plans:
         if kind == "same_rare_name_and_year_elsewhere":
@@ -214,33 +206,60 @@ def plant(count: int) -> list[tuple[int, int, str]]:
             original = next(made)
             p["id"], p["last_name"] = original.pk, original.last_name
 
-    variants: list[Person] = []
-    for p, kind in plans:
-        v = Person(
-            first_name=p["first_name"],
-            last_name=p["last_name"],
-            postcode=p["postcode"],
-            city=p["city"],
-            source=PLANTED_SOURCE,
-        )
-        if kind == "email_plus_tag":
-            local, _, domain = p["email"].partition("@")
-            v.email = f"{local}+kampanj@{domain}"
-        elif kind == "email_domain_typo":
-            v.email = p["email"][: -len(".com")] + ".con"
-            v.birth_year = p["birth_year"]
-        elif kind == "landline":
-            v.other_phone = p["other_phone"]
-            v.postcode = ""
-        elif kind == "name_typo_same_postcode":
-            v.first_name = _typo(p["first_name"], rng)
-            v.birth_year = p["birth_year"] if rng.random() < 0.5 else None
-            v.street_address = p["street_address"]
-        else:
-            v.birth_year = p["birth_year"]
-            v.postcode = rng.choice([c for c in rng.sample(postcodes, 3) if c != p["postcode"]])
-        v.normalise()
-        variants.append(v)
+
+def _variant(p: dict[str, Any], kind: str, rng: random.Random, postcodes: list[str]) -> Any:
+    """The duplicate of ``p`` as this kind writes it (a new, unsaved Person)."""
+    from aktivist.people.models import Person  # Django is set up at run time (setup_django)
+
+    v = Person(
+        first_name=p["first_name"],
+        last_name=p["last_name"],
+        postcode=p["postcode"],
+        city=p["city"],
+        source=PLANTED_SOURCE,
+    )
+    if kind == "email_plus_tag":
+        local, _, domain = p["email"].partition("@")
+        v.email = f"{local}+kampanj@{domain}"
+    elif kind == "email_domain_typo":
+        v.email = p["email"][: -len(".com")] + ".con"
+        v.birth_year = p["birth_year"]
+    elif kind == "landline":
+        v.other_phone = p["other_phone"]
+        v.postcode = ""
+    elif kind == "name_typo_same_postcode":
+        v.first_name = _typo(p["first_name"], rng)
+        v.birth_year = p["birth_year"] if rng.random() < 0.5 else None
+        v.street_address = p["street_address"]
+    else:
+        v.birth_year = p["birth_year"]
+        v.postcode = rng.choice([c for c in rng.sample(postcodes, 3) if c != p["postcode"]])
+    v.normalise()
+    return v
+
+
+def plant(count: int) -> list[tuple[int, int, str]]:
+    """Insert ``count`` duplicate variants of demo people; (original, variant, kind)."""
+    from aktivist.demo.lists import LAST_NAMES  # Django is set up at run time (setup_django)
+    from aktivist.people.models import Person
+
+    rng = random.Random(20261125)
+    quotas = {kind: round(count * share) for kind, share in KINDS.items()}
+    quotas["name_typo_same_postcode"] += count - sum(quotas.values())
+    postcodes = list(
+        Person.objects.exclude(postcode="").order_by().values_list("postcode", flat=True)[:50_000]
+    )
+    rare = [
+        a + b + c
+        for a in RARE_PARTS[0]
+        for b in RARE_PARTS[1]
+        for c in RARE_PARTS[2]
+        if a + b + c not in LAST_NAMES
+    ]
+    rng.shuffle(rare)
+    plans = _choose(rng, quotas)
+    _plant_rare_originals(plans, rare)
+    variants = [_variant(p, kind, rng, postcodes) for p, kind in plans]
     Person.objects.bulk_create(variants, batch_size=2_000)
     analyze_loaded()
     planted = [(p["id"], v.pk, kind) for (p, kind), v in zip(plans, variants, strict=True)]

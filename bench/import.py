@@ -298,12 +298,13 @@ def _own_cpu_s() -> float:
 
 def import_once(path: Path, actor: Any, tags: list[str]) -> tuple[Any, float, float]:
     """The import pages' path, the run in this process. Returns (batch, total s, run s)."""
-    from aktivist.imports import runner, services
+    from aktivist.imports import runner, services, uploads
+    from aktivist.imports.phases import Phases
 
-    phases = runner.Phases()
+    phases = Phases()
     cpu_py, cpu_pg, cpu_all = _own_cpu_s(), _backend_cpu_s(), _postgres_cpu_s()
     started = time.perf_counter()
-    batch = services.batch_create(actor=actor, uploaded_file=str(path), filename=path.name)
+    batch = uploads.batch_create(actor=actor, uploaded_file=str(path), filename=path.name)
     batch = services.batch_update_mapping(
         actor=actor,
         batch=batch,
@@ -366,7 +367,7 @@ def main() -> int:
     try:
         call_command("migrate", verbosity=0, interactive=False)
         from aktivist.accounts.models import User
-        from aktivist.demo.people import build_organisation
+        from aktivist.demo.organisation import build_organisation
         from aktivist.people.models import Person
 
         if Person.objects.exists():

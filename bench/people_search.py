@@ -90,13 +90,14 @@ def main() -> int:
     return run(people, args.iterations, args.explain, load_s)
 
 
-def run(people: int, iterations: int, explain: bool, load_s: float | None) -> int:
-    from django.db import connection
+# (kind, query, expected person id or None, must the person be found?)
+Case = tuple[str, str, int | None, bool]
 
-    from aktivist.accounts.access import forget_scope
+
+def run(people: int, iterations: int, explain: bool, load_s: float | None) -> int:
+    from aktivist.accounts.access import forget_scope  # Django is set up at run time
     from aktivist.accounts.models import User
-    from aktivist.demo import lists as demo_lists
-    from aktivist.demo.people import demo_account
+    from aktivist.demo.accounts import demo_account
     from aktivist.people.models import Person
     from aktivist.people.selectors import page_of, people_search, people_visible_to
 
@@ -106,6 +107,69 @@ def run(people: int, iterations: int, explain: bool, load_s: float | None) -> in
 
     rng = random.Random(20260101)
     ids = list(Person.objects.order_by().values_list("id", flat=True))
+    cases = _cases(rng, ids, visible, iterations)
+    errors = 0
+
+    def search(case: Case) -> float:
+        nonlocal errors
+        forget_scope(viewer)  # one request: the scope is looked up again
+        started = time.perf_counter()
+        rows, _has_next = page_of(people_search(viewer, case[1]), page=1)
+        elapsed = time.perf_counter() - started
+        errors += _errors(case, rows, visible)
+        return elapsed
+
+    timings: dict[str, list[float]] = {}
+    for kind, kind_cases in cases.items():
+        for case in kind_cases[:WARM_UP]:
+            search(case)
+        timings[kind] = [search(case) for case in kind_cases[WARM_UP : WARM_UP + iterations]]
+
+    pk_sample = [rng.choice(ids) for _ in range(WARM_UP + iterations * len(cases))]
+    for pk in pk_sample[:WARM_UP]:
+        Person.objects.get(pk=pk)
+    baseline_times = []
+    for pk in pk_sample[WARM_UP:]:
+        started = time.perf_counter()
+        Person.objects.get(pk=pk)
+        baseline_times.append(time.perf_counter() - started)
+
+    by_kind = {kind: summary_ms(values) for kind, values in timings.items()}
+    overall = summary_ms([t for values in timings.values() for t in values])
+    baseline = summary_ms(baseline_times)
+    met = _report(people, by_kind, overall, baseline, errors)
+    if explain:
+        _explain(viewer, cases)
+
+    value = overall["p50_ms"]
+    result: dict[str, Any] = {
+        "bench": "people_search",
+        "value": value,
+        "unit": "ms",
+        "baseline": baseline["p50_ms"],
+        "ratio": round(value / baseline["p50_ms"], 2) if baseline["p50_ms"] else None,
+        "p50_ms": overall["p50_ms"],
+        "p95_ms": overall["p95_ms"],
+        "p99_ms": overall["p99_ms"],
+        "people": people,
+        "errors": errors,
+        "target_met": met,
+        "by_kind": by_kind,
+    }
+    if load_s is not None:
+        result["load_s"] = round(load_s, 1)
+    emit(result)
+    return 0
+
+
+def _cases(
+    rng: random.Random, ids: list[int], visible: set[int], iterations: int
+) -> dict[str, list[Case]]:
+    """The queries of each kind: exact emails and mobiles (every other one outside the
+    viewer's scope) and name prefixes of common names."""
+    from aktivist.demo import lists as demo_lists  # Django is set up at run time
+    from aktivist.people.models import Person
+
     half = (iterations + WARM_UP) // 2 + 1
 
     def sample(field: str) -> tuple[list[str], list[str], dict[str, int]]:
@@ -128,16 +192,13 @@ def run(people: int, iterations: int, explain: bool, load_s: float | None) -> in
     common += list(demo_lists.MALE_NAMES[:20]) + list(demo_lists.YOUNG_FEMALE_NAMES[:10])
     common += list(demo_lists.YOUNG_MALE_NAMES[:10])
 
-    # (kind, query, expected person id or None, must the person be found?)
-    Case = tuple[str, str, int | None, bool]
-
     def interleave(a: list[str], b: list[str]) -> list[tuple[str, bool]]:
         out = []
         for x, y in zip(a, b, strict=False):
             out += [(x, True), (y, False)]
         return out
 
-    cases: dict[str, list[Case]] = {
+    return {
         "email": [
             ("email", v.upper() if n % 7 == 0 else v, email_owner[v], found)
             for n, (v, found) in enumerate(interleave(emails_in, emails_out))
@@ -152,52 +213,41 @@ def run(people: int, iterations: int, explain: bool, load_s: float | None) -> in
         ],
     }
 
+
+def _errors(case: Case, rows: list[Any], visible: set[int]) -> int:
+    """How many ways one search's page is wrong: the exact email or mobile missed, or found
+    when it must not be; a person outside the viewer's scope shown; a name that does not
+    start with the prefix."""
+    kind, query, expected, found = case
     errors = 0
-
-    def search(case: Case) -> float:
-        nonlocal errors
-        kind, query, expected, found = case
-        forget_scope(viewer)  # one request: the scope is looked up again
-        started = time.perf_counter()
-        rows, _has_next = page_of(people_search(viewer, query), page=1)
-        elapsed = time.perf_counter() - started
-        pks = [row.pk for row in rows]
-        if kind in ("email", "mobile"):
-            if found and expected not in pks:
-                errors += 1
-            if not found and expected in pks:
-                errors += 1
-            if kind == "email" and not found and pks:
-                errors += 1  # an exact out-of-scope email must find no one at all
-        if any(pk not in visible for pk in pks):
+    pks = [row.pk for row in rows]
+    if kind in ("email", "mobile"):
+        if found and expected not in pks:
             errors += 1
-        if kind == "name_prefix":
-            prefix = query.lower()
-            if any(
-                not (r.first_name_key.startswith(prefix) or r.last_name_key.startswith(prefix))
-                for r in rows
-            ):
-                errors += 1
-        return elapsed
+        if not found and expected in pks:
+            errors += 1
+        if kind == "email" and not found and pks:
+            errors += 1  # an exact out-of-scope email must find no one at all
+    if any(pk not in visible for pk in pks):
+        errors += 1
+    if kind == "name_prefix":
+        prefix = query.lower()
+        if any(
+            not (r.first_name_key.startswith(prefix) or r.last_name_key.startswith(prefix))
+            for r in rows
+        ):
+            errors += 1
+    return errors
 
-    timings: dict[str, list[float]] = {}
-    for kind, kind_cases in cases.items():
-        for case in kind_cases[:WARM_UP]:
-            search(case)
-        timings[kind] = [search(case) for case in kind_cases[WARM_UP : WARM_UP + iterations]]
 
-    pk_sample = [rng.choice(ids) for _ in range(WARM_UP + iterations * len(cases))]
-    for pk in pk_sample[:WARM_UP]:
-        Person.objects.get(pk=pk)
-    baseline_times = []
-    for pk in pk_sample[WARM_UP:]:
-        started = time.perf_counter()
-        Person.objects.get(pk=pk)
-        baseline_times.append(time.perf_counter() - started)
-
-    by_kind = {kind: summary_ms(values) for kind, values in timings.items()}
-    overall = summary_ms([t for values in timings.values() for t in values])
-    baseline = summary_ms(baseline_times)
+def _report(
+    people: int,
+    by_kind: dict[str, dict[str, Any]],
+    overall: dict[str, Any],
+    baseline: dict[str, Any],
+    errors: int,
+) -> bool:
+    """Print the figures; whether the target was met."""
     print(f"people_search on {people:,} people as the district representative (Skåne):")
     for kind, stats in by_kind.items():
         print(
@@ -217,37 +267,25 @@ def run(people: int, iterations: int, explain: bool, load_s: float | None) -> in
         f"  target p50 ≤ {TARGET_P50_MS:.0f} ms, p95 ≤ {TARGET_P95_MS:.0f} ms: "
         f"{'met' if met else 'NOT met'}; errors: {errors}"
     )
+    return bool(met)
 
-    if explain:
-        for kind, kind_cases in cases.items():
-            _kind, query, _expected, _found = kind_cases[WARM_UP]
-            forget_scope(viewer)
-            qs = people_search(viewer, query)[:51]
-            sql, params = qs.query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-            print(f"\n-- EXPLAIN ANALYZE, {kind} ({len(query)} characters):\n{plan}")
 
-    value = overall["p50_ms"]
-    result: dict[str, Any] = {
-        "bench": "people_search",
-        "value": value,
-        "unit": "ms",
-        "baseline": baseline["p50_ms"],
-        "ratio": round(value / baseline["p50_ms"], 2) if baseline["p50_ms"] else None,
-        "p50_ms": overall["p50_ms"],
-        "p95_ms": overall["p95_ms"],
-        "p99_ms": overall["p99_ms"],
-        "people": people,
-        "errors": errors,
-        "target_met": met,
-        "by_kind": by_kind,
-    }
-    if load_s is not None:
-        result["load_s"] = round(load_s, 1)
-    emit(result)
-    return 0
+def _explain(viewer: Any, cases: dict[str, list[Case]]) -> None:
+    """EXPLAIN ANALYZE of the first measured query of each kind."""
+    from django.db import connection  # Django is set up at run time
+
+    from aktivist.accounts.access import forget_scope
+    from aktivist.people.selectors import people_search
+
+    for kind, kind_cases in cases.items():
+        _kind, query, _expected, _found = kind_cases[WARM_UP]
+        forget_scope(viewer)
+        qs = people_search(viewer, query)[:51]
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        print(f"\n-- EXPLAIN ANALYZE, {kind} ({len(query)} characters):\n{plan}")
 
 
 if __name__ == "__main__":

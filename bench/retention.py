@@ -522,7 +522,7 @@ def main() -> int:
         from aktivist.accounts.models import User
         from aktivist.core import retention_rules as rules
         from aktivist.people.models import Person
-        from aktivist.privacy import retention
+        from aktivist.privacy import retention, retention_stores
 
         if Person.objects.exists():
             print("The people table is not empty: use an empty database.", file=sys.stderr)
@@ -554,7 +554,7 @@ def main() -> int:
         say(f"Preview: {preview.count:,} people would be anonymised ({preview_s:.2f} s).")
 
         if args.explain:
-            store = retention.STORES[rules.INACTIVE_NON_MEMBERS]
+            store = retention_stores.STORES[rules.INACTIVE_NON_MEMBERS]
             [selection] = store.select(retention.cutoff_for(retention.rule_rows()[store.key]))
             batch = (
                 selection.filter(pk__gt=0)

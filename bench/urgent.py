@@ -268,7 +268,7 @@ def email_baseline(sink: Any, raw: bytes, count: int) -> float:
 def sample_email(case: Any) -> bytes:
     """One of the case's emails as the workers build it (for the baseline's size)."""
     from aktivist.core.transports import build_raw
-    from aktivist.mobilization.sending import Recipient, render_email
+    from aktivist.mobilization.personalising import Recipient, render_email
 
     recipient = Recipient(
         delivery_id=123456,
@@ -361,7 +361,8 @@ def main() -> int:
         flush=True,
     )
     from aktivist.mobilization.models import Delivery
-    from aktivist.urgent.services import CaseText, case_open_and_send
+    from aktivist.urgent.case_messages import CaseText
+    from aktivist.urgent.services import case_open_and_send
 
     signing: dict[str, Any] = {}
     case = None

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.accounts.models import AccessScope, User
 
 
@@ -19,13 +19,13 @@ class AdminOnlyMixin:
     """Permissions follow the access role, not Django's per-model permissions."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return scope_for(request.user).is_admin
+        return can(request.user, Capability.SETTINGS_ADMIN)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return scope_for(request.user).is_admin
+        return can(request.user, Capability.SETTINGS_ADMIN)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return scope_for(request.user).is_admin
+        return can(request.user, Capability.SETTINGS_ADMIN)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are invited, scopes granted, on the staff pages

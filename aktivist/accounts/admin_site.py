@@ -8,6 +8,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
+from aktivist.accounts.capabilities import Capability, can
+
 
 def restrict_admin_site(site: AdminSite) -> None:
     """The Django admin is for configuration, and only for admins who passed two-factor."""
@@ -17,7 +19,7 @@ def restrict_admin_site(site: AdminSite) -> None:
         return bool(
             user.is_active
             and user.is_authenticated
-            and getattr(user, "access_role", None) == "admin"
+            and can(user, Capability.SETTINGS_ADMIN)
             and user.is_staff
             and user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
         )

@@ -9,8 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
         from aktivist.accounts import registries
+        from aktivist.accounts.checks import check_views_declare_access
         from aktivist.accounts.models import User
         from aktivist.core import retention_rules as rules
         from aktivist.core.registries import (
@@ -31,6 +33,8 @@ class AccountsConfig(AppConfig):
             fields=["email", "name"],
             retention=rules.AUDIT_ROWS,
         )
+        # Every view declares who may open it (accounts/checks.py).
+        checks.register(check_views_declare_access, checks.Tags.urls)
         # A login starts the session's idle and absolute clocks (accounts/middleware.py).
         user_logged_in.connect(_start_session_clocks, dispatch_uid="aktivist.session_clocks")
         for login_records in (AccessAttempt, AccessFailureLog, AccessLog):

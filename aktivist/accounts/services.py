@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aktivist.accounts import two_factor
 from aktivist.accounts.access import forget_scope
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.accounts.models import AccessScope, User
 from aktivist.core import audit
 from aktivist.core.emails import send_transactional
@@ -437,7 +438,7 @@ def may_reset_two_factor(*, actor: User, user: User) -> bool:
 
     if actor.pk == user.pk or not actor.is_active:
         return False
-    if actor.access_role == User.AccessRole.ADMIN:
+    if can(actor, Capability.ACCOUNTS_MANAGE):
         return True
     return coordinators_in_district_of(actor).filter(pk=user.pk).exists()
 

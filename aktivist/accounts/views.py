@@ -6,7 +6,6 @@ Views parse input and choose a response; the rules live in ``services`` and ``se
 from __future__ import annotations
 
 from base64 import b32encode
-from functools import wraps
 from typing import Any, cast
 
 import django_otp
@@ -14,10 +13,9 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
@@ -30,13 +28,16 @@ from django.views.decorators.http import require_POST
 from django.views.generic.edit import FormView
 
 from aktivist.accounts import selectors, services, throttle, two_factor
+from aktivist.accounts.capabilities import Capability
 from aktivist.accounts.decorators import (
-    admin_required,
     is_verified,
+    open_to_anyone,
     redirect_with_next,
+    requires,
     safe_next,
+    signed_in,
+    signed_in_before_two_factor,
     two_factor_target,
-    verified_login_required,
 )
 from aktivist.accounts.forms import (
     EmailAuthenticationForm,
@@ -73,6 +74,7 @@ def _start_url() -> str:
 # --- Login and logout -----------------------------------------------------------------
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
@@ -94,6 +96,7 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class LogoutView(auth_views.LogoutView):
     pass
 
@@ -111,6 +114,7 @@ class ActiveUserLinkMixin:
         return user
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 @method_decorator(csrf_protect, name="dispatch")
 class PasswordResetView(FormView):
     """Queue a reset link and answer at once. Whether an account has the address is decided
@@ -142,15 +146,18 @@ class PasswordResetView(FormView):
         return super().form_valid(form)
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class PasswordResetConfirmView(ActiveUserLinkMixin, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
@@ -158,6 +165,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- Invitations ----------------------------------------------------------------------
 
 
+@method_decorator(open_to_anyone, name="dispatch")
 class InvitationAcceptView(ActiveUserLinkMixin, auth_views.PasswordResetConfirmView):
     """The invitee chooses a password, is logged in and, where their role requires it, sent
     on to set up two-factor. A used, expired or forged link shows a clear page."""
@@ -195,7 +203,7 @@ def _grouped(secret: str) -> str:
 
 
 @never_cache
-@login_required
+@signed_in_before_two_factor
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = _account(request)
     next_url = safe_next(request, _start_url())
@@ -240,7 +248,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@signed_in_before_two_factor
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = _account(request)
     next_url = safe_next(request, _start_url())
@@ -305,7 +313,7 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str], next_url: str) 
 
 
 @require_POST
-@verified_login_required
+@signed_in
 def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     """Ten new recovery codes; the old ones stop working."""
     user = _account(request)
@@ -316,7 +324,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@verified_login_required
+@signed_in
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     user = _account(request)
     try:
@@ -331,7 +339,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 # --- The account page -----------------------------------------------------------------
 
 
-@verified_login_required
+@signed_in
 def me(request: HttpRequest) -> HttpResponse:
     user = _account(request)
     form = PreferencesForm(
@@ -360,7 +368,7 @@ def me(request: HttpRequest) -> HttpResponse:
     )
 
 
-@method_decorator(verified_login_required, name="dispatch")
+@method_decorator(signed_in, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:me")
@@ -374,7 +382,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # --- Staff accounts (admins only) -----------------------------------------------------
 
 
-@admin_required
+@requires(Capability.ACCOUNTS_MANAGE)
 def staff_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -383,7 +391,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@admin_required
+@requires(Capability.ACCOUNTS_MANAGE)
 def staff_invite(request: HttpRequest) -> HttpResponse:
     actor = _account(request)
     form = StaffInviteForm(request.POST or None, viewer=actor)
@@ -411,7 +419,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_invite.html", {"form": form, "nav": "staff"})
 
 
-@admin_required
+@requires(Capability.ACCOUNTS_MANAGE)
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _account(request)
     account = selectors.staff_get(actor, pk)
@@ -453,7 +461,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
+@requires(Capability.ACCOUNTS_MANAGE)
 def staff_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _account(request)
     account = selectors.staff_get(actor, pk)
@@ -469,7 +477,7 @@ def staff_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
+@requires(Capability.ACCOUNTS_MANAGE)
 def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _account(request)
     account = selectors.staff_get(actor, pk)
@@ -488,20 +496,7 @@ def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Coordinators of a district (district representatives) ---------------------------
 
 
-def district_representative_required(view: Any) -> Any:
-    """District representatives only: anonymous → login, anyone else → 404."""
-
-    @wraps(view)
-    @verified_login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _account(request).access_role != User.AccessRole.DISTRICT:
-            raise Http404
-        return cast(HttpResponse, view(request, *args, **kwargs))
-
-    return wrapped
-
-
-@district_representative_required
+@requires(Capability.COORDINATORS_HELP)
 def coordinator_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -511,7 +506,7 @@ def coordinator_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@district_representative_required
+@requires(Capability.COORDINATORS_HELP)
 def coordinator_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _account(request)
     account = selectors.coordinator_get(actor, pk)

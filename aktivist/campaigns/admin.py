@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.accounts.access import scope_for
 from aktivist.accounts.admin import AdminOnlyMixin
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.campaigns.channels import (
     channel_create,
     channel_deactivate,
@@ -31,7 +31,7 @@ class ConfigAdmin(AdminOnlyMixin, admin.ModelAdmin):
     them)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return scope_for(request.user).is_admin
+        return can(request.user, Capability.SETTINGS_ADMIN)
 
 
 @admin.register(Priority)

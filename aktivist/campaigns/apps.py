@@ -7,6 +7,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.campaigns import panels, registries, segment_conditions, segment_forms
         from aktivist.campaigns.tasks import purge_idempotency_keys, send_letters
         from aktivist.core.schedule import Job, register_job

@@ -38,6 +38,7 @@ from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.pdf import new_document
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
+from aktivist.core.reads import EXPORT, record_reads
 from aktivist.core.spreadsheets import csv_stream
 from aktivist.people.selectors import people_visible_to
 
@@ -103,8 +104,6 @@ def _part_range(count: int, part: int, size: int) -> tuple[int, int]:
 def _audit(actor: Any, action: Action, fmt: str, *, people: Any = None, **details: Any) -> None:
     """One event for the hand-over file, and one export row per person named in it (the
     audit of reads: aktivist/core/reads.py) — ``people``: participations or their ids."""
-    from aktivist.core.reads import EXPORT, record_reads
-
     audit.record(actor=actor, verb=VERB, obj=action, details={"format": fmt, **details})
     if people is not None:
         record_reads(

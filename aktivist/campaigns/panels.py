@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aktivist.campaigns.models import Participation
+from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.people.panels import PersonPanel, register_person_panel
 
 LIMIT = 10
 
 
 def actions_taken_context(viewer: Any, person: Any) -> dict[str, Any]:
-    from aktivist.campaigns.models import Participation
-    from aktivist.campaigns.selectors import actions_visible_to
-
     qs = Participation.objects.filter(
         person=person, action__in=actions_visible_to(viewer).values("pk")
     )

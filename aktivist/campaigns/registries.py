@@ -10,7 +10,9 @@ from django.db.models import Case, F, OuterRef, Subquery, When
 from django.utils import timezone
 
 from aktivist.campaigns.models import Participation
+from aktivist.core import retention_rules as rules
 from aktivist.core.registries import export_values, register_person_relation
+from aktivist.people.models import Person
 
 
 def merge_participations(keep: Any, drop: Any) -> None:
@@ -31,8 +33,6 @@ def erase_participations(person_ids: Sequence[int]) -> None:
     """Keep the rows on the tombstone so that counts never change (per action, and the
     young share: an empty age bracket takes the tombstone's, from the birth year that
     goes); blank what the person wrote and the link that brought them."""
-    from aktivist.people.models import Person
-
     tombstone_bracket = Subquery(
         Person.objects.filter(pk=OuterRef("person_id")).values("erased_age_bracket")[:1]
     )
@@ -46,8 +46,6 @@ def erase_participations(person_ids: Sequence[int]) -> None:
 
 
 def register() -> None:
-    from aktivist.core import retention_rules as rules
-
     register_person_relation(
         Participation,
         merge=merge_participations,

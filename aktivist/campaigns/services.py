@@ -8,13 +8,8 @@ Who may do what (DESIGN.md, "Who may see what"):
   scope; theirs are local initiatives.
 * A campaign's scope fits its owning unit: national campaigns belong to the national unit,
   district campaigns to a district, local ones to a local group, school group or network.
-* Elevation: the owner of a district or local campaign proposes it for a national campaign
-  with a note; the secretariat lifts it or declines. Lifting creates a **new** national
-  campaign (``elevated_from`` points back) and leaves the initiative, its actions and their
-  participations untouched. The new campaign starts empty, or with copies of the actions
-  the secretariat picks: each copy has its own address (slug), starts unpublished (the
-  secretariat reviews the texts before the national launch) and counts its own
-  participations from zero — the initiative's counts stay where they were earned.
+* Elevation (lifting an initiative to a national campaign) is in ``elevation``; the
+  participants' CSV in ``participants_export``.
 
 Every function takes ``actor`` (the staff account; None for commands and tasks, which act
 as the system), validates with ``full_clean()`` and records one audit event in the same
@@ -25,23 +20,20 @@ transaction. A ``ValidationError`` carries messages per field for the forms; an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import capfirst, slugify
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from aktivist.accounts.access import scope_for
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
-from aktivist.campaigns.selectors import can_edit_campaign, participants_visible_to
+from aktivist.campaigns.selectors import can_edit_campaign
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.spreadsheets import csv_stream
 from aktivist.lib.slugs import free_slug
 from aktivist.organisation.models import Unit
 from aktivist.organisation.services import require_unit_in_scope
@@ -114,7 +106,7 @@ def _is_national(actor: Any) -> bool:
     return actor is None or scope_for(actor).is_national
 
 
-def _require_national(actor: Any, message: str) -> None:
+def require_national(actor: Any, message: str) -> None:
     if not _is_national(actor):
         raise ApplicationError(message)
 
@@ -164,7 +156,7 @@ def _check_year(year: int) -> None:
 
 @transaction.atomic
 def priority_create(*, actor: Any, name: str, year: int, description: str = "") -> Priority:
-    _require_national(actor, _("Only the secretariat sets the priorities."))
+    require_national(actor, _("Only the secretariat sets the priorities."))
     priority = Priority(name=name.strip(), year=year, description=(description or "").strip())
     _check_year(year)
     _check_priority(priority.name, year)
@@ -178,7 +170,7 @@ def priority_create(*, actor: Any, name: str, year: int, description: str = "") 
 def priority_update(
     *, actor: Any, priority: Priority, name: str, year: int, description: str = ""
 ) -> Priority:
-    _require_national(actor, _("Only the secretariat sets the priorities."))
+    require_national(actor, _("Only the secretariat sets the priorities."))
     name = name.strip()
     values: dict[str, Any] = {
         "name": name,
@@ -286,157 +278,6 @@ def campaign_update(*, actor: Any, campaign: Campaign, data: Mapping[str, Any]) 
     campaign.full_clean()
     campaign.save(update_fields=[*changed, "updated_at"])
     audit.record(actor=actor, verb="campaign.update", obj=campaign, details={"fields": changed})
-    return campaign
-
-
-def can_propose_elevation(actor: Any, campaign: Campaign) -> bool:
-    return (
-        campaign.scope != Campaign.Scope.NATIONAL
-        and campaign.elevation in (Campaign.Elevation.NONE, Campaign.Elevation.DECLINED)
-        and can_edit_campaign(actor, campaign)
-    )
-
-
-def can_decide_elevation(actor: Any, campaign: Campaign) -> bool:
-    return (
-        scope_for(actor).is_national
-        and campaign.scope != Campaign.Scope.NATIONAL
-        and campaign.elevation != Campaign.Elevation.ELEVATED
-    )
-
-
-@transaction.atomic
-def campaign_propose_elevation(*, actor: Any, campaign: Campaign, note: str) -> Campaign:
-    """The initiative's owner asks the secretariat to lift it to a national campaign."""
-    campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
-    note = (note or "").strip()
-    if campaign.scope == Campaign.Scope.NATIONAL:
-        raise ApplicationError(_("This is already a national campaign."))
-    if campaign.elevation == Campaign.Elevation.PROPOSED:
-        raise ApplicationError(_("It has already been proposed; the secretariat will decide."))
-    if campaign.elevation == Campaign.Elevation.ELEVATED:
-        raise ApplicationError(_("It has already been lifted to a national campaign."))
-    if actor is not None and not can_edit_campaign(actor, campaign):
-        raise ApplicationError(_("You cannot change this campaign."))
-    if not note:
-        raise ValidationError({"note": _("Say why it should become a national campaign.")})
-    campaign.elevation = Campaign.Elevation.PROPOSED
-    campaign.elevation_note = note
-    campaign.elevation_proposed_at = timezone.now()
-    campaign.elevation_decided_at = None
-    campaign.elevation_decided_by = None
-    campaign.full_clean()
-    campaign.save(
-        update_fields=[
-            "elevation",
-            "elevation_note",
-            "elevation_proposed_at",
-            "elevation_decided_at",
-            "elevation_decided_by",
-            "updated_at",
-        ]
-    )
-    audit.record(actor=actor, verb="campaign.propose_elevation", obj=campaign)
-    return campaign
-
-
-def _decide(campaign: Campaign, actor: Any, elevation: str) -> None:
-    campaign.elevation = elevation
-    campaign.elevation_decided_at = timezone.now()
-    campaign.elevation_decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    campaign.save(
-        update_fields=["elevation", "elevation_decided_at", "elevation_decided_by", "updated_at"]
-    )
-
-
-@transaction.atomic
-def campaign_elevate(
-    *, actor: Any, campaign: Campaign, copy_actions: Sequence[Action] = ()
-) -> Campaign:
-    """Lift a district or local campaign to a new national campaign; returns the new one.
-
-    The initiative keeps its actions, participations and texts; it is only marked as lifted
-    (with when and by whom). ``copy_actions`` (actions of the initiative) are copied into
-    the new campaign with new addresses, unpublished."""
-    _require_national(actor, _("Only the secretariat lifts campaigns to national ones."))
-    initiative = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if initiative.scope == Campaign.Scope.NATIONAL:
-        raise ApplicationError(_("This is already a national campaign."))
-    if initiative.elevation == Campaign.Elevation.ELEVATED:
-        raise ApplicationError(_("It has already been lifted to a national campaign."))
-    foreign = [a.pk for a in copy_actions if a.campaign_id != initiative.pk]
-    if foreign:
-        raise ApplicationError(_("Only the initiative's own actions can be copied."))
-    national = Campaign(
-        name=initiative.name,
-        description=initiative.description,
-        priority=initiative.priority,
-        kind=initiative.kind,
-        goal=initiative.goal,
-        scope=Campaign.Scope.NATIONAL,
-        unit=national_unit(),
-        # Where the idea came from: the link back says from which initiative.
-        origin=Campaign.Origin.LOCAL_INITIATIVE,
-        elevated_from=initiative,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    national.full_clean()
-    national.save()
-    copies = [_copy_action(actor, action, national) for action in copy_actions]
-    _decide(initiative, actor, Campaign.Elevation.ELEVATED)
-    audit.record(
-        actor=actor,
-        verb="campaign.elevate",
-        obj=initiative,
-        details={"national_campaign": national.pk, "copied_actions": [a.pk for a in copies]},
-    )
-    audit.record(
-        actor=actor,
-        verb="campaign.create",
-        obj=national,
-        details={"scope": national.scope, "elevated_from": initiative.pk},
-    )
-    return national
-
-
-def _copy_action(actor: Any, action: Action, campaign: Campaign) -> Action:
-    now = timezone.now()
-    copy = Action(
-        campaign=campaign,
-        kind=action.kind,
-        slug=suggest_slug(action.slug),
-        title_sv=action.title_sv,
-        title_en=action.title_en,
-        text_sv=action.text_sv,
-        text_en=action.text_en,
-        opens_at=now,
-        closes_at=action.closes_at if action.closes_at and action.closes_at > now else None,
-        goal=action.goal,
-        is_published=False,
-        target_name=action.target_name,
-        target_email=action.target_email,
-        target_address=action.target_address,
-        letter_subject=action.letter_subject,
-        letter_text_sv=action.letter_text_sv,
-        letter_text_en=action.letter_text_en,
-        letter_delivery=action.letter_delivery,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    copy.full_clean()
-    copy.save()
-    audit.record(actor=actor, verb="action.create", obj=copy, details={"copied_from": action.pk})
-    return copy
-
-
-@transaction.atomic
-def campaign_decline_elevation(*, actor: Any, campaign: Campaign) -> Campaign:
-    """The secretariat does not lift the proposal; the owner may propose it again later."""
-    _require_national(actor, _("Only the secretariat decides on proposals."))
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.elevation != Campaign.Elevation.PROPOSED:
-        raise ApplicationError(_("There is no proposal to decline."))
-    _decide(campaign, actor, Campaign.Elevation.DECLINED)
-    audit.record(actor=actor, verb="campaign.decline_elevation", obj=campaign)
     return campaign
 
 
@@ -567,84 +408,3 @@ def action_close_now(*, actor: Any, action: Action, now: dt.datetime | None = No
     action.save(update_fields=["closes_at", "updated_at"])
     audit.record(actor=actor, verb="action.close", obj=action)
     return action
-
-
-# --- Participants export -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParticipantsExport:
-    filename: str
-    rows: int
-    stream: Iterator[bytes]
-
-
-PARTICIPANT_HEADERS = (
-    gettext_lazy("first name"),
-    gettext_lazy("last name"),
-    gettext_lazy("email"),
-    gettext_lazy("mobile"),
-    gettext_lazy("postcode"),
-    gettext_lazy("home unit"),
-    gettext_lazy("membership status"),
-    gettext_lazy("signed"),
-    gettext_lazy("source"),
-    gettext_lazy("channel"),
-    gettext_lazy("age bracket"),
-    gettext_lazy("may be named at hand-over"),
-)
-
-
-def _participant_headers(action: Action) -> list[str]:
-    headers = [capfirst(str(label)) for label in PARTICIPANT_HEADERS]
-    if action.is_letter:
-        headers.append(capfirst(str(gettext_lazy("letter"))))
-    return headers
-
-
-def _participant_rows(action: Action, queryset: Any) -> Iterator[list[Any]]:
-    local = timezone.get_current_timezone()
-    fields = [
-        "person__first_name",
-        "person__last_name",
-        "person__email",
-        "person__mobile",
-        "person__postcode",
-        "person__home_unit__name",
-        "person__membership_status",
-        "created_at",
-        "source",
-        "channel__name",
-        "age_bracket",
-        "named",
-    ]
-    if action.is_letter:
-        fields.append("letter_text")
-    for row in queryset.values_list(*fields).iterator(chunk_size=2000):
-        values = list(row)
-        values[7] = values[7].astimezone(local).strftime("%Y-%m-%d %H:%M")
-        values[11] = "1" if values[11] else "0"
-        yield values
-
-
-def participants_export(*, actor: Any, action: Action) -> ParticipantsExport:
-    """The participants the actor may see, as CSV for Swedish Excel (UTF-8 with BOM, ``;``,
-    formula-escaped — the people export's writer). Audited before a byte leaves, with the
-    count and never a value."""
-    if not scope_for(actor).sees_people:
-        raise ApplicationError(_("You cannot export people."))
-    queryset = participants_visible_to(actor, action).order_by("created_at", "id")
-    with transaction.atomic():
-        rows = queryset.count()
-        audit.record(
-            actor=actor,
-            verb="action.participants_export",
-            obj=action,
-            details={"rows": rows, "format": "csv"},
-        )
-    stamp = timezone.localdate().isoformat()
-    return ParticipantsExport(
-        filename=f"aktivist-{action.slug}-{stamp}.csv",
-        rows=rows,
-        stream=csv_stream(_participant_rows(action, queryset), _participant_headers(action)),
-    )

@@ -38,7 +38,11 @@ from aktivist.lib.normalise import (
     normalise_postcode,
     se_mobile_fast,
 )
+from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
+from aktivist.people.consents import CHOICES as CONSENT_CHOICES
+from aktivist.people.consents import consents_request, new_code_ticket
 from aktivist.people.models import Person
+from aktivist.people.tasks import send_consent_confirmations
 
 NAME_MAX = 100
 LETTER_MAX = 5000
@@ -118,11 +122,88 @@ def _as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "on", "yes", "ja"}
 
 
+def _clean_email(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationError(_("Enter your email address."))
+    if len(raw) > 254:
+        raise ValidationError(_("Enter a valid email address."))
+    # clean_email's verdict, with the domain check cached (signers share few domains).
+    cleaned = normalise_email(raw)
+    if not cleaned or not is_valid_email(cleaned):
+        raise ValidationError(_("Enter a valid email address."))
+    return cleaned
+
+
+def _clean_mobile(raw: Any) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw) > 30:
+        raise ValidationError(_("Enter a valid mobile number."))
+    fast = se_mobile_fast(raw)  # the common Swedish ways of writing a mobile
+    if fast is not None:
+        return fast
+    cleaned = clean_phone(raw)
+    if cleaned and not is_mobile(cleaned):
+        raise ValidationError(_("This is not a mobile number."))
+    return cleaned
+
+
+def _clean_postcode(raw: Any) -> str:
+    if raw in (None, ""):
+        return ""
+    if not isinstance(raw, str | int) or len(str(raw)) > 12:
+        raise ValidationError(_("Enter a postcode of five digits."))
+    cleaned = normalise_postcode(str(raw))
+    if not (len(cleaned) == 5 and cleaned.isascii() and cleaned.isdigit()):
+        raise ValidationError(_("Enter a postcode of five digits."))
+    return cleaned
+
+
+def _clean_birth_year(raw: Any, this_year: int) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ValidationError(_("Enter a year such as 2004.")) from None
+    if not this_year - 120 <= year <= this_year:
+        raise ValidationError(_("Enter a year such as 2004."))
+    return year
+
+
+def _clean_age_bracket(raw: Any) -> str:
+    if raw in (None, ""):
+        return ""
+    if raw not in AGE_BRACKETS:
+        raise ValidationError(_("Choose an age group from the list."))
+    return str(raw)
+
+
+def _clean_consents(raw: Any) -> frozenset[str]:
+    chosen = raw or []
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    if not isinstance(chosen, list | tuple) or not all(
+        isinstance(c, str) and c in CONSENT_CHOICES for c in chosen
+    ):
+        raise ValidationError(_("Unknown consent choice."))
+    return frozenset(chosen)
+
+
+def _refuse_under_13(year: int | None, bracket: str, this_year: int) -> None:
+    if bracket == UNDER_13 or (year is not None and this_year - year < MIN_CONSENT_AGE):
+        raise UnderAge(
+            _(
+                "Thank you for wanting to act! People under 13 cannot sign up on their own in "
+                "Sweden, so we have not saved anything. Ask a parent or teacher to help you "
+                "take part in another way."
+            )
+        )
+
+
 def clean_signature(data: Mapping[str, Any], *, language: str = "sv") -> SignatureInput:
     """Validate a signature from a form or JSON. Raises ValidationError keyed by field, or
     UnderAge (which must be answered without storing anything)."""
-    from aktivist.people.consents import CHOICES
-
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
 
@@ -144,98 +225,19 @@ def clean_signature(data: Mapping[str, Any], *, language: str = "sv") -> Signatu
             data.get("last_name"), max_length=NAME_MAX, field_label=_("last name"), required=False
         ),
     )
-
-    def email() -> str:
-        raw = data.get("email")
-        if not isinstance(raw, str) or not raw.strip():
-            raise ValidationError(_("Enter your email address."))
-        if len(raw) > 254:
-            raise ValidationError(_("Enter a valid email address."))
-        # clean_email's verdict, with the domain check cached (signers share few domains).
-        cleaned = normalise_email(raw)
-        if not cleaned or not is_valid_email(cleaned):
-            raise ValidationError(_("Enter a valid email address."))
-        return cleaned
-
-    run("email", email)
-
-    def mobile() -> str | None:
-        raw = data.get("mobile")
-        if raw in (None, ""):
-            return None
-        if not isinstance(raw, str) or len(raw) > 30:
-            raise ValidationError(_("Enter a valid mobile number."))
-        fast = se_mobile_fast(raw)  # the common Swedish ways of writing a mobile
-        if fast is not None:
-            return fast
-        cleaned = clean_phone(raw)
-        if cleaned and not is_mobile(cleaned):
-            raise ValidationError(_("This is not a mobile number."))
-        return cleaned
-
-    run("mobile", mobile)
-
-    def postcode() -> str:
-        raw = data.get("postcode")
-        if raw in (None, ""):
-            return ""
-        if not isinstance(raw, str | int) or len(str(raw)) > 12:
-            raise ValidationError(_("Enter a postcode of five digits."))
-        cleaned = normalise_postcode(str(raw))
-        if not (len(cleaned) == 5 and cleaned.isascii() and cleaned.isdigit()):
-            raise ValidationError(_("Enter a postcode of five digits."))
-        return cleaned
-
-    run("postcode", postcode)
-
+    run("email", lambda: _clean_email(data.get("email")))
+    run("mobile", lambda: _clean_mobile(data.get("mobile")))
+    run("postcode", lambda: _clean_postcode(data.get("postcode")))
     this_year = timezone.localdate().year
-
-    def birth_year() -> int | None:
-        raw = data.get("birth_year")
-        if raw in (None, ""):
-            return None
-        try:
-            year = int(str(raw).strip())
-        except (TypeError, ValueError):
-            raise ValidationError(_("Enter a year such as 2004.")) from None
-        if not this_year - 120 <= year <= this_year:
-            raise ValidationError(_("Enter a year such as 2004."))
-        return year
-
-    run("birth_year", birth_year)
-
-    def age_bracket() -> str:
-        raw = data.get("age_bracket")
-        if raw in (None, ""):
-            return ""
-        if raw not in AGE_BRACKETS:
-            raise ValidationError(_("Choose an age group from the list."))
-        return str(raw)
-
-    run("age_bracket", age_bracket)
-
-    raw_consents = data.get("consents") or []
-    if isinstance(raw_consents, str):
-        raw_consents = [raw_consents]
-    if not isinstance(raw_consents, list | tuple) or not all(
-        isinstance(c, str) and c in CHOICES for c in raw_consents
-    ):
-        errors["consents"] = [_("Unknown consent choice.")]
-        raw_consents = []
-    chosen = frozenset(raw_consents)
-
+    run("birth_year", lambda: _clean_birth_year(data.get("birth_year"), this_year))
+    run("age_bracket", lambda: _clean_age_bracket(data.get("age_bracket")))
+    run("consents", lambda: _clean_consents(data.get("consents")))
+    chosen: frozenset[str] = values.get("consents", frozenset())
     run("letter_text", lambda: _clean_letter(data.get("letter_text")))
 
     # The age rule comes before any other complaint about the form: under 13 stores nothing.
     year, bracket = values.get("birth_year"), values.get("age_bracket", "")
-    if bracket == UNDER_13 or (year is not None and this_year - year < MIN_CONSENT_AGE):
-        raise UnderAge(
-            _(
-                "Thank you for wanting to act! People under 13 cannot sign up on their own in "
-                "Sweden, so we have not saved anything. Ask a parent or teacher to help you "
-                "take part in another way."
-            )
-        )
+    _refuse_under_13(year, bracket, this_year)
     if year is None and not bracket and "birth_year" not in errors and "age_bracket" not in errors:
         errors["birth_year"] = [_("Enter your birth year or choose an age group.")]
     if ("sms" in chosen or "rapid_response" in chosen) and not values.get("mobile"):
@@ -265,8 +267,6 @@ PREFIX_CACHE_SECONDS = 60.0
 
 
 def _home_unit_id(postcode: str) -> int | None:
-    from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
-
     global _prefixes
     loaded_at, prefixes = _prefixes
     if time.monotonic() - loaded_at > PREFIX_CACHE_SECONDS:
@@ -422,9 +422,6 @@ def request_consents(sig: SignatureInput, *, signer: Signer, source_label: str) 
     or an adoptable one (pending_mobile: it becomes the person's only when both the code
     sent to it and a link sent to their own inbox confirm it; a stranger's typing never
     does)."""
-    from aktivist.people.consents import consents_request, new_code_ticket
-    from aktivist.people.tasks import send_consent_confirmations
-
     ticket, ticket_hash = new_code_ticket() if wants_sms(sig) else ("", "")
     if not sig.consents:
         return ticket

@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from aktivist.accounts.access import scope_for
-from aktivist.accounts.decorators import national_required, people_viewer_required
-from aktivist.campaigns import charts, selectors, services
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
+from aktivist.campaigns import charts, elevation, selectors, services
+from aktivist.campaigns import participants_export as exports
 from aktivist.campaigns.forms import (
     ActionForm,
     CampaignFilterForm,
@@ -78,11 +79,10 @@ def _progress(count: int, goal: int | None) -> int | None:
 # --- Campaign list ------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
     if request.GET.get("tab") == "proposals":
-        if not scope.is_national:
+        if not can(request.user, Capability.NATIONAL_PLANNING):
             raise Http404
         return render(
             request,
@@ -120,7 +120,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "campaigns": campaigns[:LIST_LIMIT],
         "truncated": len(campaigns) > LIST_LIMIT,
         "list_limit": LIST_LIMIT,
-        "proposal_count": selectors.elevation_proposals().count() if scope.is_national else 0,
+        "proposal_count": selectors.elevation_proposals().count()
+        if can(request.user, Capability.NATIONAL_PLANNING)
+        else 0,
         # The filters stay open when they show something other than this year's all.
         "filtered": data != CampaignFilterForm.defaults() or not form.is_valid(),
     }
@@ -137,7 +139,7 @@ def _editable_campaign(request: HttpRequest, pk: int) -> Campaign:
     return campaign
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.access_campaign(request.user, pk)
     actions = selectors.campaign_actions(campaign)
@@ -154,8 +156,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "total": total,
         "progress": _progress(total, campaign.goal),
         "can_edit": selectors.can_edit_campaign(request.user, campaign),
-        "can_propose": services.can_propose_elevation(request.user, campaign),
-        "can_decide": services.can_decide_elevation(request.user, campaign),
+        "can_propose": elevation.can_propose_elevation(request.user, campaign),
+        "can_decide": elevation.can_decide_elevation(request.user, campaign),
         "elevations": list(selectors.elevations_of(campaign)),
         "lifted_from": lifted_from,
         "lifted_from_visible": lifted_from is not None
@@ -164,7 +166,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "campaigns/campaign_detail.html", context)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def campaign_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     priority_id = request.GET.get("priority", "")
@@ -186,7 +188,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _editable_campaign(request, pk)
     initial = {name: getattr(campaign, name) for name in services.CAMPAIGN_FIELDS}
@@ -213,7 +215,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Elevation ----------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def campaign_propose(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _editable_campaign(request, pk)
     if campaign.scope == Campaign.Scope.NATIONAL:
@@ -221,7 +223,7 @@ def campaign_propose(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProposeElevationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.campaign_propose_elevation(
+            elevation.campaign_propose_elevation(
                 actor=request.user, campaign=campaign, note=form.cleaned_data["note"]
             )
         except (ValidationError, ApplicationError) as exc:
@@ -238,7 +240,7 @@ def campaign_propose(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def campaign_elevate(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.access_campaign(request.user, pk)
     if campaign.scope == Campaign.Scope.NATIONAL:
@@ -246,7 +248,7 @@ def campaign_elevate(request: HttpRequest, pk: int) -> HttpResponse:
     form = ElevateForm(_posted(request), campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:
-            national = services.campaign_elevate(
+            national = elevation.campaign_elevate(
                 actor=request.user,
                 campaign=campaign,
                 copy_actions=form.chosen_actions(),
@@ -264,11 +266,11 @@ def campaign_elevate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def campaign_decline(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.access_campaign(request.user, pk)
     try:
-        services.campaign_decline_elevation(actor=request.user, campaign=campaign)
+        elevation.campaign_decline_elevation(actor=request.user, campaign=campaign)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -279,7 +281,7 @@ def campaign_decline(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Action forms -------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _editable_campaign(request, pk)
     form = ActionForm(_posted(request), initial={"opens_at": timezone.localtime()})
@@ -307,7 +309,7 @@ def _editable_action(request: HttpRequest, pk: int) -> Action:
     return action
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = _editable_action(request, pk)
     initial = {name: getattr(action, name) for name in services.ACTION_FIELDS}
@@ -332,7 +334,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_close(request: HttpRequest, pk: int) -> HttpResponse:
     action = _editable_action(request, pk)
     try:
@@ -345,7 +347,7 @@ def action_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_publish(request: HttpRequest, pk: int) -> HttpResponse:
     action = _editable_action(request, pk)
     published = request.POST.get("published") == "1"
@@ -432,7 +434,7 @@ def _participants_context(request: HttpRequest, action: Action) -> dict[str, Any
     }
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request", "HX-Target")
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.access_action(request.user, pk)
@@ -454,14 +456,14 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "campaigns/action_detail.html", context)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The live count (the partial the action page polls every 15 seconds)."""
     action = selectors.access_action(request.user, pk)
     return render(request, "campaigns/_live_count.html", _live_context(action))
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def action_stats(request: HttpRequest, pk: int) -> HttpResponse:
     """Charts and breakdowns (the partial the action page polls every minute)."""
     action = selectors.access_action(request.user, pk)
@@ -470,11 +472,11 @@ def action_stats(request: HttpRequest, pk: int) -> HttpResponse:
 
 # The decorator is typed for HttpResponse; a download is a streaming response.
 @require_POST
-@people_viewer_required  # type: ignore[arg-type]
+@requires(Capability.PEOPLE_VIEW)
 def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     action = selectors.access_action(request.user, pk)
     try:
-        export = services.participants_export(actor=request.user, action=action)
+        export = exports.participants_export(actor=request.user, action=action)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("campaigns:action_detail", pk=action.pk)
@@ -496,7 +498,7 @@ def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 # --- Priorities ---------------------------------------------------------------------------
 
 
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def priority_list(request: HttpRequest) -> HttpResponse:
     form = PriorityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -515,7 +517,7 @@ def priority_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/priority_list.html", context)
 
 
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
     priority: Priority = selectors.access_priority(pk)
     initial = {"name": priority.name, "year": priority.year, "description": priority.description}

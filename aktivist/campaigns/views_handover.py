@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.campaigns import handover
 from aktivist.campaigns.selectors import access_action
 
@@ -45,7 +46,7 @@ def _stream(download: handover.Download) -> StreamingHttpResponse:
     return response
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def index(request: HttpRequest, pk: int) -> HttpResponse:
     action = access_action(request.user, pk)
     summary = handover.summary(request.user, action)
@@ -61,13 +62,13 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "campaigns/handover/index.html", context)
 
 
-@people_viewer_required  # type: ignore[arg-type]  # a download may stream
+@requires(Capability.PEOPLE_VIEW)
 def petition_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     action = access_action(request.user, pk)
     return _stream(handover.petition_csv(actor=request.user, action=action))
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def petition_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     action = access_action(request.user, pk)
     try:
@@ -77,7 +78,7 @@ def petition_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _file(download)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def letters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     action = access_action(request.user, pk)
     if not action.is_letter:

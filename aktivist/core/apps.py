@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        # Imported here: these modules import models, loaded only by now.
         from aktivist.core import checks  # noqa: F401 - registers the start-up checks
         from aktivist.core.schedule import Job, register_job
         from aktivist.core.tasks import purge_scheduled_runs

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from aktivist.core.transports import from_address_problem
+from aktivist.core.email_addresses import from_address_problem
 
 
 @register("email")

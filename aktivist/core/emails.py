@@ -7,8 +7,8 @@ loopback SMTP or the console outside production, SMTP or an email service provid
 through anymail in production).
 
 Transactional mail reaches people who unsubscribed from campaigns, but never an address
-that bounced or complained (the mobilization app registers that check) nor an erased
-person.
+that bounced or complained (the mobilization app registers that check: its
+``recipients.py`` decides who may receive any message) nor an erased person.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.transports import OutgoingEmail, TransportError, get_email_transport
+from aktivist.core.transport_errors import TransportError
+from aktivist.core.transports import OutgoingEmail, get_email_transport
 
 RESERVED_DOMAINS = ("example.org", "example.com", "example.net")
 

@@ -38,6 +38,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from aktivist.core.models import AuditEvent
+from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
 
 T = TypeVar("T")
 
@@ -104,8 +105,6 @@ def search_kind(text: str) -> str | None:
     """What the people search takes the text for (``people/selectors.search_q``): an email
     when it holds "@"; a phone number when it is digits (and phone signs) that make a valid
     number, else a member number; otherwise a name. None for an empty text."""
-    from aktivist.lib.normalise import normalise_phone
-
     text = " ".join(text.split())
     if not text:
         return None
@@ -119,8 +118,6 @@ def search_kind(text: str) -> str | None:
 def normalised_search(kind: str, text: str) -> str:
     """The text as the search compares it: an email lower-cased, a phone number in E.164, a
     member number without spaces, a name lower-cased with single spaces."""
-    from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
-
     text = " ".join(text.split())
     if kind == EMAIL:
         return normalise_email(text) or ""

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
 MergeHandler = Callable[[Any, Any], None]  # (keep: Person, drop: Person)
@@ -193,8 +194,6 @@ def register_simple(
 
 def models_pointing_to(target: type[models.Model]) -> list[type[models.Model]]:
     """Every concrete model (auto-created through tables included) with a relation to target."""
-    from django.apps import apps
-
     found: list[type[models.Model]] = []
     for model in apps.get_models(include_auto_created=True):
         for field in model._meta.get_fields(include_hidden=True):

@@ -18,14 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 
-if TYPE_CHECKING:
-    from aktivist.core.models import SentMessage
+from aktivist.core.models import SentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +40,6 @@ def _bare(address: str) -> str:
 
 
 def _keep(*, channel: str, to: str, subject: str, body: str) -> None:
-    # Imported here: the transports import this module before the apps are loaded.
-    from aktivist.core.models import SentMessage
-
     field = SentMessage._meta.get_field("subject")
     try:
         with transaction.atomic():
@@ -70,20 +66,14 @@ def keep_sms(to: str, body: str) -> None:
 
 def recent(*, limit: int = PAGE_SIZE) -> QuerySet[SentMessage]:
     """The newest kept messages first."""
-    from aktivist.core.models import SentMessage
-
     return SentMessage.objects.order_by("-created_at", "-id")[:limit]
 
 
 def older_than(cutoff: dt.datetime) -> QuerySet[SentMessage]:
     """What the retention rule deletes."""
-    from aktivist.core.models import SentMessage
-
     return SentMessage.objects.filter(created_at__lt=cutoff)
 
 
 def to_addresses(addresses: QuerySet[Any]) -> QuerySet[SentMessage]:
     """The kept messages to any address a subquery selects (erasure, the access export)."""
-    from aktivist.core.models import SentMessage
-
     return SentMessage.objects.filter(to__in=addresses)

@@ -23,41 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from aktivist.core.sent_messages import keep_sms
+from aktivist.core.transport_errors import TransportError
 
 logger = logging.getLogger(__name__)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-class TransportError(Exception):
-    """Sending failed. ``code`` is the provider's answer without the number;
-    ``recipient_refused``: the number itself was refused (opted out, not a mobile);
-    ``opted_out``: refused because its owner told the provider to stop; ``unreachable``:
-    the provider could not be reached at all (nothing was sent)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool,
-        recipient_refused: bool = False,
-        opted_out: bool = False,
-        ambiguous: bool = False,
-        unreachable: bool = False,
-        code: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.recipient_refused = recipient_refused
-        self.opted_out = opted_out
-        self.ambiguous = ambiguous
-        self.unreachable = unreachable
-        self.code = code or message
 
 
 # --- Segments: what an SMS costs -------------------------------------------------------------
@@ -171,8 +147,6 @@ class HttpSmsTransport:
     name = "http"
 
     def __init__(self, base_url: str, auth: tuple[str, str], timeout: float | None = None) -> None:
-        import httpx
-
         host = urlsplit(base_url).hostname or ""
         if not settings.PRODUCTION and host not in LOOPBACK:
             raise ImproperlyConfigured(
@@ -189,26 +163,19 @@ class HttpSmsTransport:
         self.client.close()
 
     def _post(self, path: str, data: dict[str, str]) -> Any:
-        import httpx
-
         try:
             return self.client.post(self.base_url + path, data=data)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached the provider: safe to try again later.
-            raise TransportError(
-                f"{self.name}: cannot connect ({type(exc).__name__})",
-                permanent=False,
-                unreachable=True,
-            ) from None
+            message = f"{self.name}: cannot connect ({type(exc).__name__})"
+            raise TransportError(message, permanent=False, unreachable=True, code=message) from None
         except httpx.TimeoutException as exc:
             # Sent, but no answer: the provider may have taken it. Never send it again.
-            raise TransportError(
-                f"{self.name}: no answer ({type(exc).__name__})",
-                permanent=True,
-                ambiguous=True,
-            ) from None
+            message = f"{self.name}: no answer ({type(exc).__name__})"
+            raise TransportError(message, permanent=True, ambiguous=True, code=message) from None
         except httpx.HTTPError as exc:
-            raise TransportError(f"{self.name}: {type(exc).__name__}", permanent=False) from None
+            message = f"{self.name}: {type(exc).__name__}"
+            raise TransportError(message, permanent=False, code=message) from None
 
     @staticmethod
     def temporary_status(status: int) -> bool:

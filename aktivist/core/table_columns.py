@@ -484,6 +484,7 @@ ADDRESS_BLOCK_FIELDS = frozenset({"street_address", "postcode", "city"})
 _TAG_FLAG_WORDS = frozenset({"true", "false"})
 # Mailchimp's Birthday merge field holds a month and day only ("03/14"): no birth year.
 _MONTH_DAY = re.compile(r"\d{1,2}/\d{1,2}", re.ASCII)
+Rows = Sequence[Sequence[str]]  # the sample rows a guess looks at
 
 
 def _is_tag_flag_column(header: str, values: list[str]) -> bool:
@@ -506,7 +507,16 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
     keys = [_key(h) for h in headers]
     fields: list[str] = [""] * len(headers)
     taken: set[str] = set()
+    _match_exact_headers(keys, fields, taken)
+    _match_keywords(keys, fields, taken, sample_rows)
+    _mark_personnummer_columns(fields, taken, sample_rows)
+    _judge_by_values(headers, fields, sample_rows)
+    _phone_of_mobiles(fields, sample_rows)
+    return dict(zip(headers, fields, strict=True))
 
+
+def _match_exact_headers(keys: list[str], fields: list[str], taken: set[str]) -> None:
+    """A header that is exactly a field's name (or one of its known names)."""
     for i, key in enumerate(keys):
         field = _EXACT.get(key, "")
         if field and (
@@ -515,6 +525,9 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
             fields[i] = field
             taken.add(field)
 
+
+def _match_keywords(keys: list[str], fields: list[str], taken: set[str], sample_rows: Rows) -> None:
+    """A keyword inside a header, when the column's values look like the field's."""
     for i, key in enumerate(keys):
         if fields[i] or not key:
             continue
@@ -528,8 +541,10 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
             taken.add(field)
             break
 
-    # Privacy first: a column of personal identity numbers is one, whatever its header says.
-    for i in range(len(headers)):
+
+def _mark_personnummer_columns(fields: list[str], taken: set[str], sample_rows: Rows) -> None:
+    """Privacy first: a column of personal identity numbers is one, whatever its header."""
+    for i in range(len(fields)):
         if fields[i] != PERSONNUMMER:
             values = _column_values(sample_rows, i)
             if values and _share(values, is_personnummer) >= 0.8:
@@ -537,24 +552,27 @@ def guess_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[str]]) 
                     taken.discard(fields[i])
                 fields[i] = PERSONNUMMER
 
+
+def _judge_by_values(headers: Sequence[str], fields: list[str], sample_rows: Rows) -> None:
+    """No birth date from a birthday without its year (Mailchimp); true/false is a tag (Zetkin)."""
     for i, header in enumerate(headers):
         if fields[i] == "birth_date":
             values = _column_values(sample_rows, i)
             if values and _share(values, lambda v: _MONTH_DAY.fullmatch(v) is not None) >= 0.5:
-                fields[i] = ""  # a birthday without the year (Mailchimp)
+                fields[i] = ""
         elif not fields[i] and _is_tag_flag_column(
             header.strip(), [v.lower() for v in _column_values(sample_rows, i)]
         ):
             fields[i] = "tag_flag"
 
-    # "Telefon" holds mobiles when the file has no mobile column and its values are mobiles.
+
+def _phone_of_mobiles(fields: list[str], sample_rows: Rows) -> None:
+    """'Telefon' holds mobiles when there is no mobile column and its values are mobiles."""
     if "mobile" not in fields and "other_phone" in fields:
         i = fields.index("other_phone")
         values = _column_values(sample_rows, i)
         if values and _share(values, _looks_like_mobile) >= 0.6:
             fields[i] = "mobile"
-
-    return dict(zip(headers, fields, strict=True))
 
 
 # --- Names ---------------------------------------------------------------------------------

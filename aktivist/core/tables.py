@@ -8,12 +8,9 @@ as a whole raise ``FileRefused``; problems with single rows (ragged rows, bad va
 the reader's business (the import's ``rows.clean_row``).
 
 An XLSX is a ZIP of XML parts, and a small one can unpack to gigabytes or to millions of
-cells. Before openpyxl opens one, ``_check_workbook`` reads the archive's central directory
-(the unpacked size of every XML part, and how strongly each is compressed) and streams each
-worksheet's XML once, counting its cells the way openpyxl would lay them out — refusing the
-file before the first cell is parsed when it is over ``IMPORT_MAX_UNPACKED_MB`` or
-``IMPORT_MAX_CELLS``. Reading the rows counts the cells again, as a backstop. No message
-ever quotes an exception, a path or a temporary file name.
+cells: before openpyxl opens one, ``table_checks.check_workbook`` refuses it when it is
+over ``IMPORT_MAX_UNPACKED_MB`` or ``IMPORT_MAX_CELLS``. Reading the rows counts the cells
+again, as a backstop. No message ever quotes an exception, a path or a temporary file name.
 """
 
 from __future__ import annotations
@@ -29,10 +26,19 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from aktivist.core.table_checks import (
+    FileRefused,
+    check_workbook,
+    max_cells,
+    refuse_too_large,
+    refused_binary,
+    refused_damaged_xlsx,
+    refused_password_protected,
+    refused_too_many_cells,
+)
 from aktivist.lib.normalise import se_mobile_fast
 from aktivist.lib.personnummer import is_personnummer
 
@@ -41,13 +47,6 @@ SAMPLE_BYTES = 64 * 1024
 # The first column of a copy that keeps each row's line number (CsvTable(line_column=True)).
 LINE_COLUMN = "_line"
 MAX_STATED_COLUMNS = 500
-# What Excel itself allows: a cell beyond these is a damaged (or crafted) file.
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLUMNS = 16_384
-# A part that unpacks to more than this may not be compressed more than
-# IMPORT_MAX_COMPRESSION_RATIO times (a real sheet is 5–20 times; small parts may be more).
-RATIO_FLOOR_BYTES = 1 << 20
-MAX_TAG_BYTES = 1 << 20  # one XML tag longer than this is not a worksheet
 
 _ZIP = b"PK\x03\x04"
 _EMPTY_ZIP = b"PK\x05\x06"
@@ -75,53 +74,9 @@ _MARKUP = re.compile(
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class FileRefused(Exception):
-    """The file as a whole cannot be imported; ``message`` says why, in the user's language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def _looks_like_data(header: str) -> bool:
     """An email address, a Swedish mobile or a personnummer is data, never a column name."""
     return bool(_EMAIL_LIKE.fullmatch(header) or se_mobile_fast(header) or is_personnummer(header))
-
-
-def _binary() -> FileRefused:
-    return FileRefused(_("This is not a CSV or Excel file (it contains binary data)."))
-
-
-def _damaged_xlsx() -> FileRefused:
-    return FileRefused(
-        _(
-            "The Excel file is damaged or incomplete. Open it in Excel, save it again as "
-            ".xlsx (or as CSV) and upload it again."
-        )
-    )
-
-
-def _password_protected() -> FileRefused:
-    return FileRefused(
-        _(
-            "This is an old Excel file (.xls) or a password-protected one. Save it as "
-            ".xlsx or CSV without a password and upload it."
-        )
-    )
-
-
-def _too_many_cells(limit: int) -> FileRefused:
-    return FileRefused(
-        _(
-            "The Excel file has more than %(cells)s cells. Split it into smaller files, or "
-            "save it as CSV, and upload again."
-        )
-        % {"cells": f"{limit:,}".replace(",", " ")}
-    )
-
-
-def _max_cells() -> int:
-    return int(getattr(settings, "IMPORT_MAX_CELLS", 5_000_000))
 
 
 class Table:
@@ -245,6 +200,8 @@ class XlsxTable(Table):
         super().__init__(path, kind="xlsx", encoding="", delimiter="")
 
     def _records(self) -> Generator[tuple[int, list[str]], None, None]:
+        # openpyxl is imported only when an XLSX is read: it is large, and most processes
+        # never read one.
         import openpyxl
 
         # A file object, not the name: openpyxl would refuse an XLSX renamed .csv.
@@ -253,7 +210,7 @@ class XlsxTable(Table):
             workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds on a damaged file; none is shown
             source.close()
-            raise _damaged_xlsx() from None
+            raise refused_damaged_xlsx() from None
         try:
             if not workbook.worksheets:
                 raise FileRefused(_("The Excel file has no worksheet."))
@@ -263,7 +220,7 @@ class XlsxTable(Table):
             self._min_width = min(sheet.max_column or 0, MAX_STATED_COLUMNS)
             sheet.reset_dimensions()  # … but read the rows as they are, not as it states
             text = _xlsx_text
-            limit = _max_cells()
+            limit = max_cells()
             cells = 0
             rows = sheet.iter_rows(values_only=True)
             line = 0
@@ -271,13 +228,13 @@ class XlsxTable(Table):
                 try:
                     values = next(rows, None)
                 except Exception:  # a part that is damaged further in (XML, CRC, zlib)
-                    raise _damaged_xlsx() from None
+                    raise refused_damaged_xlsx() from None
                 if values is None:
                     break
                 line += 1
                 cells += len(values)
-                if cells > limit:  # the backstop of _check_workbook's count
-                    raise _too_many_cells(limit)
+                if cells > limit:  # the backstop of check_workbook's count
+                    raise refused_too_many_cells(limit)
                 yield line, [text(v) for v in values]
         finally:
             workbook.close()
@@ -324,14 +281,6 @@ def clean_headers(cells: Sequence[str]) -> list[str]:
 # --- Detection -----------------------------------------------------------------------------
 
 
-def _refuse_too_large(size: int) -> None:
-    limit = getattr(settings, "IMPORT_MAX_FILE_BYTES", 512 * 1024 * 1024)
-    if size > limit:
-        raise FileRefused(
-            _("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)}
-        )
-
-
 def _open_zip(path: Path) -> XlsxTable:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -341,11 +290,11 @@ def _open_zip(path: Path) -> XlsxTable:
             if info is not None and info.file_size <= 1024 and not info.flag_bits & 0x1:
                 mimetype = archive.read(info)
             if "xl/workbook.xml" in names:
-                _check_workbook(archive)
+                check_workbook(archive)
     except FileRefused:
         raise
     except Exception:  # a truncated or damaged archive (BadZipFile, zlib, CRC, EOF …)
-        raise _damaged_xlsx() from None
+        raise refused_damaged_xlsx() from None
     if "xl/workbook.xml" in names:
         return XlsxTable(path)
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
@@ -367,156 +316,6 @@ def _open_zip(path: Path) -> XlsxTable:
     raise FileRefused(_("This is a ZIP archive, not a CSV or Excel file."))
 
 
-# --- The caps on an XLSX, checked before openpyxl parses anything ----------------------------
-
-# A <row> or <c> start tag (any namespace prefix) and its r attribute ("B12" or "12"). The
-# look-ahead stops at the next "<" as well as at ">", so a crafted run of unclosed tags
-# costs linear time, not quadratic.
-_SHEET_TAG = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])"
-    rb"(?:(?=[^<>]*?\sr\s*=\s*[\"']([A-Za-z]*)(\d*)[\"']))?"
-)
-_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
-_UTF8_BOM_AND_SPACE = re.compile(rb"(?:\xef\xbb\xbf)?\s*")
-PEEK_BYTES = 512
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _column_number(letters: bytes, cache: dict[bytes, int]) -> int:
-    number = cache.get(letters)
-    if number is None:
-        if len(letters) > 3:  # XFD is the last column Excel has
-            raise _damaged_xlsx()
-        number = 0
-        for ch in letters.upper():
-            number = number * 26 + ch - 64
-        cache[letters] = number
-    return number
-
-
-def _xml_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """The part's XML in pieces that never cut a tag in two (each ends before a "<")."""
-    carry = b""
-    with archive.open(info) as part:
-        while chunk := part.read(CHUNK_BYTES):
-            buffer = carry + chunk
-            cut = buffer.rfind(b"<")
-            if cut <= buffer.rfind(b">"):  # every tag in it is closed
-                carry = b""
-                yield buffer
-                continue
-            carry = buffer[cut:]
-            if len(carry) > MAX_TAG_BYTES:
-                raise _damaged_xlsx()
-            yield buffer[:cut]
-    if carry:
-        yield carry
-
-
-def _is_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether openpyxl could parse the part as XML. UTF-16 or UTF-32 XML (which Excel never
-    writes) is refused as damaged: the cell count below reads bytes as UTF-8."""
-    with archive.open(info) as part:
-        head = part.read(PEEK_BYTES)
-    if head.startswith((b"<\x00", b"\x00<", b"\x00\x00\x00<")):
-        raise _damaged_xlsx()
-    for bom, encoding in _WIDE_BOMS:
-        if head.startswith(bom):
-            if head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith("<"):
-                raise _damaged_xlsx()
-            return False
-    start = _UTF8_BOM_AND_SPACE.match(head)
-    return head[start.end() if start else 0 :].startswith(b"<")
-
-
-def _count_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> None:
-    """Stream the part's XML and count the cells openpyxl would hand out were it the sheet
-    that is read: every row is as wide as its last cell (the cells before it come as empty
-    values); missing rows come as empty rows. Count its shared strings too. Refuses the file
-    as soon as either count is over ``limit``, or a cell lies beyond what Excel allows."""
-    cells = 0
-    strings = 0
-    width = 0
-    column = 0
-    row = 0
-    letters_cache: dict[bytes, int] = {}
-    for chunk in _xml_chunks(archive, info):
-        strings += len(_SHARED_STRING_TAG.findall(chunk))
-        if strings > limit:
-            raise _too_many_cells(limit)
-        for tag, letters, digits in _SHEET_TAG.findall(chunk):
-            if tag == b"c":
-                column = _column_number(letters, letters_cache) if letters else column + 1
-                if column > width:
-                    if column > EXCEL_MAX_COLUMNS:
-                        raise _damaged_xlsx()
-                    width = column
-                continue
-            cells += width
-            if cells > limit:
-                raise _too_many_cells(limit)
-            width = column = 0
-            if len(digits) >= 9:
-                raise _damaged_xlsx()
-            number = int(digits) if digits else row + 1
-            if number > EXCEL_MAX_ROWS:
-                raise _damaged_xlsx()
-            row = max(row + 1, number)
-    if cells + width > limit:
-        raise _too_many_cells(limit)
-
-
-def _check_workbook(archive: zipfile.ZipFile) -> None:
-    """Refuse a workbook that would cost more than the caps to read, from its central
-    directory and one streamed pass over its XML parts, before openpyxl parses any of it.
-
-    * a password-protected (encrypted) part: refused, it cannot be read;
-    * every part counts with its unpacked size (zipfile never hands out more than the
-      directory states, so the stated sizes are the ones that can be read): together at
-      most ``IMPORT_MAX_UNPACKED_MB``; a large part compressed more than
-      ``IMPORT_MAX_COMPRESSION_RATIO`` times (a zip bomb) is refused outright;
-    * every XML part, whatever its name (the workbook's relationships, not the names,
-      say which part is a worksheet or the shared strings), at most ``IMPORT_MAX_CELLS``
-      cells counted as openpyxl lays them out (a single cell in column XFD makes a row of
-      16,384), and at most as many shared strings.
-    """
-    max_bytes = int(getattr(settings, "IMPORT_MAX_UNPACKED_MB", 500)) * 1024 * 1024
-    max_ratio = float(getattr(settings, "IMPORT_MAX_COMPRESSION_RATIO", 100))
-    limit = _max_cells()
-    total = 0
-    parts = archive.infolist()
-    for info in parts:
-        if info.flag_bits & 0x1:
-            raise _password_protected()
-        total += info.file_size
-        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(
-            info.compress_size, 1
-        ):
-            raise FileRefused(
-                _(
-                    "The Excel file is packed unusually tightly (it would unpack to %(size)s "
-                    "MB), so it is not read. Save it as CSV and upload that instead."
-                )
-                % {"size": max(1, info.file_size // (1024 * 1024))}
-            )
-    if total > max_bytes:
-        raise FileRefused(
-            _(
-                "The Excel file unpacks to more than %(size)s MB. Save it as CSV, or split it "
-                "into smaller files, and upload again."
-            )
-            % {"size": max_bytes // (1024 * 1024)}
-        )
-    for info in parts:
-        if not info.is_dir() and _is_xml(archive, info):
-            _count_cells(archive, info, limit)
-
-
 def _utf16_without_bom(sample: bytes) -> str | None:
     """A UTF-16 file whose BOM got lost: every other byte of Latin text is NUL."""
     pairs = len(sample) // 2
@@ -534,12 +333,12 @@ def _scan_8bit(path: Path, first: bytes) -> str:
     """One streamed pass over the whole file: refuse binary content, and choose UTF-8 when
     every byte of it is valid UTF-8, else Windows-1252 (as Excel writes CSV)."""
     if sum(1 for b in first if b in _CONTROL) > max(8, len(first) // 100):
-        raise _binary()
+        raise refused_binary()
     decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")("strict")
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK_BYTES):
             if b"\0" in chunk:
-                raise _binary()
+                raise refused_binary()
             if decoder is not None and not chunk.isascii():
                 try:
                     decoder.decode(chunk)
@@ -609,15 +408,15 @@ def open_table(path: str | Path, filename: str) -> Table:
         raise FileRefused(_("The file cannot be read.")) from None
     if size == 0:
         raise FileRefused(_("The file is empty."))
-    _refuse_too_large(size)
+    refuse_too_large(size)
 
     table: Table
     if first.startswith((_ZIP, _EMPTY_ZIP)):
         table = _open_zip(path)  # also an XLSX someone renamed .csv
     elif first.startswith(_OLE):
-        raise _password_protected()
+        raise refused_password_protected()
     elif first.startswith(_MAGIC):
-        raise _binary()
+        raise refused_binary()
     elif _MARKUP.match(first[:1024]):
         raise FileRefused(
             _(
@@ -643,7 +442,7 @@ def _open_text(path: Path, first: bytes) -> CsvTable:
     elif b"\0" in first:
         encoding = _utf16_without_bom(first) or ""
         if not encoding:
-            raise _binary()
+            raise refused_binary()
     else:
         encoding = _scan_8bit(path, first)
 

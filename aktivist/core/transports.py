@@ -14,7 +14,6 @@ the address is then suppressed by the caller).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import logging
 import re
@@ -24,19 +23,29 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from email.charset import QP, Charset
-from email.headerregistry import Address
 from email.utils import formatdate, make_msgid
 from functools import lru_cache
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import idna
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpBackend
 
+from aktivist.core.email_addresses import (
+    ADDRESS_HEADERS,
+    AddressError,
+    ascii_domain,
+    bare_address,
+    envelope_address,
+    format_address,
+    header_value,
+    parse_address,
+    single_line_address,
+)
 from aktivist.core.sent_messages import keep_email
+from aktivist.core.transport_errors import TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -44,28 +53,6 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP's dot-stuffing
 QP_UTF8 = Charset("utf-8")
 QP_UTF8.body_encoding = QP
-
-
-class TransportError(Exception):
-    """Sending failed. ``code`` is the server's answer (e.g. "550 5.1.1 …") without the
-    address; ``permanent``: retrying cannot help; ``recipient_refused``: the address itself
-    was refused (suppress it); ``unsendable``: this message cannot be written or sent at
-    all (an address with no usable form for this server), whatever the server says."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool,
-        recipient_refused: bool = False,
-        code: str = "",
-        unsendable: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.recipient_refused = recipient_refused
-        self.code = code
-        self.unsendable = unsendable
 
 
 @dataclass
@@ -86,7 +73,7 @@ class OutgoingEmail:
         return self.from_email or settings.DEFAULT_FROM_EMAIL
 
     def return_path(self) -> str:
-        return self.envelope_from or _bare_address(self.sender())
+        return self.envelope_from or bare_address(self.sender())
 
 
 class EmailTransport(Protocol):
@@ -120,152 +107,6 @@ class _ContextManaged:
 # --- Raw MIME, fast -------------------------------------------------------------------------
 
 
-ENCODED_WORD_BYTES = 45  # 45 bytes → 60 base64 characters: each encoded word fits a line
-
-
-def _header_value(value: str) -> str:
-    """A header value on one logical line, RFC 2047-encoded (UTF-8, base64 encoded words
-    on folded lines) when it is not ASCII."""
-    value = " ".join(value.replace("\r", " ").replace("\n", " ").split())
-    if value.isascii():
-        return value
-    data = value.encode("utf-8")
-    words, start = [], 0
-    while start < len(data):
-        end = min(start + ENCODED_WORD_BYTES, len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:
-            end -= 1  # never split a character between two encoded words
-        words.append("=?utf-8?b?" + base64.b64encode(data[start:end]).decode() + "?=")
-        start = end
-    return "\n ".join(words)
-
-
-# --- Addresses ----------------------------------------------------------------------------------
-
-ADDRESS_HEADERS = ("From", "To", "Cc", "Reply-To", "Sender")
-_NOT_IN_ADDRESS = frozenset(' \t<>()[],;:"\\')
-
-
-class AddressError(ValueError):
-    """An address that cannot be used (no ``@``, an empty or malformed part, a domain that
-    has no IDNA form) or cannot be written for this server (a non-ASCII local part where
-    the server does not offer SMTPUTF8)."""
-
-
-@lru_cache(maxsize=1024)
-def parse_address(value: str) -> Address:
-    """A From/Reply-To setting or a recipient as the standard library's ``Address``.
-
-    Everything before the last ``<`` is the display name, as it stands: unquoted commas and
-    any letters are accepted (``Människorättsorganisationen, svenska sektionen <a@b.se>``);
-    surrounding quotes are dropped. Without ``<`` the whole value is the address. Raises
-    ``AddressError`` when there is no usable address."""
-    value = " ".join(value.replace("\r", " ").replace("\n", " ").split())
-    name = ""
-    if "<" in value:
-        name, _, rest = value.rpartition("<")
-        addr, closed, tail = rest.partition(">")
-        if not closed or tail.strip():
-            raise AddressError("an address in <…> must end with > and nothing after it")
-        name = name.strip()
-        if len(name) >= 2 and name[0] == name[-1] == '"':
-            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    else:
-        addr = value
-    local, at, domain = addr.strip().rpartition("@")
-    if not at or not local or not domain:
-        raise AddressError("no address of the form name@domain")
-    if _NOT_IN_ADDRESS.intersection(local + domain) or not local.isprintable():
-        raise AddressError("the address holds spaces or characters an address cannot hold")
-    ascii_domain(domain)  # raises AddressError when the domain has no IDNA form
-    return Address(display_name=name, username=local, domain=domain)
-
-
-@lru_cache(maxsize=1024)
-def ascii_domain(domain: str) -> str:
-    """The domain as it goes on the wire: IDNA (``åäö.se`` → ``xn--4cab6c.se``)."""
-    if domain.isascii():
-        if ".." in domain or domain.startswith(".") or domain.endswith("."):
-            raise AddressError("the domain is malformed")
-        return domain
-    try:
-        return idna.encode(domain, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        raise AddressError("the domain has no IDNA form") from None
-
-
-@lru_cache(maxsize=1024)
-def envelope_address(value: str, *, utf8: bool = False) -> str:
-    """The bare address for SMTP's MAIL FROM / RCPT TO: the domain in IDNA; a non-ASCII
-    local part only when the server offers SMTPUTF8 (``utf8``), else ``AddressError``."""
-    address = parse_address(value)
-    if not address.username.isascii() and not utf8:
-        raise AddressError("a non-ASCII local part, and the server does not offer SMTPUTF8")
-    return f"{address.username}@{ascii_domain(address.domain)}"
-
-
-@lru_cache(maxsize=1024)
-def format_address(value: str, *, utf8: bool = False) -> str:
-    """An address header value: the display name quoted as RFC 5322 wants when it is ASCII
-    (``"Amnesty, Sweden" <a@b.se>``), as RFC 2047 encoded words when it is not; the
-    address as ``envelope_address`` writes it."""
-    address = parse_address(value)
-    bare = envelope_address(value, utf8=utf8)
-    name = address.display_name
-    if not name:
-        return bare
-    if name.isascii():
-        local, _, domain = bare.rpartition("@")
-        return str(Address(display_name=name, username=local, domain=domain))
-    return f"{_encoded_phrase(name)} <{bare}>"
-
-
-_PHRASE_SPECIALS = frozenset('()<>@,;:\\".[]')
-
-
-def _encoded_phrase(name: str) -> str:
-    """A non-ASCII display name as RFC 2047 encoded words, where only the words that need
-    it are encoded: plain words stay atoms, so the spaces beside them mean the same to
-    every reader (some join adjacent encoded words with a space, as RFC 2047 says not to)."""
-    out: list[str] = []
-    run: list[str] = []
-    for word in name.split(" "):
-        if word and word.isascii() and not _PHRASE_SPECIALS.intersection(word):
-            if run:
-                out.append(_header_value(" ".join(run)))
-                run = []
-            out.append(word)
-        else:
-            run.append(word)
-    if run:
-        out.append(_header_value(" ".join(run)))
-    return " ".join(out)
-
-
-def _bare_address(value: str) -> str:
-    """The address alone ("" when there is none), as written in the setting."""
-    try:
-        return parse_address(value).addr_spec
-    except AddressError:
-        return ""
-
-
-def single_line_address(value: str) -> str:
-    """The address in one line with its name quoted (Unicode kept): the form Django's
-    ``EmailMessage`` parses back without splitting at a comma in the name."""
-    address = parse_address(value)
-    return str(address) if address.display_name else address.addr_spec
-
-
-def from_address_problem(value: str) -> str:
-    """Why a From/Reply-To setting cannot be used, or "" (the start-up system check)."""
-    try:
-        parse_address(value)
-    except AddressError as exc:
-        return str(exc)
-    return ""
-
-
 def _qp(text: str) -> bytes:
     return binascii.b2a_qp(
         text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8"), istext=True
@@ -293,7 +134,7 @@ def _message_domain(site_url: str, from_email: str) -> str:
             return ascii_domain(host)
         except AddressError:
             pass
-    domain = _bare_address(from_email).rpartition("@")[2]
+    domain = bare_address(from_email).rpartition("@")[2]
     try:
         return ascii_domain(domain) if domain else "localhost"
     except AddressError:
@@ -321,7 +162,7 @@ def _phrase(name: str) -> str:
     name = " ".join(name.split())
     if name.isascii():
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return " ".join(_header_value(name).split())
+    return " ".join(header_value(name).split())
 
 
 def bulk_headers(list_label: str, feedback_campaign: str, organisation: str) -> dict[str, str]:
@@ -357,7 +198,7 @@ def build_raw(email: OutgoingEmail, *, utf8: bool = False) -> bytes:
     lines = [
         f"From: {format_address(email.sender())}",
         f"To: {format_address(email.to, utf8=utf8)}",
-        f"Subject: {_header_value(email.subject)}",
+        f"Subject: {header_value(email.subject)}",
         f"Date: {_date_header()}",
         f"Message-ID: {email.message_id or new_message_id()}",
         "MIME-Version: 1.0",
@@ -366,7 +207,7 @@ def build_raw(email: OutgoingEmail, *, utf8: bool = False) -> bytes:
         if name.title() in ADDRESS_HEADERS:
             lines.append(f"{name}: {format_address(value, utf8=utf8)}")
         else:
-            lines.append(f"{name}: {_header_value(value)}")
+            lines.append(f"{name}: {header_value(value)}")
     lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     head = "\n".join(lines).encode("utf-8")
     part_head = "Content-Type: {}; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
@@ -402,14 +243,14 @@ class _DjangoMessage(EmailMultiAlternatives):
 
 def _own_encodings(email: OutgoingEmail) -> dict[str, str]:
     """Subject, From and every other non-ASCII header value as ``build_raw`` writes them."""
-    own = {"Subject": _header_value(email.subject)}
+    own = {"Subject": header_value(email.subject)}
     try:
         own["From"] = format_address(email.sender())
     except AddressError:
         pass  # Django's own form then (the system check refuses such a setting anyway)
     for name, value in email.headers.items():
         if not value.isascii() and name.title() not in ADDRESS_HEADERS:
-            own[name] = _header_value(value)
+            own[name] = header_value(value)
     return own
 
 
@@ -652,6 +493,8 @@ def unsendable_error(exc: Exception) -> TransportError:
 def _anymail_error(exc: Exception) -> TransportError:
     """Map an email backend's exception (anymail's or smtplib's) to a TransportError."""
     try:
+        # Imported here: anymail (and requests, which it loads) matters only to a process
+        # whose email backend failed; the SMTP transport never needs it.
         from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
     except ImportError:  # pragma: no cover - anymail is a dependency
         return TransportError(type(exc).__name__, permanent=False)

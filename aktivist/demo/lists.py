@@ -2,7 +2,7 @@
 role types, tags, Swedish names, streets and neutral interaction notes.
 
 Nothing here is personal data: town and region names are public geography, the names are
-common Swedish first and last names, combined at random by ``aktivist.demo.people``.
+common Swedish first and last names, combined at random by ``aktivist.demo.person_rows``.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from aktivist.accounts.models import User
 from aktivist.campaigns.models import Action
+from aktivist.mobilization.composing import message_snapshot
 from aktivist.mobilization.models import Delivery, Message, Mobilization, Purpose
-from aktivist.mobilization.services import message_snapshot
 from aktivist.organisation.models import RoleType, Unit
 from aktivist.people.selectors import filter_people
 from aktivist.programmes.models import Event, Programme

@@ -6,10 +6,12 @@ the completions they earn; school groups get a school and a contact person.
 (``manage.py demo_data``). Everything is invented; guardians' addresses are at example.org
 and nothing but counts is printed.
 
-It is a bulk path like the other demos: events are created with one ``bulk_create``, and
-registrations and completions are generated in memory, event by event in time order, and
-written in chunks with COPY on PostgreSQL (``aktivist.demo.people.BulkWriter``) and one
-``executemany`` per chunk elsewhere (``bulk_create`` would overwrite ``created_at``).
+The programmes and the plan of each event are in ``programme_plans``; registrations and
+completions in ``programme_registrations``. It is a bulk path like the other demos: events
+are created with one ``bulk_create``, and registrations and completions are generated in
+memory, event by event in time order, and written in chunks by
+``aktivist.core.bulk.BulkWriter`` (COPY on PostgreSQL, one ``executemany`` per chunk
+elsewhere; ``bulk_create`` would overwrite ``created_at``).
 
 What makes it consistent (tests: aktivist/demo/tests/test_demo_programmes.py):
 past events have people who attended, did not come, cancelled — and a waiting list only
@@ -28,23 +30,29 @@ import datetime as dt
 import math
 import random
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from aktivist.demo import lists
-from aktivist.demo.people import BulkWriter
+from aktivist.demo.programme_plans import (
+    PLACES,
+    PROGRAMMES,
+    SCHOOL_NAMES,
+    SPECS,
+    DistrictPool,
+    EventPlan,
+    ProgrammeSpec,
+    ProgrammeSummary,
+)
+from aktivist.demo.programme_registrations import Registrations
 from aktivist.organisation.models import Role, Unit
 from aktivist.people.models import Person
-from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
+from aktivist.programmes.models import Event, Programme
 
 ZONE = ZoneInfo("Europe/Stockholm")
 DEFAULT_PER_PERSON = 1  # default registrations: one per demo person …
@@ -53,160 +61,6 @@ AVERAGE_SIZE = 18  # registrations per generated event
 MIN_EVENTS, MAX_EVENTS = 30, 4_000
 PAST_DAYS, AHEAD_DAYS = 365, 90
 CHUNK = 50_000
-S = Registration.Status
-K = Programme.Kind
-
-
-@dataclass(frozen=True)
-class ProgrammeSpec:
-    key: str
-    name: str
-    kind: str
-    description: str
-    next_steps: tuple[str, ...] = ()
-    events_to_complete: int = 1
-    level: str = "group"  # where its events are held: group, district or national
-    weight: float = 0.0  # share of the generated events (0: scheduled separately)
-    size: tuple[int, int] = (8, 20)
-    feeds_from: tuple[str, ...] = ()  # earlier steps whose attendees come on to this one
-    from_thread: float = 0.0  # share of registrants who come from those steps
-
-
-PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec(
-        "recruitment",
-        "Rekryteringsmöte",
-        K.RECRUITMENT_MEETING,
-        "En första kväll: vad vi gör, hur du kan vara med och vilka som finns i din grupp.",
-        ("introduction",),
-        weight=0.36,
-        size=(6, 24),
-    ),
-    ProgrammeSpec(
-        "introduction",
-        "Introduktion för nya aktivister",
-        K.INTRODUCTION,
-        "Mänskliga rättigheter, organisationen och hur en kampanj går till.",
-        ("campaign_training", "seminar"),
-        weight=0.22,
-        size=(6, 20),
-        feeds_from=("recruitment",),
-        from_thread=0.6,
-    ),
-    ProgrammeSpec(
-        "campaign_training",
-        "Kampanjutbildning",
-        K.CAMPAIGN_TRAINING,
-        "Planera en kampanj: mål, budskap, aktioner, media och uppföljning.",
-        ("project_leader",),
-        level="district",
-        weight=0.18,
-        size=(8, 24),
-        feeds_from=("introduction",),
-        from_thread=0.6,
-    ),
-    ProgrammeSpec(
-        "seminar",
-        "Aktivistseminarium",
-        K.ACTIVIST_SEMINAR,
-        "En dag med föreläsningar och workshoppar om årets prioriterade områden.",
-        ("project_leader",),
-        level="district",
-        weight=0.14,
-        size=(12, 40),
-        feeds_from=("introduction",),
-        from_thread=0.5,
-    ),
-    ProgrammeSpec(
-        "project_leader",
-        "Projektledarutbildning",
-        K.PROJECT_LEADER_TRAINING,
-        "Leda ett projekt i gruppen: planering, budget, att leda andra och att utvärdera.",
-        ("leadership",),
-        level="district",
-        weight=0.10,
-        size=(8, 18),
-        feeds_from=("campaign_training", "seminar"),
-        from_thread=0.7,
-    ),
-    ProgrammeSpec(
-        "leadership",
-        "Ledarskapsprogrammet",
-        K.LEADERSHIP_PROGRAMME,
-        "Tre helger under ett halvår för dig som vill ta ett uppdrag: distriktsombud, "
-        "gruppsekreterare, samordnare.",
-        events_to_complete=3,
-        level="national",
-        size=(12, 20),
-        feeds_from=("project_leader",),
-        from_thread=0.6,
-    ),
-    ProgrammeSpec(
-        "alumni",
-        "Alumnprogrammet",
-        K.ALUMNI_PROGRAMME,
-        "Träffar för dig som har haft ett förtroendeuppdrag: din erfarenhet behövs.",
-        level="national",
-        size=(10, 40),
-    ),
-)
-SPECS = {spec.key: spec for spec in PROGRAMMES}
-PLACES = ("Föreningarnas hus", "Stadsbiblioteket", "ABF-huset", "Medborgarhuset", "Kulturhuset")
-SCHOOL_NAMES = ("Norra gymnasiet", "Södra gymnasiet", "Västra gymnasiet", "Kunskapsgymnasiet")
-
-
-@dataclass
-class DistrictPool:
-    unit_id: int
-    path: str
-    region: str
-    weight: float
-    groups: list[tuple[int, str]]  # (unit id, town)
-    schools: list[tuple[int, str]]
-    people: array.array = field(default_factory=lambda: array.array("q"))
-    young: array.array = field(default_factory=lambda: array.array("q"))
-    minors: array.array = field(default_factory=lambda: array.array("q"))
-    # Attendees of each programme so far (the red thread), in the order they came.
-    thread: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-
-@dataclass
-class EventPlan:
-    key: str
-    district: DistrictPool | None  # None: national
-    unit_id: int
-    title: str
-    starts_at: dt.datetime
-    hours: float
-    size: int
-    place: str = ""
-    online: bool = False
-    capacity: int | None = None
-    deadline_days: int | None = None
-    young: bool = False
-    guardian: bool = False
-    language: str = "sv"
-    cohort: list[int] | None = None  # a leadership cohort: the same people every session
-    pool: str = ""  # "alumni" or "minors": who signs up
-    event: Event | None = None
-
-
-@dataclass
-class ProgrammeSummary:
-    programmes: int = 0
-    events: int = 0
-    past_events: int = 0
-    upcoming_events: int = 0
-    young_events: int = 0
-    online_events: int = 0
-    full_events: int = 0
-    registrations: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    completions: int = 0
-    schools: int = 0
-    requested: int = 0
-    skipped: bool = False
-    seconds: float = 0.0
 
 
 def default_registrations(people: int) -> int:
@@ -243,7 +97,15 @@ class ProgrammeDemoLoader:
             if self.n > 0 and any(d.people for d in self.districts):
                 plans = self._plan_events()
                 self._create_events(plans)
-                self._registrations(plans)
+                Registrations(
+                    rng=self.rng,
+                    now=self.now,
+                    programmes=self.programmes,
+                    role_holders=self.role_holders,
+                    alumni=self.alumni,
+                    summary=self.summary,
+                    out=self.out,
+                ).write(plans)
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
@@ -590,275 +452,6 @@ class ProgrammeDemoLoader:
             f"Programmes: {self.summary.programmes} programmes, {self.summary.events:,} events "
             f"({self.summary.past_events:,} past, {self.summary.upcoming_events:,} upcoming)."
         )
-
-    # -- registrations and completions
-
-    def _candidates(self, plan: EventPlan) -> list[int]:
-        """Who signs up for the event, in the order they signed up."""
-        r = self.rng.random
-        district = plan.district
-        if plan.cohort is not None:
-            if not plan.cohort:
-                trained = self._sample(self.thread["project_leader"], plan.size // 2)
-                holders = self._sample(self.role_holders, plan.size)
-                plan.cohort.extend(list(dict.fromkeys(trained + holders))[: plan.size])
-            return list(plan.cohort)
-        if plan.pool == "alumni":
-            return self._sample(self.alumni, plan.size)
-        if district is None:
-            return []
-        if plan.pool == "minors":
-            return self._sample(district.minors, plan.size)
-        spec = SPECS[plan.key]
-        people = district.young if plan.young and district.young else district.people
-        # The earlier steps' attendees (never copied: the lists grow long on a big demo).
-        threads = [district.thread[k] for k in spec.feeds_from if district.thread[k]]
-        if not threads:  # nobody yet in this district: people come from the neighbours
-            threads = [self.thread[k] for k in spec.feeds_from if self.thread[k]]
-        total = sum(len(t) for t in threads)
-        chosen: list[int] = []
-        seen: set[int] = set()
-        done = self.completed[plan.key]
-        tries = 0
-        while len(chosen) < plan.size and tries < plan.size * 6:
-            tries += 1
-            if threads and r() < spec.from_thread:
-                x = int(r() * total)
-                for thread in threads:
-                    if x < len(thread):
-                        pk = thread[x]
-                        break
-                    x -= len(thread)
-            elif people:
-                pk = people[int(r() * len(people))]
-            else:
-                break
-            if pk in seen or pk in done:
-                continue
-            seen.add(pk)
-            chosen.append(pk)
-        return chosen
-
-    def _sample(self, pool: Sequence[int], k: int) -> list[int]:
-        unique = list(dict.fromkeys(pool))
-        return self.rng.sample(unique, min(k, len(unique)))
-
-    def _registrations(self, plans: list[EventPlan]) -> None:
-        self.completed: dict[str, set[int]] = defaultdict(set)
-        self.thread: dict[str, list[int]] = defaultdict(list)  # attendees in all districts
-        attended_count: dict[tuple[int, str], int] = defaultdict(int)
-        writer = _RowWriter()
-        rows: list[tuple] = []
-        completions: list[tuple] = []
-        s = self.summary
-        by_status: dict[str, int] = defaultdict(int)
-        for plan in plans:
-            event = plan.event
-            assert event is not None  # noqa: S101 - created above
-            past = event.starts_at < self.now
-            people = self._candidates(plan)
-            if not people:
-                continue
-            statuses, full = self._statuses(len(people), event.capacity, past)
-            s.full_events += full
-            if past and plan.cohort is None and plan.pool == "":
-                # Walk-ins: a few came without signing up and were added at the door.
-                signed_up = set(people)
-                extra = self._candidates(replace(plan, size=max(0, round(len(people) * 0.05))))
-                walk_ins = [pk for pk in extra if pk not in signed_up]
-                if event.capacity is not None:
-                    # A full room takes no walk-ins: the door never seats more than capacity.
-                    seated = sum(1 for status, _ in statuses if status in Registration.SEATED)
-                    walk_ins = walk_ins[: max(0, event.capacity - seated)]
-                people += walk_ins
-                statuses += [(S.ATTENDED, "walk_in")] * len(walk_ins)
-            for index, (pk, (status, source)) in enumerate(zip(people, statuses, strict=True)):
-                rows.append(self._row(plan, event, pk, index, len(people), status, source, past))
-                by_status[status] += 1
-                if status != S.ATTENDED:
-                    continue
-                key = (pk, plan.key)
-                attended_count[key] += 1
-                if plan.district is not None:
-                    plan.district.thread[plan.key].append(pk)
-                self.thread[plan.key].append(pk)
-                needed = SPECS[plan.key].events_to_complete
-                if attended_count[key] == needed and pk not in self.completed[plan.key]:
-                    # Dated by the event that completed it (aktivist/programmes/progression.py).
-                    self.completed[plan.key].add(pk)
-                    completions.append(
-                        (
-                            pk,
-                            self.programmes[plan.key].pk,
-                            timezone.localdate(event.starts_at),
-                            event.pk,
-                            None,
-                            event.ends_at,
-                            event.ends_at,
-                        )
-                    )
-            if len(rows) >= CHUNK:
-                writer.write(Registration, REGISTRATION_COLUMNS, rows)
-                s.registrations += len(rows)
-                rows = []
-                self.out(f"  registrations {s.registrations:,}")
-        writer.write(Registration, REGISTRATION_COLUMNS, rows)
-        s.registrations += len(rows)
-        _typed_from_people()
-        writer.write(ProgrammeCompletion, COMPLETION_COLUMNS, completions)
-        s.completions = len(completions)
-        s.by_status = dict(by_status)
-
-    def _statuses(
-        self, count: int, capacity: int | None, past: bool
-    ) -> tuple[list[tuple[str, str]], bool]:
-        """Each sign-up's final status and source, in sign-up order, and whether a waiting
-        list remains. Seats go first come, first served; a cancellation gives its seat to
-        the first on the waiting list, so a waiting list remains only when every seat is
-        taken."""
-        r = self.rng.random
-        seated = count if capacity is None else min(count, capacity)
-        status = [S.REGISTERED.value] * seated + [S.WAITLISTED.value] * (count - seated)
-        waiting = list(range(seated, count))
-        for i in range(count):
-            if status[i] == S.REGISTERED and r() < 0.08:
-                status[i] = S.CANCELLED.value
-                if waiting:
-                    status[waiting.pop(0)] = S.REGISTERED.value
-        out = []
-        for value in status:
-            if past and value == S.REGISTERED:
-                value = S.ATTENDED if r() < 0.84 else S.NO_SHOW
-            x = r()
-            source = "web" if x < 0.72 else ("staff" if x < 0.9 else ("import" if past else "api"))
-            out.append((value, source))
-        return out, bool(waiting)
-
-    def _row(
-        self,
-        plan: EventPlan,
-        event: Event,
-        pk: int,
-        index: int,
-        count: int,
-        status: str,
-        source: str,
-        past: bool,
-    ) -> tuple:
-        """One registration: signed up in the month before the event, in sign-up order."""
-        r = self.rng.random
-        start = event.starts_at
-        closes = min(start - dt.timedelta(hours=2), self.now - dt.timedelta(minutes=5))
-        opens = min(start - dt.timedelta(days=30), closes - dt.timedelta(days=20))
-        signed = opens + (closes - opens) * ((index + r()) / (count + 1))
-        if source == "walk_in":
-            signed = start + dt.timedelta(minutes=5 + int(r() * 20))
-        waitlisted_at = signed if status == S.WAITLISTED else None
-        attended_at = start + dt.timedelta(minutes=int(r() * 25)) if status == S.ATTENDED else None
-        if source == "walk_in":
-            attended_at = signed
-        cancelled_at = None
-        if status == S.CANCELLED:
-            latest = min(start, self.now)
-            cancelled_at = signed + (latest - signed) * r() if latest > signed else signed
-        reminder = (
-            start - dt.timedelta(hours=event.reminder_hours_before)
-            if past and status in (S.ATTENDED, S.NO_SHOW) and source != "walk_in"
-            else None
-        )
-        guardian_name = guardian_contact = ""
-        if plan.guardian:
-            last = lists.LAST_NAMES[int(r() * len(lists.LAST_NAMES))]
-            first = lists.FEMALE_NAMES[int(r() * len(lists.FEMALE_NAMES))]
-            guardian_name = f"{first} {last}"
-            guardian_contact = f"vardnadshavare{pk}@example.org"
-        updated = max(t for t in (signed, attended_at, cancelled_at) if t is not None)
-        return (
-            pk,
-            event.pk,
-            status,
-            source,
-            "",
-            waitlisted_at,
-            attended_at,
-            cancelled_at,
-            reminder,
-            guardian_name,
-            guardian_contact,
-            signed,
-            min(updated, self.now),
-        )
-
-
-def _typed_from_people() -> None:
-    """The demo's registrants typed their own details when they signed up (at the door, staff
-    typed them): what the event's lists show. One UPDATE per column."""
-    person = Person.objects.filter(pk=OuterRef("person_id"))
-    Registration.objects.filter(person__isnull=False, typed_first_name="").update(
-        typed_first_name=Subquery(person.values("first_name")[:1]),
-        typed_last_name=Subquery(person.values("last_name")[:1]),
-        typed_email=Coalesce(Subquery(person.values("email")[:1]), Value("")),
-        typed_mobile=Coalesce(Subquery(person.values("mobile")[:1]), Value("")),
-    )
-
-
-REGISTRATION_COLUMNS = (
-    "person_id",
-    "event_id",
-    "status",
-    "source",
-    "tracking_token",
-    "waitlisted_at",
-    "attended_at",
-    "cancelled_at",
-    "reminder_sent_at",
-    "guardian_name",
-    "guardian_contact",
-    "created_at",
-    "updated_at",
-)
-COMPLETION_COLUMNS = (
-    "person_id",
-    "programme_id",
-    "completed_on",
-    "event_id",
-    "recorded_by_id",
-    "created_at",
-    "updated_at",
-)
-
-
-class _RowWriter:
-    """COPY on PostgreSQL (the people demo's writer); one executemany elsewhere, with each
-    value prepared by its field (bulk_create would overwrite created_at)."""
-
-    def __init__(self) -> None:
-        self.bulk = BulkWriter(timezone.now())
-
-    def write(self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        if self.bulk.postgres:
-            self.bulk.write(model, columns, rows)
-            return
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        chosen = [fields[c] for c in columns]
-        quote = connection.ops.quote_name
-        # Table and column names come from the model and are quoted; values are parameters.
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            quote(model._meta.db_table),
-            ", ".join(quote(str(f.column)) for f in chosen),
-            ", ".join(["%s"] * len(chosen)),
-        )
-        prepared = [
-            tuple(
-                f.get_db_prep_value(v, connection) if v is not None else None
-                for f, v in zip(chosen, row, strict=True)
-            )
-            for row in rows
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
 
 
 def _slug(text: str) -> str:

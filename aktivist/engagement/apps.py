@@ -7,6 +7,7 @@ class EngagementConfig(AppConfig):
     verbose_name = "Engagement"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.core.schedule import Job, register_job
         from aktivist.engagement import (
             panels,

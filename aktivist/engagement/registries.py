@@ -8,6 +8,7 @@ monthly snapshots on the tombstone: the engagement counts per month never change
 
 from __future__ import annotations
 
+from aktivist.core import retention_rules as rules
 from aktivist.core.registries import (
     delete_rows,
     export_values,
@@ -19,8 +20,6 @@ from aktivist.engagement.services import merge_levels, merge_snapshots
 
 
 def register() -> None:
-    from aktivist.core import retention_rules as rules
-
     register_person_relation(
         EngagementLevel,
         merge=merge_levels,

@@ -187,11 +187,6 @@ def report_population(viewer: Any) -> QuerySet[Person]:
     return people_visible_to(viewer)
 
 
-def can_see_report(viewer: Any) -> bool:
-    scope = scope_for(viewer)
-    return scope.sees_people or scope.role == User.AccessRole.BOARD
-
-
 def _young_q(prefix: str = "") -> Q:
     oldest = timezone.localdate().year - settings.YOUTH_MAX_AGE
     return Q(**{f"{prefix}birth_year__gte": oldest})

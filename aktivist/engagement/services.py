@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from aktivist.engagement.ladder import People, compute_levels
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, SnapshotMonth
+from aktivist.engagement.signals import schedule_recompute
 from aktivist.people.models import Person
 
 logger = logging.getLogger(__name__)
@@ -188,8 +189,6 @@ def monthly_snapshot(*, now: dt.datetime | None = None) -> int:
 def merge_levels(keep: Person, drop: Person) -> None:
     """One row per person: the higher of the two levels stays with the kept person until
     the recompute queued after commit counts the merged facts."""
-    from aktivist.engagement.signals import schedule_recompute
-
     rows = {row.person_id: row for row in EngagementLevel.objects.filter(person__in=[keep, drop])}
     dropped, kept = rows.get(drop.pk), rows.get(keep.pk)
     if dropped is not None:

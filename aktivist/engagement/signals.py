@@ -25,7 +25,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from aktivist.campaigns.models import Participation
 from aktivist.core.signals import facts_changed
+from aktivist.organisation.models import Role, UnitMembership
+from aktivist.people.models import Person
+from aktivist.programmes.models import ProgrammeCompletion, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ class PendingRecompute:
         self.done = False
 
     def __call__(self) -> None:
+        # tasks imports the services that import this module: imported when called.
         from aktivist.engagement.tasks import recompute_people
 
         self.done = True
@@ -102,16 +107,10 @@ def _facts_changed(sender: Any, person_ids: Iterable[int | None], **kwargs: Any)
 
 
 def fact_models() -> list[type[Any]]:
-    from aktivist.campaigns.models import Participation
-    from aktivist.organisation.models import Role, UnitMembership
-    from aktivist.programmes.models import ProgrammeCompletion, Registration
-
     return [Participation, Registration, ProgrammeCompletion, UnitMembership, Role]
 
 
 def connect() -> None:
-    from aktivist.people.models import Person
-
     for model in fact_models():
         label = model._meta.label_lower
         post_save.connect(_fact_changed, sender=model, dispatch_uid=f"engagement.save.{label}")

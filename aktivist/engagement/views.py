@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from aktivist.accounts.access import scope_for
-from aktivist.accounts.models import User
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
 from aktivist.engagement import selectors
 from aktivist.engagement.forms import MovementForm
 
 
-@login_required
+@requires(Capability.ENGAGEMENT_REPORT)
 def report(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_see_report(request.user):
-        raise Http404
     months = selectors.snapshot_months()
     form = MovementForm(request.GET, months=months)
     movement = None
@@ -33,8 +31,8 @@ def report(request: HttpRequest) -> HttpResponse:
     total: Any = sum(row["people"] for row in levels)
     young_total: Any = sum(row["young"] for row in levels)
     small_counts_hidden = False
-    if scope_for(request.user).role == User.AccessRole.BOARD:
-        # The board viewer: counts under five hidden, and what would give them back.
+    if not can(request.user, Capability.PEOPLE_VIEW):
+        # The board viewer (no people): counts under five hidden, and what would give them back.
         levels, totals, movement, small_counts_hidden = selectors.hide_small_counts(
             levels, movement
         )

@@ -7,6 +7,7 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports"
 
     def ready(self) -> None:
+        # Imported here: models and the modules that use them load once the apps are ready.
         from aktivist.core import retention_rules as rules
         from aktivist.core.registries import (
             nothing_to_merge,

@@ -1,4 +1,4 @@
-"""The duplicate finder and the merge service.
+"""The duplicate finder.
 
 The finder proposes pairs of active people who are likely one human, for staff to decide
 on in the review queue. It never compares every pair; it reads the people table in three
@@ -25,7 +25,8 @@ streams, each ordered so that the people it compares arrive next to each other:
 Candidates are written in bulk, ignoring pairs that exist in any status (a dismissed pair
 never comes back); each run writes one audit event with counts only.
 
-``person_merge`` folds one person into another through the merge registry of DESIGN.md.
+The keys it compares are ``duplicate_keys.py``; the review of the pairs (dismiss, merge)
+is ``duplicate_review.py``.
 """
 
 from __future__ import annotations
@@ -34,23 +35,23 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
-from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from aktivist.accounts.access import scope_for
 from aktivist.core import audit
-from aktivist.core.exceptions import ApplicationError
-from aktivist.core.registries import merge_registry, models_pointing_to
-from aktivist.imports.models import DuplicateCandidate, PersonMerge
+from aktivist.imports.duplicate_keys import (
+    canonical_domain,
+    canonical_email,
+    fold,
+    local_part,
+    name_key,
+)
+from aktivist.imports.models import DuplicateCandidate
 from aktivist.people.models import Person
-from aktivist.people.selectors import people_visible_to
-from aktivist.people.services import EDITABLE_FIELDS, IDENTITY_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -73,125 +74,6 @@ WINDOW = 12  # otherwise: each distinct name against the next WINDOW in two sort
 MAX_EMAIL_GROUP = 10  # more people on one canonical address: a shared inbox, not a person
 FLUSH_AT = 20_000  # pairs held before they are written
 DEFAULT_BATCH_SIZE = 5_000
-
-
-# --- Email canonical forms -------------------------------------------------------------------
-
-GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-# Common typos of common domains. Real, distinct domains (telia.com and telia.se, hotmail.com
-# and hotmail.se) are never mapped onto each other: they are different mailboxes.
-DOMAIN_TYPOS: dict[str, str] = {
-    "gmial.com": "gmail.com",
-    "gmai.com": "gmail.com",
-    "gmal.com": "gmail.com",
-    "gamil.com": "gmail.com",
-    "gnail.com": "gmail.com",
-    "gmaill.com": "gmail.com",
-    "gmail.se": "gmail.com",
-    "gmail.co": "gmail.com",
-    "gmail.cm": "gmail.com",
-    "googlemail.com": "gmail.com",
-    "hotmial.com": "hotmail.com",
-    "hotmal.com": "hotmail.com",
-    "hotmai.com": "hotmail.com",
-    "hotamil.com": "hotmail.com",
-    "hotmail.co": "hotmail.com",
-    "hotmial.se": "hotmail.se",
-    "hotmal.se": "hotmail.se",
-    "hotamil.se": "hotmail.se",
-    "yaho.com": "yahoo.com",
-    "yahooo.com": "yahoo.com",
-    "yahoo.co": "yahoo.com",
-    "yaho.se": "yahoo.se",
-    "outlok.com": "outlook.com",
-    "outllok.com": "outlook.com",
-    "outloook.com": "outlook.com",
-    "outlook.co": "outlook.com",
-    "outlok.se": "outlook.se",
-    "live.co": "live.com",
-    "icloud.co": "icloud.com",
-    "iclod.com": "icloud.com",
-    "telia.con": "telia.com",
-    "teila.com": "telia.com",
-    "bredband.ner": "bredband.net",
-}
-TLD_TYPOS: dict[str, str] = {".con": ".com", ".cmo": ".com", ".comm": ".com", ".coom": ".com"}
-
-
-@lru_cache(maxsize=65_536)
-def canonical_domain(domain: str) -> str:
-    domain = domain.strip().lower().rstrip(".")
-    mapped = DOMAIN_TYPOS.get(domain)
-    if mapped is not None:
-        return mapped
-    for typo, right in TLD_TYPOS.items():
-        if domain.endswith(typo):
-            return domain[: -len(typo)] + right
-    return domain
-
-
-def canonical_email(email: str | None) -> str | None:
-    """The mailbox an address reaches: ``A.Nna+news@GMial.com`` → ``anna@gmail.com``.
-    None for an empty value or one without ``@``."""
-    if not email:
-        return None
-    local, at, domain = email.strip().lower().rpartition("@")
-    if not at or not local or not domain:
-        return None
-    domain = canonical_domain(domain)
-    local = local.split("+", 1)[0] or local
-    if domain in GMAIL_DOMAINS:
-        local = local.replace(".", "")
-    return f"{local}@{domain}"
-
-
-def _local_part(canonical: str) -> str:
-    """The mailbox name without dots, to compare addresses across providers."""
-    return canonical.rpartition("@")[0].replace(".", "")
-
-
-# --- Names ----------------------------------------------------------------------------------
-
-_FOLD = str.maketrans(
-    {
-        "å": "a",
-        "ä": "a",
-        "á": "a",
-        "à": "a",
-        "â": "a",
-        "æ": "ae",
-        "ö": "o",
-        "ø": "o",
-        "ó": "o",
-        "ô": "o",
-        "é": "e",
-        "è": "e",
-        "ê": "e",
-        "ë": "e",
-        "ü": "u",
-        "ú": "u",
-        "í": "i",
-        "ï": "i",
-        "ç": "c",
-        "ñ": "n",
-        "-": " ",
-        ".": " ",
-        "'": "",
-    }
-)
-
-
-@lru_cache(maxsize=262_144)
-def fold(text: str) -> str:
-    """Lower-cased, Swedish and other diacritics folded, hyphens as spaces."""
-    return " ".join(text.lower().translate(_FOLD).split())
-
-
-@lru_cache(maxsize=262_144)
-def name_key(first: str, last: str) -> str:
-    """The full name with its words sorted: equal keys are namesakes, and the plain ratio
-    of two keys is rapidfuzz's token-sort ratio of the names."""
-    return " ".join(sorted(fold(f"{first} {last}").split()))
 
 
 # --- The finder -------------------------------------------------------------------------------
@@ -416,7 +298,7 @@ def _emails_differ(a: str | None, b: str | None) -> bool:
     ca, cb = canonical_email(a), canonical_email(b)
     if ca is None or cb is None:
         return False
-    return ca != cb and _local_part(ca) != _local_part(cb)
+    return ca != cb and local_part(ca) != local_part(cb)
 
 
 # Similar names in blocks ------------------------------------------------------------------------
@@ -435,7 +317,7 @@ def _name_score(a: _Row, b: _Row, similarity: float, *, same_postcode: bool) -> 
         ca, cb = canonical_email(a.email), canonical_email(b.email)
         if ca is not None and ca == cb:
             score += 20
-        elif ca is not None and cb is not None and _local_part(ca) == _local_part(cb):
+        elif ca is not None and cb is not None and local_part(ca) == local_part(cb):
             score += 10  # the same name at another provider
         else:
             score -= 25
@@ -461,30 +343,52 @@ def _similar_name_pairs(
     n = len(keys)
     if n < 2:
         return
-    if n <= FULL_COMPARE_LIMIT:
-        if wanted is None:
-            for i in range(n - 1):
-                rest = keys[i + 1 :]
-                result.comparisons += len(rest)
-                for _choice, score, j in process.extract(
-                    keys[i], rest, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
-                ):
-                    yield i, i + 1 + j, score
-            return
-        for i in range(n):
-            if not wanted[i]:
-                continue
-            result.comparisons += n - 1
-            for _choice, score, j in process.extract(
-                keys[i], keys, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
-            ):
-                if j == i or (wanted[j] and j < i):
-                    continue  # itself, or found when j was the query
-                yield min(i, j), max(i, j), score
-        return
+    if n > FULL_COMPARE_LIMIT:
+        yield from _window_pairs(keys, orders(), result, wanted)
+    elif wanted is None:
+        yield from _all_pairs(keys, result)
+    else:
+        yield from _wanted_pairs(keys, wanted, result)
+
+
+def _all_pairs(keys: Sequence[str], result: FinderResult) -> Iterator[tuple[int, int, float]]:
+    """Every name against every later one."""
+    for i in range(len(keys) - 1):
+        rest = keys[i + 1 :]
+        result.comparisons += len(rest)
+        for _choice, score, j in process.extract(
+            keys[i], rest, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
+        ):
+            yield i, i + 1 + j, score
+
+
+def _wanted_pairs(
+    keys: Sequence[str], wanted: Sequence[bool], result: FinderResult
+) -> Iterator[tuple[int, int, float]]:
+    """Every wanted name against every other name (a pair of two wanted names once)."""
+    n = len(keys)
+    for i in range(n):
+        if not wanted[i]:
+            continue
+        result.comparisons += n - 1
+        for _choice, score, j in process.extract(
+            keys[i], keys, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
+        ):
+            if j == i or (wanted[j] and j < i):
+                continue  # itself, or found when j was the query
+            yield min(i, j), max(i, j), score
+
+
+def _window_pairs(
+    keys: Sequence[str],
+    orders: list[list[int]],
+    result: FinderResult,
+    wanted: Sequence[bool] | None,
+) -> Iterator[tuple[int, int, float]]:
+    """Each name against the next WINDOW names in each order, every pair once."""
     seen: set[tuple[int, int]] = set()
     ratio = fuzz.ratio
-    for order in orders():
+    for order in orders:
         for pos, i in enumerate(order):
             for j in order[pos + 1 : pos + 1 + WINDOW]:
                 if wanted is not None and not wanted[i] and not wanted[j]:
@@ -507,55 +411,79 @@ def _name_block(
     same postcode are left to the postcode block and common names are not paired."""
     if len(block) < 2:
         return
-    result = pairs.result
-    result.blocks += 1
+    pairs.result.blocks += 1
     clusters: dict[str, list[_Row]] = {}
     for row in block:
         clusters.setdefault(name_key(row.first, row.last), []).append(row)
-    threshold = NAME_THRESHOLD if by_postcode else CROSS_POSTCODE_THRESHOLD
+    names = _NameBlock(pairs, clusters, by_postcode=by_postcode, common=common)
+    names.namesakes()
+    if len(clusters) >= 2:
+        names.similar_names()
 
-    def is_common(key: str) -> bool:
-        return len(clusters[key]) > COMMON_NAME or key in common
 
-    def consider(a: _Row, b: _Row, similarity: float) -> None:
-        if not by_postcode and a.postcode and a.postcode == b.postcode:
+class _NameBlock:
+    """One block's people, clustered by name (``name_key``): namesakes are paired inside
+    their cluster, similar names across clusters."""
+
+    def __init__(
+        self,
+        pairs: _Pairs,
+        clusters: dict[str, list[_Row]],
+        *,
+        by_postcode: bool,
+        common: frozenset[str],
+    ) -> None:
+        self.pairs = pairs
+        self.clusters = clusters
+        self.by_postcode = by_postcode
+        self.common = common
+        self.threshold = NAME_THRESHOLD if by_postcode else CROSS_POSTCODE_THRESHOLD
+
+    def is_common(self, key: str) -> bool:
+        return len(self.clusters[key]) > COMMON_NAME or key in self.common
+
+    def consider(self, a: _Row, b: _Row, similarity: float) -> None:
+        if not self.by_postcode and a.postcode and a.postcode == b.postcode:
             return  # the postcode block has judged them already
-        score = _name_score(a, b, similarity, same_postcode=by_postcode)
-        if score >= threshold:
-            pairs.add(a.id, b.id, score, REASON_NAME)
+        score = _name_score(a, b, similarity, same_postcode=self.by_postcode)
+        if score >= self.threshold:
+            self.pairs.add(a.id, b.id, score, REASON_NAME)
 
-    for key, members in clusters.items():
-        if len(members) < 2:
-            continue
-        if len(members) > MAX_CLUSTER or (not by_postcode and is_common(key)):
-            result.common_names_skipped += 1
-            continue
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                consider(a, b, 100.0)
+    def namesakes(self) -> None:
+        """People with the same name, unless there are too many of them (or, outside a
+        postcode, the name is common)."""
+        for key, members in self.clusters.items():
+            if len(members) < 2:
+                continue
+            if len(members) > MAX_CLUSTER or (not self.by_postcode and self.is_common(key)):
+                self.pairs.result.common_names_skipped += 1
+                continue
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    self.consider(a, b, 100.0)
 
-    keys = list(clusters)
-    if len(keys) < 2:
-        return
+    def similar_names(self) -> None:
+        clusters = self.clusters
+        keys = list(clusters)
 
-    def orders() -> list[list[int]]:
-        firsts = [clusters[k][0] for k in keys]
-        by_last = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].last), keys[i]))
-        by_first = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].first), keys[i]))
-        return [by_last, by_first]
+        def orders() -> list[list[int]]:
+            firsts = [clusters[k][0] for k in keys]
+            by_last = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].last), keys[i]))
+            by_first = sorted(range(len(keys)), key=lambda i: (fold(firsts[i].first), keys[i]))
+            return [by_last, by_first]
 
-    # Outside a postcode two common spellings (Carl/Karl Andersson) are no evidence: only
-    # pairs with at least one uncommon name are compared.
-    wanted = None if by_postcode else [not is_common(k) for k in keys]
-    if wanted is not None and not any(wanted):
-        return
-    for i, j, similarity in _similar_name_pairs(keys, orders, result, wanted):
-        left, right = clusters[keys[i]], clusters[keys[j]]
-        if len(left) * len(right) > MAX_CROSS_PAIRS:
-            continue
-        for a in left:
-            for b in right:
-                consider(a, b, similarity)
+        # Outside a postcode two common spellings (Carl/Karl Andersson) are no evidence:
+        # only pairs with at least one uncommon name are compared.
+        wanted = None if self.by_postcode else [not self.is_common(k) for k in keys]
+        if wanted is not None and not any(wanted):
+            return
+        for i, j, similarity in _similar_name_pairs(keys, orders, self.pairs.result, wanted):
+            left, right = clusters[keys[i]], clusters[keys[j]]
+            if len(left) * len(right) > MAX_CROSS_PAIRS:
+                continue
+            for a in left:
+                for b in right:
+                    self.consider(a, b, similarity)
 
 
 def _common_names() -> frozenset[str]:
@@ -654,258 +582,3 @@ def find_duplicates(*, batch_size: int = DEFAULT_BATCH_SIZE) -> FinderResult:
         result.seconds,
     )
     return result
-
-
-# --- Review decisions --------------------------------------------------------------------------
-
-
-def _require_national(actor: Any) -> None:
-    if not scope_for(actor).is_national:
-        raise ApplicationError(_("Only the secretariat may decide on duplicates."))
-
-
-@transaction.atomic
-def candidate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> DuplicateCandidate:
-    """Not the same person: the pair stays, dismissed, so the finder never proposes it again."""
-    _require_national(actor)
-    locked = DuplicateCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
-    if locked is None or locked.status != DuplicateCandidate.Status.OPEN:
-        raise ApplicationError(_("This pair has already been decided."))
-    locked.status = DuplicateCandidate.Status.DISMISSED
-    locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked.save(update_fields=["status", "decided_by", "updated_at"])
-    audit.record(
-        actor=actor,
-        verb="duplicate.dismiss",
-        obj=locked,
-        details={"person_a": locked.person_a_id, "person_b": locked.person_b_id},
-    )
-    return locked
-
-
-# --- Merge -------------------------------------------------------------------------------------
-
-MERGE_FIELDS: tuple[str, ...] = EDITABLE_FIELDS
-MEMBERSHIP_FIELDS = ("membership_status", "member_since", "membership_ended_on")
-STATUS_STRENGTH: dict[str, int] = {
-    Person.MembershipStatus.NON_MEMBER: 0,
-    Person.MembershipStatus.FORMER: 1,
-    Person.MembershipStatus.MEMBER: 2,
-}
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == ""
-
-
-def stronger_membership(a: Person, b: Person) -> Person:
-    """The person whose membership status is stronger (member > former > non-member); the
-    first on a tie."""
-    rank = STATUS_STRENGTH.get
-    return b if rank(b.membership_status, 0) > rank(a.membership_status, 0) else a
-
-
-def _membership_values(keep: Person, drop: Person, values: dict[str, Any]) -> dict[str, Any]:
-    """The membership fields of the merged person: the stronger status wins unless chosen,
-    with the earlier member_since; a member has no end date."""
-    status = values.get("membership_status") or stronger_membership(keep, drop).membership_status
-    sides = [p for p in (keep, drop) if p.membership_status == status] or [keep]
-    if status == Person.MembershipStatus.NON_MEMBER:
-        since, ended = sides[0].member_since, sides[0].membership_ended_on
-    else:
-        dates = [d for d in (keep.member_since, drop.member_since) if d is not None]
-        since = min(dates) if dates else None
-        if status == Person.MembershipStatus.MEMBER:
-            ended = None
-        else:
-            ends = [p.membership_ended_on for p in sides if p.membership_ended_on is not None]
-            ends = ends or [
-                d for d in (keep.membership_ended_on, drop.membership_ended_on) if d is not None
-            ]
-            ended = max(ends) if ends else None
-    resolved = {"membership_status": status, "member_since": since, "membership_ended_on": ended}
-    for name in ("member_since", "membership_ended_on"):
-        if name in values:
-            resolved[name] = values[name]
-    return resolved
-
-
-def _resolve_values(keep: Person, drop: Person, values: dict[str, Any]) -> dict[str, Any]:
-    """Every merge field's value on the merged person."""
-    unknown = sorted(set(values) - set(MERGE_FIELDS))
-    if unknown:
-        raise ApplicationError(
-            _("These fields cannot be chosen in a merge: %(fields)s.")
-            % {"fields": ", ".join(unknown)}
-        )
-    for name, value in values.items():
-        if value != getattr(keep, name) and value != getattr(drop, name):
-            raise ApplicationError(
-                _("A merge keeps values the two people have; edit the person afterwards.")
-            )
-    resolved = _membership_values(keep, drop, values)
-    for name in MERGE_FIELDS:
-        if name in resolved:
-            continue
-        mine, theirs = getattr(keep, name), getattr(drop, name)
-        if name in values:
-            resolved[name] = values[name]
-        elif _empty(mine) and not _empty(theirs):
-            resolved[name] = theirs  # empty fields on the kept person are filled
-        else:
-            resolved[name] = mine
-    return resolved
-
-
-def _rows_pointing_to(person: Person) -> list[str]:
-    """Labels of models that still have rows pointing to the person."""
-    left = []
-    for model in models_pointing_to(Person):
-        for f in model._meta.get_fields(include_hidden=True):
-            if f.is_relation and f.concrete and f.related_model is Person:
-                if model._default_manager.filter(**{f.name: person}).exists():
-                    left.append(model._meta.label)
-    return left
-
-
-@transaction.atomic
-def person_merge(
-    *, actor: Any, keep: Person, drop: Person, values: dict[str, Any] | None = None
-) -> Person:
-    """Fold ``drop`` into ``keep``: the chosen values (each one of the two people's own) are
-    kept, empty fields on keep are filled from drop, the stronger membership wins with the
-    earlier member_since; every row pointing to drop moves through the merge registry (each
-    model's rule settles unique collisions); drop is deleted; the merge is recorded and
-    audited. Both people must be visible to the actor, who must be national staff."""
-    _require_national(actor)
-    if keep.pk == drop.pk:
-        raise ApplicationError(_("A person cannot be merged with themselves."))
-    ids = sorted((keep.pk, drop.pk))
-    if people_visible_to(actor).filter(pk__in=ids).count() != 2:
-        raise ApplicationError(_("Choose two people you may see."))
-    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    keep, drop = locked[keep.pk], locked[drop.pk]
-    drop_id = drop.pk
-
-    resolved = _resolve_values(keep, drop, dict(values or {}))
-    changed = {name: v for name, v in resolved.items() if v != getattr(keep, name)}
-    taken = [
-        name for name in MERGE_FIELDS if name in changed and changed[name] == getattr(drop, name)
-    ]
-
-    # Identity values (unique) move: the dropped person lets go of them first.
-    moving = [name for name in IDENTITY_FIELDS if name in taken and not _empty(changed[name])]
-    if moving:
-        for name in moving:
-            setattr(drop, name, None)
-        drop.save(update_fields=moving)
-    if changed:
-        for name, value in changed.items():
-            setattr(keep, name, value)
-        keep.normalise()
-        update = set(changed)
-        if "postcode" in changed:
-            from aktivist.organisation.selectors import home_unit_for_postcode
-
-            keep.home_unit = home_unit_for_postcode(keep.postcode)
-            update.add("home_unit")
-        keep.full_clean(exclude=[f.name for f in Person._meta.fields if f.name not in update])
-        keep.save(update_fields=[*sorted(update), "updated_at"])
-
-    candidate_ids = list(
-        DuplicateCandidate.objects.filter(person_a_id=ids[0], person_b_id=ids[1]).values_list(
-            "pk", flat=True
-        )
-    )
-    # Every registered relation, in a fixed order (by model label).
-    for model in sorted(merge_registry, key=lambda m: m._meta.label):
-        merge_registry[model](keep, drop)
-    left = _rows_pointing_to(drop)
-    if left:
-        # A handler left rows behind: deleting the person would lose them. Nothing is saved.
-        raise ApplicationError(
-            _("The merge would lose related rows (%(models)s); nothing was changed.")
-            % {"models": ", ".join(left)}
-        )
-    drop.delete()
-
-    PersonMerge.objects.create(
-        kept=keep,
-        dropped_person_id=drop_id,
-        fields_from_dropped=taken,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    audit.record(
-        actor=actor,
-        verb="person.merge",
-        obj=keep,
-        details={
-            "dropped_person_id": drop_id,
-            "fields_from_dropped": taken,
-            "candidate_ids": candidate_ids,
-        },
-    )
-    keep.refresh_from_db()
-    return keep
-
-
-# --- For the review page -------------------------------------------------------------------------
-
-
-def related_counts(people: Sequence[Person]) -> list[tuple[type[Any], dict[int, int]]]:
-    """For every model pointing to a person: how many rows point to each of the people
-    (one grouped query per model)."""
-    ids = [p.pk for p in people]
-    out: list[tuple[type[Any], dict[int, int]]] = []
-    for model in sorted(models_pointing_to(Person), key=lambda m: m._meta.label):
-        counts = dict.fromkeys(ids, 0)
-        names = [
-            f.name
-            for f in model._meta.get_fields(include_hidden=True)
-            if f.is_relation and f.concrete and f.related_model is Person
-        ]
-        for name in names:
-            rows = (
-                model._default_manager.filter(**{f"{name}__in": ids})
-                .order_by()
-                .values(name)
-                .annotate(n=Count("pk"))
-            )
-            for row in rows:
-                counts[row[name]] += row["n"]
-        out.append((model, counts))
-    return out
-
-
-def default_choice(a: Person, b: Person, name: str) -> str:
-    """Which side ("a" or "b") the review page preselects for a differing field: the
-    non-empty value, the stronger membership, else the more recently updated person's."""
-    if name == "membership_status":
-        return "b" if stronger_membership(a, b) is b else "a"
-    va, vb = getattr(a, name), getattr(b, name)
-    if _empty(va) and not _empty(vb):
-        return "b"
-    if _empty(vb) and not _empty(va):
-        return "a"
-    return "b" if b.updated_at > a.updated_at else "a"
-
-
-def open_candidates() -> Any:
-    return (
-        DuplicateCandidate.objects.filter(
-            status=DuplicateCandidate.Status.OPEN,
-            person_a__is_active=True,
-            person_b__is_active=True,
-        )
-        .select_related("person_a", "person_b")
-        .order_by("-score", "id")
-    )
-
-
-def last_run() -> dict[str, Any] | None:
-    from aktivist.core.models import AuditEvent
-
-    event = AuditEvent.objects.filter(verb="duplicates.find").order_by("-created_at", "-id").first()
-    if event is None:
-        return None
-    return {"at": event.created_at, **event.details}

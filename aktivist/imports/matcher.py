@@ -28,20 +28,20 @@ reported, never overwritten. Empty cells never blank anything.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import DatabaseError, connection
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person
-from aktivist.people.services import EDITABLE_FIELDS, erased_hold_message, erased_identities
+from aktivist.people.services import EDITABLE_FIELDS, erased_hold_message
+
+if TYPE_CHECKING:  # annotations only: lookup.py builds on this module's Target
+    from aktivist.imports.lookup import KeyFilter
 
 KEY_FIELDS = ("member_number", "email", "mobile")
 # The person's own fields an import compares and fills (the source label is handled apart).
@@ -165,7 +165,7 @@ class Decision:
     matched_by: tuple[str, ...] = ()
     owner: Target | None = None  # conflict by mobile: the mobile's owner (in scope)
     # The membership values this row would set, not applied: the importer is not the
-    # secretariat, which reviews them (runner.write_membership_holds).
+    # secretariat, which reviews them (membership.write_membership_holds).
     membership: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,184 +208,8 @@ def fingerprint(values: dict[str, Any]) -> int:
     return hash(tuple(sorted((k, str(v)) for k, v in values.items() if not is_empty(v))))
 
 
-# --- Bulk lookup -----------------------------------------------------------------------------
-
-
-STORED_FIELDS = (*PERSON_FIELDS, "source")  # what the matcher reads of a stored person
-_COLUMNS = ("id", *STORED_FIELDS, "is_active")
-_SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a cleaned key
-
-
-class KeyFilter:
-    """Which keys may exist: a one-hash Bloom filter (16 MiB, a false positive for a few
-    per cent of keys at ten million stored keys, never a false negative). A large import
-    loads every stored key once and adds the keys it gives people as it goes, so the
-    lookups ask the database only about keys that may be there — a file of new people costs
-    almost no index probes. A key written meanwhile by someone else is caught by the unique
-    indexes (the runner then resumes the chunk with a fresh filter)."""
-
-    BITS = 1 << 27
-    _SALT = {"member_number": 0x9E3779B1, "email": 0x85EBCA77, "mobile": 0xC2B2AE3D}
-
-    def __init__(self) -> None:
-        self.bits = bytearray(self.BITS >> 3)
-        self.size = 0
-
-    def _slot(self, kind: str, value: str) -> int:
-        return (hash(value) ^ self._SALT[kind]) & (self.BITS - 1)
-
-    def add(self, kind: str, value: str) -> None:
-        slot = self._slot(kind, value)
-        self.bits[slot >> 3] |= 1 << (slot & 7)
-        self.size += 1
-
-    def add_all(self, kind: str, values: Iterable[str]) -> None:
-        bits, salt, mask = self.bits, self._SALT[kind], self.BITS - 1
-        n = 0
-        for value in values:
-            slot = (hash(value) ^ salt) & mask
-            bits[slot >> 3] |= 1 << (slot & 7)
-            n += 1
-        self.size += n
-
-    def may_exist(self, kind: str, value: str) -> bool:
-        slot = self._slot(kind, value)
-        return bool(self.bits[slot >> 3] >> (slot & 7) & 1)
-
-    def maybe_stored(self, kind: str, values: Iterable[str]) -> set[str]:
-        """The values that may be stored (all that are, and a few that are not)."""
-        bits, salt, mask = self.bits, self._SALT[kind], self.BITS - 1
-        out = set()
-        for value in values:
-            slot = (hash(value) ^ salt) & mask
-            if bits[slot >> 3] >> (slot & 7) & 1:
-                out.add(value)
-        return out
-
-    @classmethod
-    def from_database(cls) -> KeyFilter:
-        key_filter = cls()
-        for kind in KEY_FIELDS:
-            stored = (
-                Person.objects.filter(**{f"{kind}__isnull": False})
-                .order_by()
-                .values_list(kind, flat=True)
-            )
-            key_filter.add_all(kind, stored.iterator(chunk_size=50_000))
-        return key_filter
-
-
-class StoredPeople:
-    """Looks a chunk's keys up in the database: one query per key kind for the ids, one for
-    the matched people's values, and for a scoped importer one for which of them they may
-    see. ``scope`` is a queryset of the people the importer may see, or None (everyone).
-    With a ``key_filter`` only keys that may exist are looked up."""
-
-    def __init__(
-        self, *, scope: QuerySet[Person] | None, key_filter: KeyFilter | None = None
-    ) -> None:
-        self.scope = scope
-        self.key_filter = key_filter
-        self.queries = 0
-
-    def lookup(self, keys: dict[str, set[str]]) -> dict[tuple[str, str], Target]:
-        if self.key_filter is not None:
-            may_exist = self.key_filter.may_exist
-            keys = {
-                kind: {v for v in values if may_exist(kind, v)} for kind, values in keys.items()
-            }
-        if not any(keys.values()):
-            return {}
-        if connection.vendor == "postgresql":
-            rows = self._fetch_postgres(keys)
-        else:
-            rows = self._fetch_orm(keys)
-        if not rows:
-            return {}
-        visible: set[int] | None = None
-        if self.scope is not None:
-            visible = set(
-                self.scope.filter(pk__in=[row[0] for row in rows]).values_list("pk", flat=True)
-            )
-            self.queries += 1
-        found: dict[tuple[str, str], Target] = {}
-        key_positions = [(kind, _COLUMNS.index(kind)) for kind in KEY_FIELDS]
-        for row in rows:
-            pk, active = row[0], row[-1]
-            target = Target(
-                pk=pk,
-                values=dict(zip(STORED_FIELDS, row[1:-1], strict=True)),
-                # An erased person (a tombstone) is seen by no importer: its keys are blank
-                # anyway, this only guards a half-erased row.
-                visible=bool(active) and (visible is None or pk in visible),
-            )
-            for kind, position in key_positions:
-                value = row[position]
-                if value and value in keys[kind]:
-                    found[(kind, value)] = target
-        return found
-
-    def _fetch_postgres(self, keys: dict[str, set[str]]) -> list[tuple[Any, ...]]:
-        """One statement: the three keys as arrays (a bitmap OR of the three unique
-        indexes), the people with all the values the matcher compares."""
-        quote = connection.ops.quote_name
-        conditions = []
-        params: list[Any] = []
-        for kind in KEY_FIELDS:
-            values = keys.get(kind)
-            if not values:
-                continue
-            if any(_SEPARATOR in value for value in values):
-                conditions.append(f"{quote(kind)} = ANY(%s::text[])")
-                params.append(list(values))
-            else:
-                # One text parameter split by the server: cheaper to send than an array
-                # of thousands of strings (psycopg builds arrays in Python).
-                conditions.append(f"{quote(kind)} = ANY(string_to_array(%s, %s))")
-                params += [_SEPARATOR.join(values), _SEPARATOR]
-        sql = "SELECT {} FROM {} WHERE {}".format(  # noqa: S608 - names quoted, values bound
-            ", ".join(quote(c) for c in _COLUMNS),
-            quote(Person._meta.db_table),
-            " OR ".join(conditions),
-        )
-        self.queries += 1
-        return indexed_fetch(sql, params)
-
-    def _fetch_orm(self, keys: dict[str, set[str]]) -> list[tuple[Any, ...]]:
-        """One query per key kind for the ids, one for the values."""
-        pks: set[int] = set()
-        for kind in KEY_FIELDS:
-            wanted = keys.get(kind)
-            if wanted:
-                pks.update(
-                    Person.objects.filter(**{f"{kind}__in": list(wanted)}).values_list(
-                        "pk", flat=True
-                    )
-                )
-                self.queries += 1
-        if not pks:
-            return []
-        self.queries += 1
-        return list(Person.objects.filter(pk__in=pks).values_list(*_COLUMNS))
-
-
 Lookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], Target]]
 ErasedLookup = Callable[[dict[str, set[str]]], dict[tuple[str, str], dt.date]]
-
-
-def indexed_fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """Run a key lookup on PostgreSQL with index scans only. A chunk looks up thousands of
-    keys among possibly millions of rows: one index probe each. Without statistics (a table
-    that an import has just filled) the planner may choose to scan the whole table instead,
-    once per chunk."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        finally:
-            with contextlib.suppress(DatabaseError):
-                cursor.execute("RESET enable_seqscan")
 
 
 def chunk_keys(rows: Iterable[Row]) -> dict[str, set[str]]:
@@ -440,48 +264,59 @@ class Matcher:
         if self._recent:
             self._overlay(owners, keys)
         if self._pending:
-            refs: dict[int, Target] = {}  # one Target per earlier-created person
-            for row in rows:
-                for kind in KEY_FIELDS:
-                    value = row.values.get(kind)
-                    if value and (kind, value) not in owners:
-                        pending = self._pending.get(hash((kind, value)))
-                        if pending is not None:
-                            ref = refs.get(pending)
-                            if ref is None:
-                                ref = refs[pending] = Target(
-                                    pk=None, values=None, fingerprint=pending
-                                )
-                            owners[(kind, value)] = ref
+            self._pending_owners(rows, owners)
         self._erased_now = self._erased_keys(rows, owners)
         decide = self._decide
         decisions = [decide(row, owners, index) for index, row in enumerate(rows)]
         if self.remember:
-            for decision in decisions:
-                if decision.kind == CREATE and decision.target is not None:
-                    values = decision.target.values or {}
-                    print_ = fingerprint(values)
-                    for kind in KEY_FIELDS:
-                        if values.get(kind):
-                            self._pending[hash((kind, values[kind]))] = print_
+            self._remember_created(decisions)
         if self.recent:
             self._remember_recent(decisions)
         if self.key_filter is not None:
-            given: dict[str, list[str]] = {kind: [] for kind in KEY_FIELDS}
-            for d in decisions:
-                if d.kind == CREATE and d.target is not None and d.target.values is not None:
-                    source = d.target.values
-                elif d.kind == UPDATE and d.changes:
-                    source = d.changes
-                else:
-                    continue
-                for kind in KEY_FIELDS:
-                    value = source.get(kind)
-                    if value:
-                        given[kind].append(value)
-            for kind, given_values in given.items():
-                self.key_filter.add_all(kind, given_values)
+            self._tell_key_filter(self.key_filter, decisions)
         return decisions
+
+    def _pending_owners(self, rows: Sequence[Row], owners: dict[tuple[str, str], Target]) -> None:
+        """Dry run: the keys of people earlier chunks would create own the rows' keys."""
+        refs: dict[int, Target] = {}  # one Target per earlier-created person
+        for row in rows:
+            for kind in KEY_FIELDS:
+                value = row.values.get(kind)
+                if value and (kind, value) not in owners:
+                    pending = self._pending.get(hash((kind, value)))
+                    if pending is not None:
+                        ref = refs.get(pending)
+                        if ref is None:
+                            ref = refs[pending] = Target(pk=None, values=None, fingerprint=pending)
+                        owners[(kind, value)] = ref
+
+    def _remember_created(self, decisions: list[Decision]) -> None:
+        """Dry run: the keys of the people this chunk would create, for the next chunks."""
+        for decision in decisions:
+            if decision.kind == CREATE and decision.target is not None:
+                values = decision.target.values or {}
+                print_ = fingerprint(values)
+                for kind in KEY_FIELDS:
+                    if values.get(kind):
+                        self._pending[hash((kind, values[kind]))] = print_
+
+    @staticmethod
+    def _tell_key_filter(key_filter: KeyFilter, decisions: list[Decision]) -> None:
+        """The keys this chunk gives people (created or filled) may exist from now on."""
+        given: dict[str, list[str]] = {kind: [] for kind in KEY_FIELDS}
+        for d in decisions:
+            if d.kind == CREATE and d.target is not None and d.target.values is not None:
+                source = d.target.values
+            elif d.kind == UPDATE and d.changes:
+                source = d.changes
+            else:
+                continue
+            for kind in KEY_FIELDS:
+                value = source.get(kind)
+                if value:
+                    given[kind].append(value)
+        for kind, given_values in given.items():
+            key_filter.add_all(kind, given_values)
 
     def _erased_keys(
         self, rows: Sequence[Row], owners: dict[tuple[str, str], Target]
@@ -644,24 +479,50 @@ class Matcher:
             same = fingerprint(row.values) == target.fingerprint
             return Decision(UNCHANGED if same else UPDATE, row, target=target)
         stored = target.values
+        register_values, held = self._membership_of(row, stored)
+        changes, differs = self._fills(row.values, stored, register_values, held)
+        if changes:
+            for kind in KEY_FIELDS:
+                if kind in changes:
+                    old = stored.get(kind)
+                    if old and owners.get((kind, old)) is target:
+                        del owners[(kind, old)]
+                    owners[(kind, changes[kind])] = target
+            stored.update(changes)
+            return Decision(UPDATE, row, target, changes, differs, membership=held)
+        return Decision(UNCHANGED, row, target, _NO_CHANGES, differs, membership=held)
+
+    def _membership_of(
+        self, row: Row, stored: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """(the membership values the row sets, the ones held for review). A register sync
+        sets its own; the secretariat's import applies the row's membership values; anyone
+        else's holds them for review. Either way the ordinary fill-and-report rules do not
+        touch them."""
+        if self.register:
+            return self._register_values(row, stored), {}
+        register_values = self.membership_values(row.values, stored, self.today)
+        if self.membership:
+            return register_values, {}
+        held = {
+            name: value
+            for name, value in register_values.items()
+            if not _same(name, stored.get(name), value)
+        }
+        return {}, held
+
+    def _fills(
+        self,
+        given: dict[str, Any],
+        stored: dict[str, Any],
+        register_values: dict[str, Any] | None,
+        held: dict[str, Any],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """(the fields the row fills, the fields whose values differ from the stored ones):
+        empty stored fields are filled, others reported; the membership values set."""
         changes: dict[str, Any] = {}
         differs: list[str] = []
-        held: dict[str, Any] = {}
-        if self.register:
-            register_values: dict[str, Any] | None = self._register_values(row, stored)
-        else:
-            # The secretariat's import applies the row's membership values; anyone else's
-            # holds them for review. Either way the ordinary fill-and-report rules below do
-            # not touch them.
-            register_values = self.membership_values(row.values, stored, self.today)
-            if not self.membership:
-                held = {
-                    name: value
-                    for name, value in register_values.items()
-                    if not _same(name, stored.get(name), value)
-                }
-                register_values = {}
-        for name, value in row.values.items():  # the row's non-empty values only
+        for name, value in given.items():  # the row's non-empty values only
             if held and name in held:
                 continue
             current = stored.get(name)
@@ -680,16 +541,7 @@ class Matcher:
             for name, value in register_values.items():
                 if not _same(name, stored.get(name), value):
                     changes[name] = value
-        if changes:
-            for kind in KEY_FIELDS:
-                if kind in changes:
-                    old = stored.get(kind)
-                    if old and owners.get((kind, old)) is target:
-                        del owners[(kind, old)]
-                    owners[(kind, changes[kind])] = target
-            stored.update(changes)
-            return Decision(UPDATE, row, target, changes, differs, membership=held)
-        return Decision(UNCHANGED, row, target, _NO_CHANGES, differs, membership=held)
+        return changes, differs
 
     @staticmethod
     def membership_values(
@@ -739,31 +591,3 @@ class Matcher:
         elif status == Person.MembershipStatus.FORMER and not stored.get("membership_ended_on"):
             values["membership_ended_on"] = self.today
         return values
-
-
-def match_rows(
-    rows: Sequence[Row],
-    *,
-    viewer: Any,
-    register: bool = False,
-) -> list[Decision]:
-    """Match one chunk as ``viewer`` (their scope decides what is held for review)."""
-    scope = importer_scope(viewer)
-    return Matcher(
-        lookup=StoredPeople(scope=scope).lookup,
-        register=register,
-        membership=scope is None,
-        erased=erased_identities,
-        tell_erased=scope is None,
-    ).match(rows)
-
-
-def importer_scope(viewer: Any) -> QuerySet[Person] | None:
-    """None for national roles and system actors (they see everyone), else the viewer's
-    people (the one selector every import match goes through)."""
-    from aktivist.accounts.access import scope_for
-    from aktivist.people.selectors import people_visible_to
-
-    if viewer is None or scope_for(viewer).is_national:
-        return None
-    return people_visible_to(viewer)

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.models import AuditEvent
+from aktivist.imports.holds import write_review_items
 from aktivist.imports.matcher import MEMBERSHIP_FIELDS, Decision, Matcher
 from aktivist.people.models import Person, ReviewItem
-
-HELD_VERB = "review.held"
+from aktivist.people.services import DuplicatePersonError, person_update
 
 
 def membership_held_reason() -> str:
@@ -54,27 +55,16 @@ def write_membership_holds(
     if not rows:
         return 0
     user = actor if getattr(actor, "is_authenticated", False) else None
-    open_items = {
-        (pid, json.dumps(payload.get("membership", {}), sort_keys=True)): pk
-        for pk, pid, payload in ReviewItem.objects.filter(
-            kind=ReviewItem.Kind.IMPORT_MEMBERSHIP,
-            status=ReviewItem.Status.OPEN,
-            submitted_by=user,
-            matched_person_id__in={d.target.pk for d in rows if d.target is not None},
-        ).values_list("pk", "matched_person_id", "payload")
-        if isinstance(payload, dict)
-    }
-    items: list[ReviewItem] = []
-    new: dict[tuple[int, str], ReviewItem] = {}
-    signatures: list[tuple[Decision, tuple[int, str]]] = []
+    open_filter = Q(
+        kind=ReviewItem.Kind.IMPORT_MEMBERSHIP,
+        matched_person_id__in={d.target.pk for d in rows if d.target is not None},
+    )
+    holds = []
     for d in rows:
         assert d.target is not None and d.target.pk is not None  # noqa: S101 - filtered above
         values = _serialised(d.membership)
-        signature = (d.target.pk, json.dumps(values, sort_keys=True))
-        signatures.append((d, signature))
-        if signature in open_items or signature in new:
-            continue
-        item = ReviewItem(
+        make = partial(
+            ReviewItem,
             kind=ReviewItem.Kind.IMPORT_MEMBERSHIP,
             submitted_by=user,
             unit_id=unit_id,
@@ -85,30 +75,14 @@ def write_membership_holds(
             created_at=now,
             updated_at=now,
         )
-        new[signature] = item
-        items.append(item)
-    ReviewItem.objects.bulk_create(items, batch_size=1000)
-    events = []
-    for d, signature in signatures:
-        found = new.get(signature)
-        item_id = found.pk if found is not None else open_items.get(signature)
-        events.append(
-            AuditEvent(
-                actor=user,
-                verb=HELD_VERB,
-                object_type=ReviewItem._meta.label_lower,
-                object_id=str(item_id or ""),
-                person_id=signature[0],
-                details={
-                    "kind": ReviewItem.Kind.IMPORT_MEMBERSHIP.value,
-                    "import_batch": batch_id,
-                    "line": d.row.line,
-                    "fields": sorted(d.membership),
-                },
-            )
-        )
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(items)
+        details = {
+            "kind": ReviewItem.Kind.IMPORT_MEMBERSHIP.value,
+            "import_batch": batch_id,
+            "line": d.row.line,
+            "fields": sorted(d.membership),
+        }
+        holds.append(((d.target.pk, json.dumps(values, sort_keys=True)), make, details))
+    return write_review_items(user=user, open_filter=open_filter, compared="membership", held=holds)
 
 
 def _given(payload: Any) -> dict[str, Any]:
@@ -135,8 +109,6 @@ def _given(payload: Any) -> dict[str, Any]:
 def apply_membership_hold(*, actor: Any, item: ReviewItem) -> list[str]:
     """The secretariat accepts a held membership: the person's membership fields change as
     the secretariat's own import of the row would change them. Returns the changed fields."""
-    from aktivist.people.services import DuplicatePersonError, person_update
-
     if item.matched_person_id is None:
         raise ApplicationError(_("This request has already been handled."))
     person = Person.objects.select_for_update().get(pk=item.matched_person_id)

@@ -33,8 +33,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aktivist.core.tables import open_table
+from aktivist.core.uploads import local_path
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.people.needles import Needles, needles_for
 
@@ -157,7 +160,7 @@ def erase_batches(person_ids: Sequence[int]) -> None:
             if isinstance(row, dict) and needles.quotes_them(str(row.get("reason", ""))):
                 row["reason"] = ""
                 touched = True
-        # The values the dry run showed for matched and conflicting rows (runner._tell_rows):
+        # The values the dry run showed for matched and conflicting rows (dry_run._tell_rows):
         # gone when they are the person's stored values or quote them.
         matched = batch.dry_run.get("matched")
         for entry in [*rows, *(matched if isinstance(matched, list) else [])]:
@@ -192,11 +195,6 @@ def _erase_unread(batch: ImportBatch, needles: Needles) -> None:
     ``,``, XLSX): read as the task would read it. One that holds a row of theirs — or that
     cannot be read — is refused and deleted (erring on the side of erasure); the uploader is
     asked to upload it again."""
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from aktivist.core.uploads import local_path
-
     try:
         with local_path(batch.file) as path:
             table = open_table(path, batch.original_name)

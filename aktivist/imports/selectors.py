@@ -12,18 +12,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.accounts.models import User
 from aktivist.imports.models import ColumnMapping, ImportBatch, ImportIssue
-
-IMPORTER_ROLES = (User.AccessRole.ADMIN, User.AccessRole.STAFF, User.AccessRole.DISTRICT)
-
-
-def may_import(viewer: Any) -> bool:
-    """Secretariat admins and staff, and district representatives with a scope unit."""
-    scope = scope_for(viewer)
-    if scope.is_national:
-        return True
-    return scope.role == User.AccessRole.DISTRICT and bool(scope.unit_paths)
+from aktivist.people.models import Person
+from aktivist.people.selectors import people_visible_to
 
 
 def batches_visible_to(viewer: Any) -> QuerySet[ImportBatch]:
@@ -56,7 +49,7 @@ def access_batch(viewer: Any, pk: Any) -> ImportBatch:
 def mappings_for(viewer: Any) -> QuerySet[ColumnMapping]:
     """Saved column mappings hold header names only (no personal data): every importer may
     use every mapping; non-importers get none."""
-    if not may_import(viewer):
+    if not can(viewer, Capability.IMPORTS_RUN):
         return ColumnMapping.objects.none()
     return ColumnMapping.objects.all()
 
@@ -106,8 +99,6 @@ def dry_run_for(viewer: Any, batch: ImportBatch) -> tuple[dict[str, Any], list[i
     district representative, for a national import into their district) is shown a matched
     or conflicting row's key and values only for people in their own scope: a row that
     matched anyone else is left out, a conflict keeps its line and reason."""
-    from aktivist.imports.matcher import importer_scope
-
     summary = dict(batch.dry_run or {})
     entries = [
         entry
@@ -135,3 +126,11 @@ def dry_run_for(viewer: Any, batch: ImportBatch) -> tuple[dict[str, Any], list[i
             if not (isinstance(entry, dict) and entry.get("person") in hidden)
         ]
     return summary, sorted(visible)
+
+
+def importer_scope(viewer: Any) -> QuerySet[Person] | None:
+    """None for national roles and system actors (they see everyone), else the viewer's
+    people (the one selector every import match goes through)."""
+    if viewer is None or scope_for(viewer).is_national:
+        return None
+    return people_visible_to(viewer)

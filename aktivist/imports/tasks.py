@@ -7,13 +7,20 @@ from typing import Any
 
 from django_tasks import task
 
+from aktivist.accounts.models import User
+from aktivist.imports.discard import batches_discard_abandoned
+from aktivist.imports.duplicates import find_duplicates
+from aktivist.imports.models import ImportBatch
+from aktivist.imports.runner import run
+from aktivist.imports.services import batch_dry_run, batch_undo
+from aktivist.imports.uploads import batch_read, batches_refuse_unread
+
 # --- Duplicate finder ---------------------------------------------------------------------------
 
 
 @task()
 def find_duplicates_task() -> dict[str, Any]:
     """The nightly duplicate finder (and the "Find duplicates now" button): counts only."""
-    from aktivist.imports.duplicates import find_duplicates
 
     return find_duplicates().as_dict()
 
@@ -27,9 +34,6 @@ def find_duplicates_task() -> dict[str, Any]:
 @task()
 def read_upload(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
     """Read a stored upload (status READING → UPLOADED, or REFUSED): never in the request."""
-    from aktivist.accounts.models import User
-    from aktivist.imports.models import ImportBatch
-    from aktivist.imports.services import batch_read
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -43,7 +47,6 @@ def read_upload(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
 def refuse_unread_uploads() -> int:
     """Refuse the batches still waiting to be read a day after the upload (hourly job
     ``imports.refuse_unread_uploads``), deleting their files."""
-    from aktivist.imports.services import batches_refuse_unread
 
     return batches_refuse_unread()
 
@@ -52,7 +55,6 @@ def refuse_unread_uploads() -> int:
 def discard_abandoned_uploads() -> int:
     """Discard the uploads left unstarted for IMPORT_ABANDONED_DAYS days (daily job
     ``imports.discard_abandoned``), deleting their files."""
-    from aktivist.imports.services import batches_discard_abandoned
 
     return batches_discard_abandoned()
 
@@ -63,8 +65,6 @@ def discard_abandoned_uploads() -> int:
 @task()
 def run_import(batch_id: int) -> dict[str, Any]:
     """Run (or resume) an import batch from its last committed chunk: counts only."""
-    from aktivist.imports.models import ImportBatch
-    from aktivist.imports.runner import run
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -76,9 +76,6 @@ def run_import(batch_id: int) -> dict[str, Any]:
 @task()
 def dry_run_import(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
     """The dry run of an upload, in the background (status ANALYSING → ANALYSED)."""
-    from aktivist.accounts.models import User
-    from aktivist.imports.models import ImportBatch
-    from aktivist.imports.services import batch_dry_run
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -91,9 +88,6 @@ def dry_run_import(batch_id: int, user_id: int | None = None) -> dict[str, Any]:
 @task()
 def undo_import(batch_id: int, user_id: int | None = None) -> dict[str, int]:
     """Undo a large batch in the background (removing a million people takes minutes)."""
-    from aktivist.accounts.models import User
-    from aktivist.imports.models import ImportBatch
-    from aktivist.imports.services import batch_undo
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -31,13 +27,15 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
-from aktivist.core.tables import FileRefused
+from aktivist.core.table_checks import FileRefused
 from aktivist.core.uploads import streamed_upload
-from aktivist.imports import services
+from aktivist.imports import services, uploads
 from aktivist.imports.columns import IMPORT_FIELDS
+from aktivist.imports.discard import DISCARDABLE_STATUSES, batch_discard, may_discard
 from aktivist.imports.forms import MappingForm, UploadForm
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.imports.selectors import (
@@ -46,12 +44,9 @@ from aktivist.imports.selectors import (
     batches_visible_to,
     dry_run_for,
     mappings_for,
-    may_import,
 )
 from aktivist.people.forms import add_service_errors
 from aktivist.people.models import Person
-
-View = Callable[..., HttpResponseBase]
 
 PER_PAGE = 50
 SAMPLE_COUNT = 3
@@ -64,19 +59,6 @@ RUNNING_STATUSES = (Status.QUEUED, Status.RUNNING)
 POLLING_STATUSES = (Status.READING, Status.ANALYSING, Status.QUEUED, Status.RUNNING)
 MAPPABLE_STATUSES = (Status.UPLOADED, Status.ANALYSED)
 UNDOABLE_STATUSES = (Status.FINISHED, Status.FAILED)
-
-
-def importer_required(view: View) -> View:
-    """Logged in, and an access role that may import (the secretariat, district
-    representatives). Anyone else gets the 404 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may_import(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -102,13 +84,13 @@ def _error_text(exc: Exception) -> str:
 # --- The list of batches and saved mappings -------------------------------------------------
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def batch_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     start = (page - 1) * PER_PAGE
     rows = list(batches_visible_to(request.user)[start : start + PER_PAGE + 1])
     for row in rows:
-        row.can_discard = services.may_discard(request.user, row)  # type: ignore[attr-defined]
+        row.can_discard = may_discard(request.user, row)  # type: ignore[attr-defined]
     return render(
         request,
         "imports/batch_list.html",
@@ -124,7 +106,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def mapping_list(request: HttpRequest) -> HttpResponse:
     mappings = mappings_for(request.user).select_related("created_by").order_by("name")
     return render(
@@ -139,7 +121,7 @@ def _upload_limit() -> int:
     return int(settings.IMPORT_MAX_FILE_BYTES)
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 @streamed_upload(_upload_limit)
 def upload(request: HttpRequest) -> HttpResponse:
     """Store the file and go to the batch page, which shows "Reading the file…" until the
@@ -149,7 +131,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         uploaded = form.cleaned_data["file"]
         saved_mapping = form.cleaned_data.get("mapping")
         try:
-            batch = services.batch_receive(
+            batch = uploads.batch_receive(
                 actor=request.user,
                 uploaded_file=uploaded,
                 filename=uploaded.name or "",
@@ -194,7 +176,7 @@ def _samples(batch: ImportBatch) -> dict[str, list[str]]:
     return samples
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_batch(request.user, pk)
     if batch.status not in MAPPABLE_STATUSES:
@@ -232,7 +214,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "nav": "imports",
             "batch": batch,
             "form": form,
-            "can_discard": services.may_discard(request.user, batch),
+            "can_discard": may_discard(request.user, batch),
         },
     )
 
@@ -373,10 +355,9 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
         "failed": status == Status.FAILED,
         "undone": status == Status.UNDONE,
         "discarded": status == Status.DISCARDED,
-        "can_discard": services.may_discard(request.user, batch),
+        "can_discard": may_discard(request.user, batch),
         "finished_issues": finished_issues[:ISSUE_LIMIT],
         "finished_issues_truncated": len(finished_issues) > ISSUE_LIMIT,
-        "is_admin": scope_for(request.user).is_admin,
         "is_register": batch.kind == ImportBatch.Kind.REGISTER_FULL,
         "poll_seconds": POLL_SECONDS,
         "guard_error": "",
@@ -387,7 +368,7 @@ def _batch_context(request: HttpRequest, batch: ImportBatch, **extra: Any) -> di
     return context
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 @vary_on_headers("HX-Request")
 def dry_run(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_batch(request.user, pk)
@@ -397,7 +378,7 @@ def dry_run(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/batch.html", context)
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 @vary_on_headers("HX-Request")
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The status section alone (what the batch page includes), for htmx polling."""
@@ -411,10 +392,12 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_batch(request.user, pk)
-    confirm = bool(request.POST.get("confirm_register_guard")) and scope_for(request.user).is_admin
+    confirm = bool(request.POST.get("confirm_register_guard")) and can(
+        request.user, Capability.SETTINGS_ADMIN
+    )
     try:
         services.batch_start(actor=request.user, batch=batch, confirm_register_guard=confirm)
     except ApplicationError as exc:
@@ -431,7 +414,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def resume(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_batch(request.user, pk)
     try:
@@ -441,7 +424,7 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:dry_run", pk=batch.pk)
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def undo(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation step. POST: remove the people the batch created (those that
     nothing has happened to since) and report how many were removed and kept."""
@@ -476,21 +459,21 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/undo_confirm.html", {"nav": "imports", "batch": batch})
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def discard(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation step. POST: discard the upload (it never started): its file is
     deleted and the batch kept as a record. Someone else's upload (for a district
     representative) is a 403; an import that has started goes back to its page."""
     batch = access_batch(request.user, pk)
-    if batch.status not in services.DISCARDABLE_STATUSES:
+    if batch.status not in DISCARDABLE_STATUSES:
         if request.method == "POST":
             messages.error(request, _("Only an import that has not started can be discarded."))
         return redirect("imports:dry_run", pk=batch.pk)
-    if not services.may_discard(request.user, batch):
+    if not may_discard(request.user, batch):
         raise PermissionDenied
     if request.method == "POST":
         try:
-            services.batch_discard(actor=request.user, batch=batch)
+            batch_discard(actor=request.user, batch=batch)
         except (ApplicationError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
             return redirect("imports:dry_run", pk=batch.pk)
@@ -502,7 +485,7 @@ def discard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/discard_confirm.html", {"nav": "imports", "batch": batch})
 
 
-@importer_required
+@requires(Capability.IMPORTS_RUN)
 def refused_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = access_batch(request.user, pk)
     export = services.refused_rows_download(actor=request.user, batch=batch)

@@ -1,7 +1,8 @@
 """The duplicate review queue (secretariat only; everyone else gets the 404 page): the open
 candidate pairs by score, one pair side by side with a choice per differing field, merge
 into either person, dismiss, and — for admins — a button that runs the finder now.
-Views parse input, call the services in ``duplicates.py`` and render."""
+Views parse input, call the services in ``duplicate_review.py`` (the finder:
+``duplicates.py``) and render."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.access import scope_for
-from aktivist.accounts.decorators import national_required
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
-from aktivist.imports import duplicates
+from aktivist.imports import duplicate_review, duplicates
 from aktivist.imports.models import DuplicateCandidate
+from aktivist.imports.tasks import find_duplicates_task
 from aktivist.lib.normalise import format_phone
 from aktivist.people.models import Person, Tagging
 from aktivist.people.selectors import access_person, page_of
@@ -36,7 +38,9 @@ REASON_LABELS = {
 # Fields staff choose between; member_since and the end date follow the membership status
 # (the earlier member_since is kept), so they are shown with it, not chosen on their own.
 CHOICE_FIELDS = tuple(
-    name for name in duplicates.MERGE_FIELDS if name not in ("member_since", "membership_ended_on")
+    name
+    for name in duplicate_review.MERGE_FIELDS
+    if name not in ("member_since", "membership_ended_on")
 )
 PHONE_FIELDS = ("mobile", "other_phone")
 
@@ -52,10 +56,10 @@ def _reasons(candidate: DuplicateCandidate) -> list[str]:
     return [str(REASON_LABELS.get(code, code)) for code in candidate.reason.split(",") if code]
 
 
-@national_required
+@requires(Capability.DUPLICATES_MERGE)
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
-    rows, has_next = page_of(duplicates.open_candidates(), page=page, per_page=PER_PAGE)
+    rows, has_next = page_of(duplicate_review.open_candidates(), page=page, per_page=PER_PAGE)
     candidates: list[Any] = rows
     reads.record_reads(
         actor=request.user,
@@ -70,8 +74,8 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         {
             "nav": "duplicates",
             "candidates": candidates,
-            "last_run": duplicates.last_run(),
-            "may_run": scope_for(request.user).is_admin,
+            "last_run": duplicate_review.last_run(),
+            "may_run": can(request.user, Capability.SETTINGS_ADMIN),
             "page": page,
             "has_next": has_next,
             "has_previous": page > 1,
@@ -119,7 +123,7 @@ def _display(person: Person, name: str) -> str:
 
 def _differs(a: Person, b: Person, name: str) -> bool:
     if name == "membership_status":
-        return any(getattr(a, f) != getattr(b, f) for f in duplicates.MEMBERSHIP_FIELDS)
+        return any(getattr(a, f) != getattr(b, f) for f in duplicate_review.MEMBERSHIP_FIELDS)
     return getattr(a, name) != getattr(b, name)
 
 
@@ -138,7 +142,7 @@ def _field_rows(a: Person, b: Person) -> list[dict[str, Any]]:
                 "a": _display(a, name),
                 "b": _display(b, name),
                 "differs": differs,
-                "choice": duplicates.default_choice(a, b, name) if differs else "",
+                "choice": duplicate_review.default_choice(a, b, name) if differs else "",
             }
         )
     return rows
@@ -146,7 +150,7 @@ def _field_rows(a: Person, b: Person) -> list[dict[str, Any]]:
 
 def _count_rows(a: Person, b: Person) -> list[tuple[str, int, int]]:
     rows = []
-    for model, counts in duplicates.related_counts([a, b]):
+    for model, counts in duplicate_review.related_counts([a, b]):
         if model is DuplicateCandidate:
             continue  # the pair itself; not the person's own data
         label = _("tags") if model is Tagging else str(model._meta.verbose_name_plural)
@@ -154,7 +158,7 @@ def _count_rows(a: Person, b: Person) -> list[tuple[str, int, int]]:
     return rows
 
 
-@national_required
+@requires(Capability.DUPLICATES_MERGE)
 def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     a, b = _pair(request, candidate)
@@ -192,7 +196,7 @@ def _error_text(exc: Exception) -> str:
 
 
 @require_POST
-@national_required
+@requires(Capability.DUPLICATES_MERGE)
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     a, b = _pair(request, candidate)
@@ -207,10 +211,12 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
             continue
         choice = request.POST.get(f"choice_{name}")
         if choice not in ("a", "b"):
-            choice = duplicates.default_choice(a, b, name)
+            choice = duplicate_review.default_choice(a, b, name)
         values[name] = getattr(a if choice == "a" else b, name)
     try:
-        kept = duplicates.person_merge(actor=request.user, keep=keep, drop=drop, values=values)
+        kept = duplicate_review.person_merge(
+            actor=request.user, keep=keep, drop=drop, values=values
+        )
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("imports:duplicate_detail", pk=pk)
@@ -221,12 +227,12 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@national_required
+@requires(Capability.DUPLICATES_MERGE)
 def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     _pair(request, candidate)
     try:
-        duplicates.candidate_dismiss(actor=request.user, candidate=candidate)
+        duplicate_review.candidate_dismiss(actor=request.user, candidate=candidate)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("imports:duplicate_detail", pk=pk)
@@ -235,13 +241,9 @@ def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@national_required
+@requires(Capability.SETTINGS_ADMIN)
 def duplicate_run(request: HttpRequest) -> HttpResponse:
     """Admins: run the finder now (in the background, after this request commits)."""
-    if not scope_for(request.user).is_admin:
-        raise Http404
-    from aktivist.imports.tasks import find_duplicates_task
-
     transaction.on_commit(find_duplicates_task.enqueue)
     messages.success(
         request,

@@ -10,9 +10,13 @@ so that none of them can be worked out from the rest (``protect_counts``, below)
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 PUBLIC_MIN_STEP = 10  # below this everything reads "fewer than 10"
 PUBLIC_SIGNIFICANT_DIGITS = 2
@@ -81,9 +85,6 @@ class HiddenCount:
         return hash((self.small, self.limit))
 
     def __html__(self) -> str:
-        from django.utils.html import format_html
-        from django.utils.translation import gettext
-
         if self.small:
             return format_html(
                 '<span class="hidden-count" title="{}">&lt;{}</span>',
@@ -309,8 +310,6 @@ def _cheapest_way(
 ) -> list[Key] | None:
     """The figures still shown whose hiding opens the cheapest cycle through ``key`` (the
     smallest counts, cells before totals), or None when no cycle can exist."""
-    import heapq
-
     arcs: dict[Any, list[tuple[Any, int, Key | None]]] = {}
     for k, edge in edges.items():
         if k == key:
@@ -399,66 +398,91 @@ def protect_columns(
     sizes = {len(values) for values in columns.values()}
     if len(sizes) > 1:
         raise ValueError("every column needs one value per row")
-    rows = sizes.pop() if sizes else 0
-    values = {name: list(v) for name, v in columns.items()}
-    states: dict[str, dict[int | None, str]] = {name: {} for name in columns}
+    table = _Columns(
+        {name: list(v) for name, v in columns.items()},
+        rows=sizes.pop() if sizes else 0,
+        total=total,
+        limit=limit,
+    )
     wholes = set(within.values())
-    grand = "shown" if total else "none"
-
-    def merge(name: str, row: int | None, state: str | None = None) -> bool:
-        if row in states[name]:
-            return False
-        if state is None:
-            value = sum(values[name]) if row is None else values[name][row]
-            state = SMALL if value < limit else SECONDARY
-        states[name][row] = state
-        return True
-
     while True:
         grown = False
         for name in columns:
             if name in within:
-                whole = within[name]
-                part = values[name]
-                rest = [w - p for w, p in zip(values[whole], part, strict=True)]
-                if any(r < 0 for r in rest):
-                    raise ValueError(f"{name} is more than {whole} in a row")
-                hide = [cell(i) for i in states[name] if i is not None]
-                hide += [row_total(i) for i in states[whole] if i is not None]
-                if None in states[name]:
-                    hide.append(column_total(0))
-                if None in states[whole]:
-                    hide.append(GRAND)
-                protection = protect_counts(
-                    [[p, r] for p, r in zip(part, rest, strict=True)],
-                    row_totals=True,
-                    column_totals=total,
-                    grand_total=grand,
-                    unshown=[cell(i, 1) for i in range(rows)] + [column_total(1)],
-                    hide=hide,
-                    limit=limit,
-                )
-                for key, state in protection.states.items():
-                    if key[0] == "cell":
-                        grown |= merge(name, key[1], state)
-                    elif key[0] == "row":
-                        grown |= merge(whole, key[1], state)
-                    elif key == column_total(0):
-                        grown |= merge(name, None, state)
-                    elif key == GRAND:
-                        grown |= merge(whole, None, state)
+                grown |= table.protect_part(name, within[name])
             elif name not in wholes:
-                hide = [cell(i) if i is not None else column_total() for i in states[name]]
-                protection = protect_counts(
-                    [[v] for v in values[name]], column_totals=total, hide=hide, limit=limit
-                )
-                for key, state in protection.states.items():
-                    grown |= merge(name, key[1] if key[0] == "cell" else None, state)
+                grown |= table.protect_alone(name)
         for part_name, whole_name in within.items():
-            for row in list(states[whole_name]):
-                grown |= merge(part_name, row)
+            for row in list(table.states[whole_name]):
+                grown |= table.merge(part_name, row)
         if not grown:
-            return ColumnsProtection(values=values, states=states, limit=limit)
+            return ColumnsProtection(values=table.values, states=table.states, limit=limit)
+
+
+class _Columns:
+    """``protect_columns``' work in progress: each column's values and what is hidden of it
+    so far (row → state; ``None`` is the column's total)."""
+
+    def __init__(self, values: dict[str, list[int]], *, rows: int, total: bool, limit: int):
+        self.values = values
+        self.rows = rows
+        self.total = total
+        self.limit = limit
+        self.states: dict[str, dict[int | None, str]] = {name: {} for name in values}
+
+    def merge(self, name: str, row: int | None, state: str | None = None) -> bool:
+        """Hide a cell (or the column's total); False when it was hidden already."""
+        if row in self.states[name]:
+            return False
+        if state is None:
+            value = sum(self.values[name]) if row is None else self.values[name][row]
+            state = SMALL if value < self.limit else SECONDARY
+        self.states[name][row] = state
+        return True
+
+    def protect_alone(self, name: str) -> bool:
+        """A column on its own, with its total."""
+        hide = [cell(i) if i is not None else column_total() for i in self.states[name]]
+        protection = protect_counts(
+            [[v] for v in self.values[name]], column_totals=self.total, hide=hide, limit=self.limit
+        )
+        grown = False
+        for key, state in protection.states.items():
+            grown |= self.merge(name, key[1] if key[0] == "cell" else None, state)
+        return grown
+
+    def protect_part(self, name: str, whole: str) -> bool:
+        """A part and the rest of its whole, as a table whose row totals are the whole."""
+        part = self.values[name]
+        rest = [w - p for w, p in zip(self.values[whole], part, strict=True)]
+        if any(r < 0 for r in rest):
+            raise ValueError(f"{name} is more than {whole} in a row")
+        hide = [cell(i) for i in self.states[name] if i is not None]
+        hide += [row_total(i) for i in self.states[whole] if i is not None]
+        if None in self.states[name]:
+            hide.append(column_total(0))
+        if None in self.states[whole]:
+            hide.append(GRAND)
+        protection = protect_counts(
+            [[p, r] for p, r in zip(part, rest, strict=True)],
+            row_totals=True,
+            column_totals=self.total,
+            grand_total="shown" if self.total else "none",
+            unshown=[cell(i, 1) for i in range(self.rows)] + [column_total(1)],
+            hide=hide,
+            limit=self.limit,
+        )
+        grown = False
+        for key, state in protection.states.items():
+            if key[0] == "cell":
+                grown |= self.merge(name, key[1], state)
+            elif key[0] == "row":
+                grown |= self.merge(whole, key[1], state)
+            elif key == column_total(0):
+                grown |= self.merge(name, None, state)
+            elif key == GRAND:
+                grown |= self.merge(whole, None, state)
+        return grown
 
 
 def share_shown(part: Shown, whole: Shown, share: int | None) -> int | HiddenCount | None:

@@ -29,7 +29,7 @@ from aktivist.core import audit
 from aktivist.core.conditions import SegmentError
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.mobilization import outbox
+from aktivist.mobilization import composing, recipients
 from aktivist.mobilization import services as mobilization_services
 from aktivist.mobilization.models import Channel, Delivery, Mobilization, Purpose
 from aktivist.mobilization.segment_conditions import MAX_DAYS
@@ -182,7 +182,7 @@ def alumni_invite(*, actor: Any, event: Event, filters: AlumniFilter) -> AlumniI
     )
     mobilization = None
     if result.invited:
-        message = mobilization_services.message_create(
+        message = composing.message_create(
             actor=actor, name=_invitation_name(event), **invitation_texts(event)
         )
         mobilization = mobilization_services.mobilization_send_preapproved(
@@ -217,12 +217,8 @@ MAX_EARLIER = 100  # earlier mobilizations about the event a tree may name
 def _counts(listed: QuerySet[Person], earlier: list[int]) -> dict[str, int]:
     """How many of the listed (not signed up) people the invitation will reach, and why
     the others get nothing: the outbox's own skip reasons, computed as its snapshot will."""
-    audience = outbox.Audience(purpose=Purpose.CAMPAIGNS, channel=Channel.EMAIL)
-    reasons = (
-        outbox.with_consent(listed.order_by(), audience)
-        .annotate(_reason=outbox.skip_reason_expression(audience))
-        .values_list("pk", "_reason")
-    )
+    audience = recipients.Audience(purpose=Purpose.CAMPAIGNS, channel=Channel.EMAIL)
+    reasons = recipients.with_reasons(listed.order_by(), audience).values_list("pk", "_reason")
     found = dict(reasons)
     if earlier:
         invited = set(

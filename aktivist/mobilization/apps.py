@@ -17,11 +17,8 @@ class MobilizationConfig(AppConfig):
             segment_forms,
             webhooks,
         )
-        from aktivist.mobilization.suppressions import (
-            blocking_reason,
-            record_refusal,
-            suppress_many,
-        )
+        from aktivist.mobilization.recipients import blocking_reason
+        from aktivist.mobilization.suppressions import record_refusal, suppress_many
         from aktivist.mobilization.tasks import sweep
         from aktivist.mobilization.tracking import record_response
 
@@ -30,7 +27,8 @@ class MobilizationConfig(AppConfig):
         segment_conditions.register()
         segment_forms.register()
         webhooks.connect()
-        # Transactional mail never goes to an address that bounced or complained.
+        # Transactional mail never goes to an address that bounced or complained (asked of
+        # recipients.py, the one place that decides who may receive a message).
         emails.register_recipient_check(blocking_reason)
         emails.register_refusal_handler(record_refusal)
         # An import's opt-out columns suppress their addresses through the bulk path.

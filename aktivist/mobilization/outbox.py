@@ -2,8 +2,9 @@
 
 **Snapshot.** When a mobilization starts, its segment is evaluated in its author's scope
 and every person in it gets one ``Delivery`` row, in one ``INSERT … SELECT`` statement:
-pending, or skipped with the reason (no address, no consent for the channel and purpose,
-unsubscribed, bounced, complained, outside production not a reserved test address).
+pending, or skipped with the reason ``recipients.py`` gives (no address, no consent for the
+channel and purpose, unsubscribed, bounced, complained, outside production not a reserved
+test address).
 The unique (person, mobilization) constraint makes a second snapshot impossible.
 
 **Claims.** Workers claim a batch of due pending rows under a lease (``SELECT … FOR UPDATE
@@ -23,25 +24,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    CharField,
-    Exists,
-    F,
-    FilteredRelation,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from aktivist.campaigns.models import Participation
-from aktivist.core.emails import RESERVED_DOMAINS
 from aktivist.lib.db import analyze_if_stale, tables_in
-from aktivist.mobilization.models import Channel, Delivery, Mobilization, Purpose, Suppression
-from aktivist.people.models import Consent, Person
+from aktivist.mobilization.models import Delivery, Mobilization
+from aktivist.mobilization.recipients import Audience, with_reasons
+from aktivist.mobilization.texting import due_time
+from aktivist.people.models import Person
 
 # Back-off after a temporary failure, by the number of attempts made so far.
 BACKOFF = [
@@ -57,146 +47,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-# --- Who may get a message ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Audience:
-    """What decides who may get a mobilization's messages: the purpose (which consent),
-    the channel (which address) and, for case updates, the action taken."""
-
-    purpose: str
-    channel: str = Channel.EMAIL
-    action_id: int | None = None
-    urgent: bool = False
-
-    @classmethod
-    def of(cls, mobilization: Mobilization) -> Audience:
-        snapshot = mobilization.message_snapshot or {}
-        action_id = snapshot.get("action_id") if snapshot else mobilization.message.action_id
-        return cls(
-            purpose=mobilization.purpose,
-            channel=mobilization.channel,
-            action_id=action_id,
-            urgent=mobilization.urgent,
-        )
-
-    @property
-    def is_sms(self) -> bool:
-        return self.channel == Channel.SMS
-
-    @property
-    def address_field(self) -> str:
-        return "mobile" if self.is_sms else "email"
-
-
-def consent_purpose_for(purpose: str) -> str:
-    """The consent a message of this purpose needs (member news: the news consent, for
-    those who are not members)."""
-    return Consent.Purpose.CAMPAIGNS if purpose == Purpose.MEMBER_NEWS else purpose
-
-
-def with_consent(people: QuerySet[Person], audience: Audience) -> QuerySet[Person]:
-    """The people with their confirmed consent for the channel and purpose LEFT JOINed as
-    ``_consent`` (at most one row: one consent per person, channel and purpose). A join lets
-    PostgreSQL pick an index lookup per person for a small segment and a hash join for a
-    large one."""
-    return people.annotate(
-        _consent=FilteredRelation(
-            "consents",
-            condition=Q(
-                consents__channel=audience.channel,
-                consents__purpose=consent_purpose_for(audience.purpose),
-                consents__status=Consent.Status.CONFIRMED,
-            ),
-        )
-    )
-
-
-def _took_the_action(action_id: int | None) -> Q:
-    return Q(
-        Exists(Participation.objects.filter(person_id=OuterRef("pk"), action_id=action_id or 0))
-    )
-
-
-def consent_q(audience: Audience) -> Q:
-    """On ``with_consent`` people: who may get a message of this purpose — a confirmed
-    consent (for SMS, confirmed by a code or an SMS from the mobile), for member news by
-    email a current membership (the lawful basis, no consent), for a case update having
-    taken the case's action."""
-    if audience.purpose == Purpose.CASE_UPDATES:
-        return _took_the_action(audience.action_id)
-    if audience.is_sms:
-        return Q(_consent__confirmed_by__in=Consent.MOBILE_PROVED)
-    consented = Q(_consent__isnull=False)
-    if audience.purpose == Purpose.MEMBER_NEWS:
-        return Q(membership_status=Person.MembershipStatus.MEMBER) | consented
-    return consented
-
-
-def contactable(person_ids: list[int], audience: Audience) -> set[int]:
-    """Of these people, those who may get a message of this purpose now (the send-time
-    check of ``consent_q``, as plain index lookups for a batch)."""
-    if not person_ids:
-        return set()
-    if audience.purpose == Purpose.CASE_UPDATES:
-        return set(
-            Participation.objects.filter(
-                person_id__in=person_ids, action_id=audience.action_id or 0
-            ).values_list("person_id", flat=True)
-        )
-    consents = Consent.objects.filter(
-        person_id__in=person_ids,
-        channel=audience.channel,
-        purpose=consent_purpose_for(audience.purpose),
-        status=Consent.Status.CONFIRMED,
-    )
-    if audience.is_sms:
-        consents = consents.filter(confirmed_by__in=Consent.MOBILE_PROVED)
-    allowed = set(consents.values_list("person_id", flat=True))
-    if audience.purpose == Purpose.MEMBER_NEWS and not audience.is_sms:
-        allowed |= set(
-            Person.objects.filter(
-                pk__in=person_ids, membership_status=Person.MembershipStatus.MEMBER
-            ).values_list("pk", flat=True)
-        )
-    return allowed
-
-
-def reserved_address_q() -> Q:
-    q = Q(pk__in=[])
-    for domain in RESERVED_DOMAINS:
-        q |= Q(email__endswith=f"@{domain}") | Q(email__endswith=f".{domain}")
-    return q
-
-
-def skip_reason_expression(audience: Audience) -> Case:
-    """SQL for why a person gets no message ("" when they get one), on ``with_consent``
-    people. Each suppression reason is an ``IN (subquery)`` test, which PostgreSQL hashes
-    once (the snapshot gives it the memory to)."""
-    field = audience.address_field
-
-    def suppressed(reason: str) -> Q:
-        addresses = Suppression.objects.filter(
-            channel=audience.channel, reason=reason, purpose__in=["", audience.purpose]
-        ).values("address")
-        return Q(**{f"{field}__in": addresses})
-
-    no_address = Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
-    whens = [When(no_address, then=Value(Delivery.Reason.NO_ADDRESS))]
-    if not settings.PRODUCTION and not audience.is_sms:
-        whens.append(When(~reserved_address_q(), then=Value(Delivery.Reason.NOT_HERE)))
-    for reason in (
-        Suppression.Reason.BOUNCED,
-        Suppression.Reason.COMPLAINED,
-        Suppression.Reason.UNSUBSCRIBED,
-    ):
-        whens.append(When(suppressed(reason), then=Value(reason)))
-    whens.append(When(consent_q(audience), then=Value("")))
-    if audience.is_sms and audience.purpose != Purpose.CASE_UPDATES:
-        # A yes to SMS whose mobile nobody proved (typed by staff, imported).
-        whens.append(When(_consent__isnull=False, then=Value(Delivery.Reason.UNPROVED)))
-    return Case(*whens, default=Value(Delivery.Reason.NO_CONSENT), output_field=CharField())
+# --- The snapshot -----------------------------------------------------------------------------
 
 
 def snapshot_statement(mobilization: Mobilization, people: QuerySet[Person]) -> tuple[str, list]:
@@ -206,12 +57,10 @@ def snapshot_statement(mobilization: Mobilization, people: QuerySet[Person]) -> 
     audience = Audience.of(mobilization)
     now = timezone.now()
     if audience.is_sms:
-        from aktivist.mobilization.texting import due_time
-
         now = due_time(urgent=audience.urgent, now=now)
     reasons = (
-        with_consent(people.order_by(), audience)
-        .annotate(_pid=F("pk"), _reason=skip_reason_expression(audience))
+        with_reasons(people.order_by(), audience)
+        .annotate(_pid=F("pk"))
         .values_list("_pid", "_reason")
     )
     select_sql, params = reasons.query.sql_with_params()

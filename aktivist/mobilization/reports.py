@@ -14,8 +14,9 @@ from django.db.models.functions import Coalesce
 
 from aktivist.core.conditions import SegmentError, compile_tree
 from aktivist.core.sms import UCS2
-from aktivist.mobilization import outbox, texting
+from aktivist.mobilization import recipients, texting
 from aktivist.mobilization.models import Delivery, Mobilization, message_language
+from aktivist.mobilization.personalising import LOCAL_KINDS
 from aktivist.organisation.models import UnitMembership
 from aktivist.people.models import Person
 from aktivist.people.selectors import filter_people
@@ -33,10 +34,8 @@ def reach(mobilization: Mobilization, tree: Any) -> Reach:
     """How many of the segment's people would get the message now, and why the others
     would not: the snapshot's own reasons, counted without writing anything."""
     people = filter_people(mobilization.created_by, tree).order_by()
-    audience = outbox.Audience.of(mobilization)
     rows = (
-        outbox.with_consent(people, audience)
-        .annotate(_reason=outbox.skip_reason_expression(audience))
+        recipients.with_reasons(people, recipients.Audience.of(mobilization))
         .values("_reason")
         .annotate(n=Count("pk"))
     )
@@ -52,12 +51,7 @@ def reach(mobilization: Mobilization, tree: Any) -> Reach:
 def reachable_people(mobilization: Mobilization, tree: Any) -> QuerySet[Person]:
     """The segment's people who would get the message now (no skip reason)."""
     people = filter_people(mobilization.created_by, tree).order_by()
-    audience = outbox.Audience.of(mobilization)
-    return (
-        outbox.with_consent(people, audience)
-        .annotate(_reason=outbox.skip_reason_expression(audience))
-        .filter(_reason="")
-    )
+    return recipients.with_reasons(people, recipients.Audience.of(mobilization)).filter(_reason="")
 
 
 @dataclass(frozen=True)
@@ -95,8 +89,6 @@ def _people_values(people: QuerySet[Person], used: set[str]) -> QuerySet[Any]:
     """The distinct values of the merge fields the message uses (with the language), with
     how many people share them: grouped in SQL, so a large segment of common names is a
     few thousand rows."""
-    from aktivist.mobilization.sending import LOCAL_KINDS
-
     fields = ["language"]
     if used & {"first_name", "full_name"}:
         fields.append("first_name")

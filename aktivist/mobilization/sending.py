@@ -32,130 +32,27 @@ from django.db.models import F
 from django.utils import timezone
 
 from aktivist.core import sms as core_sms
+from aktivist.core.transport_errors import TransportError
 from aktivist.core.transports import (
-    OutgoingEmail,
-    TransportError,
-    bulk_headers,
     get_email_transport,
-    message_id_for,
     unsendable_error,
 )
-from aktivist.mobilization import outbox, rates, rendering, texting
+from aktivist.mobilization import outbox, rates, texting
+from aktivist.mobilization import recipients as who_may_receive
 from aktivist.mobilization.models import (
     Channel,
     Delivery,
     Mobilization,
     Suppression,
-    message_language,
 )
-from aktivist.mobilization.suppressions import suppress, suppressed_addresses
-from aktivist.mobilization.tokens import link_token, preference_token, unsubscribe_token
-from aktivist.organisation.models import Unit, UnitMembership
+from aktivist.mobilization.personalising import LOCAL_KINDS, Recipient, render_email, render_sms
+from aktivist.mobilization.suppressions import suppress
+from aktivist.organisation.models import UnitMembership
 
 logger = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 1.0
 SERVER_DOWN_DELAY = dt.timedelta(seconds=30)
-LOCAL_KINDS = (Unit.Kind.LOCAL_GROUP, Unit.Kind.SCHOOL_GROUP)
-
-
-@dataclass
-class Recipient:
-    delivery_id: int
-    mobilization_id: int
-    person_id: int | None
-    attempts: int
-    email: str
-    mobile: str
-    first_name: str
-    last_name: str
-    language: str
-    is_active: bool
-    local_group: str = ""
-
-
-# --- Compiled messages, kept per worker process -------------------------------------------------
-
-
-_compiled: dict[tuple[int, str, object], rendering.Compiled] = {}
-
-
-def compiled_for(mobilization: Mobilization, language: str) -> rendering.Compiled:
-    # The start time tells two mobilizations apart even where ids are reused (tests).
-    key = (mobilization.pk, language, mobilization.started_at)
-    found = _compiled.get(key)
-    if found is None:
-        snapshot = mobilization.message_snapshot
-        suffix = "en" if language == "en" else "sv"
-        if mobilization.channel == Channel.SMS:
-            found = texting.compile_sms(body=snapshot[f"body_{suffix}"], language=language)
-        else:
-            found = rendering.compile_message(
-                subject=snapshot[f"subject_{suffix}"],
-                body=snapshot[f"body_{suffix}"],
-                language=language,
-            )
-        if len(_compiled) > 64:
-            _compiled.clear()
-        _compiled[key] = found
-    return found
-
-
-def personal_values(recipient: Recipient, snapshot: dict[str, Any]) -> dict[str, str]:
-    site = settings.SITE_URL.rstrip("/")
-    # One token per purpose (mobilization/tokens.py): the personal link's never unsubscribes.
-    link = link_token(recipient.delivery_id)
-    values = {
-        "first_name": recipient.first_name,
-        "last_name": recipient.last_name,
-        "full_name": f"{recipient.first_name} {recipient.last_name}".strip(),
-        "local_group": recipient.local_group,
-        "unsubscribe_link": f"{site}/u/{unsubscribe_token(recipient.delivery_id)}/",
-        "preferences_link": (
-            f"{site}/p/{preference_token(recipient.person_id)}/" if recipient.person_id else ""
-        ),
-    }
-    if snapshot.get("action_slug"):
-        values["action_link"] = f"{site}/r/{link}/"
-    if snapshot.get("event_slug"):
-        values["event_link"] = f"{site}/r/{link}/event/"
-    return values
-
-
-def render_email(mobilization: Mobilization, recipient: Recipient) -> OutgoingEmail:
-    snapshot = mobilization.message_snapshot
-    language = message_language(snapshot, recipient.language)
-    values = personal_values(recipient, snapshot)
-    subject, text, html = compiled_for(mobilization, language).fill(values)
-    return OutgoingEmail(
-        to=recipient.email,
-        subject=subject,
-        text=text,
-        html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        envelope_from=settings.EMAIL_RETURN_PATH,
-        headers={
-            "List-Unsubscribe": f"<{values['unsubscribe_link']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            # One list per purpose: a provider can tell the rapid-response network apart.
-            **bulk_headers(mobilization.purpose, f"m{mobilization.pk}", settings.ORGANISATION_NAME),
-        },
-        message_id=message_id_for(f"d{recipient.delivery_id}.m{mobilization.pk}"),
-        metadata={"delivery": str(recipient.delivery_id)},
-    )
-
-
-def render_sms(mobilization: Mobilization, recipient: Recipient) -> str:
-    snapshot = mobilization.message_snapshot
-    language = message_language(snapshot, recipient.language)
-    _subject, text, _html = compiled_for(mobilization, language).fill(
-        personal_values(recipient, snapshot)
-    )
-    return text
-
-
-def address_of(recipient: Recipient, mobilization: Mobilization) -> str:
-    return recipient.mobile if mobilization.channel == Channel.SMS else recipient.email
 
 
 # --- Loading a batch ----------------------------------------------------------------------------
@@ -222,33 +119,23 @@ def load_recipients(batch: outbox.Batch) -> list[Recipient]:
 def _still_allowed(
     recipients: list[Recipient], mobilizations: dict[int, Mobilization]
 ) -> dict[int, str]:
-    """delivery id → skip reason for rows that may no longer be sent: the person was
-    erased or lost their address, withdrew the consent or was suppressed since the
-    snapshot."""
+    """delivery id → skip reason for rows that may no longer be sent (``recipients.py``'s
+    per-person check): the person was erased or lost their address, withdrew the consent or
+    was suppressed since the snapshot."""
     reasons: dict[int, str] = {}
     by_mobilization: dict[int, list[Recipient]] = defaultdict(list)
     for recipient in recipients:
-        mobilization = mobilizations[recipient.mobilization_id]
-        if recipient.person_id is None or not recipient.is_active:
+        if recipient.person_id is None:
             reasons[recipient.delivery_id] = Delivery.Reason.ERASED
-        elif not address_of(recipient, mobilization):
-            reasons[recipient.delivery_id] = Delivery.Reason.NO_ADDRESS
         else:
             by_mobilization[recipient.mobilization_id].append(recipient)
     for mobilization_id, group in by_mobilization.items():
-        mobilization = mobilizations[mobilization_id]
-        audience = outbox.Audience.of(mobilization)
-        allowed = outbox.contactable([r.person_id for r in group if r.person_id], audience)
-        addresses = {r.delivery_id: address_of(r, mobilization) for r in group}
-        suppressed = suppressed_addresses(
-            addresses.values(), audience.purpose, channel=audience.channel
-        )
+        audience = who_may_receive.Audience.of(mobilizations[mobilization_id])
+        found = who_may_receive.reasons([r.person_id for r in group if r.person_id], audience)
         for recipient in group:
-            address = addresses[recipient.delivery_id]
-            if address in suppressed:
-                reasons[recipient.delivery_id] = suppressed[address]
-            elif recipient.person_id not in allowed:
-                reasons[recipient.delivery_id] = Delivery.Reason.NO_CONSENT
+            reason = found[recipient.person_id] if recipient.person_id else ""
+            if reason:
+                reasons[recipient.delivery_id] = reason
     return reasons
 
 
@@ -451,7 +338,7 @@ def _send_sms(
                 callback_url=texting.status_callback(transport, recipient.delivery_id),
             )
         )
-    except core_sms.TransportError as exc:
+    except TransportError as exc:
         _failed(recipient, mobilization, exc, recorder)
         if exc.unreachable:
             raise ServerDown from None
@@ -515,10 +402,10 @@ def _stop_changed(mobilizations: dict[int, Mobilization], recorder: Recorder) ->
 
 
 def _suppress_refused(
-    recipient: Recipient, mobilization: Mobilization, exc: TransportError | core_sms.TransportError
+    recipient: Recipient, mobilization: Mobilization, exc: TransportError
 ) -> None:
     if mobilization.channel == Channel.SMS:
-        opted_out = getattr(exc, "opted_out", False)
+        opted_out = exc.opted_out
         suppress(
             address=recipient.mobile,
             channel=Channel.SMS,
@@ -538,18 +425,18 @@ def _suppress_refused(
 def _failed(
     recipient: Recipient,
     mobilization: Mobilization,
-    exc: TransportError | core_sms.TransportError,
+    exc: TransportError,
     recorder: Recorder,
 ) -> None:
     attempts = recipient.attempts + 1
-    if getattr(exc, "unsendable", False):
+    if exc.unsendable:
         recorder.finished(
             recipient.delivery_id,
             status=Delivery.Status.FAILED,
             reason=Delivery.Reason.UNSENDABLE,
             error=exc.code or str(exc),
         )
-    elif getattr(exc, "ambiguous", False):
+    elif exc.ambiguous:
         recorder.finished(
             recipient.delivery_id,
             status=Delivery.Status.FAILED,

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from aktivist.core import audit
@@ -158,46 +159,9 @@ def suppress_many(
     return len(keys)
 
 
-def blocking_reason(address: str) -> str:
-    """Why no email at all may go to this address ("" when it may): it bounced or its
-    owner complained. The transactional helper asks this before every message."""
-    address = normalise_email(address) or ""
-    if not address:
-        return ""
-    reason = (
-        Suppression.objects.filter(
-            channel=Channel.EMAIL,
-            address_hash=address_hash(address),
-            reason__in=Suppression.BLOCKS_ALL,
-        )
-        .values_list("reason", flat=True)
-        .first()
-    )
-    return reason or ""
-
-
 def record_refusal(address: str, code: str) -> None:
     """A server refused the address for good (the transactional helper's refusals)."""
     suppress(address=address, reason=Suppression.Reason.BOUNCED, source=f"smtp {code[:3]}")
-
-
-def suppressed_addresses(
-    addresses: Iterable[str], purpose: str, channel: str = Channel.EMAIL
-) -> dict[str, str]:
-    """address → reason for those of the addresses that must not get a message of this
-    purpose (one query, by hash: rows whose address was erased still count)."""
-    by_hash = {address_hash(a): a for a in set(addresses) if a}
-    if not by_hash:
-        return {}
-    found: dict[str, str] = {}
-    rows = Suppression.objects.filter(
-        channel=channel, address_hash__in=list(by_hash), purpose__in=["", purpose]
-    ).values_list("address_hash", "reason")
-    for digest, reason in rows:
-        address = by_hash[digest]
-        if STRENGTH.get(reason, 0) > STRENGTH.get(found.get(address, ""), 0):  # type: ignore[call-overload]
-            found[address] = reason
-    return found
 
 
 # --- Unsubscribing ----------------------------------------------------------------------------
@@ -303,8 +267,6 @@ def erase_suppressions(person_ids: Sequence[int]) -> None:
     keep only the address's hash and name nobody — the people's own rows, and rows that
     hold their email or mobile without naming them (one UPDATE; the addresses are read in
     subqueries)."""
-    from django.db.models import Q
-
     ids = list(person_ids)
     people = Person.objects.filter(pk__in=ids)
     Suppression.objects.filter(

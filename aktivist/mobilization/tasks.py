@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django_tasks import task
 
-from aktivist.mobilization import sending, services
+from aktivist.mobilization import sending, starting
 
 URGENT_PRIORITY = 100
 
@@ -21,7 +21,7 @@ URGENT_PRIORITY = 100
 @task()
 def start_mobilization(mobilization_id: int, lane: str = "default") -> int:
     """Snapshot the recipients, wake the other workers, and start sending at once."""
-    if services.mobilization_start(mobilization_id):
+    if starting.mobilization_start(mobilization_id):
         enqueue_dispatch(lane, count=max(0, settings.MOBILIZATION_PARALLEL_TASKS - 1))
         return _dispatch(lane)
     return 0
@@ -36,7 +36,7 @@ def dispatch(lane: str = "default") -> int:
 @task()
 def sweep() -> dict[str, int]:
     """The minutely job: due starts, expired leases, due retries, finished mobilizations."""
-    return services.sweep()
+    return starting.sweep()
 
 
 @task()
@@ -58,7 +58,7 @@ def _dispatch(lane: str) -> int:
         for pk in Mobilization.objects.filter(status=Mobilization.Status.SENDING).values_list(
             "pk", flat=True
         ):
-            services.finish_if_done(pk)
+            starting.finish_if_done(pk)
     return result.sent
 
 

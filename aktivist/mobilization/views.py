@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.conditions import SegmentError
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.mobilization import reports, services, texting
+from aktivist.mobilization import composing, reports, services, texting
 from aktivist.mobilization.forms import MessageForm, MobilizationForm, SendForm
 from aktivist.mobilization.models import Channel, Message, Mobilization
 from aktivist.mobilization.rendering import MERGE_FIELDS
@@ -48,7 +49,7 @@ def _posted(request: HttpRequest) -> Any:
 # --- Mobilizations ------------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_list(request: HttpRequest) -> HttpResponse:
     visible = mobilizations_visible_to(request.user)
     context = {
@@ -59,7 +60,7 @@ def mobilization_list(request: HttpRequest) -> HttpResponse:
     return render(request, "mobilization/mobilization_list.html", context)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     for name in ("segment", "message"):
@@ -84,7 +85,7 @@ def mobilization_create(request: HttpRequest) -> HttpResponse:
     return render(request, "mobilization/mobilization_form.html", context)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mobilization = access_mobilization(request.user, pk)
     if mobilization.status != Status.DRAFT:
@@ -131,7 +132,7 @@ def _detail_context(request: HttpRequest, mobilization: Mobilization) -> dict[st
 
 def _snapshot_preview(mobilization: Mobilization, language: str) -> tuple[str, str] | None:
     """(subject, html) of what is (or will be) sent, with example values."""
-    snapshot = mobilization.message_snapshot or services.message_snapshot(mobilization.message)
+    snapshot = mobilization.message_snapshot or composing.message_snapshot(mobilization.message)
     if language == "en" and not snapshot.get("has_english"):
         return None
     message = Message(
@@ -146,14 +147,14 @@ def _snapshot_preview(mobilization: Mobilization, language: str) -> tuple[str, s
             message.body_en if language == "en" else message.body_sv, language=language
         ).text
         return "", str(linebreaksbr(text, autoescape=True))
-    values = services.sample_values(None, name="Amir Karimi")
-    subject, _text, html = services.render_preview(
+    values = composing.sample_values(None, name="Amir Karimi")
+    subject, _text, html = composing.render_preview(
         message, language=language, values=values, layout=False
     )
     return subject, html
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mobilization = access_mobilization(request.user, pk)
     return render(
@@ -161,7 +162,7 @@ def mobilization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress section alone (htmx polls it while the mobilization is live)."""
     mobilization = access_mobilization(request.user, pk)
@@ -176,7 +177,7 @@ def mobilization_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_reach(request: HttpRequest, pk: int) -> HttpResponse:
     """Before sending: how many the segment names and who would be skipped, and why."""
     mobilization = access_mobilization(request.user, pk)
@@ -197,7 +198,7 @@ def mobilization_reach(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "mobilization/_reach.html", context)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def mobilization_conditions(request: HttpRequest, pk: int) -> HttpResponse:
     mobilization = access_mobilization(request.user, pk)
     rows = reports.conditions_report(mobilization, request.user)
@@ -215,7 +216,7 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
     return redirect("mobilization:detail", pk=pk)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_send(request: HttpRequest, pk: int) -> HttpResponse:
     mobilization = access_mobilization(request.user, pk)
@@ -247,13 +248,13 @@ def mobilization_send(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mobilization:detail", pk=pk)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.mobilization_approve, _("Approved."))
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_decline(request: HttpRequest, pk: int) -> HttpResponse:
     mobilization = access_mobilization(request.user, pk)
@@ -268,19 +269,19 @@ def mobilization_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mobilization:detail", pk=pk)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_pause(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.mobilization_pause, _("Paused."))
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_resume(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.mobilization_resume, _("Sending again."))
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def mobilization_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.mobilization_cancel, _("Cancelled: nothing more is sent."))
@@ -289,7 +290,7 @@ def mobilization_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Messages -----------------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def message_list(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "mobilizations",
@@ -324,9 +325,9 @@ def _message_page(request: HttpRequest, message: Message | None) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             if message is None:
-                message = services.message_create(actor=request.user, **form.message_data())
+                message = composing.message_create(actor=request.user, **form.message_data())
             else:
-                services.message_update(actor=request.user, message=message, **form.message_data())
+                composing.message_update(actor=request.user, message=message, **form.message_data())
         except (ValidationError, ApplicationError) as exc:
             add_errors(form, exc)
         else:
@@ -347,36 +348,36 @@ def _message_page(request: HttpRequest, message: Message | None) -> HttpResponse
     )
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def message_create(request: HttpRequest) -> HttpResponse:
     return _message_page(request, None)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _message_page(request, access_message(request.user, pk))
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def message_preview(request: HttpRequest) -> HttpResponse:
     """The live preview of the message being written, as a given recipient (the first
     person in the viewer's scope that the search names) or with example values."""
     form = MessageForm(request.POST, viewer=request.user)
     form.is_valid()
-    data = {k: request.POST.get(k, "") for k in services.TEXT_FIELDS}
+    data = {k: request.POST.get(k, "") for k in composing.TEXT_FIELDS}
     cleaned = getattr(form, "cleaned_data", {})
     channel = Channel.SMS if request.POST.get("channel") == Channel.SMS else Channel.EMAIL
     message = Message(
         **data, channel=channel, action=cleaned.get("action"), event=cleaned.get("event")
     )
-    problems = services.message_problems(message)
+    problems = composing.message_problems(message)
     query = request.POST.get("preview_as", "").strip()[:200]
     person = people_search(request.user, query).first() if query else None
     reads.record_shown(
         [person] if person else [], actor=request.user, verb=reads.PREVIEW_AS, search=query
     )
-    values = services.sample_values(person, name="Amir Karimi")
+    values = composing.sample_values(person, name="Amir Karimi")
     language = "en" if request.POST.get("preview_language") == "en" else "sv"
     context: dict[str, Any] = {
         "problems": [p for found in problems.values() for p in found],
@@ -396,20 +397,20 @@ def message_preview(request: HttpRequest) -> HttpResponse:
             context.update(sms=sms, currency=texting.currency(), max_parts=texting.MAX_PARTS)
         return render(request, "mobilization/_sms_preview.html", context)
     if message.subject_sv or message.body_sv:
-        subject, text, html = services.render_preview(
+        subject, text, html = composing.render_preview(
             message, language=language, values=values, layout=False
         )
         context.update(subject=subject, text=text, html=html)
     return render(request, "mobilization/_message_preview.html", context)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def message_test_send(request: HttpRequest, pk: int) -> HttpResponse:
     message = access_message(request.user, pk)
     language = "en" if request.POST.get("language") == "en" else "sv"
     try:
-        services.message_test_send(actor=request.user, message=message, language=language)
+        composing.message_test_send(actor=request.user, message=message, language=language)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -420,10 +421,10 @@ def message_test_send(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mobilization:message_edit", pk=pk)
 
 
-@people_viewer_required
+@requires(Capability.MOBILIZATION_SEND)
 @require_POST
 def message_archive(request: HttpRequest, pk: int) -> HttpResponse:
     message = access_message(request.user, pk)
-    services.message_archive(actor=request.user, message=message)
+    composing.message_archive(actor=request.user, message=message)
     messages.success(request, _("The message is archived."))
     return redirect("mobilization:message_list")

@@ -12,7 +12,8 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.mobilization import alumni
@@ -47,7 +48,7 @@ def _filter_query(form: AlumniFilterForm) -> str:
     return urlencode(data)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def alumni_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     data.pop("page", None)
@@ -94,7 +95,7 @@ def _render_alumni(
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def alumni_invite(request: HttpRequest) -> HttpResponse:
     """Invite the alumni the list shows (its filter, within the viewer's scope) to an event."""
     form = AlumniFilterForm(request.POST, viewer=request.user)

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.decorators import open_to_anyone
 from aktivist.mobilization import sms_events
 
 ELKS_STATUSES = {"delivered": True, "failed": False}
@@ -37,6 +38,7 @@ def _elks_secret_ok(secret: str) -> bool:
     return bool(expected) and hmac.compare_digest(secret.encode(), expected.encode())
 
 
+@open_to_anyone  # the providers: a secret address or a signature, checked below
 @csrf_exempt
 @require_POST
 def elks_delivery(request: HttpRequest, secret: str) -> HttpResponse:
@@ -52,6 +54,7 @@ def elks_delivery(request: HttpRequest, secret: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@open_to_anyone  # the providers: a secret address or a signature, checked below
 @csrf_exempt
 @require_POST
 def elks_inbound(request: HttpRequest, secret: str) -> HttpResponse:
@@ -81,6 +84,7 @@ def _twilio_signed(request: HttpRequest) -> bool:
     return hmac.compare_digest(twilio_signature(url, params, token).encode(), given.encode())
 
 
+@open_to_anyone  # the providers: a secret address or a signature, checked below
 @csrf_exempt
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
@@ -96,6 +100,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@open_to_anyone  # the providers: a secret address or a signature, checked below
 @csrf_exempt
 @require_POST
 def twilio_inbound(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Organisation"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.core import retention_rules as rules
         from aktivist.core.registries import null_out, register_simple
         from aktivist.core.schedule import Job, register_job
@@ -30,14 +31,14 @@ class OrganisationConfig(AppConfig):
             UnitMembership,
             field="person",
             export_columns=["unit__name", "started_on", "ended_on"],
-            merge=_merge_memberships,
+            merge=registries.merge_memberships,
             retention=rules.PERSON_RECORD,
         )
         register_simple(
             Role,
             field="person",
             export_columns=["role_type__name", "unit__name", "started_on", "ended_on"],
-            merge=_merge_roles,
+            merge=registries.merge_roles,
             erase=registries.erase_roles,
             retention=rules.PERSON_RECORD,
         )
@@ -52,37 +53,8 @@ class OrganisationConfig(AppConfig):
             fields=["contact_person"],
             retention=rules.PERSON_RECORD,
         )
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.organisation import segment_conditions, segment_forms
 
         segment_conditions.register()
         segment_forms.register()
-
-
-def _merge_memberships(keep, drop):
-    from aktivist.organisation.models import UnitMembership
-
-    current_units = set(
-        UnitMembership.objects.filter(person=keep, ended_on__isnull=True).values_list(
-            "unit_id", flat=True
-        )
-    )
-    # A current membership of a unit the kept person is already a current member of would
-    # collide: the kept one wins, the other is dropped.
-    UnitMembership.objects.filter(
-        person=drop, ended_on__isnull=True, unit_id__in=current_units
-    ).delete()
-    UnitMembership.objects.filter(person=drop).update(person=keep)
-
-
-def _merge_roles(keep, drop):
-    from aktivist.organisation.models import Role
-
-    current = set(
-        Role.objects.filter(person=keep, ended_on__isnull=True).values_list(
-            "unit_id", "role_type_id"
-        )
-    )
-    for role in Role.objects.filter(person=drop, ended_on__isnull=True):
-        if (role.unit_id, role.role_type_id) in current:
-            role.delete()
-    Role.objects.filter(person=drop).update(person=keep)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aktivist.accounts.access import scope_for
 from aktivist.organisation.selectors import units_for_choice
+from aktivist.people.selectors import people_visible_to
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -77,8 +78,6 @@ class UnitSchoolForm(forms.Form):
         self.fields["contact_person"].widget.choices = choices
 
     def clean_contact_person(self) -> Any:
-        from aktivist.people.selectors import people_visible_to
-
         value = self.cleaned_data["contact_person"]
         if value == KEEP:
             return self.unit.contact_person

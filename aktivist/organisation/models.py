@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aktivist.core.models import BaseModel
@@ -152,8 +153,6 @@ class RoleType(BaseModel):
         verbose_name_plural = _("role types")
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
         return self.name_en if (get_language() or "sv").startswith("en") else self.name
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.organisation.models import PostcodePrefix, Role, Unit, UnitMembership
 from aktivist.organisation.scoping import subtree_q
 from aktivist.people.models import Person
@@ -154,8 +155,7 @@ def school_groups(viewer: Any) -> QuerySet[Unit]:
 
 def can_edit_unit(viewer: Any, unit: Unit) -> bool:
     """Whoever's scope covers the unit (the secretariat: every unit) edits its details."""
-    scope = scope_for(viewer)
-    return scope.sees_people and scope.covers_path(unit.path)
+    return can(viewer, Capability.PEOPLE_VIEW) and scope_for(viewer).covers_path(unit.path)
 
 
 def visible_contact(viewer: Any, unit: Unit) -> Person | None:

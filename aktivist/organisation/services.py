@@ -14,8 +14,10 @@ from aktivist.accounts.models import AccessScope
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.organisation.models import Role, RoleType, Unit, UnitMembership
+from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
 from aktivist.people import follow_ups
 from aktivist.people.models import Person
+from aktivist.people.selectors import people_visible_to
 
 
 def require_unit_in_scope(actor: Any, unit: Unit) -> None:
@@ -178,8 +180,6 @@ def end_access_of_ended_roles() -> int:
 def home_units_recompute(*, batch_size: int = 5000) -> int:
     """Set every person's home unit from the current postcode prefixes (after an admin
     changed them). Works in id-ordered batches and writes only the rows that change."""
-    from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
-
     prefixes = prefix_map()
     changed = 0
     last_id = 0
@@ -220,8 +220,6 @@ def unit_school_update(
 ) -> Unit:
     """Set a school group's school and contact person (a teacher, a student …). The actor's
     scope must cover the unit, and the contact must be someone the actor may see."""
-    from aktivist.people.selectors import people_visible_to
-
     require_unit_in_scope(actor, unit)
     if unit.kind != Unit.Kind.SCHOOL_GROUP:
         raise ApplicationError(_("Only school groups have a school and a contact person."))

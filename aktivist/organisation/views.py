@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import format_phone
@@ -26,7 +27,7 @@ MEMBER_LIMIT = 300
 MAX_INDENT = 6
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def unit_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("kind") == Unit.Kind.SCHOOL_GROUP:
         schools = list(selectors.school_groups(request.user))
@@ -122,14 +123,14 @@ def _unit_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
     return context
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.access_unit(request.user, pk)
     return render(request, "organisation/unit_detail.html", _unit_context(request, unit))
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def unit_school(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a school group's school and contact person."""
     unit = selectors.access_unit(request.user, pk)

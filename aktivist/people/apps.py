@@ -7,6 +7,7 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.core import retention_rules as rules
         from aktivist.core.registries import register_simple
         from aktivist.people import merge_rules, registries
@@ -52,6 +53,7 @@ class PeopleConfig(AppConfig):
             fields=["payload"],
             retention=rules.REVIEW_PAYLOADS,
         )
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.people import jobs, segment_conditions, segment_forms
 
         segment_conditions.register()

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from aktivist.core import audit
@@ -89,8 +89,6 @@ _known_wordings: set[str] = set()
 def wording_for(choice: ConsentChoice, language: str) -> tuple[str, str]:
     """The text shown in this language and its hash; the text is kept once in
     ConsentWording so the words a person agreed to can always be found again."""
-    from django.utils import translation
-
     with translation.override(language):
         text = str(choice.label)
     digest = wording_hash(text)

@@ -30,7 +30,9 @@ from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
 from aktivist.accounts.models import User
+from aktivist.core.emails import send_transactional
 from aktivist.core.models import AuditEvent
+from aktivist.organisation.districts import district_of_home_unit
 from aktivist.people.models import Interaction, Person
 from aktivist.people.selectors import people_visible_to
 
@@ -126,8 +128,6 @@ def district_representatives_for(person_ids: Iterable[int]) -> dict[int, int]:
     district their home unit lies in), then the oldest account. People no representative
     sees are left out (their follow-ups go to the secretariat). One query per
     representative account (and its scope), not per person."""
-    from aktivist.organisation.districts import district_of_home_unit
-
     ids = sorted(set(person_ids))
     if not ids:
         return {}
@@ -248,6 +248,7 @@ def follow_ups_pass_on(*, owner_ids: Iterable[int] | None = None) -> PassedOn:
 
 
 def _enqueue_tell(result: PassedOn) -> None:
+    # tasks_follow_ups imports this module (task -> service -> enqueue): imported when called.
     from aktivist.people.tasks_follow_ups import tell_former_owner
 
     for owner_id in result.former_owners:
@@ -259,8 +260,6 @@ def _enqueue_tell(result: PassedOn) -> None:
 def follow_ups_tell_former_owner(*, owner: User, to_district: int, to_secretariat: int) -> bool:
     """Email the former owner how many of their follow-ups passed on and where. Names no
     one: they can no longer see these people. Deactivated accounts are not written to."""
-    from aktivist.core.emails import send_transactional
-
     total = to_district + to_secretariat
     if not owner.is_active or not owner.email or total <= 0:
         return False
@@ -294,6 +293,7 @@ def pass_on_after_commit(*, person_id: int | None = None, owner_ids: Iterable[in
     ``person_id`` and the accounts ``owner_ids`` (a membership or role ended, an account's
     access changed). Robust: a queue that cannot be reached must not fail a committed
     change; the nightly run catches up."""
+    # tasks_follow_ups imports this module (task -> service -> enqueue): imported when called.
     from aktivist.people.tasks_follow_ups import pass_on_follow_ups_after_change
 
     ids = sorted({int(pk) for pk in owner_ids})

@@ -25,6 +25,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from aktivist.accounts.models import AccessScope, User
+from aktivist.accounts.selectors import secretariat_alert_recipients
+from aktivist.core import audit, emails
+from aktivist.core.models import AuditEvent
+from aktivist.people.models import ReviewItem
+
 logger = logging.getLogger(__name__)
 
 ALERT_VERB = "review.volume_alert"
@@ -56,8 +62,6 @@ def holds_recorded(*, actor: Any, count: int) -> None:
 
 
 def _alerts_since(actor_id: int, since: dt.datetime) -> QuerySet[Any]:
-    from aktivist.core.models import AuditEvent
-
     return AuditEvent.objects.filter(
         verb=ALERT_VERB,
         object_type="accounts.user",
@@ -69,10 +73,6 @@ def _alerts_since(actor_id: int, since: dt.datetime) -> QuerySet[Any]:
 def check_hold_volume(actor_id: int) -> int | None:
     """Alert the secretariat if the account has reached the threshold within the window and
     was not alerted about within it. Returns the id of the alert's audit event, or None."""
-    from aktivist.accounts.models import User
-    from aktivist.core import audit
-    from aktivist.people.models import ReviewItem
-
     threshold = int(settings.HOLD_ALERT_THRESHOLD)
     since = timezone.now() - window()
     with transaction.atomic():
@@ -100,18 +100,12 @@ def check_hold_volume(actor_id: int) -> int | None:
 
 
 def _recipients() -> list[tuple[str, str]]:
-    from aktivist.accounts.selectors import secretariat_alert_recipients
-
     return secretariat_alert_recipients(settings.HOLD_ALERT_EMAILS)
 
 
 def hold_volume_alert_send(event_id: int) -> int:
     """Email the alert that audit event ``event_id`` recorded. Returns how many were sent;
     one failed address does not stop the others."""
-    from aktivist.accounts.models import User
-    from aktivist.core import emails
-    from aktivist.core.models import AuditEvent
-
     event = AuditEvent.objects.filter(pk=event_id, verb=ALERT_VERB).first()
     if event is None:
         return 0
@@ -164,9 +158,6 @@ class HoldVolume:
 def unusual_hold_volumes() -> list[HoldVolume]:
     """Accounts (not national) with at least ``HOLD_ALERT_THRESHOLD`` review items created
     within the window, most first. Three queries at most."""
-    from aktivist.accounts.models import AccessScope, User
-    from aktivist.people.models import ReviewItem
-
     since = timezone.now() - window()
     hours = int(window().total_seconds()) // 3600
     rows = (

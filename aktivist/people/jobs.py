@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from aktivist.core.schedule import Job, register_job
+from aktivist.people.tasks_follow_ups import pass_on_follow_ups
+
 
 def register() -> None:
-    from aktivist.core.schedule import Job, register_job
-    from aktivist.people.tasks_follow_ups import pass_on_follow_ups
-
     # Follow-ups whose owner lost sight of the person pass on, at night: after access that
     # ended with a role was removed (end_access_of_ended_roles, from 02:00).
     register_job(

@@ -6,7 +6,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
 from aktivist.core.conditions import compile_tree
+from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
+from aktivist.organisation.models import Role, UnitMembership
 from aktivist.people.models import Person
 from aktivist.people.scoping import person_scope_q
 
@@ -29,9 +32,10 @@ def filter_people(viewer: Any, tree: Any) -> QuerySet[Person]:
     return people_visible_to(viewer).filter(compile_tree(tree, viewer))
 
 
-def access_person(viewer: Any, pk: Any, *, write: bool = False) -> Person:
+def access_person(viewer: Any, pk: Any) -> Person:
     """The person with this id if the viewer may see it, else 404 (never 403: a record
-    outside the scope is answered as if it did not exist)."""
+    outside the scope is answered as if it did not exist). Whoever sees a person may edit
+    them (DESIGN.md "Who may see what": one column, "sees and edits")."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -52,8 +56,6 @@ _PHONE_CHARS = set("0123456789+-() ")
 def search_q(query: str) -> Q | None:
     """The people list's search box: name prefix, email, phone in any format, member number.
     None for an empty query."""
-    from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
-
     text = " ".join(query.split())
     if not text:
         return None
@@ -98,9 +100,6 @@ def accounts_who_see_person(person: Person) -> QuerySet[Any]:
     """Active staff accounts that may see this person: the secretariat, and district or
     group accounts whose scope reaches them (checked through the same scope rules). Used to
     offer follow-up owners; a short list."""
-    from aktivist.accounts.models import User
-    from aktivist.organisation.models import Role, UnitMembership
-
     unit_paths: set[str] = set()
     if person.home_unit_id:
         unit_paths.add(person.home_unit.path)  # type: ignore[union-attr]

@@ -12,11 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import clean_email, clean_phone, is_mobile, normalise_postcode
-from aktivist.organisation.models import Unit
+from aktivist.organisation.models import Unit, UnitMembership
 from aktivist.organisation.selectors import home_unit_for_postcode
+from aktivist.organisation.services import membership_start, require_unit_in_scope
+from aktivist.people.holds import holds_recorded
 from aktivist.people.models import Interaction, Person, ReviewItem, Tag, Tagging
 from aktivist.people.selectors import can_see_person
 
@@ -143,8 +146,6 @@ def _hold_for_review(
     unit: Unit | None,
     extra: dict[str, Any] | None = None,
 ) -> ReviewItem:
-    from aktivist.people.holds import holds_recorded
-
     # Committed on its own: the request must reach the secretariat although nothing else is saved.
     with transaction.atomic():
         item = ReviewItem.objects.create(
@@ -184,8 +185,6 @@ def _check_erased(*, actor: Any, cleaned: dict[str, Any], unit: Unit | None) -> 
     nobody's now) is held for the secretariat's review instead of being created. The
     secretariat is told the day of the erasure; a scoped account only that it is held, as
     for any hold (the date would tell them that this someone was in the register)."""
-    from aktivist.accounts.access import scope_for
-
     keys = {field: {cleaned[field]} for field in IDENTITY_FIELDS if cleaned.get(field)}
     found = erased_identities(keys)
     if not found:
@@ -210,8 +209,6 @@ def person_create(
     (so the person lands in their scope). Raises ValidationError, DuplicatePersonError or
     HeldForReview (also for someone erased before: ``erased_ok`` when the secretariat
     applies such a hold); nothing is saved in those cases (but the review request)."""
-    from aktivist.organisation.services import membership_start, require_unit_in_scope
-
     cleaned = clean_person_data(data)
     if unit is not None:
         require_unit_in_scope(actor, unit)
@@ -352,9 +349,6 @@ def review_apply(*, actor: Any, item: ReviewItem) -> ReviewItem:
     """Accept a held request: the matched person joins the requester's unit and gets the
     values they lacked (empty fields only: existing data is never overwritten) — or, for
     kinds another app registered, what that app's applier does."""
-    from aktivist.organisation.models import UnitMembership
-    from aktivist.organisation.services import membership_start
-
     item = ReviewItem.objects.select_for_update().get(pk=item.pk)
     applier = review_appliers.get(item.kind)
     # A held request names the person it matched — but a new person who had been erased

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from aktivist.core import emails, sms
@@ -43,8 +45,6 @@ def send_consent_confirmations(consent_ids: list[int], language: str) -> None:
         mobile = consents.sms_consent_mobile(by_sms[0])
         if mobile:
             code = consents.sms_code_issue(by_sms)
-            from django.utils import translation
-            from django.utils.translation import gettext
 
             with translation.override(language):
                 body = gettext("Your Aktivist code: %(code)s") % {"code": code}

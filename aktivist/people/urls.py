@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aktivist.people import views, views_export
+from aktivist.people import views, views_export, views_review
 
 app_name = "people"
 
@@ -8,9 +8,9 @@ urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
     path("export/", views_export.export_people, name="export"),
-    path("review/", views.review_list, name="review_list"),
-    path("review/<int:pk>/apply/", views.review_apply, name="review_apply"),
-    path("review/<int:pk>/dismiss/", views.review_dismiss, name="review_dismiss"),
+    path("review/", views_review.review_list, name="review_list"),
+    path("review/<int:pk>/apply/", views_review.review_apply, name="review_apply"),
+    path("review/<int:pk>/dismiss/", views_review.review_dismiss, name="review_dismiss"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/interactions/", views.interaction_add, name="interaction_add"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from aktivist.accounts.access import forget_scope, scope_for
-from aktivist.accounts.decorators import national_required, people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.conditions import compile_tree
 from aktivist.core.exceptions import ApplicationError
@@ -40,8 +41,7 @@ from aktivist.people.forms import (
     TagForm,
     add_service_errors,
 )
-from aktivist.people.holds import unusual_hold_volumes
-from aktivist.people.models import Interaction, Person, ReviewItem, Tag
+from aktivist.people.models import Interaction, Person, Tag
 from aktivist.people.panels import panels_for
 from aktivist.people.selectors import (
     access_person,
@@ -72,7 +72,7 @@ def _is_partial(request: HttpRequest) -> bool:
 # --- The people list ----------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request")
 def person_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
@@ -156,7 +156,7 @@ def _save_person(
     return None
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, viewer=request.user, creating=True)
     if request.method == "POST" and form.is_valid():
@@ -175,9 +175,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     reads.record_reads(actor=request.user, verb=reads.PERSON_READ, person_ids=[person.pk])
     initial = {field: getattr(person, field) for field in services.EDITABLE_FIELDS}
     form = PersonForm(request.POST or None, initial=initial, viewer=request.user, creating=False)
@@ -296,7 +296,7 @@ def _detail_context(
     return context
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = access_person(request.user, pk)
     reads.record_reads(actor=request.user, verb=reads.PERSON_READ, person_ids=[person.pk])
@@ -346,9 +346,9 @@ def _first_error(form: forms.Form) -> str:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def interaction_add(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     form = InteractionForm(
         request.POST, viewer=request.user, owners=accounts_who_see_person(person)
     )
@@ -384,9 +384,9 @@ def _error_text(exc: Exception) -> str:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def follow_up_done(request: HttpRequest, pk: int, interaction_pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     interaction = Interaction.objects.filter(pk=interaction_pk, person=person).first()
     if interaction is None:
         raise Http404
@@ -408,9 +408,9 @@ def follow_up_done(request: HttpRequest, pk: int, interaction_pk: int) -> HttpRe
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     form = TagForm(request.POST)
     if not form.is_valid():
         return _section_response(request, person, "tags", form=form)
@@ -425,9 +425,9 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def tag_remove(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     tag = Tag.objects.filter(pk=tag_pk).first()
     if tag is None:
         raise Http404
@@ -438,9 +438,9 @@ def tag_remove(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def membership_start(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     form = MembershipStartForm(request.POST, viewer=request.user)
     if not form.is_valid():
         return _section_response(request, person, "units", form=form)
@@ -458,9 +458,9 @@ def membership_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     membership = (
         UnitMembership.objects.filter(pk=membership_pk, person=person)
         .select_related("unit")
@@ -486,9 +486,9 @@ def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpRes
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def role_start(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     form = RoleStartForm(request.POST, viewer=request.user)
     if not form.is_valid():
         return _section_response(request, person, "roles", form=form)
@@ -510,9 +510,9 @@ def role_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def role_end(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     role = (
         Role.objects.filter(pk=role_pk, person=person).select_related("unit", "role_type").first()
     )
@@ -528,97 +528,3 @@ def role_end(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     return _section_response(
         request, person, "roles", message=_("The role %(role)s has ended.") % {"role": role}
     )
-
-
-# --- The review queue (secretariat only) -----------------------------------------------------
-
-
-def _payload_rows(payload: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The person values a held request carries (what was typed), labelled; the request's
-    own references (batch, line, registration …) are not person values."""
-    rows = []
-    for field, value in payload.items():
-        if value in (None, "") or isinstance(value, dict | list | bool):
-            continue
-        try:
-            label = str(getattr(Person._meta.get_field(field), "verbose_name", field))
-        except FieldDoesNotExist:
-            continue
-        if field in ("mobile", "other_phone"):
-            value = format_phone(value)
-        rows.append((label.capitalize(), value))
-    return rows
-
-
-def _held_event_titles(items: list[ReviewItem]) -> dict[int, str]:
-    """The events of held walk-ins and attendance rows, by id (one query)."""
-    from django.apps import apps
-
-    ids = {
-        item.payload.get("event")
-        for item in items
-        if isinstance(item.payload, dict) and isinstance(item.payload.get("event"), int)
-    }
-    if not ids or not apps.is_installed("aktivist.programmes"):
-        return {}
-    event_model = apps.get_model("programmes", "Event")
-    return dict(event_model.objects.filter(pk__in=ids).values_list("pk", "title"))
-
-
-@national_required
-def review_list(request: HttpRequest) -> HttpResponse:
-    qs = ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).select_related(
-        "submitted_by", "unit", "matched_person"
-    )
-    page = _page_number(request)
-    items, has_next = page_of(qs, page=page, per_page=PER_PAGE)  # type: ignore[arg-type]
-    reads.record_reads(
-        actor=request.user,
-        verb=reads.REVIEW_READ,
-        person_ids=[item.matched_person_id for item in items],  # type: ignore[attr-defined]
-    )
-    titles = _held_event_titles(items)  # type: ignore[arg-type]
-    for item in items:
-        item.values = _payload_rows(item.payload)  # type: ignore[attr-defined]
-        item.event_title = titles.get(item.payload.get("event"), "")  # type: ignore[attr-defined]
-    return render(
-        request,
-        "people/review_list.html",
-        {
-            "nav": "review",
-            "items": items,
-            "hold_volumes": unusual_hold_volumes(),  # accounts that may be probing
-            "page": page,
-            "has_next": has_next,
-            "has_previous": page > 1,
-            "next_page": page + 1,
-            "previous_page": page - 1,
-        },
-    )
-
-
-def _review_action(
-    request: HttpRequest, pk: int, action: Callable[..., Any], done: str
-) -> HttpResponse:
-    item = ReviewItem.objects.filter(pk=pk).select_related("matched_person", "unit").first()
-    if item is None:
-        raise Http404
-    try:
-        action(actor=request.user, item=item)
-    except (ApplicationError, ValidationError) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, done)
-    return redirect("people:review_list")
-
-
-@require_POST
-@national_required
-def review_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    return _review_action(request, pk, services.review_apply, _("Applied."))
-
-
-@require_POST
-@national_required
-def review_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    return _review_action(request, pk, services.review_dismiss, _("Dismissed."))

@@ -17,7 +17,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core.conditions import compile_tree
 from aktivist.core.exceptions import ApplicationError
 from aktivist.people import export as export_service
@@ -86,7 +87,7 @@ def _description(query: str, filters: list[tuple[str, str]]) -> str:
 
 
 # The decorator is typed for HttpResponse; a download is a streaming response.
-@people_viewer_required  # type: ignore[arg-type]
+@requires(Capability.PEOPLE_VIEW)
 def export_people(request: HttpRequest) -> HttpResponseBase:
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     filter_form = PeopleFilterForm(request.GET or None, viewer=request.user)

@@ -22,8 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.models import User
 from aktivist.core import reads
 from aktivist.core.models import AuditEvent
+from aktivist.people.models import Person
+from aktivist.people.selectors import search_q
 
 PER_PAGE = 50
 PEOPLE_FOUND_LIMIT = 20
@@ -152,8 +155,6 @@ class AuditFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from aktivist.accounts.models import User
-
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         actor = self.fields["actor"]
@@ -260,9 +261,6 @@ def find_people(query: str, *, limit: int = PEOPLE_FOUND_LIMIT) -> list[Any]:
     """People (not erased) whom the text names, the way the people search matches — for the
     question "who saw her?" only. No scope: the officer has none, and the page shows the
     names alone."""
-    from aktivist.people.models import Person
-    from aktivist.people.selectors import search_q
-
     q = search_q(query)
     if q is None:
         return []
@@ -275,8 +273,6 @@ def find_people(query: str, *, limit: int = PEOPLE_FOUND_LIMIT) -> list[Any]:
 
 def subject_of(person_id: int | None) -> tuple[PersonRef | None, Any]:
     """(how to name the person, the person row when they still exist and are not erased)."""
-    from aktivist.people.models import Person
-
     if person_id is None:
         return None, None
     person = Person.objects.filter(pk=person_id).first()
@@ -290,8 +286,6 @@ def subject_of(person_id: int | None) -> tuple[PersonRef | None, Any]:
 def people_named(ids: set[int]) -> dict[int, PersonRef]:
     """The people of a page of rows, in one query; a person who no longer exists (merged
     into another, or removed) or was erased is named by id only."""
-    from aktivist.people.models import Person
-
     if not ids:
         return {}
     found = {

@@ -45,12 +45,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.campaigns.models import Participation
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import erasure_registry
 from aktivist.core.retention_rules import RULES
+from aktivist.engagement.models import EngagementSnapshot
+from aktivist.imports.models import DuplicateCandidate
+from aktivist.mobilization.models import Delivery
+from aktivist.organisation.models import Role, Unit, UnitMembership
+from aktivist.people.models import Consent, Interaction, Person, ReviewItem, Tagging
 from aktivist.privacy import identities
 from aktivist.privacy.models import DataSubjectRequest
+from aktivist.privacy.requests import request_fulfil_by_erasure
+from aktivist.programmes.models import ProgrammeCompletion, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +88,7 @@ class ErasureResult:
 
 def may_erase(actor: Any) -> bool:
     """The secretariat (admins and staff) and the system (``None``)."""
-    from aktivist.accounts.access import scope_for
-
-    return actor is None or scope_for(actor).is_national
+    return actor is None or can(actor, Capability.PRIVACY_ACT)
 
 
 def check_reason(reason: str) -> str:
@@ -96,8 +103,6 @@ def check_reason(reason: str) -> str:
 def age_bracket(birth_year: int | None, year: int) -> str:
     """The age bracket (``Participation.AgeBracket``) of someone born in ``birth_year`` in
     ``year``; "" when the birth year is unknown or the age is under 13."""
-    from aktivist.campaigns.models import Participation
-
     if birth_year is None:
         return ""
     age = year - birth_year
@@ -118,8 +123,6 @@ def age_bracket(birth_year: int | None, year: int) -> str:
 def _districts_of(home_unit_ids: Iterable[int | None]) -> dict[int, int | None]:
     """home unit id -> the id of the district it lies in (the unit itself or its nearest
     ancestor of kind district), or None. One query (a section has a few dozen districts)."""
-    from aktivist.organisation.models import Unit
-
     wanted = {pk for pk in home_unit_ids if pk is not None}
     if not wanted:
         return {}
@@ -149,8 +152,6 @@ def _case(groups: dict[Any, list[int]], output_field: models.Field) -> Case:
 def _erase_batch(
     ids: Sequence[int], *, actor: Any, reason: str, request: DataSubjectRequest | None
 ) -> int:
-    from aktivist.people.models import Person
-
     now = timezone.now()
     today = timezone.localdate(now)
     # Locked until the batch commits: nothing can point a new row at them meanwhile.
@@ -291,8 +292,6 @@ def person_erase(
     with transaction.atomic():
         result = people_erase(actor=actor, person_ids=[person.pk], reason=reason, request=request)
         if request is not None and result.erased:
-            from aktivist.privacy.requests import request_fulfil_by_erasure
-
             request_fulfil_by_erasure(actor=actor, request=request)
     return result
 
@@ -311,14 +310,6 @@ class ErasurePreview:
 
 def erasure_preview(person: Any) -> ErasurePreview:
     """What erasing this person keeps (the rows that counts follow) and removes."""
-    from aktivist.campaigns.models import Participation
-    from aktivist.engagement.models import EngagementSnapshot
-    from aktivist.imports.models import DuplicateCandidate
-    from aktivist.mobilization.models import Delivery
-    from aktivist.organisation.models import Role, Unit, UnitMembership
-    from aktivist.people.models import Consent, Interaction, ReviewItem, Tagging
-    from aktivist.programmes.models import ProgrammeCompletion, Registration
-
     district_id = _districts_of([person.home_unit_id]).get(person.home_unit_id)
     district = ""
     if district_id is not None:

@@ -28,7 +28,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import normalise_email
+from aktivist.people.services import DuplicatePersonError, person_create
 from aktivist.privacy.models import ErasedIdentity
 
 KINDS = (
@@ -159,9 +161,6 @@ def apply_erased_identity_hold(*, actor: Any, item: Any) -> list[str]:
     judged that there is a new basis (she came back and asked to be registered, say), so the
     person is created from what was submitted — in the requester's unit, if it named one.
     Returns what changed (for the audit event)."""
-    from aktivist.core.exceptions import ApplicationError
-    from aktivist.people.services import DuplicatePersonError, person_create
-
     payload: dict[str, Any] = item.payload if isinstance(item.payload, dict) else {}
     given = payload.get("values")
     values: dict[str, Any] = given if isinstance(given, dict) else payload

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from aktivist.core.schedule import Job, register_job
+from aktivist.privacy.tasks import request_reminders, retention_nightly
+
 
 def register() -> None:
-    from aktivist.core.schedule import Job, register_job
-    from aktivist.privacy.tasks import request_reminders, retention_nightly
-
     # Retention at night, after the other nightly jobs (the ladder, ended access, follow-ups
     # passing on) have seen the people it may anonymise.
     register_job(

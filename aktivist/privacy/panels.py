@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.people.panels import PersonPanel, register_person_panel
 
 
 def privacy_context(viewer: Any, person: Any) -> dict[str, Any]:
-    from aktivist.accounts.access import scope_for
-
-    scope = scope_for(viewer)
     return {
         "person": person,
         # The secretariat carries out the rights; scoped accounts see nothing of it.
-        "may_act": scope.is_national,
+        "may_act": can(viewer, Capability.PRIVACY_ACT),
     }
 
 

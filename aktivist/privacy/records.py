@@ -27,12 +27,21 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from aktivist.accounts.access import scope_for
+from aktivist.accounts.models import User
+from aktivist.campaigns.models import Channel
+from aktivist.core import registries
+from aktivist.core.retention_rules import INACTIVE_NON_MEMBERS, PEOPLE_RULES, PERSON_RECORD, RULES
+from aktivist.people.consents import CHOICES
+from aktivist.people.models import Consent, Person
+from aktivist.people.services import EDITABLE_FIELDS
+from aktivist.privacy.retention import rule_rows
+from aktivist.privacy.retention_stores import STORES
 
 # EU and EEA countries: a provider here means no transfer to a third country.
 EEA = frozenset(
@@ -46,11 +55,6 @@ SMS_PROVIDERS = {
     "TwilioTransport": "twilio",
     "ConsoleSmsTransport": "",
 }
-
-
-def may_view_records(viewer: Any) -> bool:
-    scope = scope_for(viewer)
-    return scope.is_national or scope.is_dpo
 
 
 @dataclass
@@ -119,9 +123,6 @@ class ProcessingRecord:
 
 
 def _consent_purposes() -> list[ConsentPurpose]:
-    from aktivist.people.consents import CHOICES
-    from aktivist.people.models import Consent
-
     purposes = dict(Consent.Purpose.choices)
     channels = dict(Consent.Channel.choices)
     found = [
@@ -288,10 +289,6 @@ def _fields_by_type(model: type[models.Model]) -> list[str]:
 def _fields_of_the_link(model: type[models.Model]) -> list[str]:
     """For a store whose rows are personal data by what they link (a membership, a role, a
     tag): the fields that say what and when."""
-    from django.contrib.auth import get_user_model
-
-    from aktivist.people.models import Person
-
     left_out = (Person, get_user_model())
     return [
         f.name
@@ -305,8 +302,6 @@ def _fields_of_the_link(model: type[models.Model]) -> list[str]:
 def _person_fields() -> list[str]:
     """What a person's own record holds: what staff enter (``people.services``), and the
     home unit."""
-    from aktivist.people.services import EDITABLE_FIELDS
-
     return [*EDITABLE_FIELDS, "home_unit"]
 
 
@@ -314,15 +309,6 @@ def _stores(rule_rows: dict[str, Any]) -> tuple[list[StoreRow], bool]:
     """Every store of personal data with its fields and retention rule. Declared stores
     (``core.registries.personal_stores``) first; models in the erasure registry that have
     not declared themselves are described from their fields."""
-    from aktivist.core import registries
-    from aktivist.core.retention_rules import (
-        INACTIVE_NON_MEMBERS,
-        PEOPLE_RULES,
-        PERSON_RECORD,
-        RULES,
-    )
-    from aktivist.people.models import Person
-
     declared: dict[type[models.Model], Any] = dict(getattr(registries, "personal_stores", {}))
     rows: list[StoreRow] = []
     seen: set[type[models.Model]] = set()
@@ -432,8 +418,6 @@ def _sms_recipient() -> Recipient:
 def _recipients() -> list[Recipient]:
     found = [_email_recipient(), _sms_recipient()]
     if apps.is_installed("aktivist.campaigns"):
-        from aktivist.campaigns.models import Channel
-
         names = list(Channel.objects.filter(is_active=True).values_list("name", flat=True))
         found.append(
             Recipient(
@@ -467,9 +451,6 @@ def _recipients() -> list[Recipient]:
 
 
 def _rules(rule_rows: dict[str, Any]) -> list[RuleRow]:
-    from aktivist.core.retention_rules import RULES
-    from aktivist.privacy.retention import STORES
-
     return [
         RuleRow(
             key=key,
@@ -483,8 +464,6 @@ def _rules(rule_rows: dict[str, Any]) -> list[RuleRow]:
 
 
 def _security() -> list[str]:
-    from aktivist.accounts.models import User
-
     roles = dict(User.AccessRole.choices)
     two_factor = [
         str(roles[r]) for r in (User.AccessRole.ADMIN, User.AccessRole.STAFF, User.AccessRole.DPO)
@@ -545,9 +524,6 @@ def _special() -> list[str]:
 
 
 def processing_record(*, now: dt.datetime | None = None) -> ProcessingRecord:
-    from aktivist.accounts.models import User
-    from aktivist.privacy.retention import rule_rows
-
     stored = rule_rows()
     officers = list(
         User.objects.filter(is_active=True, access_role=User.AccessRole.DPO)

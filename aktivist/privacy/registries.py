@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aktivist.core import retention_rules as rules
+from aktivist.core.models import AuditEvent, SentMessage
 from aktivist.core.registries import (
     export_values,
     keep_rows,
@@ -34,26 +35,24 @@ from aktivist.core.registries import (
     register_person_relation,
     register_personal_store,
 )
+from aktivist.core.sent_messages import to_addresses
+from aktivist.people.models import Person, ReviewItem
+from aktivist.people.services import register_erased_identity_lookup, register_review_applier
+from aktivist.privacy import identities
 from aktivist.privacy.models import DataSubjectRequest
 
 
 def erase_sent_messages(person_ids: Sequence[int]) -> None:
     """One DELETE per kind of address (the people's emails, their mobiles)."""
-    from aktivist.core.sent_messages import to_addresses
-
     for field in ("email", "mobile"):
         raw_delete(to_addresses(_field_of(person_ids, field)))
 
 
 def _field_of(person_ids: Sequence[int], field: str) -> Any:
-    from aktivist.people.models import Person
-
     return Person.objects.filter(pk__in=list(person_ids)).exclude(**{field: None}).values(field)
 
 
 def export_sent_messages(person: Any) -> list[dict[str, Any]]:
-    from aktivist.core.sent_messages import to_addresses
-
     rows: list[dict[str, Any]] = []
     for field in ("email", "mobile"):
         rows += [
@@ -66,14 +65,6 @@ def export_sent_messages(person: Any) -> list[dict[str, Any]]:
 
 
 def register() -> None:
-    from aktivist.core.models import AuditEvent, SentMessage
-    from aktivist.people.models import ReviewItem
-    from aktivist.people.services import (
-        register_erased_identity_lookup,
-        register_review_applier,
-    )
-    from aktivist.privacy import identities
-
     # An erased person's keys hold a later staff create or import for review; applying the
     # hold creates the person anew (privacy/identities.py).
     register_erased_identity_lookup(identities.erased_identities)

@@ -33,9 +33,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aktivist.accounts.access import scope_for
-from aktivist.core import audit
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.models import User
+from aktivist.core import audit, emails
 from aktivist.core.exceptions import ApplicationError
+from aktivist.people.selectors import can_see_person
 from aktivist.privacy.models import DataSubjectRequest
 
 logger = logging.getLogger(__name__)
@@ -74,18 +76,8 @@ def legal_deadline(received_on: dt.date) -> dt.date:
 # --- Who may use the requests ----------------------------------------------------------------
 
 
-def may_handle_requests(viewer: Any) -> bool:
-    scope = scope_for(viewer)
-    return scope.is_national or scope.is_dpo
-
-
-def may_link_person(viewer: Any) -> bool:
-    """Only the secretariat finds and links people (the officer has no people pages)."""
-    return scope_for(viewer).is_national
-
-
 def requests_visible_to(viewer: Any) -> QuerySet[DataSubjectRequest]:
-    if not may_handle_requests(viewer):
+    if not can(viewer, Capability.PRIVACY_REQUESTS):
         return DataSubjectRequest.objects.none()
     return DataSubjectRequest.objects.select_related(
         "person", "received_by", "identity_checked_by", "closed_by"
@@ -195,7 +187,7 @@ def open_requests_about(person: Any) -> QuerySet[DataSubjectRequest]:
 
 
 def _require(viewer: Any) -> None:
-    if not may_handle_requests(viewer):
+    if not can(viewer, Capability.PRIVACY_REQUESTS):
         raise ApplicationError(_("Only the secretariat and the data-protection officer do this."))
 
 
@@ -227,7 +219,7 @@ def request_register(
 ) -> DataSubjectRequest:
     """Record a request as it arrived; its deadline is one month after receipt."""
     _require(actor)
-    if person is not None and not may_link_person(actor):
+    if person is not None and not can(actor, Capability.PRIVACY_ACT):
         raise ApplicationError(_("Only the secretariat links a request to a person."))
     if received_on > timezone.localdate():
         raise ApplicationError(_("A request cannot be received in the future."))
@@ -251,9 +243,7 @@ def request_register(
 
 def request_link_person(*, actor: Any, request: DataSubjectRequest, person: Any) -> None:
     """The secretariat says whom the request is about (a person it may see)."""
-    from aktivist.people.selectors import can_see_person
-
-    if not may_link_person(actor):
+    if not can(actor, Capability.PRIVACY_ACT):
         raise ApplicationError(_("Only the secretariat links a request to a person."))
     _require_open(request)
     if person is None or not can_see_person(actor, person.pk):
@@ -388,8 +378,6 @@ def request_refuse(*, actor: Any, request: DataSubjectRequest, reason: str) -> N
 def reminder_recipients() -> list[tuple[str, str]]:
     """(address, language): ``PRIVACY_REQUEST_EMAILS`` when set, else every active
     data-protection officer and secretariat admin."""
-    from aktivist.accounts.models import User
-
     configured = getattr(settings, "PRIVACY_REQUEST_EMAILS", None) or []
     if configured:
         return [(address, settings.LANGUAGE_CODE) for address in configured]
@@ -427,8 +415,6 @@ def requests_send_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     deadline has passed. The requests are marked in the same transaction that picks them, so
     two runs never remind twice; when no email could be sent at all, the marks are taken
     back and the next run tries again."""
-    from aktivist.core import emails
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = ReminderResult()

@@ -6,18 +6,19 @@ only; anyone else gets the 404 page."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.privacy import access
 
 
-@login_required
+@requires(Capability.PRIVACY_ACT)
 def access_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.subject_for(request.user, pk)
     # The page names the person: a read, like her own page.
@@ -26,7 +27,7 @@ def access_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@requires(Capability.PRIVACY_ACT)
 def access_export(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.subject_for(request.user, pk)
     fmt = request.POST.get("format", "")

@@ -11,11 +11,8 @@ the file)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -24,33 +21,13 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from aktivist.accounts.access import scope_for
-from aktivist.accounts.decorators import redirect_with_next, two_factor_target
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import audit, reads
 from aktivist.core.spreadsheets import csv_stream
 from aktivist.privacy import audit_viewer
-from aktivist.privacy.nav import is_privacy_officer
 
-View = Callable[..., HttpResponseBase]
 EXPORT_VERB = "audit.export"
-
-
-def privacy_officer_required(view: View) -> View:
-    """Secretariat admins and the data-protection officer, after two-factor: anonymous →
-    login, anyone else → 404 (never 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_privacy_officer(scope_for(request.user)):
-            raise Http404
-        target = two_factor_target(request.user)
-        if target:
-            return redirect_with_next(target, request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -71,7 +48,7 @@ def _filtered(request: HttpRequest) -> tuple[audit_viewer.AuditFilterForm, Any, 
     return form, flt, subject, person
 
 
-@privacy_officer_required
+@requires(Capability.PRIVACY_AUDIT)
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, flt, subject, person = _filtered(request)
@@ -114,7 +91,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/audit/list.html", context, status=200 if valid else 400)
 
 
-@privacy_officer_required
+@requires(Capability.PRIVACY_AUDIT)
 @require_POST
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as CSV (formula-escaped, for Swedish Excel). Recorded before a

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aktivist.accounts.decorators import national_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.people.selectors import access_person
@@ -67,9 +68,9 @@ def _request_label(request: DataSubjectRequest) -> str:
     }
 
 
-@national_required
+@requires(Capability.PRIVACY_ACT)
 def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access_person(request.user, pk, write=True)
+    person = access_person(request.user, pk)
     form = ErasureForm(request.POST or None, person=person, chosen=request.GET.get("request"))
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,19 +4,18 @@ officer; everyone else gets a 404."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from aktivist.privacy.records import may_view_records, processing_record
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
+from aktivist.privacy.records import processing_record
 
 NAV = "privacy_records"
 
 
-@login_required
+@requires(Capability.PRIVACY_RECORDS)
 def records(request: HttpRequest) -> HttpResponse:
-    if not may_view_records(request.user):
-        raise Http404
     return render(
         request, "privacy/records/records.html", {"nav": NAV, "record": processing_record()}
     )

@@ -6,12 +6,10 @@ person a request is about (the officer has no people pages)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,27 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
 from aktivist.core.models import AuditEvent
+from aktivist.people.selectors import access_person, people_search
 from aktivist.privacy import requests as services
 from aktivist.privacy.models import DataSubjectRequest
 
-View = Callable[..., HttpResponse]
 NAV = "privacy_requests"
 SEARCH_LIMIT = 10
-
-
-def requests_required(view: View) -> View:
-    """The secretariat and the data-protection officer (others: 404)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not services.may_handle_requests(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -122,7 +111,7 @@ class RefuseForm(forms.Form):
 # --- Pages -----------------------------------------------------------------------------------
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 def request_list(request: HttpRequest) -> HttpResponse:
     board = services.request_board(request.user)
     return render(
@@ -134,14 +123,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 def _linkable_person(viewer: Any, raw: Any) -> Any:
     """A person the secretariat viewer may see, by id (None when absent or not theirs)."""
-    if not raw or not services.may_link_person(viewer):
+    if not raw or not can(viewer, Capability.PRIVACY_ACT):
         return None
-    from aktivist.people.selectors import access_person
 
     return access_person(viewer, raw)
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 def request_new(request: HttpRequest) -> HttpResponse:
     person = _linkable_person(request.user, request.GET.get("person") or request.POST.get("person"))
     form = RequestForm(
@@ -218,13 +206,11 @@ def _history(item: DataSubjectRequest) -> list[tuple[AuditEvent, str]]:
 
 def _detail_context(request: HttpRequest, item: DataSubjectRequest, **forms_: Any) -> dict:
     viewer = request.user
-    national = services.may_link_person(viewer)
+    national = can(viewer, Capability.PRIVACY_ACT)
     person = item.person if item.person_id and item.person and item.person.is_active else None
     matches: list[Any] = []
     query = request.GET.get("q", "").strip()
     if national and item.is_open and query:
-        from aktivist.people.selectors import people_search
-
         matches = list(people_search(viewer, query)[:SEARCH_LIMIT])
         _record_search_read(viewer, query, matches)
     today = timezone.localdate()
@@ -257,8 +243,6 @@ def _detail_context(request: HttpRequest, item: DataSubjectRequest, **forms_: An
 
 def _record_person_read(viewer: Any, person: Any) -> None:
     """The linked person's name on the page is a read of personal data."""
-    from aktivist.core import reads
-
     reads.record_reads(
         actor=viewer,
         verb=reads.PEOPLE_LIST,
@@ -270,8 +254,6 @@ def _record_person_read(viewer: Any, person: Any) -> None:
 def _record_search_read(viewer: Any, query: str, matches: list[Any]) -> None:
     """The search for the person a request is about: its kind and keyed hash, and the
     people it showed."""
-    from aktivist.core import reads
-
     reads.record_reads(
         actor=viewer,
         verb=reads.PEOPLE_LIST,
@@ -281,7 +263,7 @@ def _record_search_read(viewer: Any, query: str, matches: list[Any]) -> None:
     )
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = services.access_request(request.user, pk)
     return render(request, "privacy/requests/detail.html", _detail_context(request, item))
@@ -310,7 +292,7 @@ def _step(
     return render(request, "privacy/requests/detail.html", context, status=400)
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 @require_POST
 def request_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -325,7 +307,7 @@ def request_identity(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 @require_POST
 def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -340,7 +322,7 @@ def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 @require_POST
 def request_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -355,7 +337,7 @@ def request_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 @require_POST
 def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -370,11 +352,11 @@ def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requests_required
+@requires(Capability.PRIVACY_REQUESTS)
 @require_POST
 def request_person(request: HttpRequest, pk: int) -> HttpResponse:
     """The secretariat links the person the request is about."""
-    if not services.may_link_person(request.user):
+    if not can(request.user, Capability.PRIVACY_ACT):
         raise Http404
     item = services.access_request(request.user, pk)
     person = _linkable_person(request.user, request.POST.get("person"))

@@ -6,13 +6,10 @@ see people anyway; the names shown are recorded as a read); the officer sees cou
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,22 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
+from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.retention_rules import PEOPLE_RULES, RULES
-from aktivist.privacy import retention
+from aktivist.privacy import retention, retention_stores
 
-View = Callable[..., HttpResponse]
 NAV = "privacy_retention"
-
-
-def retention_viewer_required(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not retention.may_view_retention(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 class RuleForm(forms.Form):
@@ -50,8 +39,6 @@ class RuleForm(forms.Form):
 
 def _record_preview_read(viewer: Any, person_ids: list[int]) -> None:
     """The names in the preview are a list read of personal data."""
-    from aktivist.core import reads
-
     reads.record_reads(
         actor=viewer,
         verb=reads.PEOPLE_LIST,
@@ -63,7 +50,7 @@ def _record_preview_read(viewer: Any, person_ids: list[int]) -> None:
 def _page(request: HttpRequest, errors: dict[str, RuleForm] | None = None) -> HttpResponse:
     previews = retention.preview_all(request.user)
     _record_preview_read(request.user, retention.preview_names_shown(previews))
-    may_change = retention.may_change_retention(request.user)
+    may_change = can(request.user, Capability.SETTINGS_ADMIN)
     rows = []
     for preview in previews:
         form = (errors or {}).get(preview.key) or RuleForm(
@@ -77,15 +64,15 @@ def _page(request: HttpRequest, errors: dict[str, RuleForm] | None = None) -> Ht
     return render(request, "privacy/retention/rules.html", context, status=400 if errors else 200)
 
 
-@retention_viewer_required
+@requires(Capability.PRIVACY_RETENTION)
 def retention_rules(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
-@retention_viewer_required
+@requires(Capability.PRIVACY_RETENTION)
 @require_POST
 def retention_rule_update(request: HttpRequest, key: str) -> HttpResponse:
-    if not retention.may_change_retention(request.user) or key not in retention.STORES:
+    if not can(request.user, Capability.SETTINGS_ADMIN) or key not in retention_stores.STORES:
         raise Http404
     form = RuleForm(request.POST, prefix=key)
     if form.is_valid():

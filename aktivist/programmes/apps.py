@@ -7,6 +7,7 @@ class ProgrammesConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.programmes import (
             jobs,
             next_steps,

@@ -41,12 +41,14 @@ from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.signals import facts_changed
 from aktivist.lib.normalise import normalise_email, normalise_name, normalise_phone
+from aktivist.people.holds import holds_recorded
 from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.selectors import can_see_person
 from aktivist.people.services import clean_person_data
 from aktivist.programmes import progression
 from aktivist.programmes.models import Event, Registration
+from aktivist.programmes.reviews import hold_attendance
 from aktivist.programmes.selectors import (
     access_event,
     access_registration,
@@ -374,8 +376,6 @@ def walk_in(*, actor: Any, event: Event, data: dict[str, Any]) -> WalkInResult:
                 raise
             continue
         if held:
-            from aktivist.people.holds import holds_recorded
-
             holds_recorded(actor=actor, count=1)
         return result
     raise AssertionError("unreachable")
@@ -386,8 +386,6 @@ def _sees(actor: Any, person: Person) -> bool:
 
 
 def _walk_in_once(actor: Any, event: Event, walk_in: WalkIn) -> tuple[WalkInResult, bool]:
-    from aktivist.programmes.reviews import hold_attendance
-
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         registration = typed_registration(locked, email=walk_in.email, mobile=walk_in.mobile)

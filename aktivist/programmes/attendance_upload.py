@@ -39,8 +39,9 @@ from aktivist.accounts.access import scope_for
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.signals import facts_changed
+from aktivist.core.table_checks import FileRefused
 from aktivist.core.table_columns import guess_mapping, split_full_name
-from aktivist.core.tables import FileRefused, open_table
+from aktivist.core.tables import open_table
 from aktivist.core.uploads import local_path
 from aktivist.lib.normalise import (
     clean_phone,
@@ -49,11 +50,13 @@ from aktivist.lib.normalise import (
     normalise_email,
     se_mobile_fast,
 )
+from aktivist.people.holds import holds_recorded
 from aktivist.people.matching import same_person_by_mobile
 from aktivist.people.models import Person, ReviewItem
 from aktivist.people.selectors import people_visible_to
 from aktivist.programmes import progression
 from aktivist.programmes.models import AttendanceUpload, Event, Registration
+from aktivist.programmes.reviews import hold_attendance
 from aktivist.programmes.selectors import can_edit_event
 
 logger = logging.getLogger(__name__)
@@ -301,6 +304,7 @@ def attendance_upload_receive(
     """The web upload: store the file as it came and enqueue ``tasks.read_attendance_upload``
     after commit. Nothing of the file is read here (issue 15); the upload page polls until
     ``attendance_upload_read`` has recorded the result."""
+    # tasks imports this module (task -> service -> enqueue): imported when called.
     from aktivist.programmes.tasks import read_attendance_upload
 
     _require_uploadable(actor, event)
@@ -416,8 +420,6 @@ def _typed(registration: Registration, row: _Row) -> Registration:
 
 
 def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
-    from aktivist.programmes.reviews import hold_attendance
-
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         listed_email, listed_mobile = _typed_on_the_list(locked, rows)
@@ -573,7 +575,5 @@ def _record(actor: Any, event: Event, rows: list[_Row]) -> UploadResult:
             },
         )
     if stand_ins:
-        from aktivist.people.holds import holds_recorded
-
         holds_recorded(actor=actor, count=len(stand_ins))
     return result

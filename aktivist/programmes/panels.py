@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.people.panels import PersonPanel, register_person_panel
+from aktivist.programmes.models import Programme, ProgrammeCompletion, Registration
+from aktivist.programmes.progression import next_steps_for
+from aktivist.programmes.selectors import events_visible_to
 
 REGISTRATION_LIMIT = 20
 
 
 def programmes_context(viewer: Any, person: Any) -> dict[str, Any]:
-    from django.utils import timezone
-
-    from aktivist.programmes.models import Programme, ProgrammeCompletion, Registration
-    from aktivist.programmes.progression import can_record_completions, next_steps_for
-    from aktivist.programmes.selectors import events_visible_to
-
     events = events_visible_to(viewer)
     registrations = list(
         Registration.objects.filter(person=person, event__in=events.values("pk"))
@@ -31,7 +31,7 @@ def programmes_context(viewer: Any, person: Any) -> dict[str, Any]:
         .select_related("programme", "event")
         .order_by("-completed_on", "-pk")
     )
-    can_record = can_record_completions(viewer)
+    can_record = can(viewer, Capability.PROGRAMMES_COMPLETIONS)
     done = {c.programme_id for c in completions}
     return {
         "person": person,

@@ -30,10 +30,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.signals import facts_changed
+from aktivist.organisation.models import Unit
 from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person
 from aktivist.programmes.models import Event, Programme, ProgrammeCompletion, Registration
@@ -157,6 +158,7 @@ def _insert(completions: list[ProgrammeCompletion]) -> list[ProgrammeCompletion]
 def _offer_next_steps_after_commit(completion_ids: list[int]) -> None:
     if not completion_ids:
         return
+    # tasks_progression imports this module (task -> service -> enqueue): imported when called.
     from aktivist.programmes.tasks_progression import send_next_steps
 
     ids = list(completion_ids)
@@ -171,18 +173,10 @@ def _offer_next_steps_after_commit(completion_ids: list[int]) -> None:
 # --- By hand ---------------------------------------------------------------------------
 
 
-def can_record_completions(viewer: Any) -> bool:
-    """The secretariat and district representatives record completions by hand (for
-    people they may see); group coordinators record attendance, which completes
-    programmes by itself."""
-    scope = scope_for(viewer)
-    return scope.sees_people and (scope.is_national or scope.role == "district")
-
-
 def _require_recorder(actor: Any, person: Person) -> None:
     if actor is None:
         return
-    if not can_record_completions(actor) or not can_see_person(actor, person.pk):
+    if not can(actor, Capability.PROGRAMMES_COMPLETIONS) or not can_see_person(actor, person.pk):
         raise ApplicationError(_("You cannot record completed programmes for this person."))
 
 
@@ -313,8 +307,6 @@ def next_steps_for(
 def district_path(unit_path: str) -> str:
     """The path of the district a unit lies in (the unit itself when it is one), "" when
     it lies in none. One query on the unit's ancestors, read from its path."""
-    from aktivist.organisation.models import Unit
-
     ids = [int(part) for part in unit_path.split("/") if part]
     if not ids:
         return ""

@@ -28,6 +28,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.normalise import is_valid_email, normalise_email, normalise_phone
 from aktivist.people.models import Person
 from aktivist.programmes.models import Event, Registration
+from aktivist.programmes.tasks import send_registration_confirmation, send_waitlist_promotion
 
 ADULT_AGE = 18
 
@@ -163,8 +164,6 @@ def _sign_up_once(
     guardian_contact: str,
     tracking_token: str,
 ) -> SignUpResult:
-    from aktivist.programmes.tasks import send_registration_confirmation
-
     with transaction.atomic():
         locked = _locked_event(event.pk)
         reason = sign_up_closed_reason(locked)  # cancelled while this request waited
@@ -257,8 +256,6 @@ def register_person(
 def registration_cancel(*, actor: Any, registration: Registration) -> Registration | None:
     """Cancel a registration. When it held a seat, the first on the waiting list gets it and
     is told after commit. Returns the promoted registration, if any."""
-    from aktivist.programmes.tasks import send_waitlist_promotion
-
     with transaction.atomic():
         locked = _locked_event(registration.event_id)
         current = Registration.objects.select_for_update().get(pk=registration.pk)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +28,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.programmes.models import Event, Registration
 from aktivist.programmes.selectors import is_organiser
+from aktivist.programmes.tasks_staff import send_registrants_message
 
 S = Registration.Status
 VERB = "event.message"
@@ -60,8 +62,6 @@ def recipients(event: Event, audience: str) -> QuerySet[Registration]:
 
 def audience_counts(event: Event) -> dict[str, int]:
     """How many each audience reaches (one query)."""
-    from django.db.models import Count
-
     statuses = [s for _label, group in AUDIENCES.values() for s in group]
     counted = dict(
         _addressed(Registration.objects.filter(event=event, status__in=statuses))
@@ -89,10 +89,6 @@ def registrants_message(
 ) -> Sent:
     """Write to the event's registrants. Raises ValidationError-like ApplicationError with a
     message safe to show; sends after commit, in the background."""
-    from django.core.exceptions import ValidationError
-
-    from aktivist.programmes.tasks_staff import send_registrants_message
-
     if actor is not None and not is_organiser(actor, event):
         raise ApplicationError(_("Only the event's organisers can write to its registrants."))
     errors: dict[str, list[str]] = {}

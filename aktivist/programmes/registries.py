@@ -40,8 +40,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from aktivist.core import retention_rules as rules
 from aktivist.core.registries import (
     export_values,
     keep_rows,
@@ -50,8 +52,12 @@ from aktivist.core.registries import (
     register_personal_store,
 )
 from aktivist.core.tables import open_table
+from aktivist.core.uploads import local_path
+from aktivist.people.models import Person
 from aktivist.people.needles import Needles, needles_for
 from aktivist.programmes.models import AttendanceUpload, Event, ProgrammeCompletion, Registration
+from aktivist.programmes.registering import promote_from_waitlist
+from aktivist.programmes.tasks import send_waitlist_promotion
 
 S = Registration.Status
 # Higher wins when a merge finds two registrations for one event.
@@ -88,9 +94,6 @@ def merge_registrations(keep: Any, drop: Any) -> None:
 
 
 def _give_freed_seat(event_id: int) -> None:
-    from aktivist.programmes.registering import promote_from_waitlist
-    from aktivist.programmes.tasks import send_waitlist_promotion
-
     event = Event.objects.select_for_update().get(pk=event_id)
     if event.is_cancelled or event.starts_at <= timezone.now():
         return
@@ -118,10 +121,6 @@ def erase_registrations(person_ids: Sequence[int]) -> None:
     their address (a walk-in held for review). A registration that gave one of them as the
     guardian loses the guardian's name and contact. Three UPDATEs; the addresses are read
     in subqueries, never sent as values."""
-    from django.db.models import Q
-
-    from aktivist.people.models import Person
-
     ids = list(person_ids)
     now = timezone.now()
     people = Person.objects.filter(pk__in=ids)
@@ -157,8 +156,6 @@ def _refused(result: Any) -> list[dict[str, Any]]:
 
 def _holds_their_row(upload: AttendanceUpload, needles: Needles) -> bool | None:
     """Whether a pending upload's file holds a row of theirs; None when it cannot be read."""
-    from aktivist.core.uploads import local_path
-
     try:
         with local_path(upload.file) as path:
             table = open_table(path, upload.original_name)
@@ -229,8 +226,6 @@ def erase_attendance_uploads(person_ids: Sequence[int]) -> None:
 
 
 def register() -> None:
-    from aktivist.core import retention_rules as rules
-
     register_person_relation(
         Registration,
         merge=merge_registrations,

@@ -63,13 +63,6 @@ ATTENDED = Registration.Status.ATTENDED
 MEASURES = ("training", "leadership", "role")
 
 
-def can_see_red_thread(viewer: Any) -> bool:
-    scope = scope_for(viewer)
-    if scope.is_national or scope.role == User.AccessRole.BOARD:
-        return True
-    return scope.role == User.AccessRole.DISTRICT and bool(scope.unit_paths)
-
-
 def _percent(part: int, whole: int) -> int | None:
     return round(part * 100 / whole) if whole else None
 
@@ -163,7 +156,7 @@ def _people(start: dt.date, end: dt.date) -> QuerySet[Person]:
 
 
 def red_thread(viewer: Any, *, start: dt.date, end: dt.date) -> RedThreadReport:
-    """The report for the viewer (who must pass ``can_see_red_thread``)."""
+    """The report for the viewer (who must hold ``reports.red_thread``)."""
     districts = districts_in_sight(viewer)
     people = _people(start, end)
     if districts is not None:

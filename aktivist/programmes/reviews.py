@@ -21,6 +21,8 @@ from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.people.models import ReviewItem
+from aktivist.people.services import register_review_applier
+from aktivist.programmes import progression
 from aktivist.programmes.models import Event, Registration
 
 HELD_VERB = "review.held"
@@ -87,8 +89,6 @@ def stand_in_of(item: ReviewItem) -> Registration | None:
 def apply_attendance(*, actor: Any, item: ReviewItem) -> list[str]:
     """The secretariat says the walk-in or row was the matched person: the attendance is
     theirs. Returns what changed, for the review's audit event."""
-    from aktivist.programmes import progression
-
     person = item.matched_person
     stand_in = stand_in_of(item)
     if person is None or stand_in is None:
@@ -132,7 +132,5 @@ def apply_attendance(*, actor: Any, item: ReviewItem) -> list[str]:
 
 
 def register() -> None:
-    from aktivist.people.services import register_review_applier
-
     for kind in ATTENDANCE_KINDS:
         register_review_applier(kind, apply_attendance)

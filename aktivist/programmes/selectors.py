@@ -18,9 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.campaigns.models import Participation
+from aktivist.campaigns.selectors import YOUNG_BRACKETS
 from aktivist.lib.normalise import format_phone
 from aktivist.organisation.models import Unit
 from aktivist.organisation.scoping import subtree_q
@@ -111,10 +115,8 @@ def events_editable_by(viewer: Any) -> QuerySet[Event]:
 
 
 def can_edit_event(viewer: Any, event: Event) -> bool:
-    scope = scope_for(viewer)
-    if scope.is_national:
-        return True
-    return scope.sees_people and any(event.unit.path.startswith(p) for p in scope.unit_paths)
+    """Whoever may work with people, in a scope that covers the event's unit."""
+    return can(viewer, Capability.PEOPLE_VIEW) and scope_for(viewer).covers_path(event.unit.path)
 
 
 def access_event(viewer: Any, pk: Any) -> Event:
@@ -127,8 +129,6 @@ def access_event(viewer: Any, pk: Any) -> Event:
 
 def _age_brackets() -> list[str]:
     """The age brackets an erased person's tombstone may keep (its age is known)."""
-    from aktivist.campaigns.models import Participation
-
     return list(Participation.AgeBracket.values)
 
 
@@ -136,8 +136,6 @@ def _young_q(prefix: str = "") -> Q:
     """People aged settings.YOUTH_MAX_AGE or younger this year (birth year known) — or, for
     an erased person's tombstone, whose age bracket is a young one (erasure keeps the
     bracket, not the birth year: the counts never change)."""
-    from aktivist.campaigns.selectors import YOUNG_BRACKETS
-
     oldest = timezone.localdate().year - settings.YOUTH_MAX_AGE
     return Q(**{f"{prefix}person__birth_year__gte": oldest}) | Q(
         **{
@@ -358,8 +356,6 @@ def people_to_add(viewer: Any, event: Event, query: str, *, limit: int = 10) -> 
 
 def public_event_path(event: Event) -> str:
     """The event's public page (/e/<slug>/, built by the public pages)."""
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse("public:event", args=[event.slug])
     except NoReverseMatch:

@@ -33,6 +33,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.core import audit
 from aktivist.core.exceptions import ApplicationError
 from aktivist.lib.slugs import free_slug
@@ -40,7 +41,13 @@ from aktivist.people.models import Person
 from aktivist.people.selectors import can_see_person
 from aktivist.programmes import registering
 from aktivist.programmes.models import Event, Programme, Registration
-from aktivist.programmes.selectors import can_edit_event, events_visible_to
+from aktivist.programmes.selectors import (
+    can_edit_event,
+    events_visible_to,
+    registrations_visible_to,
+)
+from aktivist.programmes.tasks import send_registration_confirmation, send_waitlist_promotion
+from aktivist.programmes.tasks_staff import TOLD, send_event_cancelled, send_event_changed
 
 PROGRAMME_FIELDS = (
     "name",
@@ -97,7 +104,7 @@ def _clean(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 
 
 def _require_secretariat(actor: Any) -> None:
-    if not _is_national(actor):
+    if actor is not None and not can(actor, Capability.NATIONAL_PLANNING):
         raise ApplicationError(_("Only the secretariat changes the programmes."))
 
 
@@ -318,8 +325,6 @@ def _tell_of_change(locked_event: Event) -> int:
     """After commit, email everyone registered or waiting the event's new time or place.
     The task carries the SEQUENCE it is for: when another change follows before it runs,
     only the latest one's task writes. Returns how many registrations will be told."""
-    from aktivist.programmes.tasks_staff import TOLD, send_event_changed
-
     told = Registration.objects.filter(event=locked_event, status__in=TOLD).count()
     if told:
         event_id, sequence = locked_event.pk, locked_event.calendar_sequence
@@ -330,8 +335,6 @@ def _tell_of_change(locked_event: Event) -> int:
 def _fill_free_seats(locked_event: Event) -> list[int]:
     """Give every free seat to the waiting list in its order; those promoted are told after
     commit. Call with the event locked."""
-    from aktivist.programmes.tasks import send_waitlist_promotion
-
     promoted: list[int] = []
     while (registration := registering.promote_from_waitlist(locked_event)) is not None:
         promoted.append(registration.pk)
@@ -350,8 +353,6 @@ def event_cancel(*, actor: Any, event: Event, now: dt.datetime | None = None) ->
     """Cancel an event that has not ended. The public page then says so and takes no
     sign-ups; everyone registered or on the waiting list is told by email after commit.
     Their registrations stay as they were, so the list still shows whom to call."""
-    from aktivist.programmes.tasks_staff import send_event_cancelled
-
     _require_editable(actor, event)
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
@@ -402,8 +403,6 @@ def registration_add(
     waiting list. Deadlines do not apply to staff; a cancelled or ended event takes no one.
     A cancelled registration is renewed. The person gets the usual confirmation email
     (with the calendar file) unless ``send_confirmation`` is False."""
-    from aktivist.programmes.tasks import send_registration_confirmation
-
     _require_visible(actor, event, person.pk)
     if event.is_cancelled:
         raise ApplicationError(_("The event is cancelled."))
@@ -431,8 +430,6 @@ def registration_add(
 def _require_registration_in_reach(actor: Any, registration: Registration) -> None:
     """The actor may see this registration: they organise its event, or may see its
     person (aktivist/programmes/selectors.py); anything else is answered as not found."""
-    from aktivist.programmes.selectors import registrations_visible_to
-
     if actor is None:
         return
     event = registration.event
@@ -460,8 +457,6 @@ def registration_give_seat(*, actor: Any, registration: Registration) -> Registr
     """Move someone from the waiting list to a free seat (out of turn: staff decide, e.g.
     at the door after the event started, when cancellations no longer promote anyone).
     They are told by email."""
-    from aktivist.programmes.tasks import send_waitlist_promotion
-
     _require_registration_in_reach(actor, registration)
     event = Event.objects.select_for_update().get(pk=registration.event_id)
     current = Registration.objects.select_for_update().get(pk=registration.pk)

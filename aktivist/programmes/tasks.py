@@ -6,6 +6,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from aktivist.programmes import notifications
+from aktivist.programmes.attendance_upload import attendance_upload_read, forget_stale_uploads
 
 
 @task()
@@ -30,8 +31,6 @@ def send_due_reminders() -> int:
 @task()
 def read_attendance_upload(upload_id: int) -> dict[str, int]:
     """Read an uploaded attendance list and record it: never in the web request."""
-    from aktivist.programmes.attendance_upload import attendance_upload_read
-
     upload = attendance_upload_read(upload_id=upload_id)
     return {"marked": int((upload.result or {}).get("marked", 0))} if upload else {}
 
@@ -40,6 +39,4 @@ def read_attendance_upload(upload_id: int) -> dict[str, int]:
 def forget_stale_attendance_uploads() -> int:
     """Delete the attendance uploads older than a day with their files (hourly job
     ``programmes.forget_stale_uploads``): a list nobody came back for is not kept."""
-    from aktivist.programmes.attendance_upload import forget_stale_uploads
-
     return forget_stale_uploads()

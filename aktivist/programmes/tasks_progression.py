@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django_tasks import task
@@ -11,6 +12,7 @@ from django_tasks import task
 from aktivist.core import audit, emails
 from aktivist.core.models import AuditEvent
 from aktivist.programmes.models import Event, ProgrammeCompletion
+from aktivist.programmes.progression import next_steps_for
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +21,6 @@ SENT_VERB = "completion.next_steps_sent"
 
 def event_url(event: Event) -> str:
     """The event's public page (/e/<slug>/) as a full address."""
-    from django.conf import settings
-
     try:
         path = reverse("public:event", args=[event.slug])
     except NoReverseMatch:
@@ -33,8 +33,6 @@ def send_next_steps(completion_id: int) -> None:
     """Tell the person they completed a programme and what comes next. Sent once per
     person and programme (a completion taken back and earned again sends nothing new);
     people without an email address, or erased, get nothing."""
-    from aktivist.programmes.progression import next_steps_for
-
     completion = (
         ProgrammeCompletion.objects.select_related("person", "person__home_unit", "programme")
         .filter(pk=completion_id)

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from aktivist.accounts.decorators import national_required, people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
@@ -52,7 +53,7 @@ def _share(part: int, whole: int) -> int | None:
 # --- Programmes ----------------------------------------------------------------------------
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def programme_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -61,7 +62,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.access_programme(pk)
     events = list(selectors.event_list(request.user).filter(programme=programme)[:LIST_LIMIT])
@@ -76,7 +77,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/programme_detail.html", context)
 
 
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -94,7 +95,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@national_required
+@requires(Capability.NATIONAL_PLANNING)
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.access_programme(pk)
     form = ProgrammeForm(
@@ -126,7 +127,7 @@ def _with_shares(events: list[Event]) -> list[Event]:
     return events
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request")
 def event_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
@@ -165,7 +166,7 @@ def _editable_event(request: HttpRequest, pk: int) -> Event:
     return event
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def event_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"language": "sv"}
     programme_id = request.GET.get("programme", "")
@@ -183,7 +184,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/event_form.html", {"nav": NAV, "form": form, "event": None})
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _editable_event(request, pk)
     if event.is_cancelled:
@@ -208,7 +209,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/event_form.html", {"nav": NAV, "form": form, "event": event})
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET); POST cancels and tells the registrants."""
     event = _editable_event(request, pk)
@@ -287,7 +288,7 @@ def _add_context(request: HttpRequest, event: Event) -> dict[str, Any]:
     }
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.access_event(request.user, pk)
     context = {
@@ -302,7 +303,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/event_detail.html", context)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request")
 def registration_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Search (GET: the results partial for htmx, else a page) and sign up (POST)."""
@@ -358,7 +359,7 @@ def _refusal(request: HttpRequest, event: Event, exc: ApplicationError) -> HttpR
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def registration_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
     event = selectors.access_event(request.user, pk)
     registration = selectors.access_registration(request.user, event, registration_pk)
@@ -380,7 +381,7 @@ def registration_cancel(request: HttpRequest, pk: int, registration_pk: int) -> 
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def registration_give_seat(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
     event = selectors.access_event(request.user, pk)
     registration = selectors.access_registration(request.user, event, registration_pk)

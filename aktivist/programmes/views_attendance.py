@@ -22,7 +22,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.uploads import streamed_upload
@@ -126,7 +127,7 @@ def _page_context(
     }
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request", "HX-Target")
 def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     event = attendance.access_checkin_event(request.user, pk)
@@ -141,7 +142,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def checkin_toggle(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
     event = attendance.access_checkin_event(request.user, pk)
     registration = attendance.access_checkin_registration(request.user, event, registration_pk)
@@ -170,7 +171,7 @@ def checkin_toggle(request: HttpRequest, pk: int, registration_pk: int) -> HttpR
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def checkin_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     event = attendance.access_checkin_event(request.user, pk)
     query = request.POST.get("q", "")[:QUERY_MAX]
@@ -195,7 +196,7 @@ def checkin_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def checkin_no_show(request: HttpRequest, pk: int) -> HttpResponse:
     event = attendance.access_checkin_event(request.user, pk)
     if not can_edit_event(request.user, event):
@@ -265,7 +266,7 @@ def _upload_limit() -> int:
     return attendance_upload.MAX_BYTES
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @streamed_upload(_upload_limit)
 def attendance_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Store the list and go to its page, which says "Reading the file…" until a task has
@@ -291,7 +292,7 @@ def attendance_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _upload_page(request, event, form, status=status)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @vary_on_headers("HX-Request")
 def attendance_upload_result(request: HttpRequest, pk: int, upload_pk: int) -> HttpResponse:
     """An uploaded list: "Reading the file…" (polled) until it is read; then, as the upload
@@ -350,10 +351,10 @@ def _person_url(person_pk: int) -> str:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def completion_record(request: HttpRequest, pk: int) -> HttpResponse:
     person = access_person(request.user, pk)
-    if not progression.can_record_completions(request.user):
+    if not can(request.user, Capability.PROGRAMMES_COMPLETIONS):
         raise Http404
     form = CompletionForm(request.POST)
     if form.is_valid():
@@ -382,13 +383,13 @@ def completion_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def completion_undo(request: HttpRequest, pk: int) -> HttpResponse:
     completion = ProgrammeCompletion.objects.select_related("programme").filter(pk=_int(pk)).first()
     if completion is None:
         raise Http404
     person = access_person(request.user, completion.person_id)
-    if not progression.can_record_completions(request.user):
+    if not can(request.user, Capability.PROGRAMMES_COMPLETIONS):
         raise Http404
     try:
         progression.completion_undo(actor=request.user, completion=completion)

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy, ngettext
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import audit, reads
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
@@ -51,7 +52,7 @@ class RegistrantsMessageForm(forms.Form):
         self.fields["audience"].initial = "signed_up"
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def event_message(request: HttpRequest, pk: int) -> HttpResponse:
     event = _editable_event(request, pk)
     counts = registrant_messages.audience_counts(event)
@@ -127,7 +128,7 @@ def _registration_row(registration: Registration) -> list[Any]:
 
 
 # The decorator is typed for HttpResponse; a download is a streaming response.
-@people_viewer_required  # type: ignore[arg-type]
+@requires(Capability.PEOPLE_VIEW)
 def registrations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The event's list as the viewer sees it (a sign-in sheet), audited before a byte
     leaves."""

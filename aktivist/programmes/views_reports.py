@@ -9,15 +9,16 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import audit
 from aktivist.core.spreadsheets import csv_stream
 from aktivist.programmes import reports
@@ -64,14 +65,8 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, tuple[dt.date, dt.date] |
     return form, None
 
 
-def _require_viewer(request: HttpRequest) -> None:
-    if not reports.can_see_red_thread(request.user):
-        raise Http404
-
-
-@login_required
+@requires(Capability.REPORTS_RED_THREAD)
 def red_thread(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
     form, period = _period(request)
     report = reports.report_for(request.user, start=period[0], end=period[1]) if period else None
     return render(
@@ -87,9 +82,8 @@ def red_thread(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Capability.REPORTS_RED_THREAD)
 def red_thread_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    _require_viewer(request)
     form, period = _period(request)
     if period is None:
         return render(

@@ -34,6 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from aktivist.accounts.decorators import open_to_anyone
 from aktivist.campaigns import hotpath
 from aktivist.campaigns.channels import channel_for_key, channel_throttle
 from aktivist.campaigns.models import Action, Channel, IdempotencyKey, Participation
@@ -186,6 +187,7 @@ def forget_action_cache() -> None:
     _actions.clear()
 
 
+@open_to_anyone  # a channel's key (Bearer) is checked per request
 @csrf_exempt
 def sign_action(request: HttpRequest, slug: str) -> HttpResponse:
     # Messages are in the body's "language", else in the Accept-Language one. The view needs

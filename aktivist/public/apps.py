@@ -9,6 +9,7 @@ class PublicConfig(AppConfig):
     verbose_name = "Public pages"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the app registry is ready.
         from aktivist.core.next_steps import register_next_step_provider
         from aktivist.public.views import other_actions_of_campaign
 

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from aktivist.accounts.decorators import open_to_anyone
 from aktivist.campaigns import selectors
 from aktivist.campaigns.models import Action, Channel, Participation
 from aktivist.campaigns.signing import ActionClosed, sign
@@ -150,7 +151,8 @@ def public_view(
     methods: tuple[str, ...] = ("GET", "HEAD"),
     not_found: str = "public/not_found.html",
 ) -> Any:
-    """No CSRF cookie, the page's language, a public 404, and for embeds the frame policy."""
+    """A page open to anyone: no CSRF cookie, the page's language, a public 404, and for
+    embeds the frame policy."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -169,7 +171,7 @@ def public_view(
                 response["Content-Security-Policy"] = embed_csp()
             return response
 
-        exempt = csrf_exempt(wrapped)
+        exempt = open_to_anyone(csrf_exempt(wrapped))
         return xframe_options_exempt(exempt) if embed else exempt
 
     return decorate

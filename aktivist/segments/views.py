@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.decorators import people_viewer_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import requires
 from aktivist.core import reads
 from aktivist.core.condition_forms import condition_choices
 from aktivist.core.conditions import SegmentError
@@ -47,7 +48,7 @@ class SegmentForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = segments_visible_to(request.user).order_by("name")[:LIST_LIMIT]
     return render(request, "segments/segment_list.html", {"nav": "segments", "segments": segments})
@@ -138,17 +139,17 @@ def _tree_from_people_filters(request: HttpRequest) -> dict[str, Any]:
     return form.to_tree() or {}
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def segment_create(request: HttpRequest) -> HttpResponse:
     return _edit(request, None)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit(request, access_segment(request.user, pk))
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @require_POST
 def segment_builder(request: HttpRequest) -> HttpResponse:
     """The builder alone, after one of its buttons (htmx): the count follows."""
@@ -173,7 +174,7 @@ def _count_context(viewer: Any, tree: dict[str, Any] | None) -> dict[str, Any]:
     return {"count": people.count(), "sample": sample}
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @require_POST
 def segment_count(request: HttpRequest) -> HttpResponse:
     """The live count and a sample of the tree the builder holds, in the viewer's scope."""
@@ -192,7 +193,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     return render(request, "segments/_count.html", context)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     segment = access_segment(request.user, pk)
     context: dict[str, Any] = {
@@ -219,7 +220,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "segments/segment_detail.html", context)
 
 
-@people_viewer_required
+@requires(Capability.PEOPLE_VIEW)
 @require_POST
 def segment_archive(request: HttpRequest, pk: int) -> HttpResponse:
     segment = access_segment(request.user, pk)

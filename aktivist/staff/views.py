@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from aktivist.accounts.access import scope_for
-from aktivist.accounts.decorators import admin_required
+from aktivist.accounts.capabilities import Capability
+from aktivist.accounts.decorators import View, requires, signed_in
 from aktivist.core import reads
 from aktivist.core import sent_messages as kept
 from aktivist.core.retention_rules import SENT_MESSAGES
@@ -20,12 +23,12 @@ from aktivist.privacy.nav import landing_url
 from aktivist.staff import selectors
 
 
-@login_required
+@signed_in
 def start(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.is_dpo:
         # The data-protection officer has no people pages: the privacy pages are their start.
-        landing = landing_url(scope)
+        landing = landing_url(request.user)
         if landing:
             return redirect(landing)
     if not scope.sees_people:
@@ -52,16 +55,23 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/start.html", context)
 
 
+def _outside_production(view: View) -> View:
+    """In production the page does not exist (404 for everyone, before any login)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if settings.PRODUCTION:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_outside_production
+@requires(Capability.SETTINGS_ADMIN)
 def sent_messages(request: HttpRequest) -> HttpResponse:
     """Outside production: every email and SMS that did not leave this machine, newest
-    first, for secretariat admins (``core/sent_messages.py``). In production the page does
-    not exist (404 for everyone, before any login)."""
-    if settings.PRODUCTION:
-        raise Http404
-    return admin_required(_sent_messages)(request)
-
-
-def _sent_messages(request: HttpRequest) -> HttpResponse:
+    first, for secretariat admins (``core/sent_messages.py``)."""
     rows = list(kept.recent())
     addresses = {row.to for row in rows}
     if addresses:

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aktivist.campaigns.forms import DateTimeInput, Form
 from aktivist.campaigns.models import Action
+from aktivist.urgent.case_messages import CaseText
 from aktivist.urgent.models import UrgentTemplate
 from aktivist.urgent.selectors import approved_templates
-from aktivist.urgent.services import MAX_FOLLOW_UP_HOURS, CaseText, open_urgent_actions
+from aktivist.urgent.services import MAX_FOLLOW_UP_HOURS, open_urgent_actions
 
 CASE_FIELDS_HELP = _(
     "Case fields: {{ case_title }}, {{ case_summary }}, {{ deadline }}; and as in every "

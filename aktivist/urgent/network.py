@@ -260,15 +260,3 @@ def hide_small_counts(report: NetworkReport) -> ShownNetwork:
         or districts.any_hidden
         or any(isinstance(size, HiddenCount) for _start, size in months),
     )
-
-
-def can_see_network(viewer: Any) -> bool:
-    from aktivist.accounts.access import scope_for
-    from aktivist.accounts.models import User
-
-    scope = scope_for(viewer)
-    return bool(
-        scope.is_national
-        or scope.role == User.AccessRole.BOARD
-        or (scope.role == User.AccessRole.DISTRICT and scope.sees_people)
-    )

@@ -15,28 +15,34 @@ follow-up that has not gone yet.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aktivist.accounts.access import scope_for
+from aktivist.accounts.capabilities import Capability, can
 from aktivist.campaigns import services as campaign_services
 from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.selectors import actions_visible_to
 from aktivist.core import audit
-from aktivist.core.conditions import validate_tree
 from aktivist.core.exceptions import ApplicationError
-from aktivist.mobilization import rendering, reports
+from aktivist.mobilization import composing, rendering
 from aktivist.mobilization import services as mobilization_services
 from aktivist.mobilization.models import Channel, Message, Mobilization, Purpose
+from aktivist.urgent.case_messages import (
+    CASE_FIELDS,
+    NETWORK_EMAIL,
+    NETWORK_SMS,
+    CaseText,
+    case_message_problems,
+    case_messages,
+    follow_up_tree,
+    who_acted_tree,
+)
 from aktivist.urgent.models import CaseUpdate, UrgentCase, UrgentTemplate
 
-CASE_FIELDS = ("case_title", "case_summary", "deadline")
 TEMPLATE_TEXTS = (
     "email_subject_sv",
     "email_body_sv",
@@ -53,7 +59,7 @@ Status = UrgentTemplate.Status
 
 
 def require_secretariat(actor: Any) -> None:
-    if actor is None or not scope_for(actor).is_national:
+    if actor is None or not can(actor, Capability.URGENT_SEND):
         raise ApplicationError(_("Only the secretariat sends urgent actions."))
 
 
@@ -160,7 +166,7 @@ def template_request_approval(*, actor: Any, template: UrgentTemplate) -> Urgent
 def can_approve(actor: Any, template: UrgentTemplate) -> bool:
     return (
         actor is not None
-        and scope_for(actor).is_national
+        and can(actor, Capability.URGENT_SEND)
         and template.status == Status.AWAITING_APPROVAL
         and actor.pk
         not in (template.created_by_id, template.updated_by_id, template.requested_by_id)
@@ -192,154 +198,6 @@ def template_archive(*, actor: Any, template: UrgentTemplate) -> UrgentTemplate:
     template.save(update_fields=["is_archived", "updated_at"])
     audit.record(actor=actor, verb="urgent_template.archive", obj=template)
     return template
-
-
-# --- Filling a template with a case ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseText:
-    title_sv: str
-    title_en: str
-    summary_sv: str
-    summary_en: str
-    deadline: dt.datetime
-
-    def values(self, language: str) -> dict[str, str]:
-        english = language == "en"
-        with translation.override(language):
-            deadline = formats.date_format(timezone.localtime(self.deadline), "j F H:i")
-        return {
-            "case_title": (self.title_en if english and self.title_en else self.title_sv),
-            "case_summary": (self.summary_en if english and self.summary_en else self.summary_sv),
-            "deadline": deadline,
-        }
-
-
-def _plain(value: str) -> str:
-    """A case value in a message: braces would read as merge fields."""
-    return value.replace("{", "(").replace("}", ")")
-
-
-def fill(text: str, case: CaseText, language: str) -> str:
-    """The template text with the case's fields written in (other merge fields stay, for
-    each recipient)."""
-    values = case.values(language)
-
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key not in CASE_FIELDS:
-            return match.group(0)
-        return _plain(values[key]) or (match.group(2) or "").strip()
-
-    return rendering.MERGE_RE.sub(replace, text)
-
-
-@dataclass(frozen=True)
-class CaseMessages:
-    """The messages of a case, unsaved: what the duty officer sees before sending."""
-
-    email: Message
-    sms: Message
-    follow_up: Message | None
-
-
-def case_messages(template: UrgentTemplate, case: CaseText, action: Action | None) -> CaseMessages:
-    def english(source: str, fallback: str = "") -> str:
-        return fill(source, case, "en") if source.strip() else fallback
-
-    email = Message(
-        name=_("Urgent action: %(title)s (email)") % {"title": case.title_sv},
-        channel=Channel.EMAIL,
-        purpose=Purpose.RAPID_RESPONSE,
-        subject_sv=fill(template.email_subject_sv, case, "sv"),
-        body_sv=fill(template.email_body_sv, case, "sv"),
-        subject_en=english(template.email_subject_en),
-        body_en=english(template.email_body_en),
-        action=action,
-    )
-    sms = Message(
-        name=_("Urgent action: %(title)s (SMS)") % {"title": case.title_sv},
-        channel=Channel.SMS,
-        purpose=Purpose.RAPID_RESPONSE,
-        body_sv=fill(template.sms_sv, case, "sv"),
-        body_en=english(template.sms_en),
-        action=action,
-    )
-    follow_up = None
-    if template.follow_up_sv.strip():
-        follow_up = Message(
-            name=_("Urgent action: %(title)s (follow-up SMS)") % {"title": case.title_sv},
-            channel=Channel.SMS,
-            purpose=Purpose.RAPID_RESPONSE,
-            body_sv=fill(template.follow_up_sv, case, "sv"),
-            body_en=english(template.follow_up_en),
-            action=action,
-        )
-    return CaseMessages(email=email, sms=sms, follow_up=follow_up)
-
-
-def case_preview_messages(
-    template: UrgentTemplate, case: CaseText, action: Action | None
-) -> CaseMessages:
-    """The case's messages for the preview. Without an existing action the page is made
-    when the case is sent, so the link fields count as having their action."""
-    drafts = case_messages(template, case, action)
-    if action is None:
-        for message in (drafts.email, drafts.sms, drafts.follow_up):
-            if message is not None:
-                message.action_id = 0  # never saved: the page to come
-    return drafts
-
-
-def case_message_problems(messages: CaseMessages) -> list[str]:
-    """What would stop the messages (an SMS too long once the summary is in it)."""
-    found: list[str] = []
-    for message in (messages.email, messages.sms, messages.follow_up):
-        if message is None:
-            continue
-        for problems in mobilization_services.message_problems(message).values():
-            found.extend(problems)
-    return list(dict.fromkeys(found))
-
-
-def case_sms_cost(actor: Any, messages: CaseMessages) -> reports.SmsCost:
-    """What the case's first SMS costs the network, counted per recipient after merge (a
-    name outside the GSM alphabet makes that person's SMS UCS-2) and with those it would
-    skip as too long after merge: the send screen's worst case, before anything is saved."""
-    tree = validate_tree(NETWORK_SMS)
-    mobilization = Mobilization(
-        message=messages.sms, channel=Channel.SMS, urgent=True, created_by=actor
-    )
-    recipients = reports.reachable_people(mobilization, tree).count()
-    return reports.sms_cost(mobilization, recipients, tree)
-
-
-# --- The network --------------------------------------------------------------------------
-
-NETWORK_EMAIL = {
-    "condition": "consent",
-    "value": {"channel": "email", "purpose": "rapid_response"},
-}
-NETWORK_SMS = {"condition": "consent", "value": {"channel": "sms", "purpose": "rapid_response"}}
-
-
-def follow_up_tree(first: list[Mobilization], action: Action) -> dict[str, Any]:
-    """Those in the network by SMS who got the first messages and have not acted."""
-    return {
-        "all": [
-            NETWORK_SMS,
-            {
-                "condition": "messaged",
-                "value": {"days": 30, "mobilizations": [m.pk for m in first]},
-            },
-            {"not": {"condition": "took_action", "value": {"actions": [action.pk]}}},
-        ]
-    }
-
-
-def who_acted_tree(action: Action) -> dict[str, Any]:
-    return {"condition": "took_action", "value": {"actions": [action.pk]}}
 
 
 # --- Cases ---------------------------------------------------------------------------------
@@ -407,7 +265,7 @@ def _action_for(actor: Any, case: CaseText, action: Action | None) -> Action:
 
 
 def _save_message(actor: Any, message: Message) -> Message:
-    return mobilization_services.message_create(
+    return composing.message_create(
         actor=actor,
         name=message.name,
         channel=message.channel,
@@ -554,7 +412,7 @@ def case_update_send(
     if case.status == UrgentCase.Status.CLOSED:
         raise ApplicationError(_("The case is closed."))
     kind = _("closed") if closes else _("update")
-    message = mobilization_services.message_create(
+    message = composing.message_create(
         actor=actor,
         case_update=True,
         name=_("Urgent action: %(title)s (%(kind)s)") % {"title": case.title, "kind": kind},

@@ -9,24 +9,22 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aktivist.accounts.access import scope_for
-from aktivist.accounts.decorators import national_required
-from aktivist.accounts.models import User
+from aktivist.accounts.capabilities import Capability, can
+from aktivist.accounts.decorators import requires
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.forms import add_errors
-from aktivist.mobilization import services as mobilization_services
-from aktivist.mobilization import texting
+from aktivist.mobilization import composing, texting
 from aktivist.mobilization.selectors import progress
 from aktivist.people.models import Consent
-from aktivist.urgent import network, reports, services
+from aktivist.urgent import case_messages, network, reports, services
+from aktivist.urgent.case_messages import CaseText
 from aktivist.urgent.forms import CaseUpdateForm, NewCaseForm, TemplateForm, default_deadline
 from aktivist.urgent.models import UrgentCase, UrgentTemplate
 from aktivist.urgent.selectors import (
@@ -36,7 +34,6 @@ from aktivist.urgent.selectors import (
     cases_visible_to,
     templates_visible_to,
 )
-from aktivist.urgent.services import CaseText
 
 LIST_LIMIT = 100
 LIVE = ("scheduled", "starting", "sending")
@@ -49,7 +46,7 @@ def _posted(request: HttpRequest) -> Any:
 # --- Cases ---------------------------------------------------------------------------------
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def case_list(request: HttpRequest) -> HttpResponse:
     cases = list(cases_visible_to(request.user)[:LIST_LIMIT])
     context = {
@@ -78,7 +75,7 @@ def network_size() -> dict[str, int]:
     }
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def case_new(request: HttpRequest) -> HttpResponse:
     """One screen: the case, the action page, the deadline, the channels — and send."""
     initial: dict[str, Any] = {}
@@ -124,7 +121,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "urgent/case_new.html", context, status=400 if form.errors else 200)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def case_preview(request: HttpRequest) -> HttpResponse:
     """The messages as the network will get them, filled with what is typed so far."""
@@ -145,9 +142,9 @@ def case_preview(request: HttpRequest) -> HttpResponse:
     )
     existing = form.cleaned_data.get("action") if hasattr(form, "cleaned_data") else None
     chosen = existing if request.POST.get("action_choice") == "existing" else None
-    drafts = services.case_preview_messages(template, case, chosen)
+    drafts = case_messages.case_preview_messages(template, case, chosen)
     values = texting.example_values()  # a fixed example person, never a real recipient
-    subject, _text, html = mobilization_services.render_preview(
+    subject, _text, html = composing.render_preview(
         drafts.email, language="sv", values=values, layout=False
     )
     sms = texting.preview(drafts.sms.body_sv, language="sv")
@@ -161,8 +158,8 @@ def case_preview(request: HttpRequest) -> HttpResponse:
         "html": html,
         "sms": sms,
         "follow_up": follow_up,
-        "problems": services.case_message_problems(drafts),
-        "sms_cost": services.case_sms_cost(request.user, drafts),
+        "problems": case_messages.case_message_problems(drafts),
+        "sms_cost": case_messages.case_sms_cost(request.user, drafts),
         "hours": _int(request.POST.get("follow_up_hours")) or template.follow_up_hours,
     }
     return render(request, "urgent/_case_preview.html", context)
@@ -195,7 +192,7 @@ def _case_context(request: HttpRequest, case: UrgentCase) -> dict[str, Any]:
     }
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
     context = _case_context(request, case)
@@ -207,14 +204,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "urgent/case_detail.html", context)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def case_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress section alone (htmx polls it while messages are going out)."""
     case = access_case(request.user, pk)
     return render(request, "urgent/_case_progress.html", _case_context(request, case))
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def case_update(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
@@ -242,7 +239,7 @@ def case_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "urgent/case_detail.html", context, status=400)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
@@ -258,7 +255,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Templates -----------------------------------------------------------------------------
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def template_list(request: HttpRequest) -> HttpResponse:
     context = {"nav": "urgent", "templates": list(templates_visible_to(request.user))}
     return render(request, "urgent/template_list.html", context)
@@ -298,12 +295,12 @@ def _template_page(request: HttpRequest, template: UrgentTemplate | None) -> Htt
     return render(request, "urgent/template_form.html", context, status=400 if form.errors else 200)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def template_new(request: HttpRequest) -> HttpResponse:
     return _template_page(request, None)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _template_page(request, access_template(request.user, pk))
 
@@ -319,13 +316,13 @@ def _template_act(request: HttpRequest, pk: int, action: Any, done: str) -> Http
     return redirect("urgent:template", pk=pk)
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def template_request(request: HttpRequest, pk: int) -> HttpResponse:
     return _template_act(request, pk, services.template_request_approval, _("Sent for approval."))
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _template_act(
@@ -336,7 +333,7 @@ def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@national_required
+@requires(Capability.URGENT_SEND)
 @require_POST
 def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     template = access_template(request.user, pk)
@@ -348,12 +345,10 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The network ---------------------------------------------------------------------------
 
 
-@login_required
+@requires(Capability.NETWORK_VIEW)
 def network_page(request: HttpRequest) -> HttpResponse:
-    if not network.can_see_network(request.user):
-        raise Http404
     report: Any = network.network_report(request.user)
-    if scope_for(request.user).role == User.AccessRole.BOARD:
+    if not can(request.user, Capability.PEOPLE_VIEW):  # the board: counts only
         report = network.hide_small_counts(report)
     context = {"nav": "network", "report": report}
     return render(request, "urgent/network.html", context)

@@ -11,7 +11,7 @@ from aktivist.campaigns.models import Action, Participation
 from aktivist.campaigns.selectors import participation_count
 from aktivist.campaigns.tests.factories import ActionFactory, ParticipationFactory
 from aktivist.core.registries import erasure_registry, export_registry, merge_registry
-from aktivist.imports.duplicates import person_merge
+from aktivist.imports.duplicate_review import person_merge
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory
 

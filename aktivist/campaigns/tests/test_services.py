@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from aktivist.campaigns import services
+from aktivist.campaigns import elevation, services
 from aktivist.campaigns.models import Action, Campaign, Participation, Priority
 from aktivist.campaigns.tests.factories import (
     ActionFactory,
@@ -223,7 +223,7 @@ def initiative(world):
 
 
 def test_the_owner_proposes_the_initiative_with_a_note(initiative, personas):
-    campaign = services.campaign_propose_elevation(
+    campaign = elevation.campaign_propose_elevation(
         actor=personas.coordinator_a1, campaign=initiative, note="600 namn på en vecka."
     )
     assert campaign.elevation == Campaign.Elevation.PROPOSED
@@ -234,12 +234,12 @@ def test_the_owner_proposes_the_initiative_with_a_note(initiative, personas):
 
 def test_a_proposal_needs_a_note_and_an_owner(initiative, personas):
     with pytest.raises(ValidationError) as error:
-        services.campaign_propose_elevation(
+        elevation.campaign_propose_elevation(
             actor=personas.coordinator_a1, campaign=initiative, note="  "
         )
     assert "note" in error.value.message_dict
     with pytest.raises(ApplicationError):
-        services.campaign_propose_elevation(
+        elevation.campaign_propose_elevation(
             actor=personas.coordinator_b1, campaign=initiative, note="Varför inte?"
         )
     initiative.refresh_from_db()
@@ -249,11 +249,11 @@ def test_a_proposal_needs_a_note_and_an_owner(initiative, personas):
 def test_elevation_creates_a_linked_national_campaign_and_keeps_the_history(
     initiative, personas, world
 ):
-    services.campaign_propose_elevation(
+    elevation.campaign_propose_elevation(
         actor=personas.coordinator_a1, campaign=initiative, note="Bra idé."
     )
     original_action = initiative.actions.get()
-    national = services.campaign_elevate(actor=personas.staff, campaign=initiative)
+    national = elevation.campaign_elevate(actor=personas.staff, campaign=initiative)
 
     assert national.pk != initiative.pk
     assert national.scope == Campaign.Scope.NATIONAL and national.unit == world.national
@@ -282,7 +282,7 @@ def test_elevation_creates_a_linked_national_campaign_and_keeps_the_history(
 
 def test_elevation_can_copy_chosen_actions_with_new_addresses(initiative, personas):
     original = initiative.actions.get()
-    national = services.campaign_elevate(
+    national = elevation.campaign_elevate(
         actor=personas.admin, campaign=initiative, copy_actions=[original]
     )
     copy = national.actions.get()
@@ -297,31 +297,31 @@ def test_elevation_can_copy_chosen_actions_with_new_addresses(initiative, person
 
 def test_only_the_secretariat_elevates_and_only_once(initiative, personas):
     with pytest.raises(ApplicationError):
-        services.campaign_elevate(actor=personas.district_a, campaign=initiative)
-    services.campaign_elevate(actor=personas.staff, campaign=initiative)
+        elevation.campaign_elevate(actor=personas.district_a, campaign=initiative)
+    elevation.campaign_elevate(actor=personas.staff, campaign=initiative)
     with pytest.raises(ApplicationError, match="already been lifted"):
-        services.campaign_elevate(actor=personas.staff, campaign=initiative)
+        elevation.campaign_elevate(actor=personas.staff, campaign=initiative)
     assert Campaign.objects.filter(elevated_from=initiative).count() == 1
 
 
 def test_actions_of_another_campaign_cannot_be_copied(initiative, personas, world):
     other = ActionFactory.create(campaign=CampaignFactory(scope="local", unit=world.group_b1))
     with pytest.raises(ApplicationError):
-        services.campaign_elevate(actor=personas.staff, campaign=initiative, copy_actions=[other])
+        elevation.campaign_elevate(actor=personas.staff, campaign=initiative, copy_actions=[other])
     assert not Campaign.objects.filter(elevated_from=initiative).exists()
 
 
 def test_a_declined_proposal_may_be_proposed_again(initiative, personas):
-    services.campaign_propose_elevation(actor=personas.district_a, campaign=initiative, note="A")
-    declined = services.campaign_decline_elevation(actor=personas.staff, campaign=initiative)
+    elevation.campaign_propose_elevation(actor=personas.district_a, campaign=initiative, note="A")
+    declined = elevation.campaign_decline_elevation(actor=personas.staff, campaign=initiative)
     assert declined.elevation == Campaign.Elevation.DECLINED
     assert declined.elevation_decided_by == personas.staff
-    again = services.campaign_propose_elevation(
+    again = elevation.campaign_propose_elevation(
         actor=personas.district_a, campaign=initiative, note="B"
     )
     assert again.elevation == Campaign.Elevation.PROPOSED and again.elevation_decided_at is None
     with pytest.raises(ApplicationError):
-        services.campaign_decline_elevation(actor=personas.district_a, campaign=initiative)
+        elevation.campaign_decline_elevation(actor=personas.district_a, campaign=initiative)
 
 
 # --- Actions ------------------------------------------------------------------------------

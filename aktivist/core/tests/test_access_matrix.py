@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from aktivist.accounts.capabilities import Capability, role_can
+from aktivist.accounts.decorators import SIGNED_IN
 from aktivist.core.models import AuditEvent
 from aktivist.organisation.models import Role, UnitMembership
 from aktivist.people.models import Interaction, Person, ReviewItem, Tagging
@@ -137,6 +139,151 @@ EVERYONE_LOGGED_IN = expect(
     dpo=OK,  # sent on to the privacy pages
     anonymous=LOGIN,
 )
+
+
+# --- The capability table ------------------------------------------------------------------
+# Each persona's access role and whether it has a scope unit (conftest ``personas``).
+PERSONA_ROLES = {
+    "admin": ("admin", False),
+    "staff": ("staff", False),
+    "district_a": ("district", True),
+    "coordinator_a1": ("coordinator", True),
+    "coordinator_b1": ("coordinator", True),
+    "board": ("board", False),
+    "dpo": ("dpo", False),
+}
+C = Capability
+
+# What each page and action of the matrix needs, by the URL name it answers at.
+NEEDS: dict[str, str] = {
+    "staff:start": SIGNED_IN,
+    "staff:sent_messages": C.SETTINGS_ADMIN,
+    "accounts:staff_list": C.ACCOUNTS_MANAGE,
+    "accounts:staff_invite": C.ACCOUNTS_MANAGE,
+    **{
+        f"people:{name}": C.PEOPLE_VIEW
+        for name in (
+            "list",
+            "create",
+            "detail",
+            "edit",
+            "interaction_add",
+            "tag_add",
+            "role_end",
+            "membership_start",
+            "membership_end",
+        )
+    },
+    "people:review_list": C.REVIEW_RESOLVE,
+    "organisation:unit_list": C.PEOPLE_VIEW,
+    "organisation:unit_detail": C.PEOPLE_VIEW,
+    "alumni:list": C.PEOPLE_VIEW,
+    "privacy:audit": C.PRIVACY_AUDIT,
+    "privacy:person_erase": C.PRIVACY_ACT,
+    "privacy:access": C.PRIVACY_ACT,
+    "privacy:request_list": C.PRIVACY_REQUESTS,
+    "privacy:request_new": C.PRIVACY_REQUESTS,
+    "privacy:retention": C.PRIVACY_RETENTION,
+    "privacy:records": C.PRIVACY_RECORDS,
+    **{
+        f"campaigns:{name}": C.PEOPLE_VIEW
+        for name in (
+            "list",
+            "create",
+            "detail",
+            "edit",
+            "propose",
+            "action_create",
+            "action_detail",
+            "action_live",
+            "action_stats",
+            "action_edit",
+            "action_close",
+            "action_publish",
+            "participants_export",
+        )
+    },
+    "campaigns:priorities": C.NATIONAL_PLANNING,
+    "campaigns:priority_edit": C.NATIONAL_PLANNING,
+    "campaigns:elevate": C.NATIONAL_PLANNING,
+    **{
+        f"programmes:{name}": C.PEOPLE_VIEW
+        for name in (
+            "event_list",
+            "event_create",
+            "event_detail",
+            "event_edit",
+            "event_cancel",
+            "programme_list",
+            "programme_detail",
+            "registration_add",
+            "registration_cancel",
+        )
+    },
+    "programmes:programme_create": C.NATIONAL_PLANNING,
+    "programmes:programme_edit": C.NATIONAL_PLANNING,
+    **{f"segments:{name}": C.PEOPLE_VIEW for name in ("list", "create", "detail", "edit")},
+    **{
+        f"mobilization:{name}": C.MOBILIZATION_SEND
+        for name in (
+            "list",
+            "create",
+            "detail",
+            "edit",
+            "progress",
+            "reach",
+            "conditions",
+            "message_list",
+            "message_create",
+            "message_edit",
+        )
+    },
+}
+
+
+def allowed_by_table(need: str) -> dict[str, str]:
+    """The outcome per persona the capability table gives for a page that needs ``need``:
+    the login page for the anonymous, the page for the roles that hold it, 404 for others."""
+    allowed = {"anonymous": LOGIN}
+    for persona, (role, has_unit) in PERSONA_ROLES.items():
+        holds = need == SIGNED_IN or role_can(role, need, has_scope_unit=has_unit)
+        allowed[persona] = OK if holds else NOT_FOUND
+    return allowed
+
+
+@pytest.mark.parametrize(
+    ("expected", "need"),
+    [
+        (EVERYONE_LOGGED_IN, SIGNED_IN),
+        (EVERY_STAFF_BUT_BOARD, C.PEOPLE_VIEW),
+        (EVERY_STAFF_BUT_BOARD, C.MOBILIZATION_SEND),
+        (NATIONAL_ONLY, C.REVIEW_RESOLVE),
+        (NATIONAL_ONLY, C.NATIONAL_PLANNING),
+        (NATIONAL_ONLY, C.PRIVACY_ACT),
+        (NATIONAL_ONLY, C.URGENT_SEND),
+        (NATIONAL_ONLY, C.DUPLICATES_MERGE),
+        (ADMIN_ONLY, C.ACCOUNTS_MANAGE),
+        (ADMIN_ONLY, C.SETTINGS_ADMIN),
+        (PRIVACY_OFFICERS, C.PRIVACY_AUDIT),
+        (SECRETARIAT_AND_OFFICER, C.PRIVACY_REQUESTS),
+        (SECRETARIAT_AND_OFFICER, C.PRIVACY_RETENTION),
+        (SECRETARIAT_AND_OFFICER, C.PRIVACY_RECORDS),
+    ],
+)
+def test_the_expectation_sets_are_the_capability_table(expected, need):
+    assert allowed_by_table(need) == expected
+
+
+def assert_the_table_allows(response: Any, persona: str, expected: str) -> None:
+    """The page declares the capability the matrix names for it, and the outcome is the
+    table's, or narrower: a role that holds the capability still gets 404 for a record
+    outside its scope."""
+    view_name = response.resolver_match.view_name
+    need = NEEDS[view_name]
+    func = response.resolver_match.func
+    assert (getattr(func, "capability", None) or getattr(func, "open_to", None)) == need
+    allowed = allowed_by_table(need)[persona]
+    assert expected == allowed or (allowed == OK and expected == NOT_FOUND), view_name
 
 
 class CampaignWorld:
@@ -486,6 +633,7 @@ def test_pages(persona, page, url, expected, world, personas, client_for):
     client = client_for(personas.all()[persona])
     response = client.get(url(world))
     assert outcome(response) == expected[persona], f"{persona} → {page}"
+    assert_the_table_allows(response, persona, expected[persona])
     if response.status_code == 404:
         # Nothing about the record leaks into the 404 page.
         body = response.content.decode()
@@ -908,6 +1056,7 @@ def test_actions(persona, action, do, count, matrix, world, personas, client_for
     response = do(client, world)
     expected = ACTION_EXPECTED[matrix][persona]
     assert outcome(response) == expected, f"{persona} → {action}"
+    assert_the_table_allows(response, persona, expected)
     if expected == OK:
         assert count(world) == before_rows + 1
         assert AuditEvent.objects.count() > before_audit

@@ -14,7 +14,7 @@ from aktivist.mobilization.models import Mobilization
 from aktivist.mobilization.tests.factories import MessageFactory, MobilizationFactory
 from aktivist.mobilization.tests.test_browser import log_in
 from aktivist.urgent import services as urgent_services
-from aktivist.urgent.services import CaseText
+from aktivist.urgent.case_messages import CaseText
 from aktivist.urgent.tests.factories import UrgentTemplateFactory, network_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

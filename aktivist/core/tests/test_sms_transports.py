@@ -8,10 +8,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from aktivist.core.sms import (
     FortySixElksTransport,
-    TransportError,
     TwilioTransport,
     segments,
 )
+from aktivist.core.transport_errors import TransportError
 
 TRANSPORTS = [("46elks", FortySixElksTransport), ("twilio", TwilioTransport)]
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aktivist.core.tables import FileRefused, open_table
+from aktivist.core.table_checks import FileRefused
+from aktivist.core.tables import open_table
 from aktivist.imports.tests.files_samples import (
     SWEDISH_HEADER,
     SWEDISH_ROWS,

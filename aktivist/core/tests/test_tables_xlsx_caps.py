@@ -11,7 +11,8 @@ from unittest import mock
 
 import pytest
 
-from aktivist.core.tables import FileRefused, open_table
+from aktivist.core.table_checks import FileRefused
+from aktivist.core.tables import open_table
 from aktivist.imports.tests.files_samples import write_xlsx
 
 SHEET = "xl/worksheets/sheet1.xml"

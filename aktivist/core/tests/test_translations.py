@@ -43,63 +43,82 @@ def _unquote(text: str) -> str:
 def parse_po(path: Path) -> list[Entry]:
     """A small PO reader: flags, msgctxt, msgid, msgid_plural, msgstr and msgstr[n],
     continuation lines; obsolete (#~) entries are skipped."""
-    entries: list[Entry] = []
-    current: Entry | None = None
-    target: tuple[str, int | None] | None = None
-
-    def finish() -> None:
-        nonlocal current, target
-        if current is not None:
-            entries.append(current)
-        current, target = None, None
-
+    reader = _PoReader(path)
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line:
-            finish()
+            reader.finish()
+        elif line.startswith("#~"):
             continue
-        if line.startswith("#~"):
-            continue
-        if line.startswith("#,"):
-            if current is not None and target is not None:
-                finish()
-            current = current or Entry(line=number)
-            current.flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
-            continue
-        if line.startswith("#"):
-            if current is not None and target is not None:
-                finish()
-            continue
-        if line.startswith('"'):
-            assert current is not None and target is not None, f"{path}:{number}: stray string"
-            value = _unquote(line)
-            key, index = target
-            if key == "msgstr":
-                current.msgstr[index or 0] += value
-            else:
-                setattr(current, key, (getattr(current, key) or "") + value)
-            continue
+        elif line.startswith("#,"):
+            reader.flags(number, line)
+        elif line.startswith("#"):
+            reader.comment()
+        elif line.startswith('"'):
+            reader.continuation(number, line)
+        else:
+            reader.keyword(number, raw, line)
+    reader.finish()
+    return reader.entries
+
+
+class _PoReader:
+    """``parse_po``'s state: the entries read, the one being read, and the string
+    (keyword, plural index) that continuation lines extend."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: list[Entry] = []
+        self.current: Entry | None = None
+        self.target: tuple[str, int | None] | None = None
+
+    def finish(self) -> None:
+        if self.current is not None:
+            self.entries.append(self.current)
+        self.current, self.target = None, None
+
+    def _finish_if_started(self) -> None:
+        if self.current is not None and self.target is not None:
+            self.finish()
+
+    def flags(self, number: int, line: str) -> None:
+        self._finish_if_started()
+        self.current = self.current or Entry(line=number)
+        self.current.flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
+
+    def comment(self) -> None:
+        self._finish_if_started()
+
+    def continuation(self, number: int, line: str) -> None:
+        current, target = self.current, self.target
+        assert current is not None and target is not None, f"{self.path}:{number}: stray string"
+        value = _unquote(line)
+        key, index = target
+        if key == "msgstr":
+            current.msgstr[index or 0] += value
+        else:
+            setattr(current, key, (getattr(current, key) or "") + value)
+
+    def keyword(self, number: int, raw: str, line: str) -> None:
         keyword, _, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid") and current is not None and target is not None:
-            if target[0] == "msgstr":
-                finish()
-        if current is None:
-            current = Entry(line=number)
+        if keyword in ("msgctxt", "msgid") and self.target is not None:
+            if self.target[0] == "msgstr":
+                self.finish()
+        if self.current is None:
+            self.current = Entry(line=number)
         match = re.fullmatch(r"msgstr\[(\d+)\]", keyword)
         if match:
             index = int(match.group(1))
-            current.msgstr[index] = _unquote(rest)
-            target = ("msgstr", index)
+            self.current.msgstr[index] = _unquote(rest)
+            self.target = ("msgstr", index)
         elif keyword == "msgstr":
-            current.msgstr[0] = _unquote(rest)
-            target = ("msgstr", 0)
+            self.current.msgstr[0] = _unquote(rest)
+            self.target = ("msgstr", 0)
         elif keyword in ("msgctxt", "msgid", "msgid_plural"):
-            setattr(current, keyword, _unquote(rest))
-            target = (keyword, None)
+            setattr(self.current, keyword, _unquote(rest))
+            self.target = (keyword, None)
         else:
-            raise AssertionError(f"{path}:{number}: cannot read {raw!r}")
-    finish()
-    return entries
+            raise AssertionError(f"{self.path}:{number}: cannot read {raw!r}")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from aktivist.accounts.models import AccessScope, User
 from aktivist.demo import lists as demo_lists
-from aktivist.demo.people import DEMO_ACCOUNTS, DEMO_EMAILS, DEMO_PASSWORD, demo_account, totp_key
+from aktivist.demo.accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_EMAILS,
+    DEMO_PASSWORD,
+    demo_account,
+    totp_key,
+)
 from aktivist.lib.normalise import is_mobile, normalise_name, normalise_phone
 from aktivist.organisation.models import PostcodePrefix, Role, RoleType, Unit, UnitMembership
 from aktivist.organisation.selectors import home_unit_id_from_map, prefix_map
@@ -281,8 +287,9 @@ def test_a_duty_officer_can_send_an_urgent_action_from_the_demo_at_once(demo):
 
     from django.utils import timezone
 
+    from aktivist.urgent.case_messages import CaseText
     from aktivist.urgent.models import UrgentTemplate
-    from aktivist.urgent.services import CaseText, case_open_and_send
+    from aktivist.urgent.services import case_open_and_send
 
     approved = UrgentTemplate.objects.get(status=UrgentTemplate.Status.APPROVED)
     assert UrgentTemplate.objects.filter(status=UrgentTemplate.Status.AWAITING_APPROVAL).exists()

@@ -22,7 +22,8 @@ def main(count: int = 200_000) -> None:
     django.setup()
     from aktivist.core.table_columns import guess_mapping
     from aktivist.core.tables import open_table
-    from aktivist.imports.rows import RowError, RowMapping, clean_row
+    from aktivist.imports.row_mapping import RowMapping
+    from aktivist.imports.rows import RowError, clean_row
 
     rng = random.Random(1)
     headers = [

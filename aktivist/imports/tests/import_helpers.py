@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aktivist.imports import runner, services
+from aktivist.imports import runner, services, uploads
 from aktivist.imports.models import ImportBatch
 
 HEADER = ("Förnamn", "Efternamn", "E-post", "Mobil", "Postnr", "Medlemsnummer")
@@ -48,7 +48,7 @@ def upload(
     mapping: dict[str, str] | None = None,
 ) -> ImportBatch:
     """batch_create + batch_update_mapping (the guessed mapping unless one is given)."""
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=actor, uploaded_file=str(path), filename=path.name, kind=kind
     )
     return services.batch_update_mapping(

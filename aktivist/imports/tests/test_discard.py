@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.imports import services
+from aktivist.core.schedule import jobs
+from aktivist.imports import discard, services, uploads
 from aktivist.imports.models import ImportBatch
+from aktivist.imports.tasks import discard_abandoned_uploads
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.people.models import Person, ReviewItem
 
@@ -123,9 +125,9 @@ def test_someone_elses_upload_cannot_be_discarded(
         )
         assert response.status_code == 404
     with pytest.raises(ApplicationError):
-        services.batch_discard(actor=personas.district_a, batch=in_district)
+        discard.batch_discard(actor=personas.district_a, batch=in_district)
     with pytest.raises(ApplicationError):
-        services.batch_discard(actor=personas.district_a, batch=other_district)
+        discard.batch_discard(actor=personas.district_a, batch=other_district)
     for batch in (in_district, other_district):
         batch.refresh_from_db()
         assert batch.status == Status.UPLOADED
@@ -138,7 +140,7 @@ def test_the_secretariat_discards_a_district_upload(
 ) -> None:
     path = stored_path(analysed)
     with django_capture_on_commit_callbacks(execute=True):
-        services.batch_discard(actor=personas.staff, batch=analysed)
+        discard.batch_discard(actor=personas.staff, batch=analysed)
     assert analysed.status == Status.DISCARDED and not os.path.exists(path)
 
 
@@ -159,7 +161,7 @@ def test_a_finished_or_running_import_cannot_be_discarded(
         assert response.status_code == 302
         assert response["Location"] == reverse("imports:dry_run", args=[batch.pk])
         with pytest.raises(ApplicationError):
-            services.batch_discard(actor=personas.staff, batch=batch)
+            discard.batch_discard(actor=personas.staff, batch=batch)
         batch.refresh_from_db()
         assert batch.status == status
     assert all(os.path.exists(p) for p in files)
@@ -172,7 +174,7 @@ def test_an_upload_discarded_while_waiting_to_be_read_leaves_no_file(
 ) -> None:
     content = "Förnamn;E-post\r\nAnna;anna@example.org\r\n".encode()
     with django_capture_on_commit_callbacks(execute=False) as read_task:
-        batch = services.batch_receive(
+        batch = uploads.batch_receive(
             actor=personas.staff,
             uploaded_file=SimpleUploadedFile("lista.csv", content),
             filename="lista.csv",
@@ -180,7 +182,7 @@ def test_an_upload_discarded_while_waiting_to_be_read_leaves_no_file(
     assert batch.status == Status.READING
     stored_path(batch)
     with django_capture_on_commit_callbacks(execute=True):
-        services.batch_discard(actor=personas.staff, batch=batch)
+        discard.batch_discard(actor=personas.staff, batch=batch)
     for callback in read_task:  # the reading task comes too late
         callback()
     batch.refresh_from_db()
@@ -196,9 +198,6 @@ def test_uploads_left_unstarted_are_discarded_by_the_daily_job(
     tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from aktivist.core.schedule import jobs
-    from aktivist.imports.tasks import discard_abandoned_uploads
-
     settings.IMPORT_ABANDONED_DAYS = 7
     path = write_csv(tmp_path, [("A", "B", "a@example.org", "", "", "")])
     old = upload(personas.staff, path)

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from aktivist.core.models import AuditEvent
-from aktivist.imports import registries, runner, services
+from aktivist.imports import chunks, registries, services
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.imports.tests.peer_helpers import CIVICRM_HEADER
@@ -433,7 +433,7 @@ def test_the_cleaning_process_of_large_files_tells_skipped_rows_apart(
         "<test lead: dummy data for FULL_NAME >" if v.startswith("<test") else v for v in rows[1]
     )
     batch = upload(personas.admin, meta_file(tmp_path, rows))
-    cleaned = [row for chunk in runner.chunks_from_child(batch) for row in chunk]
+    cleaned = [row for chunk in chunks.chunks_from_child(batch) for row in chunk]
     assert [(row.line, row.skipped, bool(row.error)) for row in cleaned] == [
         (2, "", False),
         (3, "test_lead", True),

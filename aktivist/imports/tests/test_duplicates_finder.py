@@ -9,7 +9,8 @@ from django.core.management import call_command
 from aktivist.core.models import AuditEvent
 from aktivist.core.schedule import jobs
 from aktivist.imports import duplicates
-from aktivist.imports.duplicates import canonical_email, find_duplicates
+from aktivist.imports.duplicate_keys import canonical_email
+from aktivist.imports.duplicates import find_duplicates
 from aktivist.imports.models import DuplicateCandidate
 from aktivist.imports.tasks import find_duplicates_task
 from aktivist.people.tests.factories import PersonFactory

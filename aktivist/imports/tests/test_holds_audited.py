@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aktivist.core.models import AuditEvent
-from aktivist.imports import runner, services
+from aktivist.imports import dry_run, runner, services
 from aktivist.imports.models import ImportIssue
 from aktivist.imports.tests.import_helpers import counts, media, upload, write_csv
 from aktivist.people.holds import ALERT_VERB
@@ -147,9 +147,9 @@ def test_holds_are_written_in_bulk_not_one_query_per_row(
         options={"unit": world.group_a1.pk},
     )
     with CaptureQueriesContext(connection) as few_queries:
-        runner.dry_run(few)
+        dry_run.dry_run(few)
     with CaptureQueriesContext(connection) as many_queries:
-        runner.dry_run(many)
+        dry_run.dry_run(many)
     assert ReviewItem.objects.count() == 14
     assert len(many_queries) == len(few_queries)
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aktivist.core.table_columns import guess_mapping
-from aktivist.imports import runner, services
+from aktivist.imports import chunks, runner, services
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.people.models import Interaction, Person
 from aktivist.people.tests.factories import PersonFactory
@@ -189,7 +189,7 @@ def test_the_cleaning_process_hands_the_note_over(personas: Any, tmp_path: Path)
     through as the row's note, not as a person value."""
     path = write_csv(tmp_path, [("Nora", "Ny", "nora@example.org", "Ny i Malmö")], header=HEADER)
     batch = upload(personas.staff, path)
-    rows = [row for chunk in runner.chunks_from_child(batch) for row in chunk]
+    rows = [row for chunk in chunks.chunks_from_child(batch) for row in chunk]
     assert [(row.note, sorted(row.values)) for row in rows] == [
         ("Ny i Malmö", ["email", "first_name", "last_name"])
     ]

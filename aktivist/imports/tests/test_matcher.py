@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aktivist.imports import matcher
-from aktivist.imports.matcher import Matcher, Row, StoredPeople, Target
-from aktivist.imports.rows import RowError, RowMapping, clean_row
+from aktivist.imports.lookup import StoredPeople
+from aktivist.imports.matcher import Matcher, Row, Target
+from aktivist.imports.row_mapping import RowMapping
+from aktivist.imports.rows import RowError, clean_row
 from aktivist.people.models import Person
 from aktivist.people.tests.factories import PersonFactory
 

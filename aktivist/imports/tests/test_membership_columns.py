@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from aktivist.core.exceptions import ApplicationError
-from aktivist.imports import matcher, services
+from aktivist.core.table_columns import guess_mapping
+from aktivist.imports import matcher, runner, services
 from aktivist.imports.membership import membership_held_reason
 from aktivist.imports.models import ImportIssue
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
@@ -130,8 +131,6 @@ def person(email: str) -> Person:
 
 
 def test_the_header_guess_knows_the_membership_columns_of_real_exports() -> None:
-    from aktivist.core.table_columns import guess_mapping
-
     mapping = guess_mapping(IDROTTONLINE_HEADER, [])
     assert mapping["Medlemsnr."] == "member_number"
     assert mapping["Medlem sedan"] == "member_since"
@@ -247,7 +246,6 @@ def test_the_same_file_by_a_district_representative_holds_membership_for_review(
     assert not ReviewItem.objects.exists()  # a dry run writes no membership hold
 
     batch = services.batch_start(actor=actor, batch=batch, enqueue=False)
-    from aktivist.imports import runner
 
     batch = runner.run(batch)
     assert (batch.created_count, batch.refused_count, batch.held_count) == (4, 0, 0)
@@ -310,7 +308,6 @@ def test_the_pages_list_the_rows_whose_membership_waits_apart_from_held_rows(
     assert "1001" not in listed and "2019" not in listed
 
     batch = services.batch_start(actor=actor, batch=batch, enqueue=False)
-    from aktivist.imports import runner
 
     runner.run(batch)
     result = client_for(actor).get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()

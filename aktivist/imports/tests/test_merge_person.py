@@ -19,7 +19,7 @@ from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
 from aktivist.core.registries import merge_registry, models_pointing_to
 from aktivist.engagement.models import EngagementLevel, EngagementSnapshot, Level
-from aktivist.imports.duplicates import person_merge
+from aktivist.imports.duplicate_review import person_merge
 from aktivist.imports.models import DuplicateCandidate, PersonMerge
 from aktivist.mobilization.models import Delivery
 from aktivist.mobilization.tests.factories import (

@@ -21,13 +21,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from aktivist.imports import optouts, runner, services
+from aktivist.imports import chunks, optouts, runner, services
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.imports.tests.peer_helpers import CIVICRM_HEADER, write_export
 from aktivist.mobilization import services as mobilization_services
+from aktivist.mobilization import starting
 from aktivist.mobilization.models import Delivery, Mobilization, Suppression
-from aktivist.mobilization.suppressions import blocking_reason, suppressed_addresses
+from aktivist.mobilization.recipients import blocking_reason, suppressed_addresses
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
 from aktivist.people.models import Consent, Person, Tag
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory
@@ -76,7 +77,7 @@ def skipped_reasons(actor: Any, tag: str = "Importerad", channel: str = "email")
         segment=SegmentFactory(tree={"condition": "tag", "value": {"tags": [label.pk]}}),
     )
     mobilization_services.mobilization_request_send(actor=actor, mobilization=mobilization)
-    mobilization_services.mobilization_start(mobilization.pk)
+    starting.mobilization_start(mobilization.pk)
     mobilization.refresh_from_db()
     assert mobilization.status != Mobilization.Status.STARTING
     field = "person__mobile" if channel == "sms" else "person__email"
@@ -551,7 +552,7 @@ def test_the_cleaning_process_of_large_files_keeps_the_opt_outs(
         delimiter=",",
     )
     batch = upload(personas.admin, path, options=options())
-    cleaned = [row for chunk in runner.chunks_from_child(batch) for row in chunk]
+    cleaned = [row for chunk in chunks.chunks_from_child(batch) for row in chunk]
     assert [(row.line, row.opt_outs) for row in cleaned] == [
         (2, ()),
         (3, (("email", "unsubscribed", True), ("sms", "unsubscribed", True))),
@@ -565,8 +566,8 @@ def test_a_pipelined_run_records_the_opt_outs(
     personas: Any, tmp_path: Path, monkeypatch: Any, settings: Any
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    monkeypatch.setattr(runner, "CHUNK", 2)
-    monkeypatch.setattr(runner, "PIPELINE_MIN_ROWS", 0)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "PIPELINE_MIN_ROWS", 0)
     known = PersonFactory(email="kand@example.org", first_name="Kim")
     ConsentFactory(person=known, status=Consent.Status.CONFIRMED, confirmed_at=timezone.now())
     rows = [an_row(f"P{i}", f"p{i}@example.org", "subscribed") for i in range(5)]

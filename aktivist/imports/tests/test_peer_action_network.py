@@ -27,6 +27,8 @@ from aktivist.imports.tests.peer_helpers import (
     stated_consents,
     write_export,
 )
+from aktivist.mobilization.models import Suppression
+from aktivist.people.models import Person
 
 __all__ = ["media"]
 
@@ -150,8 +152,6 @@ def test_an_action_network_report_comes_in_with_every_person_right(
 def test_the_street_address_and_city_of_an_action_network_report_are_kept(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
-    from aktivist.people.models import Person
-
     import_file(personas.admin, _report(tmp_path))
 
     asa = Person.objects.get(email="asa.oberg@example.org")
@@ -161,8 +161,6 @@ def test_the_street_address_and_city_of_an_action_network_report_are_kept(
 
 
 def test_action_network_opt_outs_are_recorded(personas: Any, world: Any, tmp_path: Path) -> None:
-    from aktivist.mobilization.models import Suppression
-
     batch = import_file(personas.admin, _report(tmp_path))
 
     assert batch.mapping["can2_subscription_status"] == "email_opt_out"

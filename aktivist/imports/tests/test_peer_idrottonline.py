@@ -20,7 +20,8 @@ import pytest
 from aktivist.core.table_columns import guess_mapping
 from aktivist.imports.columns import mapping_problems
 from aktivist.imports.models import ImportBatch
-from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
+from aktivist.imports.row_mapping import RowMapping
+from aktivist.imports.rows import CleanRow, RowError, clean_row
 from aktivist.imports.tests.import_helpers import import_file, media
 from aktivist.imports.tests.peer_helpers import (
     IDROTTONLINE_HEADER,

@@ -24,7 +24,7 @@ import pytest
 from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
-from aktivist.imports import services
+from aktivist.imports import uploads
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import counts, import_file, media
 from aktivist.imports.tests.peer_helpers import (
@@ -269,7 +269,7 @@ def test_the_downloaded_archive_itself_is_refused_with_what_to_do(
             z.writestr(name, text.encode("utf-8"))
 
     with pytest.raises(ApplicationError) as refused:
-        services.batch_create(
+        uploads.batch_create(
             actor=personas.admin,
             uploaded_file=str(path),
             filename=path.name,

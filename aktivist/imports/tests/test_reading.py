@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aktivist.core.tables import FileRefused, open_table
+from aktivist.core.table_checks import FileRefused
+from aktivist.core.tables import open_table
 from aktivist.imports.reading import (
     open_sanitised_table,
     read_sanitised_csv,

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from aktivist.core.spreadsheets import CSV_BOM, CSV_DELIMITER, csv_stream
 from aktivist.imports.tests.import_helpers import import_file, media, write_csv
+from aktivist.people.models import Person
 
 __all__ = ["media"]
 
@@ -81,8 +83,6 @@ def test_refused_rows_have_english_labels_for_an_english_viewer(
 def test_the_people_export_and_the_refused_rows_share_one_dialect(
     client_for: Any, personas: Any, refused_batch: Any
 ) -> None:
-    from aktivist.core.spreadsheets import CSV_BOM, CSV_DELIMITER, csv_stream
-
     raw, _rows = download(client_for(personas.staff), refused_batch, HTTP_ACCEPT_LANGUAGE="sv")
     header = b"".join(csv_stream(iter([]), ["Förnamn"]))
     assert header.startswith(CSV_BOM.encode()) and raw.startswith(
@@ -93,8 +93,6 @@ def test_the_people_export_and_the_refused_rows_share_one_dialect(
 def test_a_corrected_download_imports_again(
     client_for: Any, personas: Any, refused_batch: Any, tmp_path: Path
 ) -> None:
-    from aktivist.people.models import Person
-
     raw, _rows = download(client_for(personas.staff), refused_batch, HTTP_ACCEPT_LANGUAGE="sv")
     fixed = tmp_path / "fixed.csv"
     fixed.write_bytes(

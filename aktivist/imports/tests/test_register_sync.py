@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from aktivist.core.exceptions import ApplicationError
-from aktivist.imports import runner, services
+from aktivist.imports import runner, services, uploads
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import import_file, media, upload, write_csv
 from aktivist.people.models import Person
@@ -132,7 +132,7 @@ def test_a_row_refused_for_another_reason_still_names_its_member(
 def test_only_the_secretariat_syncs_the_register(personas: Any, world: Any, tmp_path: Path) -> None:
     path = register_file(tmp_path, members(1))
     with pytest.raises(ApplicationError):
-        services.batch_create(
+        uploads.batch_create(
             actor=personas.district_a, uploaded_file=str(path), filename="r.csv", kind=REGISTER
         )
 
@@ -141,7 +141,7 @@ def test_a_register_file_needs_a_member_number_column(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, [("A", "a@example.org")], header=("Förnamn", "E-post"))
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.admin, uploaded_file=str(path), filename="r.csv", kind=REGISTER
     )
     with pytest.raises(ApplicationError):

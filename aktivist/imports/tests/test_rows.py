@@ -8,7 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aktivist.core.table_columns import PERSONNUMMER, split_full_name
-from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
+from aktivist.imports.row_mapping import RowMapping
+from aktivist.imports.rows import CleanRow, RowError, clean_row
 from aktivist.imports.tests.files_samples import personnummer
 from aktivist.lib.normalise import (
     clean_email,

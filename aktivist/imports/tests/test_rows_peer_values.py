@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from aktivist.core.table_columns import guess_mapping, strip_value_prefix
-from aktivist.imports.rows import CleanRow, RowError, RowMapping, clean_row
+from aktivist.imports.row_mapping import RowMapping
+from aktivist.imports.rows import CleanRow, RowError, clean_row
 
 TODAY = dt.date(2025, 6, 1)
 

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from aktivist.imports import runner, services
+from aktivist.imports import chunks, lookup, runner, services, writer
+from aktivist.imports.lookup import KeyFilter
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import counts, import_file, media, upload, write_csv
 from aktivist.people.models import Person, Tagging
+from aktivist.people.tests.factories import PersonFactory
 
 __all__ = ["media"]
 
@@ -74,7 +76,7 @@ def crash_on_call(monkeypatch: Any, target: Any, name: str, call: int) -> None:
 def test_a_crashed_import_resumes_to_the_state_of_a_clean_run(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any, where: str
 ) -> None:
-    monkeypatch.setattr(runner, "CHUNK", 3)
+    monkeypatch.setattr(chunks, "CHUNK", 3)
     options = {"tags": ["Mässa"], "source": "test"}
     clean = import_file(
         personas.admin, write_csv(tmp_path, rows("qq"), name="a.csv"), options=options
@@ -85,7 +87,7 @@ def test_a_crashed_import_resumes_to_the_state_of_a_clean_run(
     with monkeypatch.context() as patch:
         # The third chunk fails half-way: its people may be written already (_issues comes
         # after them in the same transaction), and must be rolled back with it.
-        crash_on_call(patch, runner.Writer, where, 3 if where == "_create_people" else 2)
+        crash_on_call(patch, writer.Writer, where, 3 if where == "_create_people" else 2)
         with pytest.raises(Crash):
             runner.run(batch)
     batch.refresh_from_db()
@@ -125,8 +127,8 @@ def test_a_crash_in_the_writer_thread_resumes_to_the_state_of_a_clean_run(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any, settings: Any
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    monkeypatch.setattr(runner, "CHUNK", 2)
-    monkeypatch.setattr(runner, "PIPELINE_MIN_ROWS", 0)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "PIPELINE_MIN_ROWS", 0)
     options = {"tags": ["Mässa"], "source": "test"}
     clean = import_file(
         personas.admin, write_csv(tmp_path, rows("qq"), name="a.csv"), options=options
@@ -134,7 +136,7 @@ def test_a_crash_in_the_writer_thread_resumes_to_the_state_of_a_clean_run(
     batch = upload(personas.admin, write_csv(tmp_path, rows("zz"), name="b.csv"), options=options)
     batch = services.batch_start(actor=personas.admin, batch=batch, enqueue=False)
     with monkeypatch.context() as patch:
-        crash_on_call(patch, runner.Writer, "_issues", 3)
+        crash_on_call(patch, writer.Writer, "_issues", 3)
         with pytest.raises(Crash):
             runner.run(batch)
     batch.refresh_from_db()
@@ -152,24 +154,24 @@ def test_reading_in_a_child_and_writing_in_a_thread_gives_the_result_of_one_thre
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any, settings: Any
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    monkeypatch.setattr(runner, "CHUNK", 1)  # every duplicate is in a chunk of its own
+    monkeypatch.setattr(chunks, "CHUNK", 1)  # every duplicate is in a chunk of its own
     options = {"tags": ["Mässa"], "source": "test"}
     one_thread = import_file(
         personas.admin,
         write_csv(tmp_path, [*rows("qq"), EXACT("qq")], name="a.csv"),
         options=options,
     )
-    monkeypatch.setattr(runner, "PIPELINE_MIN_ROWS", 0)
+    monkeypatch.setattr(chunks, "PIPELINE_MIN_ROWS", 0)
     # Other tests of this worker may have left threads behind (the check is for production).
-    monkeypatch.setattr(runner, "_can_fork", lambda: True)
+    monkeypatch.setattr(chunks, "can_fork", lambda: True)
     children = []
-    original = runner.chunks_from_child
+    original = chunks.chunks_from_child
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         children.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "chunks_from_child", counting)
+    monkeypatch.setattr(chunks, "chunks_from_child", counting)
     pipelined = import_file(
         personas.admin,
         write_csv(tmp_path, [*rows("zz"), EXACT("zz")], name="b.csv"),
@@ -184,15 +186,12 @@ def test_reading_in_a_child_and_writing_in_a_thread_gives_the_result_of_one_thre
 def test_a_key_someone_stored_meanwhile_makes_the_chunk_resume(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any, caplog: Any
 ) -> None:
-    from aktivist.imports import matcher
-    from aktivist.people.tests.factories import PersonFactory
-
-    monkeypatch.setattr(runner, "CHUNK", 3)
+    monkeypatch.setattr(chunks, "CHUNK", 3)
     batch = upload(personas.admin, write_csv(tmp_path, rows("qq")))
     batch = services.batch_start(actor=personas.admin, batch=batch, enqueue=False)
     # Cia signs up on the public page while the import looks the first chunk up. (In this
     # one-connection test her row goes with the chunk's rollback; the point is the retry.)
-    original = matcher.StoredPeople.lookup
+    original = lookup.StoredPeople.lookup
     calls = {"n": 0}
 
     def racing(self: Any, keys: Any) -> Any:
@@ -202,7 +201,7 @@ def test_a_key_someone_stored_meanwhile_makes_the_chunk_resume(
             PersonFactory(first_name="Cia", email="cia.qq@example.org", mobile=None)
         return found
 
-    monkeypatch.setattr(matcher.StoredPeople, "lookup", racing)
+    monkeypatch.setattr(lookup.StoredPeople, "lookup", racing)
     batch = runner.run(batch)
     assert batch.status == ImportBatch.Status.FINISHED
     assert Person.objects.filter(email="cia.qq@example.org").count() == 1
@@ -215,10 +214,8 @@ def test_a_key_someone_stored_meanwhile_makes_the_chunk_resume(
 def test_a_large_import_asks_the_database_only_about_keys_that_may_exist(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from aktivist.imports.matcher import KeyFilter
-
-    monkeypatch.setattr(runner, "PIPELINE_MIN_ROWS", 0)
-    monkeypatch.setattr(runner, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "PIPELINE_MIN_ROWS", 0)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
     clean = import_file(personas.admin, write_csv(tmp_path, rows("qq"), name="a.csv"))
     again = import_file(personas.admin, write_csv(tmp_path, rows("qq"), name="b.csv"))
     assert again.created_count == 0

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.imports import runner, services
+from aktivist.imports import chunks, runner, services, uploads
 from aktivist.imports.models import ImportBatch, ImportIssue
 from aktivist.imports.tests.import_helpers import (
     counts,
@@ -23,6 +23,7 @@ from aktivist.imports.tests.import_helpers import (
 )
 from aktivist.organisation.models import UnitMembership
 from aktivist.people.models import Consent, Person, ReviewItem, Tag, Tagging
+from aktivist.people.services import review_apply
 from aktivist.people.tests.factories import PersonFactory
 
 __all__ = ["media"]
@@ -268,7 +269,7 @@ def test_a_person_twice_in_the_file_is_created_once(
 def test_a_duplicate_in_a_later_chunk_matches_the_person_the_first_created(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(runner, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
     path = write_csv(
         tmp_path,
         [
@@ -369,7 +370,7 @@ def test_a_scoped_importer_must_choose_a_unit_in_their_scope(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, [("Ny", "Person", "ny@example.org", "", "", "")])
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.district_a, uploaded_file=str(path), filename="people.csv"
     )
     for unit in (None, world.group_b1.pk):
@@ -388,7 +389,7 @@ def test_only_the_secretariat_and_district_representatives_import(
 ) -> None:
     path = write_csv(tmp_path, [("Ny", "Person", "ny@example.org", "", "", "")])
     with pytest.raises(ApplicationError):
-        services.batch_create(
+        uploads.batch_create(
             actor=personas.all()[persona], uploaded_file=str(path), filename="people.csv"
         )
 
@@ -465,7 +466,7 @@ def test_a_consent_needs_both_the_wordings_version_and_text(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, [("Ada", "Ask", "ada@example.org", "", "", "")])
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.admin, uploaded_file=str(path), filename="people.csv"
     )
     with pytest.raises(ApplicationError):
@@ -522,7 +523,7 @@ def test_a_file_that_cannot_be_read_is_refused_with_the_readers_message(
     path = tmp_path / "bild.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     with pytest.raises(ApplicationError) as refused:
-        services.batch_create(actor=personas.admin, uploaded_file=str(path), filename="bild.csv")
+        uploads.batch_create(actor=personas.admin, uploaded_file=str(path), filename="bild.csv")
     assert "binary" in refused.value.message
     assert not ImportBatch.objects.exists()
 
@@ -535,7 +536,7 @@ def test_personal_identity_numbers_are_dropped_and_give_the_birth_year(
         [("Ida", "Ink", "ida@example.org", "19900101-0017")],
         header=("Förnamn", "Efternamn", "E-post", "Personnummer"),
     )
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.admin, uploaded_file=str(path), filename="people.csv"
     )
     assert batch.dropped_columns == ["Personnummer"]
@@ -560,7 +561,7 @@ def test_a_saved_mapping_is_applied_to_a_new_upload(
         name="Medlemsregistret",
         mapping={"A": "first_name", "B": "email", "C": "member_number"},
     )
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.admin,
         uploaded_file=str(path),
         filename="export.csv",
@@ -573,7 +574,7 @@ def test_a_mapping_without_any_key_column_is_refused(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, [("Ada", "ada@example.org")], header=("Förnamn", "E-post"))
-    batch = services.batch_create(
+    batch = uploads.batch_create(
         actor=personas.admin, uploaded_file=str(path), filename="people.csv"
     )
     with pytest.raises(ApplicationError):
@@ -650,7 +651,7 @@ def test_the_background_dry_run_ends_analysed(
 def test_the_dry_run_counts_what_the_real_run_then_does(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(runner, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
     PersonFactory(first_name="Känd", email="known@example.org", last_name="")
     path = write_csv(
         tmp_path,
@@ -673,7 +674,7 @@ def test_the_dry_run_counts_what_the_real_run_then_does(
 def test_an_empty_source_is_filled_and_a_duplicate_in_the_file_is_still_unchanged(
     personas: Any, world: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(runner, "CHUNK", 1)
+    monkeypatch.setattr(chunks, "CHUNK", 1)
     person = PersonFactory(email="s@example.org", source="")
     path = write_csv(
         tmp_path,
@@ -692,8 +693,6 @@ def test_an_empty_source_is_filled_and_a_duplicate_in_the_file_is_still_unchange
 def test_the_secretariat_applies_a_held_row_and_the_person_joins_the_importers_unit(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
-    from aktivist.people.services import review_apply
-
     home_b = world.home_b
     home_b.city = ""
     home_b.save()

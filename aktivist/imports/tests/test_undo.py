@@ -9,7 +9,7 @@ import pytest
 
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.imports import services
+from aktivist.imports import services, uploads
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.import_helpers import import_file, media, write_csv
 from aktivist.organisation.models import UnitMembership
@@ -99,7 +99,7 @@ def test_a_batch_that_has_not_run_cannot_be_undone(
     personas: Any, world: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, [("A", "B", "a@example.org", "", "", "")])
-    batch = services.batch_create(actor=personas.admin, uploaded_file=str(path), filename="a.csv")
+    batch = uploads.batch_create(actor=personas.admin, uploaded_file=str(path), filename="a.csv")
     with pytest.raises(ApplicationError):
         services.batch_undo(actor=personas.admin, batch=batch)
 

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from aktivist.core.models import AuditEvent
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.test_views_upload import (
     karin_csv,
@@ -20,6 +21,7 @@ from aktivist.imports.tests.test_views_upload import (
     uploaded_batch,
 )
 from aktivist.people.models import Person
+from aktivist.people.tests.factories import InteractionFactory
 
 
 @pytest.fixture
@@ -95,8 +97,6 @@ def test_refused_rows_download_holds_the_row_and_its_reason(finished):
     assert rows[1][:3] == ["Nils", "Fel", "inte-en-adress"]
     assert rows[1][-1] == batch.issues.get(kind="refused").reason
     # The rows hold personal data: the download is audited like an export.
-    from aktivist.core.models import AuditEvent
-
     event = AuditEvent.objects.get(verb="import.refused_rows_download")
     assert event.object_id == str(batch.pk) and event.details == {"rows": 1}
 
@@ -295,8 +295,6 @@ def test_undo_of_an_unfinished_import_goes_back_to_the_batch(analysed):
 
 
 def test_undo_keeps_people_something_happened_to_and_says_so(finished, personas):
-    from aktivist.people.tests.factories import InteractionFactory
-
     client, batch = finished
     asa = Person.objects.get(email="asa.oberg@example.org")
     InteractionFactory(person=asa, author=personas.district_a, text="Ringde efter aktionen")

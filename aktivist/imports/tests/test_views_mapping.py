@@ -8,7 +8,7 @@ from unittest import mock
 from django.urls import reverse
 from django.utils.html import escape
 
-from aktivist.imports import runner
+from aktivist.imports import services
 from aktivist.imports.models import ColumnMapping, ImportBatch
 from aktivist.imports.tests.test_views_upload import (
     karin_csv,
@@ -195,7 +195,7 @@ def test_every_dry_run_runs_in_the_background_never_in_the_request(
     batch = uploaded_batch(client, karin_csv(world))
     data = mapping_data(client, batch, unit=str(world.group_a1.pk))
     with (
-        mock.patch.object(runner, "dry_run", side_effect=AssertionError("in the request")),
+        mock.patch.object(services, "dry_run", side_effect=AssertionError("in the request")),
         django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         response = client.post(reverse("imports:mapping", args=[batch.pk]), data)

@@ -18,13 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from aktivist.core import retention_rules as rules
 from aktivist.core import tables
+from aktivist.core.registries import erasure_registry
 from aktivist.core.schedule import jobs, run_due_jobs
 from aktivist.core.tests.test_tables_xlsx_caps import SHEET, header_row, sheet_xml, workbook
 from aktivist.core.uploads import CappedUploadHandler
-from aktivist.imports import services
+from aktivist.imports import uploads
 from aktivist.imports.models import ImportBatch
 from aktivist.imports.tests.test_views_upload import karin_csv, upload_file
+from aktivist.privacy import retention
 
 pytestmark = pytest.mark.usefixtures("media")
 TMP = tempfile.gettempdir()
@@ -42,7 +45,7 @@ def never_in_the_request() -> Any:
     (patched where they are looked up at call time, so no module keeps the fake)."""
     fail = AssertionError("the upload was read in the request")
     return (
-        mock.patch.object(services, "open_table", side_effect=fail),
+        mock.patch.object(uploads, "open_table", side_effect=fail),
         mock.patch.object(tables, "_open_text", side_effect=fail),
         mock.patch.object(tables, "_open_zip", side_effect=fail),
     )
@@ -158,7 +161,7 @@ def test_a_refused_workbook_is_explained_on_the_batch_page_without_paths(
 
 def test_an_unforeseen_failure_of_the_reader_is_shown_not_left_waiting(client_for, personas, world):
     client = client_for(personas.staff)
-    with mock.patch.object(services, "open_table", side_effect=KeyError(f"{TMP}/x")):
+    with mock.patch.object(uploads, "open_table", side_effect=KeyError(f"{TMP}/x")):
         response = upload_file(client, karin_csv(world))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.REFUSED
@@ -260,9 +263,6 @@ def test_an_upload_never_read_is_refused_after_a_day_and_its_file_deleted(
 def test_an_upload_whose_file_the_retention_rule_took_is_refused_too(
     client_for, personas, world, media, django_capture_on_commit_callbacks
 ):
-    from aktivist.core import retention_rules as rules
-    from aktivist.privacy import retention
-
     start = timezone.now()
     stuck = _received_never_read(
         client_for(personas.staff), world, django_capture_on_commit_callbacks
@@ -283,8 +283,6 @@ def test_an_upload_whose_file_the_retention_rule_took_is_refused_too(
 def test_erasure_removes_an_upload_waiting_to_be_read_that_holds_her_row(
     client_for, personas, world, media, django_capture_on_commit_callbacks
 ):
-    from aktivist.core.registries import erasure_registry
-
     client = client_for(personas.staff)
     hers = _received_never_read(client, world, django_capture_on_commit_callbacks)
     others = _received_never_read(client, world, django_capture_on_commit_callbacks)

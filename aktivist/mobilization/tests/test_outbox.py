@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from aktivist.core.transports import DjangoBackendTransport
-from aktivist.mobilization import outbox, rates, sending, services
+from aktivist.mobilization import outbox, rates, sending, services, starting
 from aktivist.mobilization.models import Delivery, Mobilization
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
 from aktivist.people.models import Consent
@@ -36,7 +36,7 @@ def started(actor, tree, *, urgent: bool = False) -> Mobilization:
         urgent=urgent,
     )
     services.mobilization_request_send(actor=actor, mobilization=mobilization)
-    services.mobilization_start(mobilization.pk)
+    starting.mobilization_start(mobilization.pk)
     mobilization.refresh_from_db()
     assert mobilization.status != Mobilization.Status.STARTING
     return mobilization

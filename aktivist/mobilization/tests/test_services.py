@@ -14,7 +14,7 @@ from aktivist.accounts.models import User
 from aktivist.accounts.tests.factories import AccessScopeFactory, UserFactory
 from aktivist.core.exceptions import ApplicationError
 from aktivist.core.models import AuditEvent
-from aktivist.mobilization import services
+from aktivist.mobilization import services, starting
 from aktivist.mobilization.models import Delivery, Mobilization
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
 from aktivist.people.models import Consent
@@ -170,7 +170,7 @@ def test_a_send_that_grew_past_the_threshold_before_the_snapshot_is_held(
     assert mobilization.status == S.SCHEDULED
     settings.MOBILIZATION_APPROVAL_THRESHOLD = 3  # as if the segment had grown meanwhile
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep(now=later + dt.timedelta(minutes=1))
+        starting.sweep(now=later + dt.timedelta(minutes=1))
     mobilization.refresh_from_db()
     assert mobilization.status == S.AWAITING_APPROVAL
     assert not Delivery.objects.filter(mobilization=mobilization).exists()
@@ -186,10 +186,10 @@ def test_send_later_starts_when_its_time_comes(
         actor=personas.staff, mobilization=mobilization, send_at=later
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep(now=later - dt.timedelta(minutes=1))
+        starting.sweep(now=later - dt.timedelta(minutes=1))
     assert mailoutbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep(now=later + dt.timedelta(seconds=30))
+        starting.sweep(now=later + dt.timedelta(seconds=30))
     mobilization.refresh_from_db()
     assert mobilization.status == S.DONE
     assert len(mailoutbox) == 7
@@ -198,8 +198,8 @@ def test_send_later_starts_when_its_time_comes(
 def test_a_second_start_sends_nothing_twice(personas, consented, mailoutbox):
     mobilization = draft(personas.staff)
     services.mobilization_request_send(actor=personas.staff, mobilization=mobilization)
-    assert services.mobilization_start(mobilization.pk)
-    assert not services.mobilization_start(mobilization.pk)
+    assert starting.mobilization_start(mobilization.pk)
+    assert not starting.mobilization_start(mobilization.pk)
     assert Delivery.objects.filter(mobilization=mobilization).count() == 7
 
 
@@ -216,7 +216,7 @@ def test_pause_keeps_pending_rows_resume_sends_them_cancel_cancels_them(
 ):
     mobilization = draft(personas.staff)
     services.mobilization_request_send(actor=personas.staff, mobilization=mobilization)
-    services.mobilization_start(mobilization.pk)  # snapshot only: no worker has run yet
+    starting.mobilization_start(mobilization.pk)  # snapshot only: no worker has run yet
     mobilization.refresh_from_db()
     assert mobilization.status == S.SENDING
 
@@ -231,7 +231,7 @@ def test_pause_keeps_pending_rows_resume_sends_them_cancel_cancels_them(
 
     other = draft(personas.staff)
     services.mobilization_request_send(actor=personas.staff, mobilization=other)
-    services.mobilization_start(other.pk)
+    starting.mobilization_start(other.pk)
     services.mobilization_cancel(actor=personas.staff, mobilization=other)
     assert set(Delivery.objects.filter(mobilization=other).values_list("status", flat=True)) == {
         Delivery.Status.CANCELLED

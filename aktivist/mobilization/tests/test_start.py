@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aktivist.conftest import login
-from aktivist.mobilization import services
+from aktivist.mobilization import services, starting
 from aktivist.mobilization.models import Delivery, Mobilization
 from aktivist.mobilization.tests.factories import MessageFactory
 from aktivist.people.models import Consent, Person
@@ -85,7 +85,7 @@ def test_a_start_on_tables_never_analysed_reaches_sending_in_seconds(personas, s
     assert Mobilization.objects.get(pk=mobilization.pk).status == S.STARTING
 
     started = time.monotonic()
-    assert services.mobilization_start(mobilization.pk)
+    assert starting.mobilization_start(mobilization.pk)
     seconds = time.monotonic() - started
 
     mobilization.refresh_from_db()
@@ -115,7 +115,7 @@ def dead_start(monkeypatch, mobilization: Mobilization) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(outbox, "insert_deliveries", killed)
         with pytest.raises(WorkerKilled):
-            services.mobilization_start(mobilization.pk)
+            starting.mobilization_start(mobilization.pk)
 
 
 @pytest.mark.django_db
@@ -134,12 +134,12 @@ def test_a_start_whose_worker_died_is_taken_up_by_the_sweeper_and_sends_once(
 
     # Within the lease, the sweeper leaves the start alone (the worker may be alive).
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep(now=timezone.now())
+        starting.sweep(now=timezone.now())
     assert Mobilization.objects.get(pk=mobilization.pk).status == S.STARTING
 
     later = timezone.now() + dt.timedelta(minutes=30)  # past the lease (7 minutes)
     with freeze_time(later), django_capture_on_commit_callbacks(execute=True):
-        summary = services.sweep(now=later)
+        summary = starting.sweep(now=later)
     assert summary["started"] == 1
     mobilization.refresh_from_db()
     assert mobilization.status in (S.SENDING, S.DONE)
@@ -163,12 +163,12 @@ def test_a_second_attempt_never_writes_the_outbox_twice(personas, monkeypatch):
     small_network(3)
     mobilization = urgent_send(personas.staff)
     dead_start(monkeypatch, mobilization)
-    later = timezone.now() + services.start_lease_length() + dt.timedelta(seconds=5)
-    services.retry_starts(later)  # the task it queues runs at once (and sends)
+    later = timezone.now() + starting.start_lease_length() + dt.timedelta(seconds=5)
+    starting.retry_starts(later)  # the task it queues runs at once (and sends)
     mobilization.refresh_from_db()
     assert mobilization.status in (S.SENDING, S.DONE)
-    assert not services.mobilization_start(mobilization.pk)
-    assert services._snapshot(mobilization.pk, attempt=1) is False  # the dead one's attempt
+    assert not starting.mobilization_start(mobilization.pk)
+    assert starting._snapshot(mobilization.pk, attempt=1) is False  # the dead one's attempt
     assert Delivery.objects.filter(mobilization=mobilization).count() == 3
 
 
@@ -194,7 +194,7 @@ def test_a_failed_start_is_shown_on_its_page_and_alerts_the_secretariat(
     mobilization = urgent_send(personas.staff)
     broken_snapshot(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
-        assert not services.mobilization_start(mobilization.pk)
+        assert not starting.mobilization_start(mobilization.pk)
     mobilization.refresh_from_db()
     assert mobilization.status == S.STARTING
     assert mobilization.start_error == "OperationalError"
@@ -212,7 +212,7 @@ def test_a_failed_start_is_shown_on_its_page_and_alerts_the_secretariat(
     settings.MOBILIZATION_START_ATTEMPTS = 2
     later = timezone.now() + dt.timedelta(minutes=3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep(now=later)
+        starting.sweep(now=later)
     mobilization.refresh_from_db()
     assert mobilization.start_attempts == 2
     assert len(mailoutbox) == 1
@@ -231,14 +231,14 @@ def test_a_slow_start_is_shown_and_alerted_once(
     small_network(2)
     mobilization = urgent_send(personas.staff)
     # Its start task is still waiting (or its snapshot still running): no lease expired yet.
-    services._take_start_lease(mobilization.pk)
+    starting._take_start_lease(mobilization.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.sweep(now=timezone.now() + dt.timedelta(minutes=4))["alerted"] == 0
+        assert starting.sweep(now=timezone.now() + dt.timedelta(minutes=4))["alerted"] == 0
     assert mailoutbox == []
     later = timezone.now() + dt.timedelta(minutes=6)
     with freeze_time(later), django_capture_on_commit_callbacks(execute=True):
-        assert services.sweep(now=later)["alerted"] == 1
-        assert services.sweep(now=later)["alerted"] == 0
+        assert starting.sweep(now=later)["alerted"] == 1
+        assert starting.sweep(now=later)["alerted"] == 0
         login(client, personas.staff)
         page = client.get(reverse("mobilization:detail", args=[mobilization.pk])).content.decode()
     assert len(mailoutbox) == 1

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from aktivist.mobilization import services
+from aktivist.mobilization import services, starting
 from aktivist.mobilization.models import Delivery, Mobilization
 from aktivist.mobilization.tests.conftest import Sink, start_sink
 from aktivist.mobilization.tests.factories import MessageFactory, SegmentFactory
@@ -240,7 +240,7 @@ def test_workers_killed_at_random_send_everything_once_give_or_take_one_per_kill
         # What the scheduler does each minute: rows of dead workers back, workers woken.
         done = wait_until(
             lambda: (
-                services.sweep() is not None
+                starting.sweep() is not None
                 and not Delivery.objects.filter(
                     mobilization=mobilization, status__in=["pending", "sending"]
                 ).exists()

@@ -14,7 +14,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def privacy_nav(context: Any) -> list[tuple[str, str, str]]:
-    scope = context.get("viewer_scope")
-    if scope is None:
+    request = context.get("request")
+    if request is None:
         return []
-    return entries_for(scope)
+    return entries_for(request.user)

@@ -25,7 +25,7 @@ from aktivist.organisation.tests.factories import UnitMembershipFactory
 from aktivist.people.consents import wording_hash
 from aktivist.people.models import Consent, ConsentWording
 from aktivist.people.tests.factories import ConsentFactory, InteractionFactory, PersonFactory
-from aktivist.privacy import access, erasure, sources
+from aktivist.privacy import access, erasure, source_describers, sources
 from aktivist.privacy.tests.erasure_helpers import EMAIL, FIRST, LAST, MOBILE, make_her
 from aktivist.programmes.tests.factories import RegistrationFactory
 
@@ -139,9 +139,9 @@ def test_the_json_file_has_every_registry_section_with_its_rows_each_with_a_sour
 
 
 def test_every_store_in_the_export_registry_says_where_its_rows_come_from():
-    sources.ensure_registered()
-    missing = [m._meta.label for m in export_registry if m not in sources.describers]
-    assert not missing, f"add a describer to aktivist/privacy/sources.py for: {missing}"
+    source_describers.ensure_registered()
+    missing = [m._meta.label for m in export_registry if m not in source_describers.describers]
+    assert not missing, f"add a describer to aktivist/privacy/source_describers.py for: {missing}"
 
 
 def test_the_json_file_has_the_consent_log_recipients_changes_and_rules(her, personas, client_for):

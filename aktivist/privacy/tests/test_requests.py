@@ -363,7 +363,7 @@ def test_an_erasure_request_about_no_one_in_the_register_is_fulfilled_with_a_not
 
 def test_when_no_reminder_could_be_sent_the_next_run_tries_again(staff, dpo, monkeypatch):
     from aktivist.core import emails
-    from aktivist.core.transports import TransportError
+    from aktivist.core.transport_errors import TransportError
 
     request = _request_due(staff, dt.date(2026, 3, 12))
     real = emails.send_transactional

@@ -21,7 +21,7 @@ from aktivist.core.models import AuditEvent
 from aktivist.organisation.tests.factories import RoleFactory, UnitFactory, UnitMembershipFactory
 from aktivist.people.models import Consent, Person, ReviewItem
 from aktivist.people.tests.factories import ConsentFactory, PersonFactory
-from aktivist.privacy import retention
+from aktivist.privacy import retention, retention_stores
 from aktivist.privacy.models import DataSubjectRequest, RetentionRule, RetentionRun
 from aktivist.programmes.models import Registration
 from aktivist.programmes.tests.factories import RegistrationFactory
@@ -267,7 +267,7 @@ def test_a_killed_people_run_resumes_and_erases_everyone_once(db):
 def test_a_failed_batch_marks_the_run_failed_and_the_next_run_resumes_it(db, monkeypatch):
     items = handled_review_items(3)
     switch_on(rules.REVIEW_PAYLOADS)
-    store = retention.STORES[rules.REVIEW_PAYLOADS]
+    store = retention_stores.STORES[rules.REVIEW_PAYLOADS]
     calls = {"n": 0}
 
     def flaky(ids, **kw):
@@ -277,9 +277,9 @@ def test_a_failed_batch_marks_the_run_failed_and_the_next_run_resumes_it(db, mon
         return store.apply(ids, **kw)
 
     monkeypatch.setitem(
-        retention.STORES,
+        retention_stores.STORES,
         rules.REVIEW_PAYLOADS,
-        retention.Store(store.key, store.unit, store.select, flaky),
+        retention_stores.Store(store.key, store.unit, store.select, flaky),
     )
     failed = retention.run_rule(rules.REVIEW_PAYLOADS, now=NOW, batch_size=1)
     assert failed.errors == ["RuntimeError"]

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from aktivist.core.registries import erasure_registry, export_registry, merge_registry
-from aktivist.imports.duplicates import person_merge
+from aktivist.imports.duplicate_review import person_merge
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.programmes.models import ProgrammeCompletion, Registration
 from aktivist.programmes.selectors import event_counts

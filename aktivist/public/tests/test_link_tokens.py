@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aktivist.campaigns.tests.factories import ActionFactory
+from aktivist.mobilization.composing import message_snapshot
 from aktivist.mobilization.models import Delivery, Purpose, Suppression
-from aktivist.mobilization.services import message_snapshot
 from aktivist.mobilization.suppressions import is_unsubscribed
 from aktivist.mobilization.tests.factories import (
     DeliveryFactory,
@@ -124,7 +124,7 @@ def test_each_token_opens_only_its_own_page(client):
 
 
 def test_the_links_a_message_carries_are_each_their_own_purposes_token(client, settings):
-    from aktivist.mobilization.sending import Recipient, personal_values
+    from aktivist.mobilization.personalising import Recipient, personal_values
 
     delivery = subscribed_delivery()
     values = personal_values(

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 def delivered(person=None, *, purpose=Purpose.CAMPAIGNS, action=None, language="sv"):
     person = person or PersonFactory(language=language)
     message = MessageFactory(purpose=purpose, action=action)
-    from aktivist.mobilization.services import message_snapshot
+    from aktivist.mobilization.composing import message_snapshot
 
     mobilization = MobilizationFactory(message=message, message_snapshot=message_snapshot(message))
     return DeliveryFactory(mobilization=mobilization, person=person)
@@ -226,7 +226,7 @@ def test_signing_up_for_an_event_through_a_personal_event_link_is_attributed(cli
     event = EventFactory(slug="alumnkvall")
     person = PersonFactory()
     message = MessageFactory(event=event)
-    from aktivist.mobilization.services import message_snapshot
+    from aktivist.mobilization.composing import message_snapshot
 
     mobilization = MobilizationFactory(message=message, message_snapshot=message_snapshot(message))
     delivery = DeliveryFactory(mobilization=mobilization, person=person)

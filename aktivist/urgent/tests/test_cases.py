@@ -13,12 +13,12 @@ from freezegun import freeze_time
 from aktivist.campaigns.models import Action, Campaign
 from aktivist.campaigns.tests.factories import ParticipationFactory
 from aktivist.core.exceptions import ApplicationError
-from aktivist.mobilization import services as mobilization_services
+from aktivist.mobilization import composing, starting
 from aktivist.mobilization.models import Channel, Delivery, Mobilization, Purpose
 from aktivist.people.tests.factories import PersonFactory
 from aktivist.urgent import reports, services
+from aktivist.urgent.case_messages import CaseText
 from aktivist.urgent.models import UrgentCase
-from aktivist.urgent.services import CaseText
 from aktivist.urgent.tests.factories import UrgentTemplateFactory, network_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,10 +113,10 @@ def test_the_follow_up_goes_later_only_to_those_who_have_not_acted(network, pers
     sms_outbox.clear()
 
     with freeze_time(start + dt.timedelta(hours=3)):
-        mobilization_services.sweep()
+        starting.sweep()
     assert sms_outbox == []
     with freeze_time(start + dt.timedelta(hours=4, minutes=1)):
-        mobilization_services.sweep()
+        starting.sweep()
         follow_up.refresh_from_db()
         assert follow_up.status == Mobilization.Status.DONE
     assert [to for to, _body in sms_outbox] == ["+46701000002"]
@@ -174,7 +174,7 @@ def test_updates_go_to_everyone_who_acted_and_closing_closes_the_page(
 
 def test_case_updates_cannot_be_written_as_an_ordinary_message(personas):
     with pytest.raises(ValidationError):
-        mobilization_services.message_create(
+        composing.message_create(
             actor=personas.staff,
             name="Smyg",
             channel=Channel.EMAIL,

@@ -18,9 +18,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aktivist.demo.accounts import DEMO_PASSWORD, ensure_demo_two_factor
 from aktivist.demo.campaigns import default_participations, load_campaign_demo
 from aktivist.demo.mobilization import load_mobilization_demo
-from aktivist.demo.people import DEMO_PASSWORD, ensure_demo_two_factor, load_demo_data
+from aktivist.demo.people import load_demo_data
 from aktivist.demo.programmes import default_registrations, load_programme_demo
 from aktivist.demo.urgent import load_urgent_demo
 from aktivist.engagement.services import recompute_all

@@ -17,7 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aktivist.accounts.models import User
-from aktivist.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
+from aktivist.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -16,7 +16,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aktivist.accounts.models import User
 from aktivist.core.exceptions import ApplicationError
+from aktivist.imports import runner, services, uploads
+from aktivist.imports.models import ImportBatch
+from aktivist.imports.plan import consent_is_confirmed
+from aktivist.imports.selectors import access_batch
 from aktivist.people.models import Consent
 
 
@@ -72,7 +77,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from aktivist.imports.models import ImportBatch
 
         actor = self._actor(options["as_email"])
         try:
@@ -96,7 +100,6 @@ class Command(BaseCommand):
     # --- steps ---------------------------------------------------------------------------
 
     def _actor(self, email: str | None) -> Any:
-        from aktivist.accounts.models import User
 
         if email:
             user = User.objects.filter(email__iexact=email, is_active=True).first()
@@ -113,14 +116,12 @@ class Command(BaseCommand):
         return user
 
     def _import(self, actor: Any, path: str, options: dict[str, Any]) -> Any:
-        from aktivist.imports import services
-        from aktivist.imports.models import ImportBatch
 
         kind = (
             ImportBatch.Kind.REGISTER_FULL if options["register_full"] else ImportBatch.Kind.PEOPLE
         )
         consents = self._consents(options)  # a mistyped option stops before the upload
-        batch = services.batch_create(
+        batch = uploads.batch_create(
             actor=actor,
             uploaded_file=path,
             filename=os.path.basename(path),
@@ -146,7 +147,7 @@ class Command(BaseCommand):
         for consent in batch.options.get("consents") or []:
             state = (
                 "confirmed"
-                if services.consent_is_confirmed(consent)
+                if consent_is_confirmed(consent)
                 else "pending (confirmed only with --consent-source, --wording-version and "
                 "the wording)"
             )
@@ -198,9 +199,6 @@ class Command(BaseCommand):
         return consents
 
     def _resume(self, actor: Any, batch_id: int) -> Any:
-        from aktivist.imports import services
-        from aktivist.imports.selectors import access_batch
-
         try:
             batch = access_batch(actor, batch_id)
         except Exception:
@@ -209,10 +207,9 @@ class Command(BaseCommand):
         return self._run(batch, False)
 
     def _run(self, batch: Any, quiet: bool) -> Any:
+        # tqdm: only the command's progress bar needs it.
         import tqdm as tqdm_module
         from tqdm import tqdm
-
-        from aktivist.imports import runner
 
         # No monitor thread: the runner forks its cleaning process only from a process
         # without other threads.

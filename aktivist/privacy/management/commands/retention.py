@@ -7,6 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aktivist.core.retention_rules import RULES
+from aktivist.privacy import retention, retention_stores
+
 
 class Command(BaseCommand):
     help = "Apply the enabled retention rules, or with --dry-run show what they would remove."
@@ -19,14 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from aktivist.core.retention_rules import RULES
-        from aktivist.privacy import retention
-
         key = options.get("rule")
-        if key and key not in retention.STORES:
-            known = ", ".join(retention.runnable_keys())
+        if key and key not in retention_stores.STORES:
+            known = ", ".join(retention_stores.runnable_keys())
             raise CommandError(f"Unknown rule {key!r} (rules that run: {known})")
-        keys = [key] if key else retention.runnable_keys()
+        keys = [key] if key else retention_stores.runnable_keys()
         stored = retention.rule_rows()
         if options["dry_run"]:
             for k in keys:
